@@ -1,0 +1,347 @@
+"""Camp: a site under a plan, its sector leads, residents, stock and facilities."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.base import PlannerAggregate
+from domain.catalog import FACILITIES, SECTORS, VULNERABLE_GROUPS
+from domain.errors import DomainRefusal, PopulationError, SectorError, StatusError, StockError
+from domain.stockpile import require_catalog_item, require_positive_quantity
+
+POPULATION_FIELDS = ("people", *VULNERABLE_GROUPS)
+
+
+class Camp(PlannerAggregate):
+    """A camp; overcrowding is allowed here and flagged by the readiness views."""
+
+    class Established(PlannerAggregate.Created):
+        """A camp site was set up under a plan."""
+
+        slug: str
+        plan_id: UUID
+        location: str
+        site_area_m2: float
+        shelter_capacity: int
+
+    class SectorAssigned(PlannerAggregate.Event):
+        """A partner took the lead of a sector that had none."""
+
+        sector: str
+        partner_id: UUID
+
+    class SectorReassigned(PlannerAggregate.Event):
+        """The lead of a sector changed hands (a handover)."""
+
+        sector: str
+        partner_id: UUID
+        previous_id: UUID
+
+    class SectorReleased(PlannerAggregate.Event):
+        """A sector lost its lead."""
+
+        sector: str
+        previous_id: UUID
+
+    class ArrivalsRegistered(PlannerAggregate.Event):
+        """People arrived, with the vulnerable groups among them."""
+
+        people: int
+        under5: int
+        elderly: int
+        disabled: int
+        pregnant_lactating: int
+        unaccompanied_minors: int
+
+    class DeparturesRegistered(PlannerAggregate.Event):
+        """People left, with the vulnerable groups among them."""
+
+        people: int
+        under5: int
+        elderly: int
+        disabled: int
+        pregnant_lactating: int
+        unaccompanied_minors: int
+
+    class SuppliesDelivered(PlannerAggregate.Event):
+        """Supplies dispatched from a stockpile arrived in camp stock."""
+
+        stockpile_id: UUID
+        item: str
+        quantity: int
+
+    class SuppliesDistributed(PlannerAggregate.Event):
+        """Camp stock was handed out to residents."""
+
+        item: str
+        quantity: int
+
+    class FacilitiesBuilt(PlannerAggregate.Event):
+        """Facilities (latrines, taps, …) were built."""
+
+        facility: str
+        count: int
+
+    class Closed(PlannerAggregate.Event):
+        """The camp closed; nothing changes in it any more."""
+
+    @classmethod
+    def establish(
+        cls,
+        *,
+        id: UUID,
+        slug: str,
+        plan_id: UUID,
+        location: str,
+        site_area_m2: float,
+        shelter_capacity: int,
+    ) -> Camp:
+        """Set up a camp after checking its site figures."""
+        if not (site_area_m2 > 0 and math.isfinite(site_area_m2)):
+            raise DomainRefusal(
+                f"site area must be a finite number above 0 m², got {site_area_m2}",
+                field="site_area_m2",
+            )
+        if shelter_capacity < 0:
+            raise DomainRefusal(
+                f"shelter capacity cannot be negative, got {shelter_capacity}",
+                field="shelter_capacity",
+            )
+        return cls._create(
+            cls.Established,
+            id=id,
+            slug=slug,
+            plan_id=plan_id,
+            location=location,
+            site_area_m2=site_area_m2,
+            shelter_capacity=shelter_capacity,
+        )
+
+    @event(Established)
+    def __init__(
+        self, *, slug: str, plan_id: UUID, location: str, site_area_m2: float, shelter_capacity: int
+    ) -> None:
+        self.slug = slug
+        self.plan_id = plan_id
+        self.location = location
+        self.site_area_m2 = site_area_m2
+        self.shelter_capacity = shelter_capacity
+        self.closed = False
+        self.leads: dict[str, UUID] = {}
+        self.population: dict[str, int] = dict.fromkeys(POPULATION_FIELDS, 0)
+        self.stock: dict[str, int] = defaultdict(int)
+        self.delivered: dict[str, int] = defaultdict(int)
+        self.facilities: dict[str, int] = dict.fromkeys(FACILITIES, 0)
+
+    def require_open(self, doing: str) -> None:
+        """Refuse any change to a closed camp."""
+        if self.closed:
+            raise StatusError(
+                f"camp '{self.slug}' is closed; cannot {doing}",
+                rule="nothing changes in a closed camp",
+                field="camp",
+            )
+
+    # -- sectors -------------------------------------------------------------------------------
+
+    def assign_sector(self, *, sector: str, partner_id: UUID, partner_slug: str) -> None:
+        """Give a sector with no lead to an eligible partner (checked by the service)."""
+        self._require_sector(sector, "assign a sector lead")
+        if sector in self.leads:
+            raise SectorError(
+                f"sector {sector} of camp '{self.slug}' already has a lead; "
+                "use reassign_sector to hand it over",
+                rule="exactly one lead per sector",
+                field="sector",
+            )
+        self._assign_sector(sector=sector, partner_id=partner_id)
+
+    @event(SectorAssigned)
+    def _assign_sector(self, sector: str, partner_id: UUID) -> None:
+        self.leads[sector] = partner_id
+
+    def reassign_sector(self, *, sector: str, partner_id: UUID, partner_slug: str) -> None:
+        """Hand a led sector over to another eligible partner."""
+        self._require_sector(sector, "reassign a sector lead")
+        previous = self.leads.get(sector)
+        if previous is None:
+            raise SectorError(
+                f"sector {sector} of camp '{self.slug}' has no lead to hand over; "
+                "use assign_sector",
+                rule="exactly one lead per sector",
+                field="sector",
+            )
+        if previous == partner_id:
+            raise SectorError(
+                f"partner '{partner_slug}' already leads {sector} in camp '{self.slug}'",
+                rule="exactly one lead per sector",
+                field="partner",
+            )
+        self._reassign_sector(sector=sector, partner_id=partner_id, previous_id=previous)
+
+    @event(SectorReassigned)
+    def _reassign_sector(self, sector: str, partner_id: UUID, previous_id: UUID) -> None:
+        self.leads[sector] = partner_id
+
+    def release_sector(self, *, sector: str) -> None:
+        """Leave a sector without a lead."""
+        self._require_sector(sector, "release a sector")
+        previous = self.leads.get(sector)
+        if previous is None:
+            raise SectorError(
+                f"sector {sector} of camp '{self.slug}' has no lead to release",
+                rule="exactly one lead per sector",
+                field="sector",
+            )
+        self._release_sector(sector=sector, previous_id=previous)
+
+    @event(SectorReleased)
+    def _release_sector(self, sector: str, previous_id: UUID) -> None:
+        del self.leads[sector]
+
+    def _require_sector(self, sector: str, doing: str) -> None:
+        self.require_open(doing)
+        if sector not in SECTORS:
+            raise SectorError(
+                f"unknown cluster code {sector!r}; known: {', '.join(SECTORS)}", field="sector"
+            )
+
+    # -- population ----------------------------------------------------------------------------
+
+    def register_arrivals(self, *, people: int, **groups: int) -> None:
+        """Register arrivals; each vulnerable group is a subset of `people`."""
+        self.require_open("register arrivals")
+        counts = _population_counts(people, groups)
+        self._register_arrivals(**counts)
+
+    @event(ArrivalsRegistered)
+    def _register_arrivals(
+        self,
+        people: int,
+        under5: int,
+        elderly: int,
+        disabled: int,
+        pregnant_lactating: int,
+        unaccompanied_minors: int,
+    ) -> None:
+        counts = {
+            "people": people,
+            "under5": under5,
+            "elderly": elderly,
+            "disabled": disabled,
+            "pregnant_lactating": pregnant_lactating,
+            "unaccompanied_minors": unaccompanied_minors,
+        }
+        for name, value in counts.items():
+            self.population[name] += value
+
+    def register_departures(self, *, people: int, **groups: int) -> None:
+        """Register departures; never more than are registered, in total or in any group."""
+        self.require_open("register departures")
+        counts = _population_counts(people, groups)
+        for name, value in counts.items():
+            if value > self.population[name]:
+                raise PopulationError(
+                    f"camp '{self.slug}' cannot register {value} departures of {name}: "
+                    f"only {self.population[name]} registered",
+                    field=name,
+                )
+        self._register_departures(**counts)
+
+    @event(DeparturesRegistered)
+    def _register_departures(
+        self,
+        people: int,
+        under5: int,
+        elderly: int,
+        disabled: int,
+        pregnant_lactating: int,
+        unaccompanied_minors: int,
+    ) -> None:
+        counts = {
+            "people": people,
+            "under5": under5,
+            "elderly": elderly,
+            "disabled": disabled,
+            "pregnant_lactating": pregnant_lactating,
+            "unaccompanied_minors": unaccompanied_minors,
+        }
+        for name, value in counts.items():
+            self.population[name] -= value
+
+    # -- stock and facilities ------------------------------------------------------------------
+
+    def receive_delivery(self, *, stockpile_id: UUID, item: str, quantity: int) -> None:
+        """Take a dispatch from a stockpile into camp stock."""
+        self.require_open("receive supplies")
+        require_catalog_item(item)
+        require_positive_quantity(quantity)
+        self._receive_delivery(stockpile_id=stockpile_id, item=item, quantity=quantity)
+
+    @event(SuppliesDelivered)
+    def _receive_delivery(self, stockpile_id: UUID, item: str, quantity: int) -> None:
+        self.stock[item] += quantity
+        self.delivered[item] += quantity
+
+    def distribute(self, *, item: str, quantity: int) -> None:
+        """Hand camp stock out to residents; never more than the camp holds."""
+        self.require_open("distribute supplies")
+        require_catalog_item(item)
+        require_positive_quantity(quantity)
+        if quantity > self.stock[item]:
+            raise StockError(
+                f"camp '{self.slug}' cannot distribute {quantity} {item}: "
+                f"its stock holds {self.stock[item]}",
+                rule="distributions never exceed camp stock",
+                field="quantity",
+            )
+        self._distribute(item=item, quantity=quantity)
+
+    @event(SuppliesDistributed)
+    def _distribute(self, item: str, quantity: int) -> None:
+        self.stock[item] -= quantity
+
+    def build_facilities(self, *, facility: str, count: int) -> None:
+        """Record facilities built."""
+        self.require_open("build facilities")
+        if facility not in FACILITIES:
+            raise DomainRefusal(
+                f"unknown facility {facility!r}; known: {', '.join(FACILITIES)}", field="facility"
+            )
+        if count <= 0:
+            raise DomainRefusal(f"count must be above 0, got {count}", field="count")
+        self._build_facilities(facility=facility, count=count)
+
+    @event(FacilitiesBuilt)
+    def _build_facilities(self, facility: str, count: int) -> None:
+        self.facilities[facility] += count
+
+    def close(self) -> None:
+        """Close the camp."""
+        self.require_open("close it again")
+        self._close()
+
+    @event(Closed)
+    def _close(self) -> None:
+        self.closed = True
+
+
+def _population_counts(people: int, groups: dict[str, int]) -> dict[str, int]:
+    unknown = set(groups) - set(VULNERABLE_GROUPS)
+    if unknown:
+        raise DomainRefusal(f"unknown population group(s) {sorted(unknown)}", field="people")
+    if people <= 0:
+        raise PopulationError(f"people must be above 0, got {people}", field="people")
+    counts = {"people": people}
+    for group in VULNERABLE_GROUPS:
+        value = groups.get(group, 0)
+        if value < 0 or value > people:
+            raise PopulationError(
+                f"{group} must be between 0 and people ({people}), got {value}", field=group
+            )
+        counts[group] = value
+    return counts

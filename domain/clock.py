@@ -1,0 +1,33 @@
+"""The clock that stamps events: real time by default, simulated time during a replay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock: now, in UTC."""
+    return datetime.now(UTC)
+
+
+_current_clock: ContextVar[Clock] = ContextVar("planner_clock", default=utc_now)
+
+
+def now() -> datetime:
+    """Time of the event being created, from the clock in force."""
+    return _current_clock.get()()
+
+
+@contextmanager
+def using_clock(clock: Clock) -> Iterator[None]:
+    """Stamp the events created inside this block with the given clock."""
+    token = _current_clock.set(clock)
+    try:
+        yield
+    finally:
+        _current_clock.reset(token)

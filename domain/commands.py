@@ -1,0 +1,315 @@
+"""The command table of the scenario contract: names, arguments and their types.
+
+Scenario files, the HTTP API and the simulator all validate commands against this one table,
+and the application service offers exactly these commands.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from domain.catalog import (
+    CURRENCIES,
+    FACILITIES,
+    ITEMS,
+    PARTNER_KINDS,
+    PLAN_ROLES,
+    SECTORS,
+    VULNERABLE_GROUPS,
+    WRITE_OFF_REASONS,
+)
+
+ENTITY_KINDS: Final = ("partner", "plan", "stockpile", "camp")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a command.
+
+    `type` is one of: "slug" (names an entity of kind `entity`; `creates` when the command
+    brings it into being), "text", "positive_int", "non_negative_int", "positive_number",
+    "choice" (one of `choices`), "sector", "sectors" (list of cluster codes), "item",
+    "currency", "facility".
+    """
+
+    name: str
+    type: str
+    required: bool = True
+    entity: str | None = None
+    creates: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command of the contract: the entity kind it acts on and its arguments."""
+
+    name: str
+    entity: str
+    args: tuple[Arg, ...]
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        """Names of all arguments, in table order."""
+        return tuple(a.name for a in self.args)
+
+
+def _slug(
+    kind: str, *, creates: bool = False, name: str | None = None, required: bool = True
+) -> Arg:
+    return Arg(name or kind, "slug", required=required, entity=kind, creates=creates)
+
+
+_BREAKDOWN = tuple(Arg(group, "non_negative_int", required=False) for group in VULNERABLE_GROUPS)
+_MONEY = (Arg("amount", "positive_int"), Arg("currency", "currency"))
+_STOCK_FOR_CAMP = (
+    _slug("stockpile"),
+    _slug("camp"),
+    Arg("item", "item"),
+    Arg("quantity", "positive_int"),
+)
+
+COMMANDS: Final[Mapping[str, CommandSpec]] = {
+    spec.name: spec
+    for spec in (
+        CommandSpec(
+            "register_partner",
+            "partner",
+            (
+                _slug("partner", creates=True),
+                Arg("name", "text"),
+                Arg("kind", "choice", choices=PARTNER_KINDS),
+                Arg("sectors", "sectors", required=False),
+            ),
+        ),
+        CommandSpec(
+            "withdraw_partner", "partner", (_slug("partner"), Arg("reason", "text", required=False))
+        ),
+        CommandSpec(
+            "draft_plan",
+            "plan",
+            (
+                _slug("plan", creates=True),
+                Arg("title", "text"),
+                Arg("crisis", "text"),
+                Arg("planning_figure", "positive_int"),
+                Arg("region", "text", required=False),
+                Arg("required_sectors", "sectors", required=False),
+                Arg("ready_days", "positive_number", required=False),
+            ),
+        ),
+        CommandSpec(
+            "join_plan",
+            "plan",
+            (_slug("plan"), _slug("partner"), Arg("role", "choice", choices=PLAN_ROLES)),
+        ),
+        CommandSpec("leave_plan", "plan", (_slug("plan"), _slug("partner"))),
+        CommandSpec("pledge_funds", "plan", (_slug("plan"), _slug("partner"), *_MONEY)),
+        CommandSpec("receive_funds", "plan", (_slug("plan"), _slug("partner"), *_MONEY)),
+        CommandSpec("disburse_funds", "plan", (_slug("plan"), _slug("partner"), *_MONEY)),
+        CommandSpec("split_pool", "plan", (_slug("plan"), Arg("currency", "currency"))),
+        CommandSpec("activate_plan", "plan", (_slug("plan"),)),
+        CommandSpec(
+            "stand_down_plan", "plan", (_slug("plan"), Arg("reason", "text", required=False))
+        ),
+        CommandSpec("close_plan", "plan", (_slug("plan"), Arg("reason", "text", required=False))),
+        CommandSpec(
+            "open_stockpile",
+            "stockpile",
+            (_slug("stockpile", creates=True), _slug("partner"), Arg("location", "text")),
+        ),
+        CommandSpec("commit_stockpile", "plan", (_slug("plan"), _slug("stockpile"))),
+        CommandSpec(
+            "receive_supplies",
+            "stockpile",
+            (
+                _slug("stockpile"),
+                Arg("item", "item"),
+                Arg("quantity", "positive_int"),
+                _slug("partner", name="source", required=False),
+            ),
+        ),
+        CommandSpec("reserve_supplies", "stockpile", _STOCK_FOR_CAMP),
+        CommandSpec("release_reservation", "stockpile", _STOCK_FOR_CAMP),
+        CommandSpec("dispatch_supplies", "stockpile", _STOCK_FOR_CAMP),
+        CommandSpec(
+            "write_off_supplies",
+            "stockpile",
+            (
+                _slug("stockpile"),
+                Arg("item", "item"),
+                Arg("quantity", "positive_int"),
+                Arg("reason", "choice", choices=WRITE_OFF_REASONS),
+            ),
+        ),
+        CommandSpec(
+            "establish_camp",
+            "camp",
+            (
+                _slug("camp", creates=True),
+                _slug("plan"),
+                Arg("location", "text"),
+                Arg("site_area_m2", "positive_number"),
+                Arg("shelter_capacity", "non_negative_int"),
+            ),
+        ),
+        CommandSpec(
+            "assign_sector", "camp", (_slug("camp"), Arg("sector", "sector"), _slug("partner"))
+        ),
+        CommandSpec(
+            "reassign_sector", "camp", (_slug("camp"), Arg("sector", "sector"), _slug("partner"))
+        ),
+        CommandSpec("release_sector", "camp", (_slug("camp"), Arg("sector", "sector"))),
+        CommandSpec(
+            "register_arrivals",
+            "camp",
+            (_slug("camp"), Arg("people", "positive_int"), *_BREAKDOWN),
+        ),
+        CommandSpec(
+            "register_departures",
+            "camp",
+            (_slug("camp"), Arg("people", "positive_int"), *_BREAKDOWN),
+        ),
+        CommandSpec(
+            "distribute_supplies",
+            "camp",
+            (_slug("camp"), Arg("item", "item"), Arg("quantity", "positive_int")),
+        ),
+        CommandSpec(
+            "build_facilities",
+            "camp",
+            (_slug("camp"), Arg("facility", "facility"), Arg("count", "positive_int")),
+        ),
+        CommandSpec("close_camp", "camp", (_slug("camp"),)),
+    )
+}
+
+
+class ArgumentError(ValueError):
+    """An argument value does not fit its type in the command table."""
+
+
+def check_arg(arg: Arg, value: Any) -> Any:
+    """Validate one argument value against its type; return the normalised value.
+
+    Raises ArgumentError with a message that says what was expected.
+    """
+    checker = _CHECKERS[arg.type]
+    return checker(arg, value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(arg: Arg, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ArgumentError(f"'{arg.name}' must be a non-empty string, got {value!r}")
+    return value
+
+
+def _slug_value(arg: Arg, value: Any) -> str:
+    if not isinstance(value, str) or not value or not _SLUG_CHARS.issuperset(value):
+        raise ArgumentError(
+            f"'{arg.name}' must be a {arg.entity} slug of letters, digits, '-', '_' or '.', "
+            f"got {value!r}"
+        )
+    return value
+
+
+_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _positive_int(arg: Arg, value: Any) -> int:
+    if not _is_int(value) or value <= 0:
+        raise ArgumentError(f"'{arg.name}' must be a whole number greater than 0, got {value!r}")
+    return int(value)
+
+
+def _non_negative_int(arg: Arg, value: Any) -> int:
+    if not _is_int(value) or value < 0:
+        raise ArgumentError(f"'{arg.name}' must be a whole number of 0 or more, got {value!r}")
+    return int(value)
+
+
+def _positive_number(arg: Arg, value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ArgumentError(f"'{arg.name}' must be a number greater than 0, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):  # NaN or infinity
+        raise ArgumentError(f"'{arg.name}' must be a finite number greater than 0, got {value!r}")
+    return value
+
+
+def _choice(arg: Arg, value: Any) -> str:
+    if value not in arg.choices:
+        raise ArgumentError(f"'{arg.name}' must be one of {', '.join(arg.choices)}; got {value!r}")
+    return str(value)
+
+
+def _one_of(what: str, known: Any) -> Any:
+    def check(arg: Arg, value: Any) -> str:
+        if not isinstance(value, str) or value not in known:
+            raise ArgumentError(
+                f"'{arg.name}' must be a known {what} ({', '.join(sorted(known)[:12])}"
+                f"{', …' if len(known) > 12 else ''}); got {value!r}"
+            )
+        return value
+
+    return check
+
+
+def _sectors(arg: Arg, value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ArgumentError(f"'{arg.name}' must be a list of cluster codes, got {value!r}")
+    unknown = [v for v in value if not isinstance(v, str) or v not in SECTORS]
+    if unknown:
+        raise ArgumentError(
+            f"'{arg.name}' has unknown cluster codes {unknown!r}; known: {', '.join(SECTORS)}"
+        )
+    if len(set(value)) != len(value):
+        raise ArgumentError(f"'{arg.name}' lists a cluster code twice: {value!r}")
+    return list(value)
+
+
+_CHECKERS: Final = {
+    "slug": _slug_value,
+    "text": _text,
+    "positive_int": _positive_int,
+    "non_negative_int": _non_negative_int,
+    "positive_number": _positive_number,
+    "choice": _choice,
+    "sector": _one_of("cluster code", SECTORS),
+    "sectors": _sectors,
+    "item": _one_of("catalog item", ITEMS),
+    "currency": _one_of("ISO 4217 currency code", CURRENCIES),
+    "facility": _one_of("facility", FACILITIES),
+}
+
+
+def validate_args(spec: CommandSpec, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a command's arguments against the table; return them normalised.
+
+    Raises ArgumentError naming the first unknown, missing or ill-typed argument.
+    """
+    unknown = [name for name in args if name not in spec.arg_names]
+    if unknown:
+        raise ArgumentError(
+            f"{spec.name} has no argument {unknown[0]!r}; it takes {', '.join(spec.arg_names)}"
+        )
+    checked: dict[str, Any] = {}
+    for arg in spec.args:
+        if arg.name not in args or args[arg.name] is None:
+            if arg.required:
+                raise ArgumentError(f"{spec.name} needs the argument '{arg.name}'")
+            continue
+        checked[arg.name] = check_arg(arg, args[arg.name])
+    if spec.name in ("register_arrivals", "register_departures"):
+        for group in VULNERABLE_GROUPS:
+            if checked.get(group, 0) > checked["people"]:
+                raise ArgumentError(
+                    f"'{group}' ({checked[group]}) cannot exceed 'people' ({checked['people']})"
+                )
+    return checked

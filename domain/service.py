@@ -1,0 +1,537 @@
+"""The planner's application service: one method per command of the contract.
+
+Each method loads the aggregates it needs, calls them (they validate and compute), and saves
+their new events. Entities are named by slug; ids are uuid5 of the slug within the service's
+namespace, so a replay stores identical events. Inside `batch()` commands share one identity map
+and their events are saved together, in command order, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from domain import clock
+from domain.base import PLANNER_NAMESPACE, PlannerAggregate, entity_id
+from domain.camp import Camp
+from domain.catalog import DEFAULT_PROFILE, DEFAULT_READY_DAYS
+from domain.commands import COMMANDS
+from domain.errors import (
+    AlreadyExistsError,
+    ConcurrencyError,
+    MembershipError,
+    NotFoundError,
+    SectorError,
+    StatusError,
+    VersionMismatchError,
+)
+from domain.partner import Partner
+from domain.plan import ResponsePlan
+from domain.stockpile import Stockpile
+from domain.transcoder import OrjsonTranscoder
+
+A = TypeVar("A", bound=PlannerAggregate)
+P = ParamSpec("P")
+
+AGGREGATE_CLASSES: Mapping[str, type[PlannerAggregate]] = {
+    "partner": Partner,
+    "plan": ResponsePlan,
+    "stockpile": Stockpile,
+    "camp": Camp,
+}
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command did: the aggregate it acted on, its new version, the last event's position.
+
+    `position` is None while the command waits in an unflushed batch.
+    """
+
+    entity: str
+    slug: str
+    aggregate_id: UUID
+    version: int
+    position: int | None
+
+
+def command(
+    method: Callable[Concatenate[PlannerService, P], CommandResult],
+) -> Callable[Concatenate[PlannerService, P], CommandResult]:
+    """Run a command method under the service's clock; on refusal, drop its half-made events."""
+
+    @wraps(method)
+    def run(self: PlannerService, *args: P.args, **kwargs: P.kwargs) -> CommandResult:
+        with clock.using_clock(self.clock_fn):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception:
+                self._discard_pending()
+                raise
+
+    return run
+
+
+class _UnitOfWork:
+    """Aggregates loaded in a batch and their events in the order the commands made them."""
+
+    def __init__(self) -> None:
+        self.aggregates: dict[UUID, PlannerAggregate] = {}
+        self.events: list[DomainEventProtocol[UUID]] = []
+
+
+class PlannerService(Application[UUID]):
+    """The response planner: partners, plans, stockpiles and camps, kept as events."""
+
+    name = "planner"
+    env = {"IS_SNAPSHOTTING_ENABLED": "n"}  # noqa: RUF012
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        namespace: UUID = PLANNER_NAMESPACE,
+        clock_fn: clock.Clock | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.namespace = namespace
+        self.clock_fn = clock_fn or clock.utc_now
+        self._uow: _UnitOfWork | None = None
+
+    def construct_transcoder(self) -> Transcoder:
+        """Serialize events with orjson, keeping the library's type markers."""
+        return OrjsonTranscoder()
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def id_of(self, kind: str, slug: str) -> UUID:
+        """The id of the entity of this kind and slug in this service's namespace."""
+        return entity_id(kind, slug, self.namespace)
+
+    def load(self, kind: str, slug: str, cls: type[A]) -> A:
+        """Load an entity by slug (from the batch first), or raise NotFoundError."""
+        aggregate_id = self.id_of(kind, slug)
+        if self._uow is not None and aggregate_id in self._uow.aggregates:
+            return self._uow.aggregates[aggregate_id]  # type: ignore[return-value]
+        try:
+            aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFoundError(kind, slug) from None
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(kind, slug)
+        if self._uow is not None:
+            self._uow.aggregates[aggregate_id] = aggregate
+        return aggregate
+
+    def exists(self, kind: str, slug: str) -> bool:
+        """True if an entity of this kind and slug is stored (or created in this batch)."""
+        aggregate_id = self.id_of(kind, slug)
+        if self._uow is not None and aggregate_id in self._uow.aggregates:
+            return True
+        return aggregate_id in self.repository
+
+    def _require_new(self, kind: str, slug: str) -> UUID:
+        if self.exists(kind, slug):
+            raise AlreadyExistsError(kind, slug)
+        return self.id_of(kind, slug)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many commands with one identity map and save their events in one transaction.
+
+        If a command raises, the events of the commands before it are still saved (they were
+        valid), and the error propagates: nothing of the failing command is stored.
+        """
+        if self._uow is not None:
+            yield
+            return
+        self._uow = _UnitOfWork()
+        try:
+            yield
+        finally:
+            try:
+                self.flush()
+            finally:
+                self._uow = None
+
+    def flush(self) -> int | None:
+        """Save the events collected in the current batch; return the last position."""
+        if self._uow is None or not self._uow.events:
+            return None
+        events, self._uow.events = self._uow.events, []
+        return self._store(events)
+
+    def _store(self, events: list[DomainEventProtocol[UUID]]) -> int | None:
+        try:
+            recordings = self.save(*events)
+        except IntegrityError as error:
+            if self._uow is not None:
+                self._uow.aggregates.clear()
+            raise ConcurrencyError(
+                "another writer changed the same entity first; nothing was stored, try again"
+            ) from error
+        return recordings[-1].notification.id if recordings else None
+
+    def _commit(
+        self, entity: str, primary: PlannerAggregate, *others: PlannerAggregate
+    ) -> CommandResult:
+        events: list[DomainEventProtocol[UUID]] = []
+        for aggregate in (primary, *others):
+            events.extend(aggregate.collect_events())
+        if self._uow is not None:
+            for aggregate in (primary, *others):
+                self._uow.aggregates[aggregate.id] = aggregate
+            self._uow.events.extend(events)
+            position = None
+        else:
+            position = self._store(events)
+        return CommandResult(entity, primary.slug, primary.id, primary.version, position)
+
+    def _discard_pending(self) -> None:
+        if self._uow is not None:
+            for aggregate in self._uow.aggregates.values():
+                aggregate.collect_events()
+
+    def execute(
+        self, command: str, args: Mapping[str, Any], *, expected_version: int | None = None
+    ) -> CommandResult:
+        """Run a command of the contract by name with already validated arguments."""
+        if command not in COMMANDS:
+            raise KeyError(f"unknown command {command!r}")
+        method = getattr(self, command)
+        if expected_version is not None:
+            self.require_version(command, args, expected_version)
+        result: CommandResult = method(**args)
+        return result
+
+    def require_version(self, command: str, args: Mapping[str, Any], expected: int) -> None:
+        """Refuse (VersionMismatchError) if the command's entity is not at the expected version."""
+        spec = COMMANDS[command]
+        slug = args[spec.entity]
+        aggregate = self.load(spec.entity, slug, AGGREGATE_CLASSES[spec.entity])
+        if aggregate.version != expected:
+            raise VersionMismatchError(spec.entity, slug, expected, aggregate.version)
+
+    # -- partners ------------------------------------------------------------------------------
+
+    @command
+    def register_partner(
+        self, *, partner: str, name: str, kind: str, sectors: list[str] | None = None
+    ) -> CommandResult:
+        """Enter an organization in the registry."""
+        new = Partner.register(
+            id=self._require_new("partner", partner),
+            slug=partner,
+            name=name,
+            kind=kind,
+            sectors=sectors,
+        )
+        return self._commit("partner", new)
+
+    @command
+    def withdraw_partner(self, *, partner: str, reason: str = "") -> CommandResult:
+        """Withdraw a partner: it stays on record and no longer counts."""
+        org = self.load("partner", partner, Partner)
+        org.withdraw(reason=reason)
+        return self._commit("partner", org)
+
+    # -- plans ---------------------------------------------------------------------------------
+
+    @command
+    def draft_plan(
+        self,
+        *,
+        plan: str,
+        title: str,
+        crisis: str,
+        planning_figure: int,
+        region: str = "",
+        required_sectors: list[str] | None = None,
+        ready_days: float = DEFAULT_READY_DAYS,
+        standards_profile: str = DEFAULT_PROFILE,
+        standards_overrides: dict[str, float] | None = None,
+    ) -> CommandResult:
+        """Write down a plan for a crisis (status drafted)."""
+        new = ResponsePlan.draft(
+            id=self._require_new("plan", plan),
+            slug=plan,
+            title=title,
+            crisis=crisis,
+            planning_figure=planning_figure,
+            region=region,
+            required_sectors=required_sectors,
+            ready_days=ready_days,
+            standards_profile=standards_profile,
+            standards_overrides=standards_overrides,
+        )
+        return self._commit("plan", new)
+
+    @command
+    def join_plan(self, *, plan: str, partner: str, role: str) -> CommandResult:
+        """Add an active partner to a plan in a role."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        org = self.load("partner", partner, Partner)
+        org.require_active(f"join plan '{plan}'")
+        the_plan.join(partner_id=org.id, partner_slug=org.slug, kind=org.kind, role=role)
+        return self._commit("plan", the_plan)
+
+    @command
+    def leave_plan(self, *, plan: str, partner: str) -> CommandResult:
+        """Remove a member from a plan."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        org = self.load("partner", partner, Partner)
+        the_plan.leave(partner_id=org.id, partner_slug=org.slug)
+        return self._commit("plan", the_plan)
+
+    @command
+    def pledge_funds(self, *, plan: str, partner: str, amount: int, currency: str) -> CommandResult:
+        """Record an active partner's pledge to the plan's pooled fund."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        org = self.load("partner", partner, Partner)
+        org.require_active("pledge funds")
+        the_plan.pledge(partner_id=org.id, amount=amount, currency=currency)
+        return self._commit("plan", the_plan)
+
+    @command
+    def receive_funds(
+        self, *, plan: str, partner: str, amount: int, currency: str
+    ) -> CommandResult:
+        """Record money received against a partner's outstanding pledge."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        org = self.load("partner", partner, Partner)
+        the_plan.receive(partner_id=org.id, partner_slug=org.slug, amount=amount, currency=currency)
+        return self._commit("plan", the_plan)
+
+    @command
+    def disburse_funds(
+        self, *, plan: str, partner: str, amount: int, currency: str
+    ) -> CommandResult:
+        """Pay from the pool to an active member partner."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        org = self.load("partner", partner, Partner)
+        org.require_active("receive a disbursement")
+        the_plan.disburse(
+            partner_id=org.id, partner_slug=org.slug, amount=amount, currency=currency
+        )
+        return self._commit("plan", the_plan)
+
+    @command
+    def split_pool(self, *, plan: str, currency: str) -> CommandResult:
+        """Share the undisbursed pool equally among the active member NGOs."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        ngos = [
+            partner_id
+            for partner_id, member in the_plan.members.items()
+            if member.kind == "ngo" and self._by_id(partner_id).active
+        ]
+        the_plan.split_pool(currency=currency, ngo_members=ngos)
+        return self._commit("plan", the_plan)
+
+    def _by_id(self, aggregate_id: UUID) -> Any:
+        if self._uow is not None and aggregate_id in self._uow.aggregates:
+            return self._uow.aggregates[aggregate_id]
+        aggregate: Any = self.repository.get(aggregate_id)
+        if self._uow is not None:
+            self._uow.aggregates[aggregate_id] = aggregate
+        return aggregate
+
+    @command
+    def activate_plan(self, *, plan: str) -> CommandResult:
+        """Activate a drafted plan."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        the_plan.activate()
+        return self._commit("plan", the_plan)
+
+    @command
+    def stand_down_plan(self, *, plan: str, reason: str = "") -> CommandResult:
+        """Start standing down an activated plan."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        the_plan.stand_down(reason=reason)
+        return self._commit("plan", the_plan)
+
+    @command
+    def close_plan(self, *, plan: str, reason: str = "") -> CommandResult:
+        """Close a plan (from drafted, activated or standing down)."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        the_plan.close(reason=reason)
+        return self._commit("plan", the_plan)
+
+    @command
+    def commit_stockpile(self, *, plan: str, stockpile: str) -> CommandResult:
+        """Commit a stockpile's supplies to a plan."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        depot = self.load("stockpile", stockpile, Stockpile)
+        the_plan.commit_stockpile(stockpile_id=depot.id, stockpile_slug=depot.slug)
+        return self._commit("plan", the_plan)
+
+    # -- stockpiles ----------------------------------------------------------------------------
+
+    @command
+    def open_stockpile(self, *, stockpile: str, partner: str, location: str) -> CommandResult:
+        """Open a depot held by an active partner."""
+        stockpile_id = self._require_new("stockpile", stockpile)
+        org = self.load("partner", partner, Partner)
+        org.require_active("open a stockpile")
+        new = Stockpile.open(id=stockpile_id, slug=stockpile, partner_id=org.id, location=location)
+        return self._commit("stockpile", new)
+
+    @command
+    def receive_supplies(
+        self, *, stockpile: str, item: str, quantity: int, source: str | None = None
+    ) -> CommandResult:
+        """Take supplies into a stockpile, optionally from a source partner."""
+        depot = self.load("stockpile", stockpile, Stockpile)
+        source_id = None if source is None else self.load("partner", source, Partner).id
+        depot.receive(item=item, quantity=quantity, source_id=source_id)
+        return self._commit("stockpile", depot)
+
+    @command
+    def reserve_supplies(
+        self, *, stockpile: str, camp: str, item: str, quantity: int
+    ) -> CommandResult:
+        """Set free stock aside for an open camp."""
+        depot = self.load("stockpile", stockpile, Stockpile)
+        site = self.load("camp", camp, Camp)
+        site.require_open("have supplies reserved for it")
+        depot.reserve(camp_id=site.id, camp_slug=site.slug, item=item, quantity=quantity)
+        return self._commit("stockpile", depot)
+
+    @command
+    def release_reservation(
+        self, *, stockpile: str, camp: str, item: str, quantity: int
+    ) -> CommandResult:
+        """Give back (part of) a camp's reservation."""
+        depot = self.load("stockpile", stockpile, Stockpile)
+        site = self.load("camp", camp, Camp)
+        depot.release(camp_id=site.id, camp_slug=site.slug, item=item, quantity=quantity)
+        return self._commit("stockpile", depot)
+
+    @command
+    def dispatch_supplies(
+        self, *, stockpile: str, camp: str, item: str, quantity: int
+    ) -> CommandResult:
+        """Move supplies from a stockpile into an open camp's stock, atomically."""
+        depot = self.load("stockpile", stockpile, Stockpile)
+        site = self.load("camp", camp, Camp)
+        site.require_open("receive supplies")
+        depot.dispatch(camp_id=site.id, camp_slug=site.slug, item=item, quantity=quantity)
+        site.receive_delivery(stockpile_id=depot.id, item=item, quantity=quantity)
+        return self._commit("stockpile", depot, site)
+
+    @command
+    def write_off_supplies(
+        self, *, stockpile: str, item: str, quantity: int, reason: str
+    ) -> CommandResult:
+        """Remove expired, damaged or lost free stock."""
+        depot = self.load("stockpile", stockpile, Stockpile)
+        depot.write_off(item=item, quantity=quantity, reason=reason)
+        return self._commit("stockpile", depot)
+
+    # -- camps ---------------------------------------------------------------------------------
+
+    @command
+    def establish_camp(
+        self, *, camp: str, plan: str, location: str, site_area_m2: float, shelter_capacity: int
+    ) -> CommandResult:
+        """Set up a camp under an open plan."""
+        camp_id = self._require_new("camp", camp)
+        the_plan = self.load("plan", plan, ResponsePlan)
+        the_plan.require_open("establish a camp")
+        new = Camp.establish(
+            id=camp_id,
+            slug=camp,
+            plan_id=the_plan.id,
+            location=location,
+            site_area_m2=site_area_m2,
+            shelter_capacity=shelter_capacity,
+        )
+        return self._commit("camp", new)
+
+    @command
+    def assign_sector(self, *, camp: str, sector: str, partner: str) -> CommandResult:
+        """Give a sector without a lead to an eligible partner."""
+        site, org = self._eligible_lead(camp, sector, partner)
+        site.assign_sector(sector=sector, partner_id=org.id, partner_slug=org.slug)
+        return self._commit("camp", site)
+
+    @command
+    def reassign_sector(self, *, camp: str, sector: str, partner: str) -> CommandResult:
+        """Hand a sector's lead over to another eligible partner."""
+        site, org = self._eligible_lead(camp, sector, partner)
+        site.reassign_sector(sector=sector, partner_id=org.id, partner_slug=org.slug)
+        return self._commit("camp", site)
+
+    def _eligible_lead(self, camp: str, sector: str, partner: str) -> tuple[Camp, Partner]:
+        site = self.load("camp", camp, Camp)
+        org = self.load("partner", partner, Partner)
+        site.require_open("change sector leads")
+        org.require_active(f"lead {sector}")
+        if not org.can_lead(sector):
+            raise SectorError(
+                f"partner '{org.slug}' did not declare sector {sector} "
+                f"(it declared {', '.join(org.sectors or [])})",
+                rule="a partner leads only sectors it declared",
+                field="sector",
+            )
+        the_plan: ResponsePlan = self._by_id(site.plan_id)
+        if not the_plan.is_member(org.id):
+            raise MembershipError(
+                f"partner '{org.slug}' is not a member of plan '{the_plan.slug}' "
+                f"that camp '{site.slug}' belongs to; it must join the plan first",
+                rule="a lead must be an active member of the camp's plan",
+                field="partner",
+            )
+        return site, org
+
+    @command
+    def release_sector(self, *, camp: str, sector: str) -> CommandResult:
+        """Leave a sector without a lead."""
+        site = self.load("camp", camp, Camp)
+        site.release_sector(sector=sector)
+        return self._commit("camp", site)
+
+    @command
+    def register_arrivals(self, *, camp: str, people: int, **groups: int) -> CommandResult:
+        """Register people arriving in a camp."""
+        site = self.load("camp", camp, Camp)
+        site.register_arrivals(people=people, **groups)
+        return self._commit("camp", site)
+
+    @command
+    def register_departures(self, *, camp: str, people: int, **groups: int) -> CommandResult:
+        """Register people leaving a camp."""
+        site = self.load("camp", camp, Camp)
+        site.register_departures(people=people, **groups)
+        return self._commit("camp", site)
+
+    @command
+    def distribute_supplies(self, *, camp: str, item: str, quantity: int) -> CommandResult:
+        """Hand camp stock out to residents."""
+        site = self.load("camp", camp, Camp)
+        site.distribute(item=item, quantity=quantity)
+        return self._commit("camp", site)
+
+    @command
+    def build_facilities(self, *, camp: str, facility: str, count: int) -> CommandResult:
+        """Record facilities built in a camp."""
+        site = self.load("camp", camp, Camp)
+        site.build_facilities(facility=facility, count=count)
+        return self._commit("camp", site)
+
+    @command
+    def close_camp(self, *, camp: str) -> CommandResult:
+        """Close a camp."""
+        site = self.load("camp", camp, Camp)
+        site.close()
+        return self._commit("camp", site)
+
+
+__all__ = ["AGGREGATE_CLASSES", "CommandResult", "PlannerService", "StatusError"]

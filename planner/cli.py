@@ -1,0 +1,192 @@
+"""The `planner` command: replay, check, rebuild, serve."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from planner.replay import ReplayReport, ScenarioAlreadyReplayed, replay_scenario
+from planner.scenario import ScenarioError, load_scenario, parse_offset_or_time
+
+EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    code: int = args.handler(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planner", description="Event-sourced emergency response planner."
+    )
+    commands = parser.add_subparsers(title="commands")
+
+    replay = commands.add_parser("replay", help="replay scenario files and evaluate their checks")
+    replay.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    replay.add_argument("--db", help="store: a SQLite path, sqlite:///PATH or postgresql://…")
+    replay.add_argument("--json", action="store_true", help="print the report as JSON")
+    replay.add_argument("--until", metavar="WHEN", help="stop at a simulated time (+3d or ISO)")
+    replay.add_argument("--reset", action="store_true", help="erase the store first")
+    replay.set_defaults(handler=_replay)
+
+    check = commands.add_parser("check", help="validate scenario files without storing anything")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=_check)
+
+    rebuild = commands.add_parser("rebuild", help="drop and rebuild the readiness views")
+    rebuild.add_argument("--db", help="store URL or path")
+    rebuild.set_defaults(handler=_rebuild)
+    return parser
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from planner.wiring import reset_store
+
+    worst = EXIT_OK
+    reports: list[dict[str, Any]] = []
+    scratch = None
+    url = args.db
+    if url is None and not _env_url():
+        scratch = tempfile.TemporaryDirectory(prefix="planner-replay-")
+    elif args.reset:
+        reset_store(url)
+    try:
+        for path in args.files:
+            try:
+                scenario = load_scenario(path)
+                until = None if args.until is None else parse_offset_or_time(args.until, scenario.start)
+                file_url = url if scratch is None else str(Path(scratch.name) / f"{path.stem}.sqlite")
+                report = replay_scenario(scenario, file_url, until=until)
+            except (ScenarioError, ScenarioAlreadyReplayed, ValueError, OSError) as error:
+                _print_error(args, str(path), error, reports)
+                worst = EXIT_BAD_INPUT
+                continue
+            reports.append(report.as_dict())
+            if not args.json:
+                print(format_report(report))
+            if report.error is not None:
+                worst = EXIT_BAD_INPUT
+            elif not report.ok and worst == EXIT_OK:
+                worst = EXIT_FAILED_CHECK
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+    if args.json:
+        sys.stdout.buffer.write(
+            orjson.dumps(reports[0] if len(reports) == 1 else reports, option=orjson.OPT_INDENT_2)
+        )
+        sys.stdout.write("\n")
+    return worst
+
+
+def _env_url() -> str | None:
+    import os
+
+    from planner.config import DATABASE_URL_VARIABLE
+
+    return os.environ.get(DATABASE_URL_VARIABLE)
+
+
+def _print_error(args: argparse.Namespace, path: str, error: Exception, reports: list[Any]) -> None:
+    if args.json:
+        reports.append({"file": path, "ok": False, "error": str(error)})
+    else:
+        print(f"ERROR {error}", file=sys.stderr)
+
+
+def _check(args: argparse.Namespace) -> int:
+    worst = EXIT_OK
+    results = []
+    for path in args.files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as error:
+            results.append({"file": str(path), "ok": False, "error": str(error)})
+            if not args.json:
+                print(f"ERROR {error}", file=sys.stderr)
+            worst = EXIT_BAD_INPUT
+            continue
+        results.append(
+            {"file": str(path), "ok": True, "steps": len(scenario.steps), "checks": len(scenario.checks)}
+        )
+        if not args.json:
+            print(f"OK    {path}: {len(scenario.steps)} steps, {len(scenario.checks)} checks")
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
+    return worst
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from planner.wiring import open_planner
+
+    planner = open_planner(args.db)
+    try:
+        planner.views.drop_all()
+        planner.follower.projector.restore([], 0)
+        position = planner.catch_up()
+    finally:
+        planner.close()
+    print(f"views rebuilt up to event {position}")
+    return EXIT_OK
+
+
+def format_report(report: ReplayReport) -> str:
+    """The human-readable replay report."""
+    data = report.as_dict()
+    lines = [f"== {data['title']} ({data['scenario']}) — {data['file']}"]
+    lines.append(
+        f"   {data['steps_applied']} of {data['steps_total']} steps applied, "
+        f"{data['events_stored']} events stored"
+        + (f", stopped at {data['until']}" if data["until"] else "")
+    )
+    lines.append("-- timeline")
+    for step in data["timeline"]:
+        args = ", ".join(f"{k}={v}" for k, v in step["with"].items())
+        lines.append(f"   {step['at']}  #{step['step']:<4} {step['do']}({args})")
+    if data["error"]:
+        lines.append(f"-- STOPPED: {data['error']}")
+    for snapshot in data["readiness"]:
+        lines.append(f"-- readiness at {snapshot['at']}")
+        for name, summary in snapshot["entities"].items():
+            details = ", ".join(
+                f"{k}={_short(v)}" for k, v in summary.items() if k not in ("status", "gaps")
+            )
+            lines.append(f"   {name}: {summary['status'].upper()}  {details}")
+            for gap in summary.get("gaps", []):
+                lines.append(f"      gap: {gap}")
+    lines.append("-- checks")
+    for check in data["checks"]:
+        lines.append(
+            f"   {check['result']}  check {check['check']} (line {check['line']}) "
+            f"{check['entity']} {check['slug']} at {check['at']}"
+        )
+        for miss in check["mismatches"]:
+            lines.append(
+                f"         {miss['field']}: expected {_short(miss['expected'])}, "
+                f"actual {'(no such field)' if miss.get('missing') else _short(miss['actual'])}"
+            )
+    verdict = "OK" if data["ok"] else "FAILED"
+    lines.append(f"== {verdict}: checks {data['passed']} PASS, {data['failed']} FAIL")
+    return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    return orjson.dumps(value).decode() if not isinstance(value, str) else value
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

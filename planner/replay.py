@@ -1,0 +1,307 @@
+"""Replay a scenario through the planner service in simulated time, then evaluate its checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.base import workspace_namespace
+from domain.errors import PlannerError
+from planner.scenario import Check, Scenario, ScenarioError, Step, format_time
+from planner.wiring import Planner, open_planner
+
+BATCH_STEPS = 500
+TOLERANCE = 0.01
+_CHECKED_KINDS = ("camp", "plan")
+
+
+class SimulatedClock:
+    """The replay's clock: it reads the time of the step being applied."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class ScenarioAlreadyReplayed(PlannerError):
+    """The store already holds this scenario's events."""
+
+
+@dataclass
+class CheckResult:
+    """One check: PASS or FAIL with expected vs actual for each field that differs."""
+
+    check: Check
+    passed: bool
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+    actual: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "check": self.check.number,
+            "line": self.check.line,
+            "at": format_time(self.check.at),
+            "entity": self.check.entity,
+            "slug": self.check.slug,
+            "result": "PASS" if self.passed else "FAIL",
+            "expected": self.check.expect,
+            "actual": self.actual,
+            "mismatches": self.mismatches,
+        }
+
+
+@dataclass
+class ReplayReport:
+    """What a replay did: steps applied, readiness at each check time, check results, error."""
+
+    scenario: Scenario
+    steps_applied: list[Step] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    snapshots: list[dict[str, Any]] = field(default_factory=list)
+    error: ScenarioError | None = None
+    events_stored: int = 0
+    until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the replay ran to its end and every check passed."""
+        return self.error is None and all(c.passed for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the `--json` report)."""
+        return {
+            "scenario": self.scenario.slug,
+            "title": self.scenario.title,
+            "file": self.scenario.path,
+            "ok": self.ok,
+            "until": None if self.until is None else format_time(self.until),
+            "steps_total": len(self.scenario.steps),
+            "steps_applied": len(self.steps_applied),
+            "events_stored": self.events_stored,
+            "timeline": [
+                {
+                    "step": s.number,
+                    "line": s.line,
+                    "at": format_time(s.at),
+                    "do": s.command,
+                    "with": s.args,
+                }
+                for s in self.steps_applied
+            ],
+            "readiness": self.snapshots,
+            "checks": [c.as_dict() for c in self.checks],
+            "passed": sum(c.passed for c in self.checks),
+            "failed": sum(not c.passed for c in self.checks),
+            "error": None if self.error is None else str(self.error),
+        }
+
+
+def replay_scenario(
+    scenario: Scenario,
+    url: str | None = None,
+    *,
+    until: datetime | None = None,
+    planner: Planner | None = None,
+) -> ReplayReport:
+    """Replay a validated scenario into the store at `url` and evaluate its checks.
+
+    A domain refusal stops the replay at that step: the steps before it are stored, nothing
+    after. Raises ScenarioAlreadyReplayed if the store already holds this scenario.
+    """
+    clock = SimulatedClock(scenario.start)
+    own = planner is None
+    if planner is None:
+        planner = open_planner(url, namespace=workspace_namespace(scenario.slug), clock_fn=clock)
+    else:
+        planner.service.clock_fn = clock
+    report = ReplayReport(scenario, until=until)
+    try:
+        _refuse_if_replayed(planner, scenario)
+        before = planner.service.recorder.max_notification_id() or 0
+        _apply_steps(planner, scenario, clock, report, until)
+        planner.catch_up()
+        report.events_stored = (planner.service.recorder.max_notification_id() or 0) - before
+        if report.error is None:
+            _evaluate(planner, scenario, report, until)
+    finally:
+        if own:
+            planner.close()
+    return report
+
+
+def _refuse_if_replayed(planner: Planner, scenario: Scenario) -> None:
+    for step in scenario.steps:
+        for kind, slug in _created(step):
+            if planner.service.exists(kind, slug):
+                raise ScenarioAlreadyReplayed(
+                    f"{scenario.path}: the store {planner.url} already holds scenario "
+                    f"'{scenario.slug}' ({kind} '{slug}' exists); use --reset to start afresh "
+                    "or --db to choose another store"
+                )
+            return
+
+
+def _created(step: Step) -> Iterator[tuple[str, str]]:
+    from domain.commands import COMMANDS
+
+    for arg in COMMANDS[step.command].args:
+        if arg.creates and arg.entity is not None:
+            yield arg.entity, step.args[arg.name]
+
+
+def _apply_steps(
+    planner: Planner,
+    scenario: Scenario,
+    clock: SimulatedClock,
+    report: ReplayReport,
+    until: datetime | None,
+) -> None:
+    service = planner.service
+    steps = [s for s in scenario.steps if until is None or s.at <= until]
+    for start in range(0, len(steps), BATCH_STEPS):
+        with service.batch():
+            for step in steps[start : start + BATCH_STEPS]:
+                clock.now = step.at
+                try:
+                    service.execute(step.command, _service_args(scenario, step))
+                except PlannerError as refusal:
+                    report.error = ScenarioError(
+                        scenario.path,
+                        f"{step.command} refused: {refusal}",
+                        step=step.number,
+                        line=step.line,
+                    )
+                    return
+                report.steps_applied.append(step)
+
+
+def _service_args(scenario: Scenario, step: Step) -> dict[str, Any]:
+    if step.command != "draft_plan":
+        return step.args
+    return {
+        **step.args,
+        "standards_profile": scenario.standards.profile,
+        "standards_overrides": dict(scenario.standards.overrides),
+    }
+
+
+def _evaluate(
+    planner: Planner, scenario: Scenario, report: ReplayReport, until: datetime | None
+) -> None:
+    namespace_ids = {
+        kind: {
+            str(planner.service.id_of(kind, slug)): slug
+            for step in scenario.steps
+            for k, slug in _created(step)
+            if k == kind
+        }
+        for kind in ("camp", "plan", "stockpile")
+    }
+    check_times = sorted({c.at for c in scenario.checks if until is None or c.at <= until})
+    for moment in check_times:
+        report.snapshots.append(_snapshot(planner, namespace_ids, moment))
+    for check in scenario.checks:
+        if until is not None and check.at > until:
+            continue
+        entity_id = str(planner.service.id_of(check.entity, check.slug))
+        view = planner.queries.view(check.entity, entity_id, as_of=check.at)
+        if view is None:
+            report.checks.append(
+                CheckResult(
+                    check,
+                    False,
+                    [{"field": check.entity, "expected": "exists", "actual": None}],
+                )
+            )
+            continue
+        mismatches: list[dict[str, Any]] = []
+        for name, expected in check.expect.items():
+            mismatches.extend(compare(name, expected, view.get(name, _MISSING)))
+        actual = {name: view.get(name) for name in check.expect}
+        report.checks.append(CheckResult(check, not mismatches, mismatches, actual))
+
+
+def _snapshot(planner: Planner, ids: dict[str, dict[str, str]], moment: datetime) -> dict[str, Any]:
+    entities: dict[str, Any] = {}
+    for kind in _CHECKED_KINDS:
+        for entity_id, slug in ids[kind].items():
+            view = planner.queries.view(kind, entity_id, as_of=moment)
+            if view is None:
+                continue
+            summary = {"status": view["status"]}
+            if kind == "camp":
+                summary |= {
+                    "population": view["population"],
+                    "uncovered_sectors": view["uncovered_sectors"],
+                    "days_of_cover": view["days_of_cover"],
+                    "gaps": view["gaps"],
+                }
+            else:
+                summary |= {
+                    "tripartite": view["tripartite"],
+                    "camps": view["camps"],
+                    "pool_balance": view["pool_balance"],
+                }
+            entities[f"{kind} {slug}"] = summary
+    return {"at": format_time(moment), "entities": entities}
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "(no such field)"
+
+
+_MISSING = _Missing()
+
+
+def compare(path: str, expected: Any, actual: Any) -> list[dict[str, Any]]:
+    """Compare a check's expected value with the view's, as the contract says.
+
+    Integers, booleans, strings and null exactly; other numbers within ±0.01; lists as sets;
+    mappings key by key for the keys the check names, recursively.
+    """
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [_mismatch(path, expected, actual)]
+        found: list[dict[str, Any]] = []
+        for key, value in expected.items():
+            found.extend(compare(f"{path}.{key}", value, actual.get(str(key), _MISSING)))
+        return found
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or not _same_set(expected, actual):
+            return [_mismatch(path, expected, actual)]
+        return []
+    if not _scalar_equal(expected, actual):
+        return [_mismatch(path, expected, actual)]
+    return []
+
+
+def _scalar_equal(expected: Any, actual: Any) -> bool:
+    if expected is None or isinstance(expected, bool | str):
+        return type(actual) is type(expected) and actual == expected
+    if isinstance(actual, bool) or not isinstance(actual, int | float):
+        return False
+    if isinstance(expected, int):
+        return actual == expected
+    if isinstance(expected, float):
+        return abs(actual - expected) <= TOLERANCE + 1e-9
+    return bool(expected == actual)
+
+
+def _same_set(expected: list[Any], actual: list[Any]) -> bool:
+    def key(value: Any) -> str:
+        import orjson
+
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+    return {key(v) for v in expected} == {key(v) for v in actual}
+
+
+def _mismatch(path: str, expected: Any, actual: Any) -> dict[str, Any]:
+    return {"field": path, "expected": expected, "actual": None if actual is _MISSING else actual,
+            "missing": actual is _MISSING}

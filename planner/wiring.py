@@ -1,0 +1,100 @@
+"""The one place that wires the event store, the projections and (later) the API together."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+from domain import clock
+from domain.base import PLANNER_NAMESPACE
+from domain.service import PlannerService
+from planner.config import database_url, is_postgres, persistence_env
+from projections.follower import ProjectionFollower
+from projections.queries import ReadinessQueries
+from projections.store import PostgresViewStore, SQLiteViewStore, memory_view_store
+
+
+@dataclass
+class Planner:
+    """A planner service with its readiness views and the follower that keeps them current."""
+
+    url: str
+    service: PlannerService
+    views: SQLiteViewStore | PostgresViewStore
+    follower: ProjectionFollower
+    queries: ReadinessQueries
+
+    def catch_up(self) -> int:
+        """Bring the views up to the last stored event; return that position."""
+        return self.follower.catch_up()
+
+    def close(self) -> None:
+        """Stop following and release database connections."""
+        self.follower.stop()
+        self.service.close()
+        if isinstance(self.views, SQLiteViewStore) and self.views.datastore is not getattr(
+            self.service.recorder, "datastore", None
+        ):
+            self.views.datastore.close()
+
+
+def open_planner(
+    url: str | None = None,
+    *,
+    namespace: UUID = PLANNER_NAMESPACE,
+    clock_fn: clock.Clock | None = None,
+) -> Planner:
+    """Open (creating if need be) the store at `url` with its views, caught up."""
+    url = database_url(url)
+    env = persistence_env(url) | {"CREATE_TABLE": "y"}
+    service = PlannerService(env, namespace=namespace, clock_fn=clock_fn)
+    views = _view_store(service, env)
+    follower = ProjectionFollower(service, views)
+    follower.catch_up()
+    return Planner(url, service, views, follower, ReadinessQueries(views))
+
+
+def _view_store(
+    service: PlannerService, env: dict[str, str]
+) -> SQLiteViewStore | PostgresViewStore:
+    datastore = getattr(service.recorder, "datastore", None)
+    if datastore is None:
+        return memory_view_store()
+    if is_postgres(env):
+        store: SQLiteViewStore | PostgresViewStore = PostgresViewStore(
+            datastore, tracking_table_name="planner_readiness_tracking"
+        )
+    else:
+        store = SQLiteViewStore(datastore)
+    store.create_table()
+    return store
+
+
+def reset_store(url: str | None = None) -> None:
+    """Erase every event and view in the store at `url` (replay --reset)."""
+    url = database_url(url)
+    env = persistence_env(url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        path = Path(env["SQLITE_DBNAME"])
+        for suffix in ("", "-wal", "-shm"):
+            candidate = path.with_name(path.name + suffix)
+            if candidate.exists():
+                candidate.unlink()
+        return
+    if is_postgres(env):
+        planner = open_planner(url)
+        try:
+            prefix = planner.views._prefix  # noqa: SLF001
+            with planner.views.datastore.transaction(commit=True) as c:
+                for table in ("planner_events", "planner_readiness_tracking", "rp_versions",
+                              "rp_current", "rp_timeline", "rp_state"):
+                    c.execute(f"DROP TABLE IF EXISTS {prefix}{table} CASCADE")
+        finally:
+            planner.close()
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder of scratch stores."""
+    shutil.rmtree(path, ignore_errors=True)

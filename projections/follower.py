@@ -1,0 +1,127 @@
+"""Keeps the views caught up with the notification log, in batches, by polling.
+
+The library's SQLite recorder has no `subscribe()`, so this follower reads
+`select_notifications()` after the tracked position, folds a batch, and writes the batch with
+its tracking record in one transaction. It serves SQLite and PostgreSQL alike, in a background
+thread or called directly (in-process read-your-writes).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from projections.projector import ReadinessProjector, event_record
+from projections.store import PostgresViewStore, SQLiteViewStore
+
+
+class ProjectionFollower:
+    """Follows one application's notification log into its readiness views."""
+
+    def __init__(
+        self,
+        app: Any,
+        store: SQLiteViewStore | PostgresViewStore,
+        *,
+        batch_size: int = 2000,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.projector = ReadinessProjector()
+        self._lock = threading.Lock()
+        self._caught_up = threading.Condition()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self._restore()
+
+    def _restore(self) -> None:
+        self.projector.restore(self.store.load_states(), self.store.position())
+
+    @property
+    def position(self) -> int:
+        """The last event position folded into the views by this follower."""
+        return self.projector.position
+
+    def catch_up(self, max_batches: int | None = None) -> int:
+        """Fold and store every notification not yet in the views; return the new position."""
+        with self._lock:
+            batches = 0
+            while max_batches is None or batches < max_batches:
+                notifications = self.app.recorder.select_notifications(
+                    start=self.projector.position + 1, limit=self.batch_size
+                )
+                if not notifications:
+                    break
+                records = [
+                    event_record(self.app.mapper.to_domain_event(n), n.id) for n in notifications
+                ]
+                batch = self.projector.process(records)
+                try:
+                    self.store.write(batch)
+                except IntegrityError:
+                    # Another follower stored this position first: take its state and go on.
+                    self._restore()
+                batches += 1
+            position = self.projector.position
+        with self._caught_up:
+            self._caught_up.notify_all()
+        return position
+
+    def wait_for(self, position: int, timeout: float = 5.0) -> bool:
+        """Block until the views include `position` (or the timeout passes); True if they do."""
+        deadline = time.monotonic() + timeout
+        while self.projector.position < position:
+            if self._thread is None:
+                self.catch_up()
+                if self.projector.position >= position:
+                    break
+                stored = self.store.position()
+                if stored >= position:
+                    with self._lock:
+                        self._restore()
+                    continue
+            else:
+                self._wake.set()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._caught_up:
+                self._caught_up.wait(min(remaining, self.poll_interval))
+        return True
+
+    def poke(self) -> None:
+        """Tell the background thread that new events were stored."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Follow in a background thread until stop()."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="readiness-follower", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the background thread (after its current batch)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.catch_up()
+            except Exception as error:  # keep following; the error is visible on /readyz
+                self.error = error
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()

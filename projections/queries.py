@@ -1,0 +1,88 @@
+"""Read side: readiness views by slug or id, now or as of a time, lists, 3W and timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from projections.projector import from_us, to_us
+from projections.store import PostgresViewStore, SQLiteViewStore
+
+THREE_W_COLUMNS = (
+    ("partner", "#org"),
+    ("kind", "#org+type"),
+    ("sector", "#sector+cluster"),
+    ("location", "#loc"),
+    ("status", "#status"),
+    ("since", "#date+start"),
+    ("population", "#affected+incamp"),
+)
+
+
+class ReadinessQueries:
+    """Answers readiness questions from the materialised views."""
+
+    def __init__(self, store: SQLiteViewStore | PostgresViewStore) -> None:
+        self.store = store
+
+    def view(
+        self, kind: str, entity_id: str, as_of: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """One view by entity id, now or as of a time; None if it did not exist then."""
+        doc = self.store.get(kind, entity_id, None if as_of is None else to_us(as_of))
+        return None if doc is None else _public(doc)
+
+    def views(
+        self,
+        kind: str,
+        *,
+        as_of: datetime | None = None,
+        plan_id: str | None = None,
+        status: str | None = None,
+        location: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """All views of a kind, filtered, now or as of a time."""
+        docs = self.store.list_views(
+            kind,
+            as_of_us=None if as_of is None else to_us(as_of),
+            plan_id=plan_id,
+            status=status,
+            location=location,
+        )
+        return [_public(doc) for doc in docs]
+
+    def who_does_what(
+        self, *, as_of: datetime | None = None, plan_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The 3W table: one row per (partner, sector, camp, location)."""
+        rows: list[dict[str, Any]] = []
+        for doc in self.views("3w", as_of=as_of, plan_id=plan_id):
+            rows.extend(doc["rows"])
+        return sorted(rows, key=lambda r: (r["plan"], r["camp"], r["sector"], r["partner"]))
+
+    def stock_totals(self, *, as_of: datetime | None = None) -> dict[str, dict[str, int]]:
+        """On hand, reserved and available per item across every stockpile."""
+        totals: dict[str, dict[str, int]] = {}
+        for doc in self.views("stockpile", as_of=as_of):
+            for item, levels in doc["items"].items():
+                sums = totals.setdefault(item, {"on_hand": 0, "reserved": 0, "available": 0})
+                for key in sums:
+                    sums[key] += levels[key]
+        return dict(sorted(totals.items()))
+
+    def timeline(
+        self, *, kind: str | None = None, entity_id: str | None = None, as_of: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every status change of camps and plans, oldest first, with its time."""
+        entries = self.store.timeline(
+            kind=kind, entity_id=entity_id, as_of_us=None if as_of is None else to_us(as_of)
+        )
+        for entry in entries:
+            entry["at"] = from_us(entry.pop("ts_us")).isoformat()
+        return entries
+
+
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    doc["position"] = doc.pop("_position")
+    doc["updated_at"] = from_us(doc.pop("_ts_us")).isoformat()
+    return doc

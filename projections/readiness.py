@@ -1,0 +1,625 @@
+"""Readiness rules as a pure fold over domain events.
+
+`ReadinessFold.apply()` takes one event (its class name, originator id, timestamp and fields)
+and returns which views it touched; `view()` computes a view document from the folded state,
+exactly as the contract's "Readiness rules" say. No I/O here: the same fold serves the
+materialised views, time travel, rebuilds and the simulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from fractions import Fraction
+from typing import Any
+
+from domain.catalog import (
+    CONSUMABLES,
+    FACILITIES,
+    ITEMS,
+    PARTNER_KINDS,
+    PER_PERSON_ITEMS,
+    PROTECTION_SECTOR,
+    SECTORS,
+    TRIPARTITE_KINDS,
+    VULNERABLE_GROUPS,
+    standards_for,
+)
+
+ViewKey = tuple[str, str]  # (view kind, entity id)
+CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
+VIEW_KINDS = ("camp", "plan", "stockpile", "3w")
+
+
+def _round(value: Fraction) -> float:
+    return round(float(value), 4)
+
+
+def congestion_band(area_per_person: Fraction) -> str:
+    """Congestion by site area per person: none ≥ 45, low 30–45, moderate 20–30, high < 20 m²."""
+    if area_per_person >= 45:
+        return "none"
+    if area_per_person >= 30:
+        return "low"
+    if area_per_person >= 20:
+        return "moderate"
+    return "high"
+
+
+class ReadinessFold:
+    """The state the readiness views need, folded from events in notification order."""
+
+    def __init__(self) -> None:
+        self.partners: dict[str, dict[str, Any]] = {}
+        self.plans: dict[str, dict[str, Any]] = {}
+        self.stockpiles: dict[str, dict[str, Any]] = {}
+        self.camps: dict[str, dict[str, Any]] = {}
+        self.camp_status: dict[str, str] = {}
+        self._handlers: dict[str, Callable[[str, datetime, Mapping[str, Any]], set[ViewKey]]] = {
+            name[len("_on_") :].replace("__", "."): getattr(self, name)
+            for name in dir(self)
+            if name.startswith("_on_")
+        }
+
+    # -- applying events -----------------------------------------------------------------------
+
+    def apply(
+        self, event_name: str, oid: str, ts: datetime, fields: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        """Fold one event (e.g. "Camp.ArrivalsRegistered"); return the views it touched."""
+        handler = self._handlers.get(event_name)
+        if handler is None:
+            return set()
+        return handler(oid, ts, fields)
+
+    def _on_Partner__Registered(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+        self.partners[oid] = {
+            "slug": f["slug"],
+            "name": f["name"],
+            "kind": f["kind"],
+            "withdrawn": False,
+        }
+        return set()
+
+    def _on_Partner__Withdrew(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+        self.partners[oid]["withdrawn"] = True
+        touched: set[ViewKey] = set()
+        for camp_id, camp in self.camps.items():
+            if oid in camp["leads"].values():
+                touched |= {("camp", camp_id), ("3w", camp_id), ("plan", camp["plan_id"])}
+        for plan_id, plan in self.plans.items():
+            if oid in plan["members"]:
+                touched.add(("plan", plan_id))
+        return touched
+
+    def _on_ResponsePlan__Drafted(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        self.plans[oid] = {
+            "slug": f["slug"],
+            "title": f["title"],
+            "crisis": f["crisis"],
+            "region": f["region"],
+            "planning_figure": f["planning_figure"],
+            "required_sectors": list(f["required_sectors"]),
+            "ready_days": f["ready_days"],
+            "standards_profile": f["standards_profile"],
+            "standards_overrides": dict(f["standards_overrides"]),
+            "standards": standards_for(f["standards_profile"], f["standards_overrides"]),
+            "status": "drafted",
+            "members": {},
+            "pledged": {},
+            "received": {},
+            "disbursed": {},
+            "stockpiles": [],
+            "camps": [],
+        }
+        return {("plan", oid)}
+
+    def _on_ResponsePlan__PartnerJoined(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        member = self.plans[oid]["members"].setdefault(str(f["partner_id"]), [])
+        member.append(f["role"])
+        return {("plan", oid), *self._plan_3w(oid)}
+
+    def _on_ResponsePlan__PartnerLeft(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        self.plans[oid]["members"].pop(str(f["partner_id"]), None)
+        return {("plan", oid), *self._plan_3w(oid)}
+
+    def _plan_3w(self, plan_id: str) -> set[ViewKey]:
+        return {("3w", camp_id) for camp_id in self.plans[plan_id]["camps"]}
+
+    def _money(self, oid: str, bucket: str, f: Mapping[str, Any]) -> set[ViewKey]:
+        totals = self.plans[oid][bucket]
+        totals[f["currency"]] = totals.get(f["currency"], 0) + f["amount"]
+        return {("plan", oid)}
+
+    def _on_ResponsePlan__FundsPledged(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._money(oid, "pledged", f)
+
+    def _on_ResponsePlan__FundsReceived(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._money(oid, "received", f)
+
+    def _on_ResponsePlan__FundsDisbursed(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._money(oid, "disbursed", f)
+
+    def _on_ResponsePlan__PoolSplit(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        amount = f["share"] * len(f["recipients"])
+        return self._money(oid, "disbursed", {"currency": f["currency"], "amount": amount})
+
+    def _on_ResponsePlan__StockpileCommitted(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        stockpile_id = str(f["stockpile_id"])
+        self.plans[oid]["stockpiles"].append(stockpile_id)
+        self.stockpiles[stockpile_id]["plans"].append(oid)
+        return {("plan", oid), ("stockpile", stockpile_id)}
+
+    def _status(self, oid: str, status: str) -> set[ViewKey]:
+        self.plans[oid]["status"] = status
+        return {("plan", oid)}
+
+    def _on_ResponsePlan__Activated(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._status(oid, "activated")
+
+    def _on_ResponsePlan__StoodDown(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._status(oid, "standing_down")
+
+    def _on_ResponsePlan__Closed(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._status(oid, "closed")
+
+    def _on_Stockpile__Opened(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+        self.stockpiles[oid] = {
+            "slug": f["slug"],
+            "partner_id": str(f["partner_id"]),
+            "location": f["location"],
+            "on_hand": {},
+            "reserved": {},
+            "reservations": {},
+            "plans": [],
+        }
+        return {("stockpile", oid)}
+
+    def _stock(self, oid: str, item: str, on_hand: int = 0, reserved: int = 0) -> set[ViewKey]:
+        depot = self.stockpiles[oid]
+        depot["on_hand"][item] = depot["on_hand"].get(item, 0) + on_hand
+        depot["reserved"][item] = depot["reserved"].get(item, 0) + reserved
+        return {("stockpile", oid), *(("plan", plan_id) for plan_id in depot["plans"])}
+
+    def _reservation(self, oid: str, f: Mapping[str, Any], delta: int) -> None:
+        by_camp = self.stockpiles[oid]["reservations"].setdefault(str(f["camp_id"]), {})
+        by_camp[f["item"]] = by_camp.get(f["item"], 0) + delta
+
+    def _on_Stockpile__SuppliesReceived(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._stock(oid, f["item"], on_hand=f["quantity"])
+
+    def _on_Stockpile__SuppliesReserved(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        self._reservation(oid, f, f["quantity"])
+        return self._stock(oid, f["item"], reserved=f["quantity"])
+
+    def _on_Stockpile__ReservationReleased(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        self._reservation(oid, f, -f["quantity"])
+        return self._stock(oid, f["item"], reserved=-f["quantity"])
+
+    def _on_Stockpile__SuppliesDispatched(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        self._reservation(oid, f, -f["from_reservation"])
+        return self._stock(oid, f["item"], on_hand=-f["quantity"], reserved=-f["from_reservation"])
+
+    def _on_Stockpile__SuppliesWrittenOff(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._stock(oid, f["item"], on_hand=-f["quantity"])
+
+    def _on_Camp__Established(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+        plan_id = str(f["plan_id"])
+        self.camps[oid] = {
+            "slug": f["slug"],
+            "plan_id": plan_id,
+            "location": f["location"],
+            "site_area_m2": f["site_area_m2"],
+            "shelter_capacity": f["shelter_capacity"],
+            "closed": False,
+            "leads": {},
+            "lead_since": {},
+            "population": dict.fromkeys(("people", *VULNERABLE_GROUPS), 0),
+            "stock": {},
+            "delivered": {},
+            "facilities": dict.fromkeys(FACILITIES, 0),
+        }
+        self.plans[plan_id]["camps"].append(oid)
+        return self._camp_touched(oid)
+
+    def _camp_touched(self, camp_id: str) -> set[ViewKey]:
+        return {("camp", camp_id), ("3w", camp_id), ("plan", self.camps[camp_id]["plan_id"])}
+
+    def _lead(self, oid: str, ts: datetime, sector: str, partner_id: str | None) -> set[ViewKey]:
+        camp = self.camps[oid]
+        if partner_id is None:
+            camp["leads"].pop(sector, None)
+            camp["lead_since"].pop(sector, None)
+        else:
+            camp["leads"][sector] = partner_id
+            camp["lead_since"][sector] = ts.isoformat()
+        return self._camp_touched(oid)
+
+    def _on_Camp__SectorAssigned(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._lead(oid, ts, f["sector"], str(f["partner_id"]))
+
+    def _on_Camp__SectorReassigned(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._lead(oid, ts, f["sector"], str(f["partner_id"]))
+
+    def _on_Camp__SectorReleased(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._lead(oid, ts, f["sector"], None)
+
+    def _people(self, oid: str, f: Mapping[str, Any], sign: int) -> set[ViewKey]:
+        population = self.camps[oid]["population"]
+        for group in population:
+            population[group] += sign * f.get(group, 0)
+        return self._camp_touched(oid)
+
+    def _on_Camp__ArrivalsRegistered(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._people(oid, f, +1)
+
+    def _on_Camp__DeparturesRegistered(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        return self._people(oid, f, -1)
+
+    def _on_Camp__SuppliesDelivered(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        camp = self.camps[oid]
+        item, quantity = f["item"], f["quantity"]
+        camp["stock"][item] = camp["stock"].get(item, 0) + quantity
+        camp["delivered"][item] = camp["delivered"].get(item, 0) + quantity
+        return self._camp_touched(oid)
+
+    def _on_Camp__SuppliesDistributed(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        stock = self.camps[oid]["stock"]
+        stock[f["item"]] = stock.get(f["item"], 0) - f["quantity"]
+        return self._camp_touched(oid)
+
+    def _on_Camp__FacilitiesBuilt(
+        self, oid: str, ts: datetime, f: Mapping[str, Any]
+    ) -> set[ViewKey]:
+        facilities = self.camps[oid]["facilities"]
+        facilities[f["facility"]] = facilities.get(f["facility"], 0) + f["count"]
+        return self._camp_touched(oid)
+
+    def _on_Camp__Closed(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+        self.camps[oid]["closed"] = True
+        return self._camp_touched(oid)
+
+    # -- views ---------------------------------------------------------------------------------
+
+    def view(self, kind: str, entity_id: str) -> dict[str, Any]:
+        """Compute the current view document of one entity."""
+        if kind == "camp":
+            doc = camp_view(self, entity_id)
+            self.camp_status[entity_id] = doc["status"]
+            return doc
+        if kind == "plan":
+            return plan_view(self, entity_id)
+        if kind == "stockpile":
+            return stockpile_view(self, entity_id)
+        if kind == "3w":
+            return who_does_what_view(self, entity_id)
+        raise KeyError(f"unknown view kind {kind!r}")
+
+    def slug_of(self, kind: str, entity_id: str) -> str:
+        """The slug of an entity, for views and lists."""
+        table = {"camp": self.camps, "3w": self.camps, "plan": self.plans}.get(
+            kind, self.stockpiles
+        )
+        return str(table[entity_id]["slug"])
+
+    def partner_slug(self, partner_id: str) -> str:
+        """The slug of a partner (or its id if it was never registered here)."""
+        partner = self.partners.get(partner_id)
+        return partner["slug"] if partner else partner_id
+
+    def lead_counts(self, partner_id: str | None) -> bool:
+        """True if a lead is held by a registered partner that has not withdrawn."""
+        if partner_id is None:
+            return False
+        partner = self.partners.get(partner_id)
+        return partner is not None and not partner["withdrawn"]
+
+
+def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
+    """The camp readiness view (contract: "Camp readiness view")."""
+    camp = fold.camps[camp_id]
+    plan = fold.plans[camp["plan_id"]]
+    standards: dict[str, Fraction] = plan["standards"]
+    ready_days = Fraction(plan["ready_days"])
+    pop = camp["population"]["people"]
+    gaps: list[str] = []
+    not_ready = False
+    at_risk = False
+
+    uncovered = []
+    for sector in plan["required_sectors"]:
+        lead = camp["leads"].get(sector)
+        if not fold.lead_counts(lead):
+            uncovered.append(sector)
+            if lead is None:
+                gaps.append(f"sector {sector} ({SECTORS[sector]}) has no lead")
+            else:
+                gaps.append(
+                    f"sector {sector} ({SECTORS[sector]}) is led by "
+                    f"'{fold.partner_slug(lead)}', which has withdrawn"
+                )
+    not_ready = bool(uncovered)
+
+    days_of_cover: dict[str, float | None] = {}
+    for item in CONSUMABLES:
+        if pop == 0:
+            days_of_cover[item] = None
+            continue
+        days = Fraction(camp["stock"].get(item, 0)) / (pop * standards[item])
+        days_of_cover[item] = _round(days)
+        unit = ITEMS[item].unit.split(" ")[0]
+        if days < 1:
+            not_ready = True
+            gaps.append(
+                f"{item} covers {float(days):.2f} days for {pop:,} people, under 1 day "
+                f"(need {float(standards[item] * pop):,.2f} {unit}s a day)"
+            )
+        elif days < ready_days:
+            at_risk = True
+            gaps.append(
+                f"{item} covers {float(days):.2f} days, under the plan's "
+                f"{float(ready_days):g} ready days"
+            )
+
+    per_person: dict[str, float | None] = {}
+    for item in PER_PERSON_ITEMS:
+        if pop == 0:
+            per_person[item] = None
+            continue
+        ratio = Fraction(camp["delivered"].get(item, 0), pop)
+        per_person[item] = _round(ratio)
+        if ratio < 1:
+            at_risk = True
+            gaps.append(f"{item}: {float(ratio):.2f} per person, under 1 per person")
+
+    people_per: dict[str, float | None] = {}
+    for facility in FACILITIES:
+        count = camp["facilities"].get(facility, 0)
+        limit = standards[facility]
+        if count == 0:
+            people_per[facility] = None
+            if pop > 0:
+                at_risk = True
+                gaps.append(f"{facility}: none built for {pop:,} people")
+            continue
+        ratio = Fraction(pop, count)
+        people_per[facility] = _round(ratio)
+        if ratio > limit:
+            at_risk = True
+            gaps.append(
+                f"{facility}: {float(ratio):,.1f} people per {facility}, "
+                f"standard at most {float(limit):g}"
+            )
+
+    area = Fraction(camp["site_area_m2"])
+    if pop > 0:
+        area_per_person: Fraction | None = area / pop
+        congestion: str | None = congestion_band(area / pop)
+    else:
+        area_per_person = congestion = None
+    if congestion in ("moderate", "high"):
+        at_risk = True
+        assert area_per_person is not None
+        gaps.append(
+            f"congestion {congestion}: {float(area_per_person):.1f} m² of site per person "
+            "(standard 45)"
+        )
+    overcrowded = pop > camp["shelter_capacity"]
+    if overcrowded:
+        at_risk = True
+        gaps.append(
+            f"overcrowded: {pop:,} people for a shelter capacity of {camp['shelter_capacity']:,}"
+        )
+
+    vulnerable = {g: camp["population"][g] for g in VULNERABLE_GROUPS if camp["population"][g]}
+    if vulnerable and not fold.lead_counts(camp["leads"].get(PROTECTION_SECTOR)):
+        listed = ", ".join(f"{group} {count:,}" for group, count in vulnerable.items())
+        gaps.append(
+            f"vulnerable people registered ({listed}) while protection (PRO) has no lead: "
+            "leave nobody behind"
+        )
+
+    if camp["closed"]:
+        status = "closed"
+    elif not_ready:
+        status = "not_ready"
+    elif at_risk:
+        status = "at_risk"
+    else:
+        status = "ready"
+
+    return {
+        "camp": camp["slug"],
+        "id": camp_id,
+        "plan": plan["slug"],
+        "plan_id": camp["plan_id"],
+        "location": camp["location"],
+        "status": status,
+        "population": pop,
+        **{group: camp["population"][group] for group in VULNERABLE_GROUPS},
+        "required_sectors": list(plan["required_sectors"]),
+        "uncovered_sectors": uncovered,
+        "sector_leads": {
+            sector: fold.partner_slug(partner_id)
+            for sector, partner_id in sorted(camp["leads"].items())
+        },
+        "days_of_cover": days_of_cover,
+        "per_person": per_person,
+        "people_per": people_per,
+        "facilities": dict(camp["facilities"]),
+        "stock": dict(sorted(camp["stock"].items())),
+        "delivered": dict(sorted(camp["delivered"].items())),
+        "site_area_m2": camp["site_area_m2"],
+        "shelter_capacity": camp["shelter_capacity"],
+        "site_area_per_person": None if area_per_person is None else _round(area_per_person),
+        "congestion": congestion,
+        "overcrowded": overcrowded,
+        "ready_days": plan["ready_days"],
+        "gaps": gaps,
+    }
+
+
+def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
+    """The plan readiness view (contract: "Plan readiness view")."""
+    plan = fold.plans[plan_id]
+    members_by_kind = dict.fromkeys(PARTNER_KINDS, 0)
+    member_list = []
+    for partner_id, roles in plan["members"].items():
+        partner = fold.partners[partner_id]
+        member_list.append(
+            {
+                "partner": partner["slug"],
+                "name": partner["name"],
+                "kind": partner["kind"],
+                "roles": list(roles),
+                "withdrawn": partner["withdrawn"],
+            }
+        )
+        if not partner["withdrawn"]:
+            members_by_kind[partner["kind"]] += 1
+    missing = [kind for kind in TRIPARTITE_KINDS if members_by_kind[kind] == 0]
+
+    currencies = sorted({*plan["pledged"], *plan["received"], *plan["disbursed"]})
+    camps_by_status = dict.fromkeys(CAMP_STATUSES, 0)
+    population = 0
+    for camp_id in plan["camps"]:
+        status = fold.camp_status.get(camp_id) or camp_view(fold, camp_id)["status"]
+        camps_by_status[status] += 1
+        population += fold.camps[camp_id]["population"]["people"]
+
+    standards: dict[str, Fraction] = plan["standards"]
+    preparedness: dict[str, float] = {}
+    for item in CONSUMABLES:
+        available = sum(
+            fold.stockpiles[s]["on_hand"].get(item, 0) - fold.stockpiles[s]["reserved"].get(item, 0)
+            for s in plan["stockpiles"]
+        )
+        preparedness[item] = _round(
+            Fraction(available) / (plan["planning_figure"] * standards[item])
+        )
+
+    return {
+        "plan": plan["slug"],
+        "id": plan_id,
+        "title": plan["title"],
+        "crisis": plan["crisis"],
+        "region": plan["region"],
+        "status": plan["status"],
+        "planning_figure": plan["planning_figure"],
+        "required_sectors": list(plan["required_sectors"]),
+        "ready_days": plan["ready_days"],
+        "standards": {
+            "profile": plan["standards_profile"],
+            "overrides": dict(plan["standards_overrides"]),
+        },
+        "tripartite": not missing,
+        "missing_kinds": missing,
+        "members": members_by_kind,
+        "member_list": member_list,
+        "pledged": {c: plan["pledged"].get(c, 0) for c in currencies},
+        "received": {c: plan["received"].get(c, 0) for c in currencies},
+        "disbursed": {c: plan["disbursed"].get(c, 0) for c in currencies},
+        "pool_balance": {
+            c: plan["received"].get(c, 0) - plan["disbursed"].get(c, 0) for c in currencies
+        },
+        "camps": camps_by_status,
+        "camp_list": [fold.camps[c]["slug"] for c in plan["camps"]],
+        "population": population,
+        "stockpiles": [fold.stockpiles[s]["slug"] for s in plan["stockpiles"]],
+        "preparedness_days": preparedness,
+    }
+
+
+def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
+    """The stockpile view (contract: "Stockpile view")."""
+    depot = fold.stockpiles[stockpile_id]
+    items = {}
+    for item in sorted(depot["on_hand"]):
+        on_hand = depot["on_hand"][item]
+        reserved = depot["reserved"].get(item, 0)
+        items[item] = {"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved}
+    reservations = {
+        fold.camps[camp_id]["slug"]: {item: qty for item, qty in by_item.items() if qty}
+        for camp_id, by_item in depot["reservations"].items()
+        if any(by_item.values())
+    }
+    return {
+        "stockpile": depot["slug"],
+        "id": stockpile_id,
+        "partner": fold.partner_slug(depot["partner_id"]),
+        "location": depot["location"],
+        "items": items,
+        "reservations": reservations,
+        "plans": [fold.plans[p]["slug"] for p in depot["plans"]],
+    }
+
+
+def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
+    """The 3W rows of one camp: who leads which sector where, in what role, since when."""
+    camp = fold.camps[camp_id]
+    plan = fold.plans[camp["plan_id"]]
+    rows = []
+    for sector, partner_id in sorted(camp["leads"].items()):
+        partner = fold.partners.get(partner_id, {"slug": partner_id, "name": "", "kind": ""})
+        rows.append(
+            {
+                "partner": partner["slug"],
+                "partner_name": partner["name"],
+                "kind": partner["kind"],
+                "role": ", ".join(plan["members"].get(partner_id, [])) or "not a member",
+                "sector": sector,
+                "camp": camp["slug"],
+                "location": camp["location"],
+                "plan": plan["slug"],
+                "status": "withdrawn" if partner.get("withdrawn") else "active",
+                "since": camp["lead_since"][sector],
+                "population": camp["population"]["people"],
+            }
+        )
+    return {"camp": camp["slug"], "id": camp_id, "plan": plan["slug"], "rows": rows}

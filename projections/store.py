@@ -1,0 +1,332 @@
+"""Materialised readiness views in SQLite or PostgreSQL, written with tracking records.
+
+Tables (all prefixed `rp_`): `rp_versions` keeps every version of every view with the time and
+position of the event that made it (time travel is one indexed lookup); `rp_current` keeps the
+latest version with columns to filter on; `rp_timeline` keeps status changes; `rp_state` keeps
+the fold's state so a projection resumes where it stopped. Each batch is written in the same
+transaction as the library's tracking record, so an event is applied exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+VIEW_TABLES = ("rp_versions", "rp_current", "rp_timeline", "rp_state")
+
+
+@dataclass(frozen=True)
+class ViewVersion:
+    """A new version of one view, made by the event at `position` (time `ts_us`, µs since epoch)."""
+
+    kind: str
+    entity_id: str
+    slug: str
+    plan_id: str | None
+    status: str | None
+    location: str | None
+    position: int
+    ts_us: int
+    doc: bytes
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A camp or plan changed readiness or lifecycle status."""
+
+    kind: str
+    entity_id: str
+    slug: str
+    position: int
+    ts_us: int
+    from_status: str | None
+    to_status: str
+
+
+@dataclass
+class ViewBatch:
+    """Everything one batch of events changes in the views, and the last position it covers."""
+
+    last_position: int = 0
+    versions: list[ViewVersion] = field(default_factory=list)
+    timeline: list[StatusChange] = field(default_factory=list)
+    states: dict[tuple[str, str], bytes] = field(default_factory=dict)
+
+
+class ViewStoreMixin:
+    """The readiness views of one application, next to (or inside) its event store.
+
+    Mixed into the library's tracking recorders, so that the views live in the same database
+    and the same transactions as the tracking records.
+    """
+
+    application_name = "planner"
+    postgres = False
+    datastore: Any
+    tracking_table_name: str
+
+    if TYPE_CHECKING:  # provided by the library's tracking recorder this is mixed into
+
+        def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
+        def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    @property
+    def _prefix(self) -> str:
+        if not self.postgres:
+            return ""
+        return f'"{getattr(self.datastore, "schema", "") or "public"}".'
+
+    # -- schema --------------------------------------------------------------------------------
+
+    def create_table(self) -> None:
+        """Create the tracking table and the view tables if they do not exist."""
+        super().create_table()  # type: ignore[misc]
+        blob = "BYTEA" if self.postgres else "BLOB"
+        big = "BIGINT" if self.postgres else "INTEGER"
+        p = self._prefix
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {p}rp_versions (kind TEXT NOT NULL, entity_id TEXT NOT "
+            f"NULL, position {big} NOT NULL, ts {big} NOT NULL, doc {blob} NOT NULL, "
+            "PRIMARY KEY (kind, entity_id, position))",
+            f"CREATE INDEX IF NOT EXISTS rp_versions_asof ON {p}rp_versions (kind, entity_id, ts)",
+            f"CREATE TABLE IF NOT EXISTS {p}rp_current (kind TEXT NOT NULL, entity_id TEXT NOT "
+            f"NULL, slug TEXT NOT NULL, plan_id TEXT, status TEXT, location TEXT, position {big} "
+            f"NOT NULL, ts {big} NOT NULL, doc {blob} NOT NULL, PRIMARY KEY (kind, entity_id))",
+            f"CREATE INDEX IF NOT EXISTS rp_current_slug ON {p}rp_current (kind, slug)",
+            f"CREATE TABLE IF NOT EXISTS {p}rp_timeline (kind TEXT NOT NULL, entity_id TEXT NOT "
+            f"NULL, slug TEXT NOT NULL, position {big} NOT NULL, ts {big} NOT NULL, "
+            "from_status TEXT, to_status TEXT NOT NULL, PRIMARY KEY (kind, entity_id, position))",
+            f"CREATE INDEX IF NOT EXISTS rp_timeline_ts ON {p}rp_timeline (ts)",
+            f"CREATE TABLE IF NOT EXISTS {p}rp_state (kind TEXT NOT NULL, entity_id TEXT NOT "
+            f"NULL, state {blob} NOT NULL, PRIMARY KEY (kind, entity_id))",
+        ]
+        with self.datastore.transaction(commit=True) as c:
+            for statement in statements:
+                c.execute(statement)
+
+    def _sql(self, statement: str) -> str:
+        statement = statement.replace("{p}", self._prefix)
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write(self, batch: ViewBatch) -> None:
+        """Store a batch of view changes and its tracking record in one transaction.
+
+        Raises the library's IntegrityError if the batch's position was already recorded.
+        """
+        with self.datastore.transaction(commit=True) as c:
+            self._insert_tracking(c, Tracking(self.application_name, batch.last_position))
+            if batch.versions:
+                c.executemany(
+                    self._sql("INSERT INTO {p}rp_versions VALUES (?, ?, ?, ?, ?)"),
+                    [(v.kind, v.entity_id, v.position, v.ts_us, v.doc) for v in batch.versions],
+                )
+                latest = {(v.kind, v.entity_id): v for v in batch.versions}
+                c.executemany(
+                    self._sql(
+                        "INSERT INTO {p}rp_current VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (kind, entity_id) DO UPDATE SET slug = excluded.slug, "
+                        "plan_id = excluded.plan_id, status = excluded.status, "
+                        "location = excluded.location, position = excluded.position, "
+                        "ts = excluded.ts, doc = excluded.doc"
+                    ),
+                    [
+                        (
+                            v.kind,
+                            v.entity_id,
+                            v.slug,
+                            v.plan_id,
+                            v.status,
+                            v.location,
+                            v.position,
+                            v.ts_us,
+                            v.doc,
+                        )
+                        for v in latest.values()
+                    ],
+                )
+            if batch.timeline:
+                c.executemany(
+                    self._sql("INSERT INTO {p}rp_timeline VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                    [
+                        (
+                            t.kind,
+                            t.entity_id,
+                            t.slug,
+                            t.position,
+                            t.ts_us,
+                            t.from_status,
+                            t.to_status,
+                        )
+                        for t in batch.timeline
+                    ],
+                )
+            if batch.states:
+                c.executemany(
+                    self._sql(
+                        "INSERT INTO {p}rp_state VALUES (?, ?, ?) ON CONFLICT (kind, entity_id) "
+                        "DO UPDATE SET state = excluded.state"
+                    ),
+                    [(kind, eid, state) for (kind, eid), state in batch.states.items()],
+                )
+
+    def drop_all(self) -> None:
+        """Empty every view table and forget the tracking position (before a rebuild)."""
+        with self.datastore.transaction(commit=True) as c:
+            for table in VIEW_TABLES:
+                c.execute(self._sql(f"DELETE FROM {{p}}{table}"))
+            c.execute(
+                self._sql(f"DELETE FROM {self._tracking_table()} WHERE application_name = ?"),
+                (self.application_name,),
+            )
+
+    def _tracking_table(self) -> str:
+        name = getattr(self, "tracking_table_name", "tracking")
+        return f'{self._prefix}"{name}"' if self.postgres else name
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def position(self) -> int:
+        """The last event position the views include (0 if none)."""
+        return self.max_tracking_id(self.application_name) or 0
+
+    def load_states(self) -> Iterator[tuple[str, str, Any]]:
+        """The fold state saved with the last batch: (kind, entity id, state) triples."""
+        for row in self._query("SELECT kind, entity_id, state FROM {p}rp_state", ()):
+            yield row["kind"], row["entity_id"], orjson.loads(bytes(row["state"]))
+
+    def get(self, kind: str, entity_id: str, as_of_us: int | None = None) -> dict[str, Any] | None:
+        """One view, now or as of a time (µs since epoch)."""
+        if as_of_us is None:
+            rows = self._query(
+                "SELECT doc, position, ts FROM {p}rp_current WHERE kind = ? AND entity_id = ?",
+                (kind, entity_id),
+            )
+        else:
+            rows = self._query(
+                "SELECT doc, position, ts FROM {p}rp_versions WHERE kind = ? AND entity_id = ? "
+                "AND ts <= ? ORDER BY ts DESC, position DESC LIMIT 1",
+                (kind, entity_id, as_of_us),
+            )
+        return _doc(rows[0]) if rows else None
+
+    def find_id(self, kind: str, slug: str) -> list[str]:
+        """Ids of the entities of a kind with this slug (one per workspace)."""
+        rows = self._query(
+            "SELECT entity_id FROM {p}rp_current WHERE kind = ? AND slug = ? ORDER BY entity_id",
+            (kind, slug),
+        )
+        return [row["entity_id"] for row in rows]
+
+    def list_views(
+        self,
+        kind: str,
+        *,
+        as_of_us: int | None = None,
+        plan_id: str | None = None,
+        status: str | None = None,
+        location: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every view of a kind (now or as of a time), filtered on plan, status and location."""
+        if as_of_us is None:
+            sql = "SELECT doc, position, ts FROM {p}rp_current v WHERE kind = ?"
+            params: list[Any] = [kind]
+            for column, value in (("plan_id", plan_id), ("status", status), ("location", location)):
+                if value is not None:
+                    sql += f" AND {column} = ?"
+                    params.append(value)
+            docs = [_doc(row) for row in self._query(sql + " ORDER BY slug, entity_id", params)]
+            return docs
+        rows = self._query(
+            "SELECT v.doc, v.position, v.ts FROM {p}rp_versions v JOIN (SELECT entity_id, "
+            "MAX(position) AS position FROM {p}rp_versions WHERE kind = ? AND ts <= ? "
+            "GROUP BY entity_id) latest ON v.entity_id = latest.entity_id AND "
+            "v.position = latest.position WHERE v.kind = ?",
+            (kind, as_of_us, kind),
+        )
+        docs = [_doc(row) for row in rows]
+        docs = [
+            d
+            for d in docs
+            if (plan_id is None or d.get("plan_id", d.get("id")) == plan_id)
+            and (status is None or d.get("status") == status)
+            and (location is None or d.get("location") == location)
+        ]
+        return sorted(docs, key=lambda d: (str(d.get(kind, d.get("camp", ""))), d["id"]))
+
+    def history(self, kind: str, entity_id: str) -> list[dict[str, Any]]:
+        """Every version of one view, oldest first."""
+        rows = self._query(
+            "SELECT doc, position, ts FROM {p}rp_versions WHERE kind = ? AND entity_id = ? "
+            "ORDER BY position",
+            (kind, entity_id),
+        )
+        return [_doc(row) for row in rows]
+
+    def timeline(
+        self, *, kind: str | None = None, entity_id: str | None = None, as_of_us: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Status changes of camps and plans, oldest first."""
+        sql = "SELECT * FROM {p}rp_timeline WHERE 1 = 1"
+        params: list[Any] = []
+        for column, value in (("kind", kind), ("entity_id", entity_id)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        if as_of_us is not None:
+            sql += " AND ts <= ?"
+            params.append(as_of_us)
+        rows = self._query(sql + " ORDER BY position, kind, entity_id", params)
+        return [
+            {
+                "kind": row["kind"],
+                "id": row["entity_id"],
+                "slug": row["slug"],
+                "position": row["position"],
+                "ts_us": row["ts"],
+                "from": row["from_status"],
+                "to": row["to_status"],
+            }
+            for row in rows
+        ]
+
+    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._sql(statement), tuple(params))
+            return list(c.fetchall())
+
+
+def _doc(row: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = orjson.loads(bytes(row["doc"]))
+    doc["_position"] = row["position"]
+    doc["_ts_us"] = row["ts"]
+    return doc
+
+
+class SQLiteViewStore(ViewStoreMixin, SQLiteTrackingRecorder):
+    """Readiness views in a SQLite database (the embedded default)."""
+
+
+class PostgresViewStore(ViewStoreMixin, PostgresTrackingRecorder):
+    """Readiness views in PostgreSQL (scale-out), in the application's schema."""
+
+    postgres = True
+
+
+ViewStore = SQLiteViewStore | PostgresViewStore
+
+
+def memory_view_store() -> SQLiteViewStore:
+    """Views in a private in-memory SQLite database (for in-memory event stores)."""
+    from uuid import uuid4
+
+    store = SQLiteViewStore(SQLiteDatastore(f"file:rp-{uuid4().hex}?mode=memory&cache=shared"))
+    store.create_table()
+    return store
