@@ -8,6 +8,7 @@ and their events are saved together, in command order, in one transaction.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,7 +105,17 @@ class PlannerService(Application[UUID]):
         super().__init__(env)
         self.namespace = namespace
         self.clock_fn = clock_fn or clock.utc_now
-        self._uow: _UnitOfWork | None = None
+        self._local = threading.local()
+
+    @property
+    def _uow(self) -> _UnitOfWork | None:
+        # Per thread: concurrent callers (HTTP requests in a thread pool) never share a batch.
+        uow: _UnitOfWork | None = getattr(self._local, "uow", None)
+        return uow
+
+    @_uow.setter
+    def _uow(self, value: _UnitOfWork | None) -> None:
+        self._local.uow = value
 
     def construct_transcoder(self) -> Transcoder:
         """Serialize events with orjson, keeping the library's type markers."""

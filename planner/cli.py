@@ -50,7 +50,48 @@ def _parser() -> argparse.ArgumentParser:
     rebuild = commands.add_parser("rebuild", help="drop and rebuild the readiness views")
     rebuild.add_argument("--db", help="store URL or path")
     rebuild.set_defaults(handler=_rebuild)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API (and dashboard)")
+    serve.add_argument("--db", help="store URL or path")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--tokens", help="token file (default $PLANNER_TOKENS_FILE)")
+    serve.add_argument(
+        "--no-projector", action="store_true", help="do not follow events (another process does)"
+    )
+    serve.set_defaults(handler=_serve)
+
+    project = commands.add_parser("project", help="run the projection follower as its own process")
+    project.add_argument("--db", help="store URL or path")
+    project.set_defaults(handler=_project)
+
+    simulate = commands.add_parser("simulate", help="stress-test a scenario with random shocks")
+    simulate.add_argument("file", type=Path, metavar="FILE")
+    simulate.add_argument("--runs", type=int, default=200)
+    simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument("--json", action="store_true")
+    simulate.add_argument("--report", type=Path, metavar="DIR", help="write an HTML report here")
+    simulate.set_defaults(handler=_simulate)
     return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from planner.serve import serve
+
+    return serve(args)
+
+
+def _project(args: argparse.Namespace) -> int:
+    from planner.serve import project
+
+    return project(args)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from planner.simulate_cli import simulate
+
+    return simulate(args)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -68,8 +109,12 @@ def _replay(args: argparse.Namespace) -> int:
         for path in args.files:
             try:
                 scenario = load_scenario(path)
-                until = None if args.until is None else parse_offset_or_time(args.until, scenario.start)
-                file_url = url if scratch is None else str(Path(scratch.name) / f"{path.stem}.sqlite")
+                until = (
+                    None if args.until is None else parse_offset_or_time(args.until, scenario.start)
+                )
+                file_url = (
+                    url if scratch is None else str(Path(scratch.name) / f"{path.stem}.sqlite")
+                )
                 report = replay_scenario(scenario, file_url, until=until)
             except (ScenarioError, ScenarioAlreadyReplayed, ValueError, OSError) as error:
                 _print_error(args, str(path), error, reports)
@@ -121,7 +166,12 @@ def _check(args: argparse.Namespace) -> int:
             worst = EXIT_BAD_INPUT
             continue
         results.append(
-            {"file": str(path), "ok": True, "steps": len(scenario.steps), "checks": len(scenario.checks)}
+            {
+                "file": str(path),
+                "ok": True,
+                "steps": len(scenario.steps),
+                "checks": len(scenario.checks),
+            }
         )
         if not args.json:
             print(f"OK    {path}: {len(scenario.steps)} steps, {len(scenario.checks)} checks")

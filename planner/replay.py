@@ -12,7 +12,7 @@ from domain.errors import PlannerError
 from planner.scenario import Check, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
 
-BATCH_STEPS = 500
+BATCH_STEPS = 1000
 TOLERANCE = 0.01
 _CHECKED_KINDS = ("camp", "plan")
 
@@ -163,21 +163,23 @@ def _apply_steps(
 ) -> None:
     service = planner.service
     steps = [s for s in scenario.steps if until is None or s.at <= until]
-    for start in range(0, len(steps), BATCH_STEPS):
-        with service.batch():
-            for step in steps[start : start + BATCH_STEPS]:
-                clock.now = step.at
-                try:
-                    service.execute(step.command, _service_args(scenario, step))
-                except PlannerError as refusal:
-                    report.error = ScenarioError(
-                        scenario.path,
-                        f"{step.command} refused: {refusal}",
-                        step=step.number,
-                        line=step.line,
-                    )
-                    return
-                report.steps_applied.append(step)
+    # One identity map for the whole replay; events go to disk every BATCH_STEPS steps.
+    with service.batch():
+        for index, step in enumerate(steps, start=1):
+            clock.now = step.at
+            try:
+                service.execute(step.command, _service_args(scenario, step))
+            except PlannerError as refusal:
+                report.error = ScenarioError(
+                    scenario.path,
+                    f"{step.command} refused: {refusal}",
+                    step=step.number,
+                    line=step.line,
+                )
+                return
+            report.steps_applied.append(step)
+            if index % BATCH_STEPS == 0:
+                service.flush()
 
 
 def _service_args(scenario: Scenario, step: Step) -> dict[str, Any]:
@@ -303,5 +305,9 @@ def _same_set(expected: list[Any], actual: list[Any]) -> bool:
 
 
 def _mismatch(path: str, expected: Any, actual: Any) -> dict[str, Any]:
-    return {"field": path, "expected": expected, "actual": None if actual is _MISSING else actual,
-            "missing": actual is _MISSING}
+    return {
+        "field": path,
+        "expected": expected,
+        "actual": None if actual is _MISSING else actual,
+        "missing": actual is _MISSING,
+    }

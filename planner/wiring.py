@@ -86,10 +86,16 @@ def reset_store(url: str | None = None) -> None:
     if is_postgres(env):
         planner = open_planner(url)
         try:
-            prefix = planner.views._prefix  # noqa: SLF001
+            prefix = planner.views._prefix
             with planner.views.datastore.transaction(commit=True) as c:
-                for table in ("planner_events", "planner_readiness_tracking", "rp_versions",
-                              "rp_current", "rp_timeline", "rp_state"):
+                for table in (
+                    "planner_events",
+                    "planner_readiness_tracking",
+                    "rp_versions",
+                    "rp_current",
+                    "rp_timeline",
+                    "rp_state",
+                ):
                     c.execute(f"DROP TABLE IF EXISTS {prefix}{table} CASCADE")
         finally:
             planner.close()

@@ -25,8 +25,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Camps first: plan views count camps by the status their views just got.
 _KIND_ORDER = {"camp": 0, "3w": 1, "stockpile": 2, "plan": 3}
 _STATE_TABLES = {"partner": "partners", "plan": "plans", "stockpile": "stockpiles", "camp": "camps"}
-_ENTITY_OF_EVENT = {"Partner": "partner", "ResponsePlan": "plan", "Stockpile": "stockpile",
-                    "Camp": "camp"}
+_ENTITY_OF_EVENT = {
+    "Partner": "partner",
+    "ResponsePlan": "plan",
+    "Stockpile": "stockpile",
+    "Camp": "camp",
+}
 _UNSTORED_STATE = ("standards",)  # recomputed from the profile and overrides on restore
 
 

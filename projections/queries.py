@@ -71,7 +71,11 @@ class ReadinessQueries:
         return dict(sorted(totals.items()))
 
     def timeline(
-        self, *, kind: str | None = None, entity_id: str | None = None, as_of: datetime | None = None
+        self,
+        *,
+        kind: str | None = None,
+        entity_id: str | None = None,
+        as_of: datetime | None = None,
     ) -> list[dict[str, Any]]:
         """Every status change of camps and plans, oldest first, with its time."""
         entries = self.store.timeline(

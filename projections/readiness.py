@@ -31,11 +31,16 @@ CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w")
 
 
-def _round(value: Fraction) -> float:
+def _round(value: Fraction | float) -> float:
     return round(float(value), 4)
 
 
-def congestion_band(area_per_person: Fraction) -> str:
+def _ratio_below(numerator: int, denominator: int, threshold: Fraction) -> bool:
+    """numerator / denominator < threshold, in exact integer arithmetic (no Fraction objects)."""
+    return numerator * threshold.denominator < threshold.numerator * denominator
+
+
+def congestion_band(area_per_person: Fraction | float) -> str:
     """Congestion by site area per person: none ≥ 45, low 30–45, moderate 20–30, high < 20 m²."""
     if area_per_person >= 45:
         return "none"
@@ -367,6 +372,7 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
     plan = fold.plans[camp["plan_id"]]
     standards: dict[str, Fraction] = plan["standards"]
     ready_days = Fraction(plan["ready_days"])
+    one = Fraction(1)
     pop = camp["population"]["people"]
     gaps: list[str] = []
     not_ready = False
@@ -391,16 +397,19 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         if pop == 0:
             days_of_cover[item] = None
             continue
-        days = Fraction(camp["stock"].get(item, 0)) / (pop * standards[item])
+        need = standards[item]
+        # days = stock ÷ (pop × need), kept as the exact ratio stock·den ÷ pop·num
+        held, needed = camp["stock"].get(item, 0) * need.denominator, pop * need.numerator
+        days = held / needed
         days_of_cover[item] = _round(days)
         unit = ITEMS[item].unit.split(" ")[0]
-        if days < 1:
+        if _ratio_below(held, needed, one):
             not_ready = True
             gaps.append(
                 f"{item} covers {float(days):.2f} days for {pop:,} people, under 1 day "
                 f"(need {float(standards[item] * pop):,.2f} {unit}s a day)"
             )
-        elif days < ready_days:
+        elif _ratio_below(held, needed, ready_days):
             at_risk = True
             gaps.append(
                 f"{item} covers {float(days):.2f} days, under the plan's "
@@ -412,9 +421,10 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         if pop == 0:
             per_person[item] = None
             continue
-        ratio = Fraction(camp["delivered"].get(item, 0), pop)
+        delivered = camp["delivered"].get(item, 0)
+        ratio = delivered / pop
         per_person[item] = _round(ratio)
-        if ratio < 1:
+        if delivered < pop:
             at_risk = True
             gaps.append(f"{item}: {float(ratio):.2f} per person, under 1 per person")
 
@@ -428,9 +438,9 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
                 at_risk = True
                 gaps.append(f"{facility}: none built for {pop:,} people")
             continue
-        ratio = Fraction(pop, count)
+        ratio = pop / count
         people_per[facility] = _round(ratio)
-        if ratio > limit:
+        if pop * limit.denominator > limit.numerator * count:
             at_risk = True
             gaps.append(
                 f"{facility}: {float(ratio):,.1f} people per {facility}, "
@@ -440,7 +450,7 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
     area = Fraction(camp["site_area_m2"])
     if pop > 0:
         area_per_person: Fraction | None = area / pop
-        congestion: str | None = congestion_band(area / pop)
+        congestion: str | None = congestion_band(area_per_person)
     else:
         area_per_person = congestion = None
     if congestion in ("moderate", "high"):

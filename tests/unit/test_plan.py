@@ -434,7 +434,7 @@ def test_closed_plan_accepts_no_commands_and_keeps_its_history(svc: PlannerServi
         ),
     ]
     for run, doing in refused:
-        with pytest.raises(StatusError, match=f"plan 'p' is closed and accepts no commands") as e:
+        with pytest.raises(StatusError, match="plan 'p' is closed and accepts no commands") as e:
             run()
         assert doing in str(e.value)
         assert e.value.rule == "a closed plan accepts no commands"

@@ -1,0 +1,140 @@
+"""Replay speed: a generated scenario of 200,000+ steps vs a raw sqlite3 bulk insert.
+
+Prints replay events/s (store phase, and end to end with the views caught up), the raw
+`sqlite3` bulk-insert rate of the same number of rows measured in the same run, the ratio
+(target ≥ 20 %), and the replay's peak memory (target < 500 MB), measured in a child process.
+
+    python bench/bench_replay.py [--steps 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.workload import scenario_yaml
+
+
+def raw_bulk_insert(rows: int, path: Path) -> float:
+    """Rows/s of a plain sqlite3 insert of event-like rows in one transaction (WAL)."""
+    payload = b'{"item":"water","quantity":1000,"source_id":null,"timestamp":' + b"x" * 200 + b"}"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(
+        "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+        "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+    )
+    started = time.perf_counter()
+    with conn:
+        conn.executemany(
+            "INSERT INTO stored_events VALUES (?, ?, ?, ?)",
+            (
+                (f"{i % 50:032x}", i, "domain.camp:Camp.ArrivalsRegistered", payload)
+                for i in range(rows)
+            ),
+        )
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return rows / elapsed
+
+
+def child(scenario_path: str, db_path: str) -> None:
+    """Replay in this (child) process and print timings and peak memory as JSON."""
+    from planner.replay import replay_scenario
+    from planner.scenario import load_scenario
+
+    started = time.perf_counter()
+    scenario = load_scenario(scenario_path)
+    parsed = time.perf_counter()
+    report = replay_scenario(scenario, db_path)
+    replayed = time.perf_counter()
+    if not report.ok:
+        raise SystemExit(f"replay failed: {report.error}")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "steps": len(scenario.steps),
+                "events": report.events_stored,
+                "parse_s": parsed - started,
+                "replay_s": replayed - parsed,
+                "peak_mb": peak_kb / 1024,
+            }
+        )
+    )
+
+
+def store_only(scenario_path: str, db_path: str) -> dict[str, float]:
+    """Time the store phase alone (batched commands, no views) in this process."""
+    from domain.base import workspace_namespace
+    from domain.service import PlannerService
+    from planner.config import persistence_env
+    from planner.replay import BATCH_STEPS, SimulatedClock, _service_args
+    from planner.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    clock = SimulatedClock(scenario.start)
+    env = persistence_env(db_path) | {"CREATE_TABLE": "y"}
+    service = PlannerService(env, namespace=workspace_namespace(scenario.slug), clock_fn=clock)
+    started = time.perf_counter()
+    with service.batch():
+        for index, step in enumerate(scenario.steps, start=1):
+            clock.now = step.at
+            service.execute(step.command, _service_args(scenario, step))
+            if index % BATCH_STEPS == 0:
+                service.flush()
+    elapsed = time.perf_counter() - started
+    events = service.recorder.max_notification_id()
+    service.close()
+    return {"events": events, "store_s": elapsed}
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=200_000)
+    parser.add_argument("--child", nargs=2)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario_path = Path(tmp) / "busy.yaml"
+        scenario_path.write_text(scenario_yaml(args.steps))
+        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(scenario_path), str(Path(tmp) / "r.db")],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        replay = json.loads(out.stdout.strip().splitlines()[-1])
+        store = store_only(str(scenario_path), str(Path(tmp) / "s.db"))
+        raw = raw_bulk_insert(int(store["events"]), Path(tmp) / "raw.db")
+    store_rate = store["events"] / store["store_s"]
+    e2e_rate = replay["events"] / replay["replay_s"]
+    print(f"steps                         {replay['steps']:>12,}")
+    print(f"events stored                 {replay['events']:>12,}")
+    print(f"parse scenario file           {replay['parse_s']:>12.1f} s")
+    print(f"raw sqlite3 bulk insert       {raw:>12,.0f} rows/s")
+    print(
+        f"replay, store phase           {store_rate:>12,.0f} events/s  "
+        f"ratio {store_rate / raw:6.1%}  (target >= 20%)"
+    )
+    print(f"replay, end to end with views {e2e_rate:>12,.0f} events/s  ratio {e2e_rate / raw:6.1%}")
+    print(f"replay peak memory            {replay['peak_mb']:>12.0f} MB  (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()
