@@ -1,0 +1,155 @@
+"""Readiness views: catch-up rate, query cost at 1,000 vs 1,000,000 events, read-your-writes.
+
+Prints, all measured in this one run on the same machine:
+1. rebuilding the views over N stored events (events/s) next to reading the raw events back from
+   the same SQLite file with plain sqlite3 (rows/s), and the ratio (target >= 25 %);
+2. the median latency of a camp readiness query (now and as of a past time) with 1,000 events
+   in the store and with N, and the ratio (target <= 1.5);
+3. the median delay from a saved command to its effect being visible in the views, embedded
+   setup (target < 20 ms).
+
+    python bench/bench_views.py [--events 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.workload import START, busy_steps, setup_steps  # noqa: E402
+from planner.wiring import Planner, open_planner  # noqa: E402
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+
+def fill(path: Path, events: int) -> tuple[Planner, _Clock]:
+    """Store at least `events` events (a busy response, one command a minute)."""
+    clock = _Clock()
+    planner = open_planner(str(path), clock_fn=clock)
+    service = planner.service
+    steps = setup_steps() + busy_steps(events)
+    with service.batch():
+        for index, (command, args) in enumerate(steps, start=1):
+            clock.now = START + timedelta(minutes=index)
+            service.execute(command, args)
+            if index % 5000 == 0:
+                service.flush()
+                if service.recorder.max_notification_id() >= events:
+                    break
+    return planner, clock
+
+
+def raw_read_rate(path: Path) -> tuple[int, float]:
+    """Rows/s of reading every stored event back in order with plain sqlite3."""
+    conn = sqlite3.connect(path)
+    started = time.perf_counter()
+    rows = 0
+    cursor = conn.execute(
+        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+        "ORDER BY rowid"
+    )
+    while batch := cursor.fetchmany(10_000):
+        rows += len(batch)
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return rows, rows / elapsed
+
+
+def rebuild_rate(planner: Planner) -> float:
+    """Events/s of dropping the views and rebuilding them from the event store."""
+    planner.views.drop_all()
+    planner.follower.projector.restore([], 0)
+    started = time.perf_counter()
+    position = planner.catch_up()
+    return position / (time.perf_counter() - started)
+
+
+def query_latency(planner: Planner, clock: _Clock, samples: int = 300) -> tuple[float, float]:
+    """Median seconds of a camp readiness query, now and as of halfway through history."""
+    camp_id = str(planner.service.id_of("camp", "camp-3"))
+    halfway = START + (clock.now - START) / 2
+    now_times, past_times = [], []
+    for _ in range(samples):
+        started = time.perf_counter()
+        planner.queries.view("camp", camp_id)
+        now_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        planner.queries.view("camp", camp_id, as_of=halfway)
+        past_times.append(time.perf_counter() - started)
+    return statistics.median(now_times), statistics.median(past_times)
+
+
+def read_your_writes(planner: Planner, clock: _Clock, samples: int = 100) -> float:
+    """Median seconds from a saved command to its effect in the views (background follower)."""
+    planner.follower.start()
+    delays = []
+    camp_id = str(planner.service.id_of("camp", "camp-1"))
+    try:
+        for _ in range(samples):
+            clock.now += timedelta(minutes=1)
+            result = planner.service.register_arrivals(camp="camp-1", people=1)
+            started = time.perf_counter()
+            planner.follower.poke()
+            assert result.position is not None
+            if not planner.follower.wait_for(result.position, timeout=5):
+                raise RuntimeError("views did not catch up within 5 s")
+            delays.append(time.perf_counter() - started)
+            assert planner.queries.view("camp", camp_id) is not None
+    finally:
+        planner.follower.stop()
+    return statistics.median(delays)
+
+
+def main() -> None:
+    """Run the three measurements and print them with their ratios."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        small, small_clock = fill(Path(tmp) / "small.db", 1_000)
+        small.catch_up()
+        small_now, small_past = query_latency(small, small_clock)
+        delay = read_your_writes(small, small_clock)
+        small.close()
+
+        big, big_clock = fill(Path(tmp) / "big.db", args.events)
+        rows, raw = raw_read_rate(Path(tmp) / "big.db")
+        rebuild = rebuild_rate(big)
+        big_now, big_past = query_latency(big, big_clock)
+        big.close()
+
+    print(f"stored events                         {rows:>12,}")
+    print(f"raw sqlite3 read-back                 {raw:>12,.0f} rows/s")
+    print(
+        f"views rebuild (catch-up)              {rebuild:>12,.0f} events/s  "
+        f"ratio {rebuild / raw:6.1%}  (target >= 25%)"
+    )
+    print(f"camp query, 1,000 events              {small_now * 1e6:>12,.0f} µs")
+    print(
+        f"camp query, {rows:,} events        {big_now * 1e6:>12,.0f} µs  "
+        f"ratio {big_now / small_now:5.2f}  (target <= 1.5)"
+    )
+    print(f"camp query as of a past time, 1,000   {small_past * 1e6:>12,.0f} µs")
+    print(
+        f"camp query as of a past time, {rows:,} {big_past * 1e6:>8,.0f} µs  "
+        f"ratio {big_past / small_past:5.2f}  (target <= 1.5)"
+    )
+    print(f"read-your-writes median delay         {delay * 1e3:>12.1f} ms  (target < 20 ms)")
+
+
+if __name__ == "__main__":
+    main()
