@@ -106,6 +106,7 @@ class PlannerService(Application[UUID]):
         self.namespace = namespace
         self.clock_fn = clock_fn or clock.utc_now
         self._local = threading.local()
+        self._ids: dict[tuple[str, str], UUID] = {}
 
     @property
     def _uow(self) -> _UnitOfWork | None:
@@ -125,7 +126,11 @@ class PlannerService(Application[UUID]):
 
     def id_of(self, kind: str, slug: str) -> UUID:
         """The id of the entity of this kind and slug in this service's namespace."""
-        return entity_id(kind, slug, self.namespace)
+        key = (kind, slug)
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = entity_id(kind, slug, self.namespace)
+        return found
 
     def load(self, kind: str, slug: str, cls: type[A]) -> A:
         """Load an entity by slug (from the batch first), or raise NotFoundError."""
@@ -182,13 +187,16 @@ class PlannerService(Application[UUID]):
 
     def _store(self, events: list[DomainEventProtocol[UUID]]) -> int | None:
         try:
-            recordings = self.save(*events)
+            # events.put() is what save() does for plain events, without save()'s runtime
+            # Protocol checks, which cost more than the insert itself in long replays.
+            recordings = self.events.put(events)
         except IntegrityError as error:
             if self._uow is not None:
                 self._uow.aggregates.clear()
             raise ConcurrencyError(
                 "another writer changed the same entity first; nothing was stored, try again"
             ) from error
+        self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
 
     def _commit(

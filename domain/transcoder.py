@@ -34,20 +34,46 @@ class OrjsonTranscoder(JSONTranscoder):
         return self._unmark(orjson.loads(data))
 
     def _unmark(self, obj: Any) -> Any:
-        if isinstance(obj, dict):
+        kind = type(obj)
+        if kind is dict:
             if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
                 return self._decode_obj(obj)
-            return {key: self._unmark(value) for key, value in obj.items()}
-        if isinstance(obj, list):
-            return [self._unmark(value) for value in obj]
+            for key, value in obj.items():
+                if type(value) in _CONTAINERS:
+                    obj[key] = self._unmark(value)
+            return obj
+        if kind is list:
+            return [self._unmark(value) if type(value) in _CONTAINERS else value for value in obj]
         return obj
 
 
+_CONTAINERS = (dict, list)
+
+
 def _mark_uuids(obj: Any) -> Any:
-    if isinstance(obj, UUID):
+    """Copy `obj` with every UUID (at any depth) replaced by the library's uuid_hex marker.
+
+    Containers without UUIDs are returned as they are, so most events cost one scan.
+    """
+    kind = type(obj)
+    if kind is UUID:
         return {"_type_": "uuid_hex", "_data_": obj.hex}
-    if isinstance(obj, dict):
-        return {key: _mark_uuids(value) for key, value in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_mark_uuids(value) for value in obj]
+    if kind is dict:
+        marked = None
+        for key, value in obj.items():
+            if type(value) in _MARKABLE:
+                new = _mark_uuids(value)
+                if new is not value:
+                    if marked is None:
+                        marked = dict(obj)
+                    marked[key] = new
+        return obj if marked is None else marked
+    if kind is list or kind is tuple:
+        items = [_mark_uuids(v) if type(v) in _MARKABLE else v for v in obj]
+        if kind is tuple or any(a is not b for a, b in zip(items, obj, strict=True)):
+            return items
+        return obj
     return obj
+
+
+_MARKABLE = (UUID, dict, list, tuple)

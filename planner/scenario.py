@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -51,7 +51,7 @@ _TIME_HELP: Final = (
 # Public data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One entry of `steps:`: a command with validated arguments at an absolute UTC time."""
 
@@ -216,61 +216,184 @@ class _Seq(list[Any]):
 class _DuplicateKey(Exception):
     """A key given twice in one mapping."""
 
-    def __init__(self, key: Any, line: int, first_line: int, index: int) -> None:
+    def __init__(
+        self,
+        key: Any,
+        line: int,
+        first_line: int,
+        index: int,
+        where: tuple[str, int, int] | None,
+    ) -> None:
         super().__init__(key)
         self.key = key
         self.line = line
         self.first_line = first_line
         self.index = index
+        self.where = where
 
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader whose mappings and sequences carry line numbers and reject duplicate keys."""
+    """Safe loader; its parse events are turned into values by _EventBuilder."""
 
 
-def _construct_map(loader: _Loader, node: Any) -> Iterator[_Map]:
-    data = _Map(node.start_mark.line + 1)
-    yield data
-    for key_node, _ in node.value:
-        if key_node.tag == _MERGE_TAG:
-            continue
-        key = loader.construct_object(key_node)
-        try:
-            first_line = data.key_lines.get(key)
-        except TypeError:  # unhashable key: construct_mapping reports it
-            continue
-        line = key_node.start_mark.line + 1
-        if first_line is not None:
-            raise _DuplicateKey(key, line, first_line, key_node.start_mark.index)
-        data.key_lines[key] = line
-    data.update(loader.construct_mapping(node))
+class _EventBuilder:
+    """Builds line-aware values straight from parse events, one step at a time.
 
+    Composing the whole node tree first (yaml.compose) costs about 6 KB per step; building
+    from events keeps a 200,000-step scenario within a few hundred MB.
+    """
 
-def _construct_seq(loader: _Loader, node: Any) -> Iterator[_Seq]:
-    data = _Seq(node.start_mark.line + 1)
-    yield data
-    data.extend(loader.construct_sequence(node))
-    data.item_lines.extend(child.start_mark.line + 1 for child in node.value)
+    def __init__(self, loader: _Loader) -> None:
+        self.loader = loader
+        self.anchors: dict[str, Any] = {}
+        # (section, item number, item line) of the step or check being built, for messages
+        self.where: tuple[str, int, int] | None = None
 
+    def document(self) -> Any:
+        loader = self.loader
+        loader.get_event()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # document start
+        value = self.value(top=True)
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.peek_event()
+            raise yaml.MarkedYAMLError(
+                "expected a single document in the stream",
+                None,
+                "but found another document",
+                event.start_mark,
+            )
+        return value
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+    def value(self, *, top: bool = False) -> Any:
+        event = self.loader.get_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self.anchors:
+                raise yaml.MarkedYAMLError(
+                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                )
+            return self.anchors[event.anchor]
+        if isinstance(event, yaml.ScalarEvent):
+            result = self._scalar(event)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            result = self._sequence(event)
+        elif isinstance(event, yaml.MappingStartEvent):
+            result = self._mapping(event, top=top)
+        else:  # pragma: no cover - the parser guarantees one of the above
+            raise yaml.MarkedYAMLError(None, None, f"unexpected {event}", event.start_mark)
+        if getattr(event, "anchor", None):
+            self.anchors[event.anchor] = result
+        return result
+
+    def _scalar(self, event: Any) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        value = self.loader.construct_object(node, deep=True)
+        self.loader.constructed_objects.pop(node, None)  # the constructor caches every node
+        return value
+
+    def _sequence(self, event: Any) -> _Seq:
+        data = _Seq(event.start_mark.line + 1)
+        if event.anchor:
+            self.anchors[event.anchor] = data
+        while not self.loader.check_event(yaml.SequenceEndEvent):
+            data.item_lines.append(self.loader.peek_event().start_mark.line + 1)
+            data.append(self.value())
+        self.loader.get_event()
+        return data
+
+    def _mapping(self, event: Any, *, top: bool) -> _Map:
+        data = _Map(event.start_mark.line + 1)
+        if event.anchor:
+            self.anchors[event.anchor] = data
+        merged: dict[Any, Any] = {}
+        while not self.loader.check_event(yaml.MappingEndEvent):
+            key_event = self.loader.peek_event()
+            line = key_event.start_mark.line + 1
+            is_merge = (
+                isinstance(key_event, yaml.ScalarEvent)
+                and key_event.value == "<<"
+                and (
+                    key_event.tag == _MERGE_TAG or (key_event.tag is None and key_event.implicit[0])
+                )
+            )
+            key = self.value()
+            if is_merge:
+                merged.update(self._merge_source(self._items_value(top, key, line), key_event))
+                continue
+            try:
+                first_line = data.key_lines.get(key)
+            except TypeError:
+                raise yaml.MarkedYAMLError(
+                    "while constructing a mapping",
+                    None,
+                    "found unhashable key",
+                    key_event.start_mark,
+                ) from None
+            if first_line is not None:
+                raise _DuplicateKey(key, line, first_line, key_event.start_mark.index, self.where)
+            data.key_lines[key] = line
+            data[key] = self._items_value(top, key, line)
+        self.loader.get_event()
+        for key, value in merged.items():
+            data.setdefault(key, value)
+        return data
+
+    def _items_value(self, top: bool, key: Any, line: int) -> Any:
+        if not (top and key in ("steps", "checks")):
+            return self.value()
+        if not self.loader.check_event(yaml.SequenceStartEvent):
+            return self.value()
+        # A top-level steps/checks list: remember which entry is being built.
+        start = self.loader.get_event()
+        data = _Seq(start.start_mark.line + 1)
+        section = "step" if key == "steps" else "check"
+        number = 0
+        while not self.loader.check_event(yaml.SequenceEndEvent):
+            number += 1
+            item_line = self.loader.peek_event().start_mark.line + 1
+            self.where = (section, number, item_line)
+            data.item_lines.append(item_line)
+            item = self.value()
+            # Steps need no per-key lines once built (errors name the step's line): plain
+            # dicts and lists keep a long scenario's memory small.
+            data.append(_plain(item) if section == "step" else item)
+        self.where = None
+        self.loader.get_event()
+        if start.anchor:
+            self.anchors[start.anchor] = data
+        return data
+
+    @staticmethod
+    def _merge_source(source: Any, event: Any) -> dict[Any, Any]:
+        sources = source if isinstance(source, list) else [source]
+        merged: dict[Any, Any] = {}
+        for item in reversed(sources):
+            if not isinstance(item, dict):
+                raise yaml.MarkedYAMLError(
+                    "while constructing a mapping",
+                    None,
+                    "expected a mapping or list of mappings for merging",
+                    event.start_mark,
+                )
+            merged.update(item)
+        return merged
 
 
 def _load_yaml(text: str, path: str) -> Any:
     """Parse YAML text into plain values with line-aware mappings and sequences."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        try:
-            return loader.construct_document(node)
-        except _DuplicateKey as dup:
-            raise _duplicate_key_error(path, node, dup) from None
+        return _EventBuilder(loader).document()
+    except _DuplicateKey as dup:
+        raise _duplicate_key_error(path, dup) from None
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(path, exc) from None
     except yaml.YAMLError as exc:
@@ -286,31 +409,14 @@ def _yaml_error(path: str, exc: Any) -> ScenarioError:
     return ScenarioError(path, message, line=mark.line + 1 if mark is not None else None)
 
 
-def _duplicate_key_error(path: str, root: Any, dup: _DuplicateKey) -> ScenarioError:
+def _duplicate_key_error(path: str, dup: _DuplicateKey) -> ScenarioError:
     message = f"duplicate key {dup.key!r} on line {dup.line} (first given on line {dup.first_line})"
-    located = _locate_entry(root, dup.index)
-    if located is None:
+    if dup.where is None:
         return ScenarioError(path, message, line=dup.line)
-    kind, number, line = located
+    kind, number, line = dup.where
     if kind == "step":
         return ScenarioError(path, message, step=number, line=line)
     return ScenarioError(path, message, check=number, line=line)
-
-
-def _locate_entry(root: Any, index: int) -> tuple[str, int, int] | None:
-    """Find the step or check whose text contains a character index of the file."""
-    if not isinstance(root, yaml.MappingNode):
-        return None
-    for key_node, value_node in root.value:
-        if key_node.value not in ("steps", "checks") or not isinstance(
-            value_node, yaml.SequenceNode
-        ):
-            continue
-        for number, item in enumerate(value_node.value, start=1):
-            if item.start_mark.index <= index < item.end_mark.index:
-                kind = "step" if key_node.value == "steps" else "check"
-                return kind, number, item.start_mark.line + 1
-    return None
 
 
 def _plain(value: Any) -> Any:
@@ -571,6 +677,7 @@ class _ScenarioBuilder:
             where = _Where(self.path, line=_item_line(raw, index, entry), step=index + 1)
             previous = steps[-1] if steps else None
             steps.append(self._step(entry, where, start, previous))
+            raw[index] = None  # the parsed entry is no longer needed: keep peak memory low
         return tuple(steps)
 
     def _step(self, entry: Any, where: _Where, start: datetime, previous: Step | None) -> Step:
