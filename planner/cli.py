@@ -154,11 +154,14 @@ def _print_error(args: argparse.Namespace, path: str, error: Exception, reports:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from planner.simulation import validate_simulate
+
     worst = EXIT_OK
     results = []
     for path in args.files:
         try:
             scenario = load_scenario(path)
+            simulation = validate_simulate(scenario)
         except ScenarioError as error:
             results.append({"file": str(path), "ok": False, "error": str(error)})
             if not args.json:
@@ -171,10 +174,16 @@ def _check(args: argparse.Namespace) -> int:
                 "ok": True,
                 "steps": len(scenario.steps),
                 "checks": len(scenario.checks),
+                "requirements": None if simulation is None else len(simulation.requirements),
             }
         )
         if not args.json:
-            print(f"OK    {path}: {len(scenario.steps)} steps, {len(scenario.checks)} checks")
+            extra = "" if simulation is None else (
+                f", simulate: {len(simulation.shock_kinds)} shocks, "
+                f"{len(simulation.requirements)} requirements"
+            )
+            print(f"OK    {path}: {len(scenario.steps)} steps, {len(scenario.checks)} checks"
+                  f"{extra}")
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
     return worst

@@ -8,6 +8,7 @@ thread or called directly (in-process read-your-writes).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -40,10 +41,13 @@ class ProjectionFollower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        self._stale = False  # True when the fold may be ahead of the stored views
         self._restore()
 
     def _restore(self) -> None:
+        self._stale = True  # until the restore is complete
         self.projector.restore(self.store.load_states(), self.store.position())
+        self._stale = False
 
     @property
     def position(self) -> int:
@@ -53,6 +57,8 @@ class ProjectionFollower:
     def catch_up(self, max_batches: int | None = None) -> int:
         """Fold and store every notification not yet in the views; return the new position."""
         with self._lock:
+            if self._stale:
+                self._restore()
             batches = 0
             while max_batches is None or batches < max_batches:
                 notifications = self.app.recorder.select_notifications(
@@ -63,12 +69,18 @@ class ProjectionFollower:
                 records = [
                     event_record(self.app.mapper.to_domain_event(n), n.id) for n in notifications
                 ]
-                batch = self.projector.process(records)
                 try:
-                    self.store.write(batch)
+                    self.store.write(self.projector.process(records))
                 except IntegrityError:
                     # Another follower stored this position first: take its state and go on.
                     self._restore()
+                except Exception:
+                    # Nothing of this batch was stored, but the fold has moved past it: go back
+                    # to the stored state, so that the next catch-up folds the batch again.
+                    self._stale = True
+                    with contextlib.suppress(Exception):
+                        self._restore()
+                    raise
                 batches += 1
             position = self.projector.position
         with self._caught_up:

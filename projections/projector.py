@@ -61,7 +61,7 @@ def event_record(domain_event: DomainEventProtocol[Any], position: int) -> Event
         position=position,
         name=type(domain_event).__qualname__,
         oid=str(domain_event.originator_id),
-        ts=domain_event.timestamp,
+        ts=domain_event.timestamp,  # type: ignore[attr-defined]
         fields=domain_event.__dict__,
     )
 
@@ -141,7 +141,7 @@ class ReadinessProjector:
                 continue
             self._docs[key] = encoded
             kind, entity_id = key
-            status = doc.get("status")
+            status: str | None = doc.get("status")
             batch.versions.append(
                 ViewVersion(
                     kind=kind,
@@ -155,7 +155,11 @@ class ReadinessProjector:
                     doc=encoded,
                 )
             )
-            if kind in ("camp", "plan") and status != self._statuses.get(key):
+            if (
+                kind in ("camp", "plan")
+                and status is not None
+                and status != self._statuses.get(key)
+            ):
                 batch.timeline.append(
                     StatusChange(
                         kind=kind,

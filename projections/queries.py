@@ -56,8 +56,12 @@ class ReadinessQueries:
     ) -> list[dict[str, Any]]:
         """The 3W table: one row per (partner, sector, camp, location)."""
         rows: list[dict[str, Any]] = []
+        population = {
+            doc["id"]: doc["population"] for doc in self.views("camp", as_of=as_of, plan_id=plan_id)
+        }
         for doc in self.views("3w", as_of=as_of, plan_id=plan_id):
-            rows.extend(doc["rows"])
+            for row in doc["rows"]:
+                rows.append(row | {"population": population.get(doc["id"], 0)})
         return sorted(rows, key=lambda r: (r["plan"], r["camp"], r["sector"], r["partner"]))
 
     def stock_totals(self, *, as_of: datetime | None = None) -> dict[str, dict[str, int]]:

@@ -257,10 +257,13 @@ class ReadinessFold:
             "facilities": dict.fromkeys(FACILITIES, 0),
         }
         self.plans[plan_id]["camps"].append(oid)
-        return self._camp_touched(oid)
+        return self._camp_touched(oid, leads=True)
 
-    def _camp_touched(self, camp_id: str) -> set[ViewKey]:
-        return {("camp", camp_id), ("3w", camp_id), ("plan", self.camps[camp_id]["plan_id"])}
+    def _camp_touched(self, camp_id: str, *, leads: bool = False) -> set[ViewKey]:
+        touched: set[ViewKey] = {("camp", camp_id), ("plan", self.camps[camp_id]["plan_id"])}
+        if leads:  # the 3W rows change only with who leads what
+            touched.add(("3w", camp_id))
+        return touched
 
     def _lead(self, oid: str, ts: datetime, sector: str, partner_id: str | None) -> set[ViewKey]:
         camp = self.camps[oid]
@@ -270,7 +273,7 @@ class ReadinessFold:
         else:
             camp["leads"][sector] = partner_id
             camp["lead_since"][sector] = ts.isoformat()
-        return self._camp_touched(oid)
+        return self._camp_touched(oid, leads=True)
 
     def _on_Camp__SectorAssigned(
         self, oid: str, ts: datetime, f: Mapping[str, Any]
@@ -449,8 +452,9 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
 
     area = Fraction(camp["site_area_m2"])
     if pop > 0:
-        area_per_person: Fraction | None = area / pop
-        congestion: str | None = congestion_band(area_per_person)
+        per_person_area = area / pop
+        area_per_person: Fraction | None = per_person_area
+        congestion: str | None = congestion_band(per_person_area)
     else:
         area_per_person = congestion = None
     if congestion in ("moderate", "high"):
@@ -550,9 +554,9 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
             fold.stockpiles[s]["on_hand"].get(item, 0) - fold.stockpiles[s]["reserved"].get(item, 0)
             for s in plan["stockpiles"]
         )
-        preparedness[item] = _round(
-            Fraction(available) / (plan["planning_figure"] * standards[item])
-        )
+        need = standards[item]
+        needed = plan["planning_figure"] * need.numerator
+        preparedness[item] = _round(available * need.denominator / needed)
 
     return {
         "plan": plan["slug"],
@@ -629,7 +633,12 @@ def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
                 "plan": plan["slug"],
                 "status": "withdrawn" if partner.get("withdrawn") else "active",
                 "since": camp["lead_since"][sector],
-                "population": camp["population"]["people"],
             }
         )
-    return {"camp": camp["slug"], "id": camp_id, "plan": plan["slug"], "rows": rows}
+    return {
+        "camp": camp["slug"],
+        "id": camp_id,
+        "plan": plan["slug"],
+        "plan_id": camp["plan_id"],
+        "rows": rows,
+    }
