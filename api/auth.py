@@ -157,4 +157,3 @@ def _entry(entry: Any) -> tuple[bytes, Principal]:
     if not isinstance(hashed, str) or not _HEX64.match(hashed.lower()):
         raise TokenConfigError("token_sha256 must be 64 hexadecimal digits")
     return bytes.fromhex(hashed), Principal(partner, role)
-

@@ -134,9 +134,11 @@ DOMAIN_ERRORS: Sequence[tuple[type[PlannerError], int, str, str]] = (
 
 def _planner_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, PlannerError)
-    for cls, status, kind, title in DOMAIN_ERRORS:
-        if isinstance(error, cls):
-            break
+    status, kind, title = next(
+        (status, kind, title)
+        for cls, status, kind, title in DOMAIN_ERRORS
+        if isinstance(error, cls)
+    )
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     field = getattr(error, "field", None)
@@ -217,8 +219,7 @@ def _validation_message(error: Mapping[str, Any]) -> tuple[str, str | None]:
         if len(expected) > _LONG_EXPECTATION:
             count = expected.count("'") // 2
             message = (
-                f"Input should be one of the {count} values listed in the schema "
-                f"({expected[:60]}…)"
+                f"Input should be one of the {count} values listed in the schema ({expected[:60]}…)"
             )
         message += f", got {error.get('input')!r}"
     elif kind == "extra_forbidden":
@@ -290,7 +291,7 @@ def _server_error(request: Request, error: Exception) -> Response:
     )
 
 
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
 try:  # PostgreSQL errors, when the driver is installed
     import psycopg
 

@@ -42,6 +42,8 @@ from domain.transcoder import OrjsonTranscoder
 A = TypeVar("A", bound=PlannerAggregate)
 P = ParamSpec("P")
 
+_ID_CACHE_SIZE = 100_000
+
 AGGREGATE_CLASSES: Mapping[str, type[PlannerAggregate]] = {
     "partner": Partner,
     "plan": ResponsePlan,
@@ -129,6 +131,8 @@ class PlannerService(Application[UUID]):
         key = (kind, slug)
         found = self._ids.get(key)
         if found is None:
+            if len(self._ids) >= _ID_CACHE_SIZE:  # bounded: lookups of unknown slugs add up
+                self._ids.clear()
             found = self._ids[key] = entity_id(kind, slug, self.namespace)
         return found
 

@@ -93,18 +93,6 @@ def _execute_autocommit(sql: str) -> None:
         conn.execute(sql)
 
 
-def postgres_tables(schema: str) -> set[str]:
-    """Names of the tables in a PostgreSQL schema."""
-    import psycopg
-
-    with psycopg.connect(POSTGRES_URL, connect_timeout=5, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            (schema,),
-        ).fetchall()
-    return {row[0] for row in rows}
-
-
 # -- stores ----------------------------------------------------------------------------------
 
 

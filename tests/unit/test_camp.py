@@ -213,8 +213,15 @@ def test_unknown_partner_cannot_lead(svc: PlannerService) -> None:
 
 
 def test_arrivals_and_departures_count_people_and_groups(svc: PlannerService) -> None:
-    svc.register_arrivals(camp="c", people=1_200, under5=200, elderly=90, disabled=15,
-                          pregnant_lactating=40, unaccompanied_minors=12)
+    svc.register_arrivals(
+        camp="c",
+        people=1_200,
+        under5=200,
+        elderly=90,
+        disabled=15,
+        pregnant_lactating=40,
+        unaccompanied_minors=12,
+    )
     svc.register_arrivals(camp="c", people=300, under5=50)
     svc.register_departures(camp="c", people=100, under5=10, unaccompanied_minors=2)
     assert camp_of(svc).population == {
@@ -267,9 +274,13 @@ def test_population_figures_must_make_sense(svc: PlannerService, command: str) -
     run: Callable[..., Any] = getattr(svc, command)
     with pytest.raises(PopulationError, match="people must be above 0, got 0"):
         run(camp="c", people=0)
-    with pytest.raises(PopulationError, match=r"under5 must be between 0 and people \(10\), got 11"):
+    with pytest.raises(
+        PopulationError, match=r"under5 must be between 0 and people \(10\), got 11"
+    ):
         run(camp="c", people=10, under5=11)
-    with pytest.raises(PopulationError, match=r"elderly must be between 0 and people \(10\), got -1"):
+    with pytest.raises(
+        PopulationError, match=r"elderly must be between 0 and people \(10\), got -1"
+    ):
         run(camp="c", people=10, elderly=-1)
     with pytest.raises(DomainRefusal, match=r"unknown population group\(s\) \['teenagers'\]"):
         run(camp="c", people=10, teenagers=3)

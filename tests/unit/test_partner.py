@@ -63,10 +63,12 @@ def test_unknown_kind_and_unknown_sector_are_refused(service: PlannerService) ->
 
 
 def test_sectors_omitted_means_any_sector() -> None:
-    anyone = Partner.register(id=entity_id("partner", "a"), slug="a", name="A", kind="ngo",
-                              sectors=None)
-    some = Partner.register(id=entity_id("partner", "b"), slug="b", name="B", kind="ngo",
-                            sectors=["WSH"])
+    anyone = Partner.register(
+        id=entity_id("partner", "a"), slug="a", name="A", kind="ngo", sectors=None
+    )
+    some = Partner.register(
+        id=entity_id("partner", "b"), slug="b", name="B", kind="ngo", sectors=["WSH"]
+    )
     assert anyone.can_lead("PRO") and anyone.can_lead("WSH")
     assert some.can_lead("WSH") and not some.can_lead("PRO")
 

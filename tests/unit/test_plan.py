@@ -306,7 +306,9 @@ def test_split_pool_skips_withdrawn_ngos_and_ngos_that_left(svc: PlannerService)
 def test_split_pool_needs_a_member_ngo(svc: PlannerService) -> None:
     svc.join_plan(plan="p", partner="biz", role="supplier")
     _fund(svc, 100, "EUR")
-    with pytest.raises(MembershipError, match="plan 'p' has no active member NGO to share the pool"):
+    with pytest.raises(
+        MembershipError, match="plan 'p' has no active member NGO to share the pool"
+    ):
         svc.split_pool(plan="p", currency="EUR")
     svc.join_plan(plan="p", partner="ngo1", role="implementer")
     svc.withdraw_partner(partner="ngo1")

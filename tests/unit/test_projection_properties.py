@@ -18,7 +18,7 @@ replayed into another store. Checked:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.camp import Camp
-from domain.catalog import DEFAULT_REQUIRED_SECTORS, FACILITIES, VULNERABLE_GROUPS
+from domain.catalog import CONSUMABLES, DEFAULT_REQUIRED_SECTORS, FACILITIES, VULNERABLE_GROUPS
 from domain.errors import PlannerError
 from domain.partner import Partner
 from domain.plan import ResponsePlan
@@ -76,16 +76,18 @@ RECEIPTS = {
 }
 # Which command to try next: a name appears as often as it should be chosen.
 CHOICES = (
-    *("receive_supplies",) * 4,
+    *("receive_supplies",) * 6,
     *("reserve_supplies", "release_reservation", "write_off_supplies") * 2,
-    *("dispatch_supplies",) * 4,
+    *("dispatch_supplies",) * 8,
     *("register_arrivals",) * 3,
     *("register_departures", "distribute_supplies") * 2,
+    "reassign_sector",
     *("build_facilities",) * 3,
     *("assign_sector",) * 4,
     "reassign_sector",
     "release_sector",
-    *("pledge_funds", "receive_funds", "disburse_funds", "split_pool") * 2,
+    *("pledge_funds", "disburse_funds", "split_pool") * 2,
+    *("receive_funds",) * 4,
     "withdraw_partner",
     "join_plan",
     "leave_plan",
@@ -141,24 +143,67 @@ def worlds(draw: st.DrawFn) -> World:
             "shelter_capacity": draw(st.sampled_from((100, 400, 2_000))),
         }
         setup.append(("establish_camp", camp))
+    if draw(st.booleans()):
+        setup += PREPARE_C1  # c1 starts ready or at risk, so statuses move every way
     return World(setup, batch_size=draw(st.integers(1, 12)))
 
 
+# Camp c1 gets leads for every sector, 200 people and what they need (days, facilities, NFIs).
+PREPARE_C1: list[Command] = [
+    *(("assign_sector", {"camp": "c1", "sector": s, "partner": "ngo1"}) for s in SECTORS),
+    *(
+        ("receive_supplies", {"stockpile": "s1", "item": item, "quantity": quantity})
+        for item, quantity in RECEIPTS.items()
+    ),
+    ("register_arrivals", {"camp": "c1", "people": 200, "under5": 20, "elderly": 5}),
+    *(
+        ("dispatch_supplies", {"stockpile": "s1", "camp": "c1", "item": item, "quantity": q})
+        for item, q in (
+            ("water", 12_000),  # 12,000 L ÷ (200 × 15 L/day) = 4 days (3 at 20 L/day)
+            ("food_ration", 800),  # 4 days (8 at half a ration)
+            ("medical_kit", 1),  # 450 days
+            ("blanket", 200),
+            ("sleeping_mat", 200),
+        )
+    ),
+    *(
+        ("build_facilities", {"camp": "c1", "facility": facility, "count": count})
+        for facility, count in (
+            ("latrine", 4),  # 50 people per latrine: at risk under post-emergency standards
+            ("water_tap", 1),
+            ("health_post", 1),
+            ("waste_container", 4),
+            ("bathing_shelter", 10),
+        )
+    ),
+]
+
+
+class Nothing(Exception):
+    """The chosen command has nothing to act on yet: choose another."""
+
+
 class Chooser:
-    """Draws the next command's arguments from the aggregates' current state."""
+    """Draws the next command's arguments from the aggregates' current state.
+
+    A command with nothing to act on (no stock to reserve, no pledge to receive, …) is given up
+    for another, except now and then, so that refusals are exercised too.
+    """
 
     def __init__(self, draw: Callable[[st.SearchStrategy[Any]], Any], service: PlannerService):
         self.draw = draw
         self.service = service
 
-    def pick(self, options: Sequence[Any]) -> Any:
+    def pick(self, options: Iterable[Any]) -> Any:
         return self.draw(st.sampled_from(list(options)))
 
     def amount(self, limit: int) -> int:
-        """1..limit, or now and then limit + 1 (which the domain should refuse)."""
+        """All of limit, half, or any of 1..limit; now and then limit + 1 (to be refused)."""
         if limit <= 0 or self.draw(st.integers(0, 7)) == 0:
             return max(limit, 0) + 1
-        return int(self.draw(st.integers(1, limit)))
+        return int(self.draw(st.sampled_from((limit, (limit + 1) // 2, 0)))) or int(
+            self.draw(st.integers(1, limit))
+        )
 
     def partner(self, slug: str) -> Partner:
         return self.service.load("partner", slug, Partner)
@@ -172,26 +217,58 @@ class Chooser:
     def plan(self) -> ResponsePlan:
         return self.service.load("plan", "p", ResponsePlan)
 
+    def open_camps(self) -> list[str]:
+        """The camps not closed (all of them if every one is closed)."""
+        return [c for c in CAMPS if not self.camp(c).closed] or list(CAMPS)
+
+    def rarely(self) -> bool:
+        """True one time in four: for commands that end something."""
+        return bool(self.draw(st.integers(0, 3)) == 0)
+
     def next(self) -> Command:
-        name = self.pick(CHOICES)
-        arguments: dict[str, Any] = getattr(self, f"_{name}")()
-        return name, arguments
+        while True:
+            name = self.pick(CHOICES)
+            if name in ("close_camp", "withdraw_partner", "stand_down_plan") and not self.rarely():
+                continue
+            try:
+                arguments: dict[str, Any] = getattr(self, f"_{name}")()
+            except Nothing:
+                continue
+            return name, arguments
+
+    def some(self, options: list[Any], usable: list[Any]) -> Any:
+        """One of the usable options; if there is none, give up (or, rarely, any option)."""
+        if usable:
+            return self.pick(usable)
+        if self.draw(st.integers(0, 7)):
+            raise Nothing
+        return self.pick(options)
 
     # -- stock ---------------------------------------------------------------------------------
 
     def _receive_supplies(self) -> dict[str, Any]:
-        item = self.pick(RECEIPTS)
-        quantity = self.draw(st.integers(1, RECEIPTS[item]))
+        item = self.pick((*RECEIPTS, *CONSUMABLES))  # consumables twice as often
+        quantity = self.draw(st.integers(1, 4)) * RECEIPTS[item] // 4 or 1
         return {"stockpile": self.pick(STOCKPILES), "item": item, "quantity": quantity}
 
-    def _stock_choice(self, levels: Callable[[Stockpile, str, str], int]) -> dict[str, Any]:
-        """A (stockpile, camp, item) with something to take if any, and a quantity."""
+    def _stock_choice(
+        self, levels: Callable[[Stockpile, str, str], int], prefer_missing: bool = False
+    ) -> dict[str, Any]:
+        """A (stockpile, open camp, item) with something to take if any, and a quantity.
+
+        With `prefer_missing`, mostly a consumable the camp has none of (camps get supplied).
+        """
         depots = {s: self.stockpile(s) for s in STOCKPILES}
+        camps = self.open_camps()
         options = [
-            (s, c, i, levels(depots[s], c, i)) for s in STOCKPILES for c in CAMPS for i in RECEIPTS
+            (s, c, i, levels(depots[s], c, i)) for s in STOCKPILES for c in camps for i in RECEIPTS
         ]
-        with_some = [o for o in options if o[3] > 0] or options
-        stockpile, camp, item, limit = self.pick(with_some)
+        usable = [o for o in options if o[3] > 0]
+        if prefer_missing and self.draw(st.integers(0, 3)):
+            stock = {c: self.camp(c).stock for c in camps}
+            missing = [o for o in usable if o[2] in CONSUMABLES and not stock[o[1]].get(o[2])]
+            usable = missing or usable
+        stockpile, camp, item, limit = self.some(options, usable)
         return {"stockpile": stockpile, "camp": camp, "item": item, "quantity": self.amount(limit)}
 
     def _reserved_for(self, depot: Stockpile, camp: str, item: str) -> int:
@@ -205,7 +282,8 @@ class Chooser:
 
     def _dispatch_supplies(self) -> dict[str, Any]:
         return self._stock_choice(
-            lambda depot, camp, item: depot.available(item) + self._reserved_for(depot, camp, item)
+            lambda depot, camp, item: depot.available(item) + self._reserved_for(depot, camp, item),
+            prefer_missing=True,
         )
 
     def _write_off_supplies(self) -> dict[str, Any]:
@@ -216,15 +294,16 @@ class Chooser:
     # -- camps ---------------------------------------------------------------------------------
 
     def _register_arrivals(self) -> dict[str, Any]:
-        people = self.draw(st.integers(1, 800))
+        people = self.draw(st.integers(1, 300))
         groups = {g: self.draw(st.integers(0, people // 8)) for g in self._some_groups()}
-        return {"camp": self.pick(CAMPS), "people": people, **groups}
+        return {"camp": self.pick(self.open_camps()), "people": people, **groups}
 
     def _some_groups(self) -> list[str]:
         return list(self.draw(st.lists(st.sampled_from(VULNERABLE_GROUPS), unique=True)))
 
     def _register_departures(self) -> dict[str, Any]:
-        slug = self.pick(CAMPS)
+        camps = self.open_camps()
+        slug = self.some(camps, [c for c in camps if self.camp(c).population["people"]])
         population = self.camp(slug).population
         people = self.amount(population["people"])
         groups = {
@@ -233,14 +312,15 @@ class Chooser:
         return {"camp": slug, "people": people, **groups}
 
     def _distribute_supplies(self) -> dict[str, Any]:
-        stock = {c: self.camp(c).stock for c in CAMPS}
-        options = [(c, i, stock[c].get(i, 0)) for c in CAMPS for i in RECEIPTS]
-        camp, item, limit = self.pick([o for o in options if o[2] > 0] or options)
+        stock = {c: self.camp(c).stock for c in self.open_camps()}
+        options = [(c, i, stock[c].get(i, 0)) for c in stock for i in RECEIPTS]
+        camp, item, limit = self.some(options, [o for o in options if o[2] > 0])
         return {"camp": camp, "item": item, "quantity": self.amount(limit)}
 
     def _build_facilities(self) -> dict[str, Any]:
         count = self.draw(st.integers(1, 25))
-        return {"camp": self.pick(CAMPS), "facility": self.pick(FACILITIES), "count": count}
+        camp = self.pick(self.open_camps())
+        return {"camp": camp, "facility": self.pick(FACILITIES), "count": count}
 
     def _members(self) -> list[str]:
         plan = self.plan()
@@ -250,9 +330,16 @@ class Chooser:
         return dict(self.camp(slug).leads)
 
     def _assign_sector(self) -> dict[str, Any]:
-        slug = self.pick(CAMPS)
-        free = [s for s in SECTORS if s not in self._leads(slug)] or list(SECTORS)
-        sector = self.pick(free)
+        slug = self.pick(self.open_camps())
+        leads = self._leads(slug)
+        free = [s for s in SECTORS if s not in leads]
+        # mostly a required sector still without a lead: camps do get covered
+        wanted = [s for s in self.plan().required_sectors if s in free]
+        sector = (
+            self.pick(wanted)
+            if wanted and self.draw(st.booleans())
+            else self.some(list(SECTORS), free)
+        )
         eligible = [
             p
             for p in self._members()
@@ -261,15 +348,21 @@ class Chooser:
         return {"camp": slug, "sector": sector, "partner": self.pick(eligible or list(PARTNERS))}
 
     def _reassign_sector(self) -> dict[str, Any]:
-        arguments = self._assign_sector()
-        led = list(self._leads(arguments["camp"]))
-        if led:
-            arguments["sector"] = self.pick(led)
-        return arguments
+        slug = self.pick(self.open_camps())
+        leads = self._leads(slug)
+        sector = self.some(list(SECTORS), list(leads))
+        eligible = [
+            p
+            for p in self._members()
+            if self.partner(p).active
+            and self.partner(p).can_lead(sector)
+            and self.service.id_of("partner", p) != leads.get(sector)
+        ]
+        return {"camp": slug, "sector": sector, "partner": self.pick(eligible or list(PARTNERS))}
 
     def _release_sector(self) -> dict[str, Any]:
-        slug = self.pick(CAMPS)
-        return {"camp": slug, "sector": self.pick(list(self._leads(slug)) or list(SECTORS))}
+        slug = self.pick(self.open_camps())
+        return {"camp": slug, "sector": self.some(list(SECTORS), list(self._leads(slug)))}
 
     def _close_camp(self) -> dict[str, Any]:
         return {"camp": self.pick(CAMPS)}
@@ -309,18 +402,21 @@ class Chooser:
             for p in PARTNERS
             for c in CURRENCIES
         ]
-        partner, currency, limit = self.pick([o for o in options if o[2] > 0] or options)
+        partner, currency, limit = self.some(options, [o for o in options if o[2] > 0])
         amount = self.amount(limit)
         return {"plan": "p", "partner": partner, "amount": amount, "currency": currency}
 
     def _disburse_funds(self) -> dict[str, Any]:
-        currency = self.pick(CURRENCIES)
+        plan = self.plan()
+        currency = self.some(list(CURRENCIES), [c for c in CURRENCIES if plan.pool_balance(c)])
         partner = self.pick(self._members() or list(PARTNERS))
-        amount = self.amount(self.plan().pool_balance(currency))
+        amount = self.amount(plan.pool_balance(currency))
         return {"plan": "p", "partner": partner, "amount": amount, "currency": currency}
 
     def _split_pool(self) -> dict[str, Any]:
-        return {"plan": "p", "currency": self.pick(CURRENCIES)}
+        plan = self.plan()
+        usable = [c for c in CURRENCIES if plan.pool_balance(c)]
+        return {"plan": "p", "currency": self.some(list(CURRENCIES), usable)}
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -347,7 +443,7 @@ def play(data: st.DataObject, world: World, most: int = 40) -> Planner:
         world.timed.append((START, command, False))
     chooser = Chooser(data.draw, planner.service)
     now = START
-    for _ in range(data.draw(st.integers(1, most), label="commands")):
+    for _ in range(data.draw(st.integers(most // 4, most), label="commands")):
         now += timedelta(seconds=data.draw(st.sampled_from(STEPS)))
         command = chooser.next()
         apply(planner, clock, now, command)
@@ -386,7 +482,7 @@ def assert_timeline_is_a_chain(planner: Planner, views: ViewDocs) -> None:
 
 
 SETTINGS = settings(
-    max_examples=30,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -364,7 +364,7 @@ def test_exactly_one_day_of_cover_is_at_risk_not_not_ready(world: World) -> None
         {"blanket": 999},  # 999 ÷ 1,000 = 0.999 per person < 1
     ],
 )
-def test_each_at_risk_criterion_alone(world: World, changes: dict[str, int]) -> None:
+def test_each_at_risk_criterion_alone(world: World, changes: dict[str, Any]) -> None:
     world.make_ready(**changes)
     view = world.view()
     assert view["status"] == "at_risk"
@@ -672,7 +672,9 @@ def test_who_does_what_rows(world: World, clock: SimulatedClock) -> None:
     clock.advance(days=1)
     s.assign_sector(camp="c", sector="HEA", partner="msf")
     world.arrive(500)
-    rows = world.view("3w", "c")["rows"]
+    # the 3W table: one row per lead, with the camp's population from the camp view
+    world.planner.catch_up()
+    rows = world.planner.queries.who_does_what()
     assert rows == [
         {
             "partner": "msf",
@@ -705,12 +707,13 @@ def test_who_does_what_rows(world: World, clock: SimulatedClock) -> None:
     s.reassign_sector(camp="c", sector="WSH", partner="acme")
     s.withdraw_partner(partner="msf")
     s.leave_plan(plan="p", partner="msf")  # a withdrawn partner may still leave
-    rows = {row["sector"]: row for row in world.view("3w", "c")["rows"]}
-    assert (rows["WSH"]["partner"], rows["WSH"]["kind"]) == ("acme", "business")
-    assert rows["WSH"]["since"] == "1999-04-03T00:00:00+00:00"
-    assert (rows["HEA"]["status"], rows["HEA"]["role"]) == ("withdrawn", "not a member")
-    table = world.planner.queries.who_does_what()
-    assert [(r["sector"], r["partner"]) for r in table] == [("HEA", "msf"), ("WSH", "acme")]
+    by_sector = {row["sector"]: row for row in world.view("3w", "c")["rows"]}
+    assert (by_sector["WSH"]["partner"], by_sector["WSH"]["kind"]) == ("acme", "business")
+    assert by_sector["WSH"]["since"] == "1999-04-03T00:00:00+00:00"
+    assert (by_sector["HEA"]["status"], by_sector["HEA"]["role"]) == ("withdrawn", "not a member")
+    view = world.view("3w", "c")
+    assert [(r["sector"], r["partner"]) for r in view["rows"]] == [("HEA", "msf"), ("WSH", "acme")]
+    assert (view["camp"], view["plan"]) == ("c", "p")
 
 
 # -- the pure fold ------------------------------------------------------------------------------

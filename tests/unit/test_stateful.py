@@ -16,7 +16,7 @@ from uuid import UUID
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from domain.camp import POPULATION_FIELDS, Camp
 from domain.catalog import FACILITIES, VULNERABLE_GROUPS
@@ -94,12 +94,20 @@ class ServiceMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.service = TrackingService()
+        self.commands = 0
+        self._reloaded: dict[tuple[UUID, int], Any] = {}
 
     def stored(self) -> int:
-        return len(self.service.recorder.select_notifications(start=1, limit=100_000))
+        """How many events the store holds."""
+        return self.service.recorder.max_notification_id() or 0
 
     def reloaded(self, aggregate_id: UUID) -> Any:
-        return self.service.repository.get(aggregate_id)
+        """The aggregate as the store has it now (rebuilt once per stored position)."""
+        key = (aggregate_id, self.stored())
+        if key not in self._reloaded:
+            self._reloaded = {k: v for k, v in self._reloaded.items() if k[1] == key[1]}
+            self._reloaded[key] = self.service.repository.get(aggregate_id)
+        return self._reloaded[key]
 
     def attempt(self, allowed: bool, run: Callable[[], object]) -> bool:
         """Run a command; it must succeed exactly when the model allows it."""
@@ -107,12 +115,13 @@ class ServiceMachine(RuleBasedStateMachine):
         # fresh copies, so they are the state before this command
         before = {i: state_of(live) for i, live in self.service.live.items()}
         count = self.stored()
+        self.commands += 1
         try:
             run()
         except PlannerError as error:
             assert not allowed, f"the model allows this command, the domain refused: {error}"
             assert self.stored() == count, "a refused command stored events"
-            after = {i: state_of(self.reloaded(i)) for i in self.service.live}
+            after = {i: state_of(self.service.repository.get(i)) for i in self.service.live}
             assert after == before, "a refused command changed state"
             return False
         assert allowed, "the model refuses this command, the domain accepted it"
@@ -123,6 +132,18 @@ class ServiceMachine(RuleBasedStateMachine):
     def reloading_equals_live_objects(self) -> None:
         for aggregate_id, live in self.service.live.items():
             assert state_of(self.reloaded(aggregate_id)) == state_of(live)
+
+
+# Quantities are mostly drawn relative to what the model allows, so that most commands are
+# accepted and the limits themselves (exactly the limit, just over it) are hit often.
+portions = st.integers(min_value=0, max_value=12)
+
+
+def portion_of(limit: int, portion: int) -> int:
+    """0–10: that many tenths of the limit (at least 1); 11 and 12: just over the limit."""
+    if portion <= 10:
+        return max(1, limit * portion // 10)
+    return limit + portion - 10
 
 
 # -- stockpiles and camps ----------------------------------------------------------------------
@@ -148,6 +169,9 @@ class StockpileMachine(ServiceMachine):
             )
         svc.open_stockpile(stockpile="s", partner="wfp", location="depot")
         self.on_hand: dict[str, int] = defaultdict(int)
+        for item in ITEMS:  # start with stock, so that sequences reach deep states sooner
+            svc.receive_supplies(stockpile="s", item=item, quantity=1_000)
+            self.on_hand[item] = 1_000
         self.reservations: dict[tuple[str, str], int] = defaultdict(int)
         self.camp_stock: dict[tuple[str, str], int] = defaultdict(int)
         self.closed: set[str] = set()
@@ -159,11 +183,14 @@ class StockpileMachine(ServiceMachine):
     @rule(item=items, quantity=st.integers(min_value=1, max_value=500))
     def receive(self, item: str, quantity: int) -> None:
         svc = self.service
-        self.attempt(True, lambda: svc.receive_supplies(stockpile="s", item=item, quantity=quantity))
+        self.attempt(
+            True, lambda: svc.receive_supplies(stockpile="s", item=item, quantity=quantity)
+        )
         self.on_hand[item] += quantity
 
-    @rule(camp=camps, item=items, quantity=quantities)
-    def reserve(self, camp: str, item: str, quantity: int) -> None:
+    @rule(camp=camps, item=items, portion=portions)
+    def reserve(self, camp: str, item: str, portion: int) -> None:
+        quantity = portion_of(self.free(item), portion)
         allowed = camp not in self.closed and quantity <= self.free(item)
         svc = self.service
         if self.attempt(
@@ -172,8 +199,9 @@ class StockpileMachine(ServiceMachine):
         ):
             self.reservations[(camp, item)] += quantity
 
-    @rule(camp=camps, item=items, quantity=quantities)
-    def release(self, camp: str, item: str, quantity: int) -> None:
+    @rule(camp=camps, item=items, portion=portions)
+    def release(self, camp: str, item: str, portion: int) -> None:
+        quantity = portion_of(self.reservations[(camp, item)], portion)
         allowed = quantity <= self.reservations[(camp, item)]
         svc = self.service
         if self.attempt(
@@ -182,9 +210,10 @@ class StockpileMachine(ServiceMachine):
         ):
             self.reservations[(camp, item)] -= quantity
 
-    @rule(camp=camps, item=items, quantity=quantities)
-    def dispatch(self, camp: str, item: str, quantity: int) -> None:
+    @rule(camp=camps, item=items, portion=portions)
+    def dispatch(self, camp: str, item: str, portion: int) -> None:
         held = self.reservations[(camp, item)]
+        quantity = portion_of(held + self.free(item), portion)
         allowed = camp not in self.closed and quantity <= held + self.free(item)
         svc = self.service
         if self.attempt(
@@ -195,17 +224,21 @@ class StockpileMachine(ServiceMachine):
             self.on_hand[item] -= quantity
             self.camp_stock[(camp, item)] += quantity
 
-    @rule(item=items, quantity=quantities, reason=st.sampled_from(["expired", "damaged", "lost"]))
-    def write_off(self, item: str, quantity: int, reason: str) -> None:
+    @rule(item=items, portion=portions, reason=st.sampled_from(["expired", "damaged", "lost"]))
+    def write_off(self, item: str, portion: int, reason: str) -> None:
+        quantity = portion_of(self.free(item), portion)
         svc = self.service
         if self.attempt(
             quantity <= self.free(item),
-            lambda: svc.write_off_supplies(stockpile="s", item=item, quantity=quantity, reason=reason),
+            lambda: svc.write_off_supplies(
+                stockpile="s", item=item, quantity=quantity, reason=reason
+            ),
         ):
             self.on_hand[item] -= quantity
 
-    @rule(camp=camps, item=items, quantity=quantities)
-    def distribute(self, camp: str, item: str, quantity: int) -> None:
+    @rule(camp=camps, item=items, portion=portions)
+    def distribute(self, camp: str, item: str, portion: int) -> None:
+        quantity = portion_of(self.camp_stock[(camp, item)], portion)
         allowed = camp not in self.closed and quantity <= self.camp_stock[(camp, item)]
         svc = self.service
         if self.attempt(
@@ -213,7 +246,7 @@ class StockpileMachine(ServiceMachine):
         ):
             self.camp_stock[(camp, item)] -= quantity
 
-    @rule(camp=camps)
+    @rule(camp=st.just("b"))  # camp a stays open, so most stock movements are possible
     def close(self, camp: str) -> None:
         svc = self.service
         if self.attempt(camp not in self.closed, lambda: svc.close_camp(camp=camp)):
@@ -248,9 +281,8 @@ TestStockpileMachine.settings = SETTINGS
 
 PARTNERS = {"n1": ["WSH", "SHL"], "n2": None, "out": None}  # declared sectors
 SECTORS = ("WSH", "SHL", "PRO")
-groups_strategy = st.fixed_dictionaries(
-    {}, optional={group: st.integers(min_value=0, max_value=40) for group in VULNERABLE_GROUPS}
-)
+# per vulnerable group given: its portion (see portion_of) of the people or the group's count
+group_portions = st.fixed_dictionaries({}, optional=dict.fromkeys(VULNERABLE_GROUPS, portions))
 
 
 class CampMachine(ServiceMachine):
@@ -273,6 +305,8 @@ class CampMachine(ServiceMachine):
         self.stock: dict[str, int] = defaultdict(int)
         self.facilities = dict.fromkeys(FACILITIES, 0)
         self.closed = False
+        svc.register_arrivals(camp="c", people=100, under5=20, elderly=10, disabled=5)
+        self.population |= {"people": 100, "under5": 20, "elderly": 10, "disabled": 5}
 
     def eligible(self, partner: str, sector: str) -> bool:
         declared = PARTNERS[partner]
@@ -282,8 +316,9 @@ class CampMachine(ServiceMachine):
             and (declared is None or sector in declared)
         )
 
-    @rule(people=st.integers(min_value=1, max_value=40), groups=groups_strategy)
-    def arrivals(self, people: int, groups: dict[str, int]) -> None:
+    @rule(people=st.integers(min_value=1, max_value=40), shares=group_portions)
+    def arrivals(self, people: int, shares: dict[str, int]) -> None:
+        groups = {group: portion_of(people, share) for group, share in shares.items()}
         allowed = not self.closed and all(v <= people for v in groups.values())
         svc = self.service
         if self.attempt(allowed, lambda: svc.register_arrivals(camp="c", people=people, **groups)):
@@ -291,8 +326,16 @@ class CampMachine(ServiceMachine):
             for group, value in groups.items():
                 self.population[group] += value
 
-    @rule(people=st.integers(min_value=1, max_value=40), groups=groups_strategy)
-    def departures(self, people: int, groups: dict[str, int]) -> None:
+    @rule(portion=portions, shares=group_portions)
+    def departures(self, portion: int, shares: dict[str, int]) -> None:
+        people = portion_of(self.population["people"], portion)
+        groups = {
+            # 0–10 tenths of the group's count (at most the people leaving), or just over it
+            group: min(people, self.population[group] * share // 10)
+            if share <= 10
+            else self.population[group] + share - 10
+            for group, share in shares.items()
+        }
         counts = {"people": people, **groups}
         allowed = (
             not self.closed
@@ -336,12 +379,14 @@ class CampMachine(ServiceMachine):
         if self.attempt(allowed, lambda: svc.release_sector(camp="c", sector=sector)):
             del self.leads[sector]
 
+    @precondition(lambda self: self.commands >= 10)  # then nobody may lead any more
     @rule(partner=st.sampled_from(["n1", "n2"]))
     def leave(self, partner: str) -> None:
         svc = self.service
         if self.attempt(partner in self.members, lambda: svc.leave_plan(plan="p", partner=partner)):
             self.members.discard(partner)
 
+    @precondition(lambda self: self.commands >= 10)
     @rule(partner=st.sampled_from(["n1", "n2"]))
     def withdraw(self, partner: str) -> None:
         svc = self.service
@@ -353,15 +398,18 @@ class CampMachine(ServiceMachine):
     @rule(item=items, quantity=quantities)
     def supply(self, item: str, quantity: int) -> None:
         svc = self.service
-        self.attempt(True, lambda: svc.receive_supplies(stockpile="s", item=item, quantity=quantity))
+        self.attempt(
+            True, lambda: svc.receive_supplies(stockpile="s", item=item, quantity=quantity)
+        )
         if self.attempt(
             not self.closed,
             lambda: svc.dispatch_supplies(stockpile="s", camp="c", item=item, quantity=quantity),
         ):
             self.stock[item] += quantity
 
-    @rule(item=items, quantity=quantities)
-    def distribute(self, item: str, quantity: int) -> None:
+    @rule(item=items, portion=portions)
+    def distribute(self, item: str, portion: int) -> None:
+        quantity = portion_of(self.stock[item], portion)
         allowed = not self.closed and quantity <= self.stock[item]
         svc = self.service
         if self.attempt(
@@ -378,6 +426,7 @@ class CampMachine(ServiceMachine):
         ):
             self.facilities[facility] += count
 
+    @precondition(lambda self: self.commands >= 15)  # a closed camp refuses everything after
     @rule()
     def close(self) -> None:
         svc = self.service
@@ -424,6 +473,15 @@ class PlanMachine(ServiceMachine):
         self.pledged: dict[tuple[str, str], int] = defaultdict(int)
         self.received: dict[tuple[str, str], int] = defaultdict(int)
         self.pool: dict[str, int] = defaultdict(int)
+        # start with members of every kind and pledges, so sequences reach deep states sooner
+        for slug, role in [("ngo1", "implementer"), ("ngo2", "implementer"), ("biz", "funder")]:
+            svc.join_plan(plan="p", partner=slug, role=role)
+            self.roles[slug] = {role}
+        for currency, amount in [("EUR", 10_000), ("JPY", 1_000_001)]:
+            svc.pledge_funds(plan="p", partner="biz", amount=amount, currency=currency)
+            svc.receive_funds(plan="p", partner="biz", amount=amount // 2, currency=currency)
+            self.pledged[("biz", currency)] = amount
+            self.received[("biz", currency)] = self.pool[currency] = amount // 2
 
     @property
     def open(self) -> bool:
@@ -464,9 +522,10 @@ class PlanMachine(ServiceMachine):
         ):
             self.pledged[(partner, currency)] += amount
 
-    @rule(partner=partners, amount=amounts, currency=currencies)
-    def receive(self, partner: str, amount: int, currency: str) -> None:
+    @rule(partner=partners, portion=portions, currency=currencies)
+    def receive(self, partner: str, portion: int, currency: str) -> None:
         key = (partner, currency)
+        amount = portion_of(self.pledged[key] - self.received[key], portion)
         allowed = self.open and amount <= self.pledged[key] - self.received[key]
         svc = self.service
         if self.attempt(
@@ -476,8 +535,9 @@ class PlanMachine(ServiceMachine):
             self.received[key] += amount
             self.pool[currency] += amount
 
-    @rule(partner=partners, amount=amounts, currency=currencies)
-    def disburse(self, partner: str, amount: int, currency: str) -> None:
+    @rule(partner=partners, portion=portions, currency=currencies)
+    def disburse(self, partner: str, portion: int, currency: str) -> None:
+        amount = portion_of(self.pool[currency], portion)
         allowed = (
             self.open
             and partner not in self.withdrawn
@@ -493,9 +553,7 @@ class PlanMachine(ServiceMachine):
 
     @rule(currency=currencies)
     def split(self, currency: str) -> None:
-        ngos = [
-            p for p in self.roles if KINDS[p] == "ngo" and p not in self.withdrawn
-        ]
+        ngos = [p for p in self.roles if KINDS[p] == "ngo" and p not in self.withdrawn]
         allowed = self.open and bool(ngos) and self.pool[currency] > 0
         svc = self.service
         if self.attempt(allowed, lambda: svc.split_pool(plan="p", currency=currency)):

@@ -1,0 +1,130 @@
+"""The FastAPI application: routers, error mapping, OpenAPI. The planner is wired elsewhere.
+
+`create_app(planner, tokens)` takes an open Planner (planner.wiring.open_planner) and the token
+registry; it opens no database itself (the idempotency table is created through the views'
+datastore). Starting and stopping the projection follower is the caller's business
+(`planner serve`), except that `settings.close_planner_on_shutdown` closes the planner when the
+app shuts down (the app factory of multi-worker servers uses it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api.auth import TokenRegistry
+from api.context import ApiContext, ApiSettings
+from api.errors import PROBLEM_JSON, install_error_handlers
+from api.idempotency import IdempotencyStore
+from api.policy import Policy
+from api.routers import camps, events, health, partners, plans, readiness, scenarios, stockpiles
+from api.schemas import Problem
+from planner.wiring import Planner
+from projections.store import PostgresViewStore
+
+API_VERSION = "1.0.0"
+
+DESCRIPTION = """
+Commands and readiness queries of the response planner.
+
+* **Commands** are `POST`s on their resource; the response names the entity, its new `version`
+  (also the `ETag`) and the `position` of the last stored event. Send `If-Match: "<version>"`
+  to change an entity only at that version (412 otherwise, nothing stored), and
+  `Idempotency-Key` to make a retry safe.
+* **Queries** read the readiness views; `?as_of=` travels in time, `?after=<position>` waits
+  (at most a few seconds) until the views include a command's events.
+* **Errors** are `application/problem+json` (RFC 9457) with `type`, `title`, `detail` and the
+  offending `field`; domain refusals are 409 with the `rule` that refused.
+* **Auth**: `Authorization: Bearer <token>`; roles admin, coordinator, partner, viewer
+  (see docs/api.md). `/healthz` and `/readyz` are public.
+"""
+
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "no bearer token, or an unknown one"},
+    422: {"model": Problem, "description": "invalid path, query, header or body (see `errors`)"},
+    503: {"model": Problem, "description": "?after= not reached in time, or no database"},
+}
+
+TAGS = [
+    {"name": "partners", "description": "the registry of organizations"},
+    {"name": "plans", "description": "plans, members, pooled funds; plan readiness"},
+    {"name": "stockpiles", "description": "depots and supplies; stock levels"},
+    {"name": "camps", "description": "camps, sector leads, residents; camp readiness"},
+    {"name": "readiness", "description": "timeline and 3W across camps and plans"},
+    {"name": "events", "description": "the notification log for integrators"},
+    {"name": "scenarios", "description": "validate or replay scenario files"},
+    {"name": "health", "description": "probes"},
+]
+
+
+def build_context(
+    planner: Planner, tokens: TokenRegistry, settings: ApiSettings | None = None
+) -> ApiContext:
+    """The collaborators of the request handlers (creates the idempotency table if need be)."""
+    settings = settings or ApiSettings()
+    idempotency = IdempotencyStore(
+        planner.views.datastore, postgres=isinstance(planner.views, PostgresViewStore)
+    )
+    idempotency.create_table()
+    return ApiContext(
+        planner=planner,
+        tokens=tokens,
+        settings=settings,
+        policy=Policy(planner.service, planner.queries),
+        idempotency=idempotency,
+    )
+
+
+def create_app(
+    planner: Planner, tokens: TokenRegistry, *, settings: ApiSettings | None = None
+) -> FastAPI:
+    """The HTTP API over an open planner, authenticating with these tokens."""
+    context = build_context(planner, tokens, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        current: ApiContext = app.state.api
+        if current.settings.close_planner_on_shutdown:
+            current.planner.close()
+
+    app = FastAPI(
+        title="response-planner",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.api = context
+    install_error_handlers(app)
+    for module in (partners, plans, stockpiles, camps, readiness, events, scenarios):
+        app.include_router(module.router, responses=COMMON_RESPONSES)
+    app.include_router(health.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with error responses typed as application/problem+json."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                body = content.get("application/json", {})
+                if body.get("schema", {}).get("$ref", "").endswith("/Problem"):
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    app.openapi_schema = schema
+    return schema

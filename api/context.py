@@ -1,0 +1,83 @@
+"""What every request handler works with: the planner, the tokens, the policy and the settings."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from api.auth import TokenRegistry
+from api.idempotency import IdempotencyStore
+from api.policy import Policy
+from planner.wiring import Planner
+
+WRITE_LOCK_STRIPES = 64
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Tunables of the HTTP API.
+
+    `projector`: "in-process" when this process keeps the views current (its follower thread,
+    or catching up on demand when no thread runs); "external" when another process does
+    (`planner serve --no-projector` next to `planner project`): then `?after=` only polls.
+    """
+
+    wait_timeout: float = 5.0
+    retry_attempts: int = 12
+    max_scenario_bytes: int = 1_000_000
+    projector: Literal["in-process", "external"] = "in-process"
+    replay_concurrency: int = 1
+    close_planner_on_shutdown: bool = False
+    stream_poll_interval: float = 0.25
+    stream_heartbeat: float = 15.0
+
+
+@dataclass
+class ApiContext:
+    """The app's collaborators, built once by create_app()."""
+
+    planner: Planner
+    tokens: TokenRegistry
+    settings: ApiSettings
+    policy: Policy
+    idempotency: IdempotencyStore
+    replays: threading.BoundedSemaphore = field(init=False)
+    _write_locks: tuple[threading.Lock, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.replays = threading.BoundedSemaphore(max(1, self.settings.replay_concurrency))
+        self._write_locks = tuple(threading.Lock() for _ in range(WRITE_LOCK_STRIPES))
+
+    def write_lock(self, kind: str, slug: str) -> threading.Lock:
+        """A lock serializing this process's commands on one entity (striped: bounded memory).
+
+        Optimistic concurrency still guards against other processes; the lock only spares
+        the requests of one process from racing (and retrying) against each other.
+        """
+        return self._write_locks[hash((kind, slug)) % WRITE_LOCK_STRIPES]
+
+    def views_position(self) -> int:
+        """The last event position stored in the views."""
+        return self.planner.views.position()
+
+    def last_position(self) -> int:
+        """The last event position stored in the event log."""
+        return self.planner.service.recorder.max_notification_id() or 0
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Block until the views include `position` (at most `timeout` s); True if they do."""
+        deadline = time.monotonic() + timeout
+        if self.views_position() >= position:
+            return True
+        if self.settings.projector == "in-process":
+            self.planner.follower.wait_for(position, timeout)
+        delay = 0.005
+        while self.views_position() < position:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 0.05)
+        return True

@@ -1,0 +1,146 @@
+"""Idempotency keys, kept in the table `rp_idempotency` next to the readiness views.
+
+The table lives in the database of the views (the same SQLite file or PostgreSQL schema as the
+events; for `memory:` stores, the private in-memory database of the views), so every server
+process sharing a database shares the keys. A key is scoped to its caller (role and partner of
+the token). A request first claims its key (a `pending` row), runs, then stores its response;
+a failed request releases the key, so only successful responses are replayed. A pending claim
+older than the lease (a process that died mid-request) may be taken over. Keys expire after a
+day.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import PersistenceError
+
+PENDING = 0
+LEASE_SECONDS = 60.0
+TTL_SECONDS = 24 * 3600.0
+_PURGE_EVERY = 200
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """What a key holds: the request's fingerprint, and the response once there is one."""
+
+    fingerprint: str
+    status: int  # PENDING (0) while the first request runs
+    body: bytes
+    headers: dict[str, str]
+
+
+class IdempotencyStore:
+    """The `rp_idempotency` table in a view store's database (SQLite or PostgreSQL)."""
+
+    def __init__(self, datastore: Any, *, postgres: bool) -> None:
+        self.datastore = datastore
+        self.postgres = postgres
+        self._table = "rp_idempotency"
+        if postgres:
+            schema = getattr(datastore, "schema", "") or "public"
+            self._table = f'"{schema}".rp_idempotency'
+        self._claims = 0
+
+    def _sql(self, statement: str) -> str:
+        statement = statement.replace("{t}", self._table)
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    def create_table(self, attempts: int = 5) -> None:
+        """Create the table if it does not exist (retried: servers starting together race)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self._create_table()
+                return
+            except PersistenceError:
+                if attempt == attempts:
+                    raise
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
+
+    def _create_table(self) -> None:
+        blob = "BYTEA" if self.postgres else "BLOB"
+        big = "BIGINT" if self.postgres else "INTEGER"
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                self._sql(
+                    "CREATE TABLE IF NOT EXISTS {t} (scope TEXT NOT NULL, key TEXT NOT NULL, "
+                    f"fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body {blob}, "
+                    f"headers TEXT, created {big} NOT NULL, PRIMARY KEY (scope, key))"
+                )
+            )
+            c.execute(
+                self._sql("CREATE INDEX IF NOT EXISTS rp_idempotency_created ON {t} (created)")
+            )
+
+    def lookup(self, scope: str, key: str) -> StoredResponse | None:
+        """The stored entry of a key, or None."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                self._sql(
+                    "SELECT fingerprint, status, body, headers FROM {t} WHERE scope = ? AND key = ?"
+                ),
+                (scope, key),
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        return StoredResponse(
+            fingerprint=row["fingerprint"],
+            status=int(row["status"]),
+            body=bytes(row["body"] or b""),
+            headers=orjson.loads(row["headers"]) if row["headers"] else {},
+        )
+
+    def claim(self, scope: str, key: str, fingerprint: str) -> bool:
+        """Claim a key for a first request; False if another request holds it."""
+        now = time.time()
+        self._claims += 1
+        with self.datastore.transaction(commit=True) as c:
+            if self._claims % _PURGE_EVERY == 0:
+                c.execute(self._sql("DELETE FROM {t} WHERE created < ?"), (_us(now - TTL_SECONDS),))
+            c.execute(
+                self._sql(
+                    "INSERT INTO {t} (scope, key, fingerprint, status, created) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING RETURNING key"
+                ),
+                (scope, key, fingerprint, PENDING, _us(now)),
+            )
+            if c.fetchall():
+                return True
+            c.execute(  # take over a claim abandoned by a process that died
+                self._sql(
+                    "UPDATE {t} SET created = ?, fingerprint = ? WHERE scope = ? AND key = ? "
+                    "AND status = ? AND created < ? RETURNING key"
+                ),
+                (_us(now), fingerprint, scope, key, PENDING, _us(now - LEASE_SECONDS)),
+            )
+            return bool(c.fetchall())
+
+    def complete(
+        self, scope: str, key: str, status: int, body: bytes, headers: dict[str, str]
+    ) -> None:
+        """Store the response of the request holding the key."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                self._sql(
+                    "UPDATE {t} SET status = ?, body = ?, headers = ? WHERE scope = ? AND key = ?"
+                ),
+                (status, body, orjson.dumps(headers).decode(), scope, key),
+            )
+
+    def release(self, scope: str, key: str) -> None:
+        """Forget a pending claim (the request failed: a retry runs afresh)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                self._sql("DELETE FROM {t} WHERE scope = ? AND key = ? AND status = ?"),
+                (scope, key, PENDING),
+            )
+
+
+def _us(seconds: float) -> int:
+    return int(seconds * 1_000_000)

@@ -1,0 +1,84 @@
+"""Camps: establishing, sector leads, residents, supplies, facilities; camp readiness views."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+
+from api.commands import add_command_route
+from api.deps import After, AsOf, Caller, Context, Limit, Offset
+from api.reads import caught_up, json_response, not_found, page
+from api.schemas import CampPage, CampView, Problem, Sector, Slug
+
+router = APIRouter(prefix="/camps", tags=["camps"])
+
+_COMMANDS = (
+    ("", "establish_camp", "Establish a camp under a plan"),
+    ("/{camp}/sectors", "assign_sector", "Give a sector without a lead to a partner"),
+    ("/{camp}/sectors/{sector}/reassign", "reassign_sector", "Hand a sector's lead over"),
+    ("/{camp}/sectors/{sector}/release", "release_sector", "Leave a sector without a lead"),
+    ("/{camp}/arrivals", "register_arrivals", "Register arrivals"),
+    ("/{camp}/departures", "register_departures", "Register departures"),
+    ("/{camp}/distributions", "distribute_supplies", "Distribute camp stock to residents"),
+    ("/{camp}/facilities", "build_facilities", "Record facilities built"),
+    ("/{camp}/close", "close_camp", "Close the camp"),
+)
+for path, command, summary in _COMMANDS:
+    add_command_route(router, path, command, summary=summary)
+
+CampStatus = Literal["ready", "at_risk", "not_ready", "closed"]
+
+
+@router.get("", response_model=CampPage, summary="Camp readiness views")
+def list_camps(
+    ctx: Context,
+    _: Caller,
+    plan: Annotated[Slug | None, Query(description="camps of this plan")] = None,
+    status: Annotated[CampStatus | None, Query(description="readiness status")] = None,
+    sector: Annotated[
+        Sector | None, Query(description="camps where this sector is required or led")
+    ] = None,
+    uncovered: Annotated[
+        Sector | None, Query(description="camps where this sector has no (counting) lead")
+    ] = None,
+    location: Annotated[str | None, Query(description="exact location")] = None,
+    as_of: AsOf = None,
+    after: After = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Response:
+    """Every camp's readiness view, filtered, paginated, now or as of a time."""
+    headers = caught_up(ctx, after)
+    plan_id = None if plan is None else str(ctx.planner.service.id_of("plan", plan))
+    docs = ctx.planner.queries.views(
+        "camp", as_of=as_of, plan_id=plan_id, status=status, location=location
+    )
+    docs = [
+        d
+        for d in docs
+        if (sector is None or sector in d["required_sectors"] or sector in d["sector_leads"])
+        and (uncovered is None or uncovered in d["uncovered_sectors"])
+    ]
+    return json_response(page(docs, limit, offset), headers=headers)
+
+
+@router.get(
+    "/{camp}",
+    response_model=CampView,
+    responses={404: {"model": Problem}, 503: {"model": Problem}},
+    summary="One camp's readiness view",
+)
+def get_camp(
+    ctx: Context,
+    _: Caller,
+    camp: Annotated[Slug, Path(description="camp slug")],
+    as_of: AsOf = None,
+    after: After = None,
+) -> Response:
+    """Status, population, uncovered sectors, days of cover, ratios, gaps."""
+    headers = caught_up(ctx, after)
+    doc = ctx.planner.queries.view("camp", str(ctx.planner.service.id_of("camp", camp)), as_of)
+    if doc is None:
+        raise not_found("camp", camp, as_of)
+    return json_response(doc, headers=headers)

@@ -1,0 +1,56 @@
+"""Liveness and readiness probes (public: no token needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.deps import Context
+from api.errors import DATABASE_ERRORS
+from api.reads import json_response
+from api.schemas import Health, Readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, summary="The process answers")
+async def healthz() -> Response:
+    """Always 200 while the process runs."""
+    return json_response({"status": "ok"})
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "the database does not answer"}},
+    summary="The database answers; projection lag",
+)
+def readyz(ctx: Context) -> Response:
+    """200 when the event store and the views answer; `lag` = events not yet in the views."""
+    follower = ctx.planner.follower
+    projector = "external" if ctx.settings.projector == "external" else "in-process"
+    if follower.error is not None:
+        projector = f"error: {type(follower.error).__name__}"
+    try:
+        last = ctx.last_position()
+        views = ctx.views_position()
+    except DATABASE_ERRORS as error:
+        doc: dict[str, Any] = {
+            "status": "unavailable",
+            "database": f"error: {type(error).__name__}",
+            "last_position": None,
+            "views_position": None,
+            "lag": None,
+            "projector": projector,
+        }
+        return json_response(doc, status=503, headers={"Retry-After": "1"})
+    ready: dict[str, Any] = {
+        "status": "ready",
+        "database": "ok",
+        "last_position": last,
+        "views_position": views,
+        "lag": max(0, last - views),
+        "projector": projector,
+    }
+    return json_response(ready)

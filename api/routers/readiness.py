@@ -1,0 +1,149 @@
+"""Readiness across entities: the status timeline and the 3W table (JSON, and CSV with HXL)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from api.context import ApiContext
+from api.deps import After, AsOf, Caller, Context, Limit, Offset
+from api.reads import caught_up, json_response, page
+from api.schemas import Sector, Slug, ThreeWPage, TimelinePage
+from projections.queries import THREE_W_COLUMNS
+
+router = APIRouter(tags=["readiness"])
+
+
+@router.get("/timeline", response_model=TimelinePage, summary="Readiness timeline")
+def timeline(
+    ctx: Context,
+    _: Caller,
+    kind: Annotated[
+        Literal["camp", "plan"] | None, Query(description="only camps or plans")
+    ] = None,
+    camp: Annotated[Slug | None, Query(description="only this camp")] = None,
+    plan: Annotated[Slug | None, Query(description="only this plan and its camps")] = None,
+    as_of: AsOf = None,
+    after: After = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Response:
+    """Every status change of camps and plans, oldest first, with its time and position."""
+    headers = caught_up(ctx, after)
+    service = ctx.planner.service
+    entries = ctx.planner.queries.timeline(kind=kind, as_of=as_of)
+    if camp is not None or plan is not None:
+        wanted: set[str] = set()
+        if camp is not None:
+            wanted.add(str(service.id_of("camp", camp)))
+        if plan is not None:
+            plan_id = str(service.id_of("plan", plan))
+            wanted.add(plan_id)
+            wanted.update(d["id"] for d in ctx.planner.queries.views("camp", plan_id=plan_id))
+        entries = [e for e in entries if e["id"] in wanted]
+    return json_response(page(entries, limit, offset), headers=headers)
+
+
+def _three_w(
+    ctx: ApiContext,
+    as_of: datetime | None,
+    plan: str | None,
+    camp: str | None,
+    sector: str | None,
+    partner: str | None,
+    location: str | None,
+    status: str | None,
+) -> list[dict[str, Any]]:
+    # Filtered on the plan slug here: who_does_what(plan_id=…) matches no 3W view (their
+    # documents carry the plan's slug, not its id).
+    rows = ctx.planner.queries.who_does_what(as_of=as_of)
+    return [
+        r
+        for r in rows
+        if (plan is None or r["plan"] == plan)
+        and (camp is None or r["camp"] == camp)
+        and (sector is None or r["sector"] == sector)
+        and (partner is None or r["partner"] == partner)
+        and (location is None or r["location"] == location)
+        and (status is None or r["status"] == status)
+    ]
+
+
+_Plan = Annotated[Slug | None, Query(description="camps of this plan")]
+_Camp = Annotated[Slug | None, Query(description="this camp")]
+_Sector = Annotated[Sector | None, Query(description="this cluster")]
+_Partner = Annotated[Slug | None, Query(description="led by this partner")]
+_Location = Annotated[str | None, Query(description="exact location")]
+_Status = Annotated[
+    Literal["active", "withdrawn"] | None, Query(description="status of the lead partner")
+]
+
+
+@router.get("/3w", response_model=ThreeWPage, summary="3W: who does what where (JSON)")
+def three_w(
+    ctx: Context,
+    _: Caller,
+    plan: _Plan = None,
+    camp: _Camp = None,
+    sector: _Sector = None,
+    partner: _Partner = None,
+    location: _Location = None,
+    status: _Status = None,
+    as_of: AsOf = None,
+    after: After = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Response:
+    """One row per sector lead of each camp: partner, kind, role, sector, camp, since."""
+    headers = caught_up(ctx, after)
+    rows = _three_w(ctx, as_of, plan, camp, sector, partner, location, status)
+    return json_response(page(rows, limit, offset), headers=headers)
+
+
+@router.get(
+    "/3w.csv",
+    summary="3W as CSV with HXL hashtags",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "text/csv": {
+                    "example": "partner,kind,sector,location,status,since,population\n"
+                    "#org,#org+type,#sector+cluster,#loc,#status,#date+start,#affected+incamp\n"
+                    "pwj,ngo,CCM,Korçë district,active,1999-04-20T00:00:00+00:00,4120\n"
+                }
+            },
+            "description": "header row, HXL hashtag row, then one row per sector lead",
+        }
+    },
+)
+def three_w_csv(
+    ctx: Context,
+    _: Caller,
+    plan: _Plan = None,
+    camp: _Camp = None,
+    sector: _Sector = None,
+    partner: _Partner = None,
+    location: _Location = None,
+    status: _Status = None,
+    as_of: AsOf = None,
+    after: After = None,
+) -> Response:
+    """Every 3W row (unpaginated); the second row carries the HXL hashtags."""
+    headers = caught_up(ctx, after)
+    rows = _three_w(ctx, as_of, plan, camp, sector, partner, location, status)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([column for column, _ in THREE_W_COLUMNS])
+    writer.writerow([tag for _, tag in THREE_W_COLUMNS])
+    for row in rows:
+        writer.writerow([row[column] for column, _ in THREE_W_COLUMNS])
+    return Response(
+        out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={**headers, "Content-Disposition": 'inline; filename="3w.csv"'},
+    )

@@ -1,0 +1,328 @@
+"""Projections resume where they stopped, on a SQLite file and on PostgreSQL.
+
+A few hundred events are stored first. A follower with a small batch size is then stopped
+mid-stream (dropped without stopping, or crashed by a failing write), and a new follower on the
+same store resumes from the tracked position. The views it ends with must equal, row for row, the
+views of a clean rebuild with the same batch size, and the pure fold; no view version and no
+status change may be stored twice. The library's ProjectionRunner path is tested on PostgreSQL
+(the SQLite recorder has no subscriptions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+from eventsourcing.projection import ProjectionRunner
+
+from domain.service import PlannerService
+from planner.config import persistence_env
+from planner.wiring import Planner, open_planner
+from projections.follower import ProjectionFollower
+from projections.projector import ReadinessProjection
+from projections.queries import ReadinessQueries
+from projections.store import PostgresViewStore, SQLiteViewStore
+from tests.conftest import SimulatedClock
+from tests.projections_helpers import (
+    fold_views,
+    store_views,
+    stored_records,
+    table_rows,
+)
+
+BATCH = 25
+CAMPS = ("north", "south", "east")
+
+
+def store_history(service: PlannerService, clock: SimulatedClock, days: range) -> None:
+    """Store a response's events day by day (several events often share a time)."""
+    s = service
+    if days.start == 0:
+        with s.batch():
+            for slug, kind, sectors in (
+                ("care", "ngo", None),
+                ("msf", "ngo", ["HEA", "WSH"]),
+                ("acme", "business", None),
+                ("gov", "government", None),
+                ("unhcr", "un_agency", None),
+                ("ifrc", "ngo", None),
+            ):
+                s.register_partner(partner=slug, name=slug.upper(), kind=kind, sectors=sectors)
+            s.draft_plan(plan="p", title="Kosovo", crisis="kosovo", planning_figure=5_000)
+            for slug in ("care", "msf", "acme", "gov", "unhcr", "ifrc"):
+                s.join_plan(plan="p", partner=slug, role="implementer")
+            for depot in ("tirana", "kukes"):
+                s.open_stockpile(stockpile=depot, partner="unhcr", location=depot.title())
+                s.commit_stockpile(plan="p", stockpile=depot)
+            for number, camp in enumerate(CAMPS):
+                s.establish_camp(
+                    camp=camp,
+                    plan="p",
+                    location=camp.title(),
+                    site_area_m2=20_000 + 15_000 * number,
+                    shelter_capacity=800,
+                )
+                for sector in ("CCM", "SHL", "WSH", "FSC", "HEA", "PRO"):
+                    lead = "msf" if sector == "HEA" else "care"
+                    s.assign_sector(camp=camp, sector=sector, partner=lead)
+        days = range(1, days.stop)
+    for day in days:
+        clock.advance(days=1)
+        with s.batch():
+            s.pledge_funds(plan="p", partner="acme", amount=10_000 + day, currency="EUR")
+            s.receive_funds(plan="p", partner="acme", amount=10_000, currency="EUR")
+            for number, camp in enumerate(CAMPS):
+                if camp == "east" and day > 8:
+                    continue  # closed on day 8
+                clock.advance(hours=number)  # the first camp shares the day's start time
+                s.register_arrivals(camp=camp, people=60 + 10 * number, under5=day)
+                for item, quantity in (("water", 3_000), ("food_ration", 200)):
+                    s.receive_supplies(stockpile="tirana", item=item, quantity=quantity)
+                    s.dispatch_supplies(stockpile="tirana", camp=camp, item=item, quantity=quantity)
+                s.build_facilities(camp=camp, facility="latrine", count=1 + day % 2)
+                s.distribute_supplies(camp=camp, item="food_ration", quantity=50)
+            s.receive_supplies(stockpile="kukes", item="medical_kit", quantity=1)
+            s.reserve_supplies(stockpile="kukes", camp="north", item="medical_kit", quantity=1)
+            if day == 3:
+                s.withdraw_partner(partner="msf")  # HEA leads count as uncovered
+            if day == 4:
+                for camp in CAMPS:
+                    s.reassign_sector(camp=camp, sector="HEA", partner="ifrc")
+                s.activate_plan(plan="p")
+            if day == 6:
+                s.release_sector(camp="east", sector="PRO")
+                s.register_departures(camp="south", people=30, under5=2)
+                s.split_pool(plan="p", currency="EUR")
+            if day == 8:
+                s.close_camp(camp="east")
+
+
+@pytest.fixture
+def planner(store_url: str, clock: SimulatedClock) -> Iterator[Planner]:
+    """A planner on a fresh store holding a few hundred events, its views not caught up."""
+    planner = open_planner(store_url, clock_fn=clock)
+    store_history(planner.service, clock, range(0, 11))
+    yield planner
+    planner.close()
+
+
+def last_position(planner: Planner) -> int:
+    return stored_records(planner.service)[-1].position
+
+
+def snapshot(views: SQLiteViewStore | PostgresViewStore) -> dict[str, Any]:
+    return table_rows(views)
+
+
+def clean_rebuild(planner: Planner, batch_size: int = BATCH) -> dict[str, Any]:
+    """Drop every view, rebuild from the first event, return the tables."""
+    planner.views.drop_all()
+    assert planner.views.position() == 0
+    ProjectionFollower(planner.service, planner.views, batch_size=batch_size).catch_up()
+    return snapshot(planner.views)
+
+
+def assert_no_duplicates(planner: Planner) -> None:
+    """rp_versions: one row per (kind, entity, position), each a change; timeline: a chain."""
+    views = planner.views
+    rows = views._query(
+        "SELECT kind, entity_id, position, doc FROM {p}rp_versions ORDER BY kind, entity_id, "
+        "position",
+        (),
+    )
+    keys = [(r["kind"], r["entity_id"], r["position"]) for r in rows]
+    assert len(keys) == len(set(keys))
+    previous: dict[tuple[str, str], bytes] = {}
+    for row in rows:  # a new version is stored only when the document changed
+        key, doc = (row["kind"], row["entity_id"]), bytes(row["doc"])
+        assert previous.get(key) != doc, key
+        previous[key] = doc
+    last: dict[tuple[str, str], str | None] = {}
+    seen: set[tuple[str, str, int]] = set()
+    for entry in views.timeline():
+        key = (entry["kind"], entry["id"])
+        assert (*key, entry["position"]) not in seen
+        seen.add((*key, entry["position"]))
+        assert entry["from"] == last.get(key), entry
+        assert entry["from"] != entry["to"], entry
+        last[key] = entry["to"]
+
+
+def assert_final_views(planner: Planner) -> None:
+    assert planner.views.position() == last_position(planner)
+    assert store_views(planner.queries) == fold_views(stored_records(planner.service))
+    assert_no_duplicates(planner)
+
+
+# -- a follower stopped mid-stream --------------------------------------------------------------
+
+
+def test_a_follower_dropped_mid_stream_is_resumed_by_a_new_one(planner: Planner) -> None:
+    assert 250 <= last_position(planner) <= 600  # a few hundred events
+    assert planner.views.position() == 0
+    follower = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    assert follower.catch_up(max_batches=2) == 2 * BATCH
+    assert planner.views.position() == 2 * BATCH
+    del follower  # killed: never stopped, never told
+
+    resumed = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    assert resumed.position == 2 * BATCH  # from the tracking record, not from zero
+    assert resumed.catch_up() == last_position(planner)
+    assert_final_views(planner)
+    resumed_tables = snapshot(planner.views)
+    assert clean_rebuild(planner) == resumed_tables
+
+
+def test_a_follower_that_crashes_in_a_write_is_resumed(
+    planner: Planner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write = planner.views.write
+    calls = []
+
+    def power_cut(batch: Any) -> None:
+        calls.append(batch.last_position)
+        if len(calls) == 3:
+            raise RuntimeError("power cut")
+        write(batch)
+
+    monkeypatch.setattr(planner.views, "write", power_cut)
+    follower = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    with pytest.raises(RuntimeError, match="power cut"):
+        follower.catch_up()
+    assert calls == [BATCH, 2 * BATCH, 3 * BATCH]
+    assert planner.views.position() == 2 * BATCH  # the third batch left no trace
+    monkeypatch.undo()
+
+    resumed = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    assert resumed.position == 2 * BATCH
+    resumed.catch_up()
+    assert_final_views(planner)
+    resumed_tables = snapshot(planner.views)
+    assert clean_rebuild(planner) == resumed_tables
+
+
+def test_the_same_follower_retries_a_failed_write(
+    planner: Planner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a failed write the follower must not skip that batch (as its thread would)."""
+    write = planner.views.write
+    calls = []
+
+    def flaky(batch: Any) -> None:
+        calls.append(batch.last_position)
+        if len(calls) == 3:
+            raise ConnectionError("database went away")
+        write(batch)
+
+    monkeypatch.setattr(planner.views, "write", flaky)
+    follower = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    with pytest.raises(ConnectionError):
+        follower.catch_up()
+    assert follower.position == planner.views.position() == 2 * BATCH
+    follower.catch_up()  # the database is back
+    assert calls[3] == 3 * BATCH  # the failed batch again, not the one after it
+    monkeypatch.undo()
+    assert_final_views(planner)
+    tables = snapshot(planner.views)
+    assert clean_rebuild(planner) == tables
+
+
+def test_a_restart_with_another_batch_size_gives_the_same_views(planner: Planner) -> None:
+    ProjectionFollower(planner.service, planner.views, batch_size=BATCH).catch_up(max_batches=3)
+    ProjectionFollower(planner.service, planner.views, batch_size=40).catch_up(max_batches=2)
+    ProjectionFollower(planner.service, planner.views, batch_size=7).catch_up()
+    assert_final_views(planner)
+
+
+def test_a_second_follower_on_the_same_store_takes_over(planner: Planner) -> None:
+    """Two followers with the same batch size: the late one takes the stored state and goes on."""
+    early = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    late = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    early.catch_up(max_batches=2)
+    late.catch_up(max_batches=1)  # its batch up to 25 is already stored: it restores at 50
+    assert late.position == 2 * BATCH
+    late.catch_up(max_batches=1)
+    assert planner.views.position() == 3 * BATCH
+    early.catch_up()
+    late.catch_up()
+    assert_final_views(planner)
+
+
+def test_the_planner_catches_up_after_reopening(
+    store_url: str, planner: Planner, clock: SimulatedClock
+) -> None:
+    planner.follower.batch_size = BATCH
+    planner.follower.catch_up(max_batches=4)
+    planner.close()
+    reopened = open_planner(store_url, clock_fn=clock)  # catches up on opening
+    try:
+        assert reopened.views.position() == last_position(reopened)
+        store_history(reopened.service, clock, range(11, 13))
+        reopened.catch_up()
+        assert_final_views(reopened)
+    finally:
+        reopened.close()
+
+
+# -- the library's ProjectionRunner (PostgreSQL) ------------------------------------------------
+
+
+class RecordingProjection(ReadinessProjection):
+    """The readiness projection, noting where it resumed and which events it processed."""
+
+    restored_at: ClassVar[list[int]] = []
+    processed: ClassVar[list[int]] = []
+
+    def __init__(self, view: Any) -> None:
+        super().__init__(view)
+        self.restored_at.append(self.projector.position)
+
+    def process_event(self, domain_event: Any, tracking: Any) -> None:
+        self.processed.append(tracking.notification_id)
+        super().process_event(domain_event, tracking)
+
+
+def test_the_library_projection_runner_resumes_on_postgres(
+    store_kind: str, store_url: str, clock: SimulatedClock
+) -> None:
+    if store_kind != "postgres":
+        pytest.skip("the SQLite recorder does not support subscriptions")
+    env = persistence_env(store_url) | {"CREATE_TABLE": "y"}
+    service = PlannerService(env, clock_fn=clock)
+    RecordingProjection.restored_at.clear()
+    RecordingProjection.processed.clear()
+    try:
+        store_history(service, clock, range(0, 3))
+        first = stored_records(service)[-1].position
+        with ProjectionRunner(
+            application_class=PlannerService,
+            projection_class=RecordingProjection,
+            view_class=PostgresViewStore,
+            env=env,
+        ) as runner:
+            runner.wait(first, timeout=30)
+            assert runner.view.position() == first
+        store_history(service, clock, range(3, 5))
+        records = stored_records(service)
+        with ProjectionRunner(
+            application_class=PlannerService,
+            projection_class=RecordingProjection,
+            view_class=PostgresViewStore,
+            env=env,
+        ) as runner:
+            runner.wait(records[-1].position, timeout=30)
+            views = runner.view
+            assert views.position() == records[-1].position
+            assert store_views(ReadinessQueries(views)) == fold_views(records)
+            keys = [
+                (r["kind"], r["entity_id"], r["position"])
+                for r in views._query("SELECT kind, entity_id, position FROM {p}rp_versions", ())
+            ]
+            assert len(keys) == len(set(keys))
+        # the second runner restored the fold at `first` and processed only the new events
+        assert RecordingProjection.restored_at == [0, first]
+        positions = [r.position for r in records]
+        assert RecordingProjection.processed == positions
+    finally:
+        service.close()
