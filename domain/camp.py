@@ -250,6 +250,11 @@ class Camp(PlannerAggregate):
                     f"only {self.population[name]} registered",
                     field=name,
                 )
+        # A group can never outnumber the people who remain: when the breakdown given is
+        # short ("everyone left", without one), the missing group departures are implied.
+        remaining = self.population["people"] - people
+        for group in VULNERABLE_GROUPS:
+            counts[group] = max(counts[group], self.population[group] - remaining)
         self._register_departures(**counts)
 
     @event(DeparturesRegistered)

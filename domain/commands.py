@@ -223,15 +223,22 @@ def _slug_value(arg: Arg, value: Any) -> str:
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 
+MAX_WHOLE_NUMBER: Final = 2**63 - 1  # what both databases store as a 64-bit integer
+
+
 def _positive_int(arg: Arg, value: Any) -> int:
-    if not _is_int(value) or value <= 0:
-        raise ArgumentError(f"'{arg.name}' must be a whole number greater than 0, got {value!r}")
+    if not _is_int(value) or not 0 < value <= MAX_WHOLE_NUMBER:
+        raise ArgumentError(
+            f"'{arg.name}' must be a whole number from 1 to {MAX_WHOLE_NUMBER}, got {value!r}"
+        )
     return int(value)
 
 
 def _non_negative_int(arg: Arg, value: Any) -> int:
-    if not _is_int(value) or value < 0:
-        raise ArgumentError(f"'{arg.name}' must be a whole number of 0 or more, got {value!r}")
+    if not _is_int(value) or not 0 <= value <= MAX_WHOLE_NUMBER:
+        raise ArgumentError(
+            f"'{arg.name}' must be a whole number from 0 to {MAX_WHOLE_NUMBER}, got {value!r}"
+        )
     return int(value)
 
 

@@ -18,6 +18,7 @@ from domain.catalog import (
     STANDARD_KEYS,
     STANDARDS_PROFILES,
 )
+from domain.commands import MAX_WHOLE_NUMBER
 from domain.errors import DomainRefusal, FundingError, MembershipError, StatusError
 
 # Which status each lifecycle command may start from.
@@ -393,5 +394,8 @@ class ResponsePlan(PlannerAggregate):
 
 
 def _require_positive(amount: int) -> None:
-    if amount <= 0:
-        raise FundingError(f"amount must be above 0 minor units, got {amount}", field="amount")
+    if not 0 < amount <= MAX_WHOLE_NUMBER:
+        raise FundingError(
+            f"amount must be from 1 to {MAX_WHOLE_NUMBER} minor units, got {amount}",
+            field="amount",
+        )

@@ -9,6 +9,7 @@ from eventsourcing.domain import event
 
 from domain.base import PlannerAggregate
 from domain.catalog import ITEMS, WRITE_OFF_REASONS
+from domain.commands import MAX_WHOLE_NUMBER
 from domain.errors import DomainRefusal, StockError
 
 
@@ -29,9 +30,11 @@ def require_catalog_item(item: str, unit: str | None = None) -> None:
 
 
 def require_positive_quantity(quantity: int) -> None:
-    """Refuse zero or negative quantities."""
-    if quantity <= 0:
-        raise StockError(f"quantity must be above 0, got {quantity}", field="quantity")
+    """Refuse zero, negative and unstorably large quantities."""
+    if not 0 < quantity <= MAX_WHOLE_NUMBER:
+        raise StockError(
+            f"quantity must be from 1 to {MAX_WHOLE_NUMBER}, got {quantity}", field="quantity"
+        )
 
 
 class Stockpile(PlannerAggregate):

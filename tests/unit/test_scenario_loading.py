@@ -450,8 +450,8 @@ def test_missing_argument_message_matches_the_contract_example() -> None:
     ("args", "words"),
     [
         ("{camp: kukes-1, people: 5, babies: 2}", "register_arrivals has no argument 'babies'"),
-        ("{camp: kukes-1, people: -5}", "'people' must be a whole number greater than 0"),
-        ("{camp: kukes-1, people: '5'}", "'people' must be a whole number greater than 0"),
+        ("{camp: kukes-1, people: -5}", "'people' must be a whole number from 1 to"),
+        ("{camp: kukes-1, people: '5'}", "'people' must be a whole number from 1 to"),
         ("{camp: kukes-1, people: 5, under5: 9}", "'under5' (9) cannot exceed 'people' (5)"),
         ("{camp: 'kukes 1', people: 5}", "'camp' must be a camp slug"),
     ],

@@ -348,6 +348,8 @@ class CampMachine(ServiceMachine):
         ):
             for group, value in counts.items():
                 self.population[group] -= value
+            for group in VULNERABLE_GROUPS:  # no group outnumbers the people who remain
+                self.population[group] = min(self.population[group], self.population["people"])
 
     @rule(sector=st.sampled_from(SECTORS), partner=st.sampled_from(sorted(PARTNERS)))
     def assign(self, sector: str, partner: str) -> None:
