@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
-from projections.projector import ReadinessProjector, event_record
+from projections.projector import EventRecord, ReadinessProjector, event_record
 from projections.store import PostgresViewStore, SQLiteViewStore
 
 
@@ -69,6 +69,8 @@ class ProjectionFollower:
                 records = [
                     event_record(self.app.mapper.to_domain_event(n), n.id) for n in notifications
                 ]
+                if len(notifications) == self.batch_size:
+                    records = _whole_time_groups(records)
                 try:
                     self.store.write(self.projector.process(records))
                 except IntegrityError:
@@ -137,3 +139,14 @@ class ProjectionFollower:
                 self.error = error
             self._wake.wait(self.poll_interval)
             self._wake.clear()
+
+
+def _whole_time_groups(records: list[EventRecord]) -> list[EventRecord]:
+    """Leave out the trailing events that share the last one's time: the next batch may hold
+    more events of that moment, and a moment's events are folded together (so that no view
+    version or timeline entry shows a state in the middle of a moment)."""
+    last = records[-1].ts
+    cut = len(records)
+    while cut > 0 and records[cut - 1].ts == last:
+        cut -= 1
+    return records[:cut] if cut else records

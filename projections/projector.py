@@ -114,6 +114,8 @@ class ReadinessProjector:
         for record in records:
             if record.position <= self.position:
                 continue  # delivered twice
+            if not batch.first_position:
+                batch.first_position = record.position
             if group is not None and record.ts != group.ts:
                 self._emit(dirty, group, batch)
                 dirty = set()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
@@ -54,6 +54,7 @@ class ViewBatch:
     """Everything one batch of events changes in the views, and the last position it covers."""
 
     last_position: int = 0
+    first_position: int = 0  # 0: nothing folded (an empty batch)
     versions: list[ViewVersion] = field(default_factory=list)
     timeline: list[StatusChange] = field(default_factory=list)
     states: dict[tuple[str, str], bytes] = field(default_factory=dict)
@@ -75,6 +76,7 @@ class ViewStoreMixin:
 
         def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
         def max_tracking_id(self, application_name: str) -> int | None: ...
+        def _max_tracking_id(self, application_name: str, c: Any) -> int | None: ...
 
     @property
     def _prefix(self) -> str:
@@ -122,6 +124,14 @@ class ViewStoreMixin:
         Raises the library's IntegrityError if the batch's position was already recorded.
         """
         with self.datastore.transaction(commit=True) as c:
+            if batch.first_position:
+                # A follower with an older state must not overwrite newer views.
+                stored = self._max_tracking_id(self.application_name, c) or 0
+                if batch.first_position <= stored:
+                    raise IntegrityError(
+                        f"views already include position {stored}; this batch starts at "
+                        f"{batch.first_position}"
+                    )
             self._insert_tracking(c, Tracking(self.application_name, batch.last_position))
             if batch.versions:
                 c.executemany(
