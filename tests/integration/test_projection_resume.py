@@ -303,11 +303,10 @@ class RecordingProjection(ReadinessProjection):
         super().process_event(domain_event, tracking)
 
 
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)  # SQLite: no subscribe()
 def test_the_library_projection_runner_resumes_on_postgres(
     store_kind: str, store_url: str, clock: SimulatedClock
 ) -> None:
-    if store_kind != "postgres":
-        pytest.skip("the SQLite recorder does not support subscriptions")
     env = persistence_env(store_url) | {"CREATE_TABLE": "y"}
     service = PlannerService(env, clock_fn=clock)
     RecordingProjection.restored_at.clear()
