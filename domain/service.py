@@ -95,7 +95,9 @@ class PlannerService(Application[UUID]):
     """The response planner: partners, plans, stockpiles and camps, kept as events."""
 
     name = "planner"
-    env = {"IS_SNAPSHOTTING_ENABLED": "n"}  # noqa: RUF012
+    # A bounded cache of loaded aggregates, fast-forwarded from the store on every load (so
+    # other processes' writes are seen): a command costs O(new events), not O(history).
+    env = {"IS_SNAPSHOTTING_ENABLED": "n", "AGGREGATE_CACHE_MAXSIZE": "1000"}  # noqa: RUF012
 
     def __init__(
         self,
