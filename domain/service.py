@@ -111,6 +111,8 @@ class PlannerService(Application[UUID]):
         self.clock_fn = clock_fn or clock.utc_now
         self._local = threading.local()
         self._ids: dict[tuple[str, str], UUID] = {}
+        # Called with each command's new events, in order (the replay folds them in-process).
+        self.observers: list[Callable[[list[DomainEventProtocol[UUID]]], None]] = []
 
     @property
     def _uow(self) -> _UnitOfWork | None:
@@ -211,6 +213,8 @@ class PlannerService(Application[UUID]):
         events: list[DomainEventProtocol[UUID]] = []
         for aggregate in (primary, *others):
             events.extend(aggregate.collect_events())
+        for observe in self.observers:
+            observe(events)
         if self._uow is not None:
             for aggregate in (primary, *others):
                 self._uow.aggregates[aggregate.id] = aggregate

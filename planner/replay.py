@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ from domain.base import workspace_namespace
 from domain.errors import PlannerError
 from planner.scenario import Check, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
+from projections.readiness import ReadinessFold
 
 BATCH_STEPS = 1000
 TOLERANCE = 0.01
@@ -107,11 +108,15 @@ def replay_scenario(
     *,
     until: datetime | None = None,
     planner: Planner | None = None,
+    materialize: bool = True,
 ) -> ReplayReport:
     """Replay a validated scenario into the store at `url` and evaluate its checks.
 
-    A domain refusal stops the replay at that step: the steps before it are stored, nothing
-    after. Raises ScenarioAlreadyReplayed if the store already holds this scenario.
+    Checks are evaluated as the replay passes their times, on the readiness views computed by
+    the same fold the materialised views use; with `materialize` the store's views are then
+    brought up to date too (a throw-away store can skip that). A domain refusal stops the replay
+    at that step: the steps before it are stored, nothing after. Raises ScenarioAlreadyReplayed
+    if the store already holds this scenario.
     """
     clock = SimulatedClock(scenario.start)
     own = planner is None
@@ -120,15 +125,19 @@ def replay_scenario(
     else:
         planner.service.clock_fn = clock
     report = ReplayReport(scenario, until=until)
+    evaluator = _CheckEvaluator(planner, scenario, report, until)
+    planner.service.observers.append(evaluator.observe)
     try:
         _refuse_if_replayed(planner, scenario)
         before = planner.service.recorder.max_notification_id() or 0
-        _apply_steps(planner, scenario, clock, report, until)
-        planner.catch_up()
+        _apply_steps(planner, scenario, clock, report, until, evaluator.before)
         report.events_stored = (planner.service.recorder.max_notification_id() or 0) - before
         if report.error is None:
-            _evaluate(planner, scenario, report, until)
+            evaluator.finish()
+        if materialize:
+            planner.catch_up()
     finally:
+        planner.service.observers.remove(evaluator.observe)
         if own:
             planner.close()
     return report
@@ -160,12 +169,14 @@ def _apply_steps(
     clock: SimulatedClock,
     report: ReplayReport,
     until: datetime | None,
+    before: Callable[[datetime], None],
 ) -> None:
     service = planner.service
     steps = [s for s in scenario.steps if until is None or s.at <= until]
     # One identity map for the whole replay; events go to disk every BATCH_STEPS steps.
     with service.batch():
         for index, step in enumerate(steps, start=1):
+            before(step.at)
             clock.now = step.at
             try:
                 service.execute(step.command, _service_args(scenario, step))
@@ -192,65 +203,97 @@ def _service_args(scenario: Scenario, step: Step) -> dict[str, Any]:
     }
 
 
-def _evaluate(
-    planner: Planner, scenario: Scenario, report: ReplayReport, until: datetime | None
-) -> None:
-    namespace_ids = {
-        kind: {
-            str(planner.service.id_of(kind, slug)): slug
-            for step in scenario.steps
-            for k, slug in _created(step)
-            if k == kind
+class _CheckEvaluator:
+    """Folds the replay's events in-process and evaluates each check when the replay passes
+    its time (after every step at or before it), with a readiness snapshot per check time."""
+
+    def __init__(
+        self, planner: Planner, scenario: Scenario, report: ReplayReport, until: datetime | None
+    ) -> None:
+        self.fold = ReadinessFold()
+        self.report = report
+        self.ids = {
+            kind: {
+                str(planner.service.id_of(kind, slug)): slug
+                for step in scenario.steps
+                for k, slug in _created(step)
+                if k == kind
+            }
+            for kind in ("camp", "plan", "stockpile")
         }
-        for kind in ("camp", "plan", "stockpile")
-    }
-    check_times = sorted({c.at for c in scenario.checks if until is None or c.at <= until})
-    for moment in check_times:
-        report.snapshots.append(_snapshot(planner, namespace_ids, moment))
-    for check in scenario.checks:
-        if until is not None and check.at > until:
-            continue
-        entity_id = str(planner.service.id_of(check.entity, check.slug))
-        view = planner.queries.view(check.entity, entity_id, as_of=check.at)
-        if view is None:
-            report.checks.append(
-                CheckResult(
-                    check,
-                    False,
-                    [{"field": check.entity, "expected": "exists", "actual": None}],
-                )
+        self.id_of = planner.service.id_of
+        pending = [c for c in scenario.checks if until is None or c.at <= until]
+        self.times = sorted({c.at for c in pending})
+        self.checks = {t: [c for c in pending if c.at == t] for t in self.times}
+
+    def observe(self, events: list[Any]) -> None:
+        """Fold one command's new events."""
+        for event in events:
+            self.fold.apply(
+                type(event).__qualname__,
+                str(event.originator_id),
+                event.timestamp,
+                event.__dict__,
             )
-            continue
-        mismatches: list[dict[str, Any]] = []
-        for name, expected in check.expect.items():
-            mismatches.extend(compare(name, expected, view.get(name, _MISSING)))
-        actual = {name: view.get(name) for name in check.expect}
-        report.checks.append(CheckResult(check, not mismatches, mismatches, actual))
+
+    def before(self, moment: datetime) -> None:
+        """A step at `moment` is next: evaluate the checks due before it."""
+        while self.times and self.times[0] < moment:
+            self._evaluate(self.times.pop(0))
+
+    def finish(self) -> None:
+        """The replay ended: evaluate the remaining checks."""
+        while self.times:
+            self._evaluate(self.times.pop(0))
+
+    def _view(self, kind: str, entity_id: str) -> dict[str, Any] | None:
+        table = {
+            "camp": self.fold.camps,
+            "plan": self.fold.plans,
+            "stockpile": self.fold.stockpiles,
+        }
+        return self.fold.view(kind, entity_id) if entity_id in table[kind] else None
+
+    def _evaluate(self, moment: datetime) -> None:
+        snapshot: dict[str, Any] = {}
+        for kind in _CHECKED_KINDS:  # camps first: plan views count camps by status
+            for entity_id, slug in self.ids[kind].items():
+                view = self._view(kind, entity_id)
+                if view is not None:
+                    snapshot[f"{kind} {slug}"] = _summary(kind, view)
+        self.report.snapshots.append({"at": format_time(moment), "entities": snapshot})
+        for check in self.checks[moment]:
+            view = self._view(check.entity, str(self.id_of(check.entity, check.slug)))
+            self.report.checks.append(evaluate_check(check, view))
 
 
-def _snapshot(planner: Planner, ids: dict[str, dict[str, str]], moment: datetime) -> dict[str, Any]:
-    entities: dict[str, Any] = {}
-    for kind in _CHECKED_KINDS:
-        for entity_id, slug in ids[kind].items():
-            view = planner.queries.view(kind, entity_id, as_of=moment)
-            if view is None:
-                continue
-            summary = {"status": view["status"]}
-            if kind == "camp":
-                summary |= {
-                    "population": view["population"],
-                    "uncovered_sectors": view["uncovered_sectors"],
-                    "days_of_cover": view["days_of_cover"],
-                    "gaps": view["gaps"],
-                }
-            else:
-                summary |= {
-                    "tripartite": view["tripartite"],
-                    "camps": view["camps"],
-                    "pool_balance": view["pool_balance"],
-                }
-            entities[f"{kind} {slug}"] = summary
-    return {"at": format_time(moment), "entities": entities}
+def evaluate_check(check: Check, view: dict[str, Any] | None) -> CheckResult:
+    """Compare a check's expectations with the named entity's view at the check's time."""
+    if view is None:
+        return CheckResult(
+            check, False, [{"field": check.entity, "expected": "exists", "actual": None}]
+        )
+    mismatches: list[dict[str, Any]] = []
+    for name, expected in check.expect.items():
+        mismatches.extend(compare(name, expected, view.get(name, _MISSING)))
+    actual = {name: view.get(name) for name in check.expect}
+    return CheckResult(check, not mismatches, mismatches, actual)
+
+
+def _summary(kind: str, view: dict[str, Any]) -> dict[str, Any]:
+    summary = {"status": view["status"]}
+    if kind == "camp":
+        return summary | {
+            "population": view["population"],
+            "uncovered_sectors": view["uncovered_sectors"],
+            "days_of_cover": view["days_of_cover"],
+            "gaps": view["gaps"],
+        }
+    return summary | {
+        "tripartite": view["tripartite"],
+        "camps": view["camps"],
+        "pool_balance": view["pool_balance"],
+    }
 
 
 class _Missing:

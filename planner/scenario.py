@@ -274,7 +274,7 @@ class _EventBuilder:
         event = self.loader.get_event()
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
-                raise yaml.MarkedYAMLError(
+                raise yaml.MarkedYAMLError(  # type: ignore[arg-type]
                     None, None, f"found undefined alias {event.anchor!r}", event.start_mark
                 )
             return self.anchors[event.anchor]

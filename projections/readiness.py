@@ -91,6 +91,7 @@ class ReadinessFold:
         touched: set[ViewKey] = set()
         for camp_id, camp in self.camps.items():
             if oid in camp["leads"].values():
+                self.camp_status.pop(camp_id, None)
                 touched |= {("camp", camp_id), ("3w", camp_id), ("plan", camp["plan_id"])}
         for plan_id, plan in self.plans.items():
             if oid in plan["members"]:
@@ -260,6 +261,7 @@ class ReadinessFold:
         return self._camp_touched(oid, leads=True)
 
     def _camp_touched(self, camp_id: str, *, leads: bool = False) -> set[ViewKey]:
+        self.camp_status.pop(camp_id, None)  # recomputed with the camp's view
         touched: set[ViewKey] = {("camp", camp_id), ("plan", self.camps[camp_id]["plan_id"])}
         if leads:  # the 3W rows change only with who leads what
             touched.add(("3w", camp_id))
@@ -543,7 +545,7 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
     camps_by_status = dict.fromkeys(CAMP_STATUSES, 0)
     population = 0
     for camp_id in plan["camps"]:
-        status = fold.camp_status.get(camp_id) or camp_view(fold, camp_id)["status"]
+        status = fold.camp_status.get(camp_id) or fold.view("camp", camp_id)["status"]
         camps_by_status[status] += 1
         population += fold.camps[camp_id]["population"]["people"]
 

@@ -222,3 +222,24 @@ def test_rebuild_gives_the_same_views(tmp_path: Path, capsys: pytest.CaptureFixt
 )
 def test_check_comparison_follows_the_contract(expected: object, actual: object, ok: bool) -> None:
     assert (compare("f", expected, actual) == []) is ok
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_checks_hold_on_the_materialised_views_too(path: Path, tmp_path: Path) -> None:
+    """The replay evaluates checks on its in-process fold; the stored views agree."""
+    from domain.base import workspace_namespace
+    from planner.replay import evaluate_check, replay_scenario
+    from planner.scenario import load_scenario
+    from planner.wiring import open_planner
+
+    scenario = load_scenario(path)
+    report = replay_scenario(scenario, str(tmp_path / "store.db"))
+    assert report.ok
+    planner = open_planner(str(tmp_path / "store.db"), namespace=workspace_namespace(scenario.slug))
+    try:
+        for check in scenario.checks:
+            entity_id = str(planner.service.id_of(check.entity, check.slug))
+            view = planner.queries.view(check.entity, entity_id, as_of=check.at)
+            assert evaluate_check(check, view).passed, (check.number, check.expect)
+    finally:
+        planner.close()
