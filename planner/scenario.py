@@ -274,8 +274,11 @@ class _EventBuilder:
         event = self.loader.get_event()
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
-                raise yaml.MarkedYAMLError(  # type: ignore[arg-type]
-                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                raise yaml.MarkedYAMLError(
+                    None,
+                    None,
+                    f"found undefined alias {event.anchor!r}",
+                    event.start_mark,  # type: ignore[arg-type]
                 )
             return self.anchors[event.anchor]
         if isinstance(event, yaml.ScalarEvent):
