@@ -124,6 +124,8 @@ _EXAMPLES: Final[Mapping[str, Any]] = {
 def _field_type(arg: Arg) -> Any:
     if arg.type == "slug":
         return Slug
+    if arg.type == "slugs":
+        return list[Slug]
     if arg.type == "text":
         return Text
     if arg.type == "positive_int":

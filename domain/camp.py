@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -29,17 +30,33 @@ class Camp(PlannerAggregate):
         shelter_capacity: int
 
     class SectorAssigned(PlannerAggregate.Event):
-        """A partner took the lead of a sector that had none."""
+        """A partner took the lead of a sector that had none (with co-leads, if any)."""
 
         sector: str
         partner_id: UUID
+        co_lead_ids: list[UUID]
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 had no co-leads."""
+            state["co_lead_ids"] = []
 
     class SectorReassigned(PlannerAggregate.Event):
-        """The lead of a sector changed hands (a handover)."""
+        """The lead of a sector changed hands (a handover), with its co-leads."""
 
         sector: str
         partner_id: UUID
         previous_id: UUID
+        co_lead_ids: list[UUID]
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 had no co-leads."""
+            state["co_lead_ids"] = []
 
     class SectorReleased(PlannerAggregate.Event):
         """A sector lost its lead."""
@@ -132,6 +149,7 @@ class Camp(PlannerAggregate):
         self.shelter_capacity = shelter_capacity
         self.closed = False
         self.leads: dict[str, UUID] = {}
+        self.co_leads: dict[str, list[UUID]] = {}
         self.population: dict[str, int] = dict.fromkeys(POPULATION_FIELDS, 0)
         self.stock: dict[str, int] = defaultdict(int)
         self.delivered: dict[str, int] = defaultdict(int)
@@ -148,7 +166,14 @@ class Camp(PlannerAggregate):
 
     # -- sectors -------------------------------------------------------------------------------
 
-    def assign_sector(self, *, sector: str, partner_id: UUID, partner_slug: str) -> None:
+    def assign_sector(
+        self,
+        *,
+        sector: str,
+        partner_id: UUID,
+        partner_slug: str,
+        co_lead_ids: list[UUID] | None = None,
+    ) -> None:
         """Give a sector with no lead to an eligible partner (checked by the service)."""
         self._require_sector(sector, "assign a sector lead")
         if sector in self.leads:
@@ -158,14 +183,23 @@ class Camp(PlannerAggregate):
                 rule="exactly one lead per sector",
                 field="sector",
             )
-        self._assign_sector(sector=sector, partner_id=partner_id)
+        co_leads = _co_leads(partner_id, partner_slug, co_lead_ids)
+        self._assign_sector(sector=sector, partner_id=partner_id, co_lead_ids=co_leads)
 
     @event(SectorAssigned)
-    def _assign_sector(self, sector: str, partner_id: UUID) -> None:
+    def _assign_sector(self, sector: str, partner_id: UUID, co_lead_ids: list[UUID]) -> None:
         self.leads[sector] = partner_id
+        self.co_leads[sector] = list(co_lead_ids)
 
-    def reassign_sector(self, *, sector: str, partner_id: UUID, partner_slug: str) -> None:
-        """Hand a led sector over to another eligible partner."""
+    def reassign_sector(
+        self,
+        *,
+        sector: str,
+        partner_id: UUID,
+        partner_slug: str,
+        co_lead_ids: list[UUID] | None = None,
+    ) -> None:
+        """Hand a led sector over to another eligible partner (co-leads are given anew)."""
         self._require_sector(sector, "reassign a sector lead")
         previous = self.leads.get(sector)
         if previous is None:
@@ -175,17 +209,23 @@ class Camp(PlannerAggregate):
                 rule="exactly one lead per sector",
                 field="sector",
             )
-        if previous == partner_id:
+        co_leads = _co_leads(partner_id, partner_slug, co_lead_ids)
+        if previous == partner_id and co_leads == self.co_leads.get(sector, []):
             raise SectorError(
                 f"partner '{partner_slug}' already leads {sector} in camp '{self.slug}'",
                 rule="exactly one lead per sector",
                 field="partner",
             )
-        self._reassign_sector(sector=sector, partner_id=partner_id, previous_id=previous)
+        self._reassign_sector(
+            sector=sector, partner_id=partner_id, previous_id=previous, co_lead_ids=co_leads
+        )
 
     @event(SectorReassigned)
-    def _reassign_sector(self, sector: str, partner_id: UUID, previous_id: UUID) -> None:
+    def _reassign_sector(
+        self, sector: str, partner_id: UUID, previous_id: UUID, co_lead_ids: list[UUID]
+    ) -> None:
         self.leads[sector] = partner_id
+        self.co_leads[sector] = list(co_lead_ids)
 
     def release_sector(self, *, sector: str) -> None:
         """Leave a sector without a lead."""
@@ -202,6 +242,7 @@ class Camp(PlannerAggregate):
     @event(SectorReleased)
     def _release_sector(self, sector: str, previous_id: UUID) -> None:
         del self.leads[sector]
+        self.co_leads.pop(sector, None)
 
     def _require_sector(self, sector: str, doing: str) -> None:
         self.require_open(doing)
@@ -333,6 +374,19 @@ class Camp(PlannerAggregate):
     @event(Closed)
     def _close(self) -> None:
         self.closed = True
+
+
+def _co_leads(lead_id: UUID, lead_slug: str, co_lead_ids: list[UUID] | None) -> list[UUID]:
+    co_leads = list(co_lead_ids or [])
+    if lead_id in co_leads:
+        raise SectorError(
+            f"partner '{lead_slug}' cannot be both lead and co-lead of a sector",
+            rule="exactly one lead per sector",
+            field="co_leads",
+        )
+    if len(set(co_leads)) != len(co_leads):
+        raise SectorError("a co-lead is named twice", field="co_leads")
+    return co_leads
 
 
 def _population_counts(people: int, groups: dict[str, int]) -> dict[str, int]:

@@ -30,9 +30,9 @@ class Arg:
     """One argument of a command.
 
     `type` is one of: "slug" (names an entity of kind `entity`; `creates` when the command
-    brings it into being), "text", "positive_int", "non_negative_int", "positive_number",
-    "choice" (one of `choices`), "sector", "sectors" (list of cluster codes), "item",
-    "currency", "facility".
+    brings it into being), "slugs" (a list of distinct slugs of kind `entity`), "text",
+    "positive_int", "non_negative_int", "positive_number", "choice" (one of `choices`),
+    "sector", "sectors" (list of cluster codes), "item", "currency", "facility".
     """
 
     name: str
@@ -70,6 +70,14 @@ _STOCK_FOR_CAMP = (
     _slug("camp"),
     Arg("item", "item"),
     Arg("quantity", "positive_int"),
+)
+
+# `co_leads` (optional, beyond the contract's table): partners sharing the sector with its lead.
+_SECTOR_LEAD = (
+    _slug("camp"),
+    Arg("sector", "sector"),
+    _slug("partner"),
+    Arg("co_leads", "slugs", required=False, entity="partner"),
 )
 
 COMMANDS: Final[Mapping[str, CommandSpec]] = {
@@ -156,12 +164,8 @@ COMMANDS: Final[Mapping[str, CommandSpec]] = {
                 Arg("shelter_capacity", "non_negative_int"),
             ),
         ),
-        CommandSpec(
-            "assign_sector", "camp", (_slug("camp"), Arg("sector", "sector"), _slug("partner"))
-        ),
-        CommandSpec(
-            "reassign_sector", "camp", (_slug("camp"), Arg("sector", "sector"), _slug("partner"))
-        ),
+        CommandSpec("assign_sector", "camp", _SECTOR_LEAD),
+        CommandSpec("reassign_sector", "camp", _SECTOR_LEAD),
         CommandSpec("release_sector", "camp", (_slug("camp"), Arg("sector", "sector"))),
         CommandSpec(
             "register_arrivals",
@@ -218,6 +222,15 @@ def _slug_value(arg: Arg, value: Any) -> str:
             f"got {value!r}"
         )
     return value
+
+
+def _slugs(arg: Arg, value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise ArgumentError(f"'{arg.name}' must be a list of {arg.entity} slugs, got {value!r}")
+    slugs = [_slug_value(arg, item) for item in value]
+    if len(set(slugs)) != len(slugs):
+        raise ArgumentError(f"'{arg.name}' names a {arg.entity} twice: {value!r}")
+    return slugs
 
 
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
@@ -283,6 +296,7 @@ def _sectors(arg: Arg, value: Any) -> list[str]:
 
 _CHECKERS: Final = {
     "slug": _slug_value,
+    "slugs": _slugs,
     "text": _text,
     "positive_int": _positive_int,
     "non_negative_int": _non_negative_int,

@@ -485,17 +485,27 @@ class PlannerService(Application[UUID]):
         return self._commit("camp", new)
 
     @command
-    def assign_sector(self, *, camp: str, sector: str, partner: str) -> CommandResult:
-        """Give a sector without a lead to an eligible partner."""
+    def assign_sector(
+        self, *, camp: str, sector: str, partner: str, co_leads: list[str] | None = None
+    ) -> CommandResult:
+        """Give a sector without a lead to an eligible partner (and eligible co-leads)."""
         site, org = self._eligible_lead(camp, sector, partner)
-        site.assign_sector(sector=sector, partner_id=org.id, partner_slug=org.slug)
+        others = [self._eligible_lead(camp, sector, slug)[1].id for slug in co_leads or []]
+        site.assign_sector(
+            sector=sector, partner_id=org.id, partner_slug=org.slug, co_lead_ids=others
+        )
         return self._commit("camp", site)
 
     @command
-    def reassign_sector(self, *, camp: str, sector: str, partner: str) -> CommandResult:
-        """Hand a sector's lead over to another eligible partner."""
+    def reassign_sector(
+        self, *, camp: str, sector: str, partner: str, co_leads: list[str] | None = None
+    ) -> CommandResult:
+        """Hand a sector's lead over to another eligible partner (co-leads are given anew)."""
         site, org = self._eligible_lead(camp, sector, partner)
-        site.reassign_sector(sector=sector, partner_id=org.id, partner_slug=org.slug)
+        others = [self._eligible_lead(camp, sector, slug)[1].id for slug in co_leads or []]
+        site.reassign_sector(
+            sector=sector, partner_id=org.id, partner_slug=org.slug, co_lead_ids=others
+        )
         return self._commit("camp", site)
 
     def _eligible_lead(self, camp: str, sector: str, partner: str) -> tuple[Camp, Partner]:

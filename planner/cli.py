@@ -182,12 +182,17 @@ def _check(args: argparse.Namespace) -> int:
             }
         )
         if not args.json:
-            extra = "" if simulation is None else (
-                f", simulate: {len(simulation.shock_kinds)} shocks, "
-                f"{len(simulation.requirements)} requirements"
+            extra = (
+                ""
+                if simulation is None
+                else (
+                    f", simulate: {len(simulation.shock_kinds)} shocks, "
+                    f"{len(simulation.requirements)} requirements"
+                )
             )
-            print(f"OK    {path}: {len(scenario.steps)} steps, {len(scenario.checks)} checks"
-                  f"{extra}")
+            print(
+                f"OK    {path}: {len(scenario.steps)} steps, {len(scenario.checks)} checks{extra}"
+            )
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
     return worst

@@ -705,6 +705,10 @@ class _ScenarioBuilder:
         for arg in slug_args:
             if not arg.creates:
                 self._require_slug(str(arg.entity), args[arg.name], where)
+        for arg in spec.args:
+            if arg.type == "slugs" and arg.name in args:
+                for slug in args[arg.name]:
+                    self._require_slug(str(arg.entity), slug, where)
         for arg in slug_args:
             if arg.creates:
                 self._create_slug(str(arg.entity), args[arg.name], at, where)

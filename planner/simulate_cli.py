@@ -37,8 +37,9 @@ from planner.simulation import (
 from projections.readiness import CAMP_STATUSES
 
 EXIT_OK, EXIT_BROKEN, EXIT_BAD_INPUT = 0, 1, 2
-INVARIANTS = "domain invariants: no negative stock, pool never overdrawn, departures never " \
-    "exceed population"
+INVARIANTS = (
+    "domain invariants: no negative stock, pool never overdrawn, departures never exceed population"
+)
 
 
 def simulate(args: argparse.Namespace) -> int:
@@ -57,7 +58,8 @@ def simulate(args: argparse.Namespace) -> int:
         return _bad_input(args, str(path), str(error))
     if spec is None:
         return _bad_input(
-            args, str(path),
+            args,
+            str(path),
             f"{path}: the scenario has no 'simulate:' section (see docs/simulation.md)",
         )
     report = simulate_scenario(scenario, runs=args.runs, seed=args.seed, spec=spec)
@@ -243,8 +245,12 @@ def report_dict(report: SimulationReport) -> dict[str, Any]:
                 "words": minimal_in_words(scenario, outcome),
                 "breach": {"at": offset_text(breach.at - start), "message": breach.message},
                 "refused": [
-                    {"step": r.step.number or None, "do": r.step.command,
-                     "at": offset_text(r.step.at - start), "message": r.message}
+                    {
+                        "step": r.step.number or None,
+                        "do": r.step.command,
+                        "at": offset_text(r.step.at - start),
+                        "message": r.message,
+                    }
                     for r in outcome.minimal.refusals
                 ],
                 "fragment": fragment_yaml(scenario, outcome.minimal),
@@ -296,8 +302,11 @@ def camp_summary(report: SimulationReport) -> dict[str, Any]:
         camps[slug] = {
             "worst_status": worst,
             "final_status": final,
-            "baseline": None if base is None else {
-                "worst_status": base.worst_status, "final_status": base.final_status,
+            "baseline": None
+            if base is None
+            else {
+                "worst_status": base.worst_status,
+                "final_status": base.final_status,
                 "min_days_of_cover": base.min_cover,
             },
             "min_days_of_cover": {
@@ -344,8 +353,10 @@ def write_report(report: SimulationReport, folder: Path) -> list[Path]:
     for outcome in report.outcomes:
         if outcome.minimal is None:
             continue
-        name = (f"{report.scenario.slug}-minimal-"
-                f"{'invariants' if outcome.number == 0 else f'r{outcome.number}'}.yaml")
+        name = (
+            f"{report.scenario.slug}-minimal-"
+            f"{'invariants' if outcome.number == 0 else f'r{outcome.number}'}.yaml"
+        )
         (folder / name).write_text(reproduction_yaml(report.scenario, outcome), encoding="utf-8")
         scenario_files[outcome.number] = name
         files.append(folder / name)
@@ -383,15 +394,18 @@ def render_html(report: SimulationReport, scenario_files: dict[int, str] | None 
         for item, values in _cover_values(report, slug).items():
             base = report.baseline.camps.get(slug)
             baseline = base.min_cover.get(item) if base else None
-            parts.append(_histogram(
-                values,
-                f"lowest days of cover of {item} while the camp had people "
-                f"({len(values)} runs)",
-                markers=[(1.0, "1 day", "#c62828"),
-                         *((t, f"required {t:g}", "#6a1b9a") for t in thresholds.get(item, [])),
-                         *(((baseline, "unshocked", "#1565c0"),) if baseline is not None
-                           else ())],
-            ))
+            parts.append(
+                _histogram(
+                    values,
+                    f"lowest days of cover of {item} while the camp had people "
+                    f"({len(values)} runs)",
+                    markers=[
+                        (1.0, "1 day", "#c62828"),
+                        *((t, f"required {t:g}", "#6a1b9a") for t in thresholds.get(item, [])),
+                        *(((baseline, "unshocked", "#1565c0"),) if baseline is not None else ()),
+                    ],
+                )
+            )
     parts.append("<h2>Which shocks go with failures</h2>")
     parts.append(
         "<p class=small>Correlation across the sampled runs between each shock dimension and "
@@ -410,34 +424,42 @@ def render_html(report: SimulationReport, scenario_files: dict[int, str] | None 
             parts.append("</table>")
     shares = refusal_shares(report)
     if shares:
-        parts.append("<h2>Steps refused under shocks</h2><table>"
-                     "<tr><th>step</th><th>share of runs</th></tr>")
-        parts += [f"<tr><td>{_e(label)}</td><td>{count / report.runs:.1%}</td></tr>"
-                  for label, count in shares[:15]]
+        parts.append(
+            "<h2>Steps refused under shocks</h2><table><tr><th>step</th><th>share of runs</th></tr>"
+        )
+        parts += [
+            f"<tr><td>{_e(label)}</td><td>{count / report.runs:.1%}</td></tr>"
+            for label, count in shares[:15]
+        ]
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
 def _requirements_table(report: SimulationReport, files: dict[int, str]) -> str:
-    rows = ["<table><tr><th>requirement</th><th>broken in</th><th>minimal failing shock</th>"
-            "</tr>"]
+    rows = ["<table><tr><th>requirement</th><th>broken in</th><th>minimal failing shock</th></tr>"]
     for outcome in report.outcomes:
         share = outcome.broken_runs / report.runs
         css = "broken" if outcome.minimal is not None else "held"
-        bar = (f"<svg width=120 height=12 role=img aria-label='{share:.1%}'>"
-               f"<rect width=120 height=12 fill='#eceff1'/>"
-               f"<rect width={120 * share:.1f} height=12 fill='#c62828'/></svg>")
+        bar = (
+            f"<svg width=120 height=12 role=img aria-label='{share:.1%}'>"
+            f"<rect width=120 height=12 fill='#eceff1'/>"
+            f"<rect width={120 * share:.1f} height=12 fill='#c62828'/></svg>"
+        )
         if outcome.minimal is None:
             cell = "none found" + (f" ({_e(search_words(outcome))})" if outcome.number else "")
         else:
-            cell = (f"{_e(minimal_in_words(report.scenario, outcome))}"
-                    f"<div class=small>{_e(search_words(outcome))}</div>"
-                    f"<details><summary>scenario fragment</summary><pre>"
-                    f"{_e(fragment_yaml(report.scenario, outcome.minimal))}</pre></details>")
+            cell = (
+                f"{_e(minimal_in_words(report.scenario, outcome))}"
+                f"<div class=small>{_e(search_words(outcome))}</div>"
+                f"<details><summary>scenario fragment</summary><pre>"
+                f"{_e(fragment_yaml(report.scenario, outcome.minimal))}</pre></details>"
+            )
             if outcome.number in files:
-                cell += (f"<div class=small>replay it: <code>planner replay "
-                         f"{_e(files[outcome.number])}</code></div>")
+                cell += (
+                    f"<div class=small>replay it: <code>planner replay "
+                    f"{_e(files[outcome.number])}</code></div>"
+                )
         rows.append(
             f"<tr><td>{_e(outcome_title(report, outcome))}</td><td class={css}>"
             f"{_e(verdict(report, outcome))}{bar}</td><td>{cell}</td></tr>"
@@ -447,16 +469,22 @@ def _requirements_table(report: SimulationReport, files: dict[int, str]) -> str:
 
 
 def _legend() -> str:
-    return "<p class=legend>" + "".join(
-        f"<span><i class=sw style='background:{color}'></i>{_e(status)}</span>"
-        for status, color in _COLORS.items()
-    ) + "</p>"
+    return (
+        "<p class=legend>"
+        + "".join(
+            f"<span><i class=sw style='background:{color}'></i>{_e(status)}</span>"
+            for status, color in _COLORS.items()
+        )
+        + "</p>"
+    )
 
 
 def _status_bars(data: dict[str, Any], runs: int) -> str:
     width, height, left = 560, 22, 150
-    rows = [("worst status (while populated)", data["worst_status"]),
-            ("status at the end", data["final_status"])]
+    rows = [
+        ("worst status (while populated)", data["worst_status"]),
+        ("status at the end", data["final_status"]),
+    ]
     svg = [f"<svg width={left + width + 10} height={len(rows) * (height + 8) + 4} role=img>"]
     for index, (label, counts) in enumerate(rows):
         y = 4 + index * (height + 8)
@@ -467,11 +495,15 @@ def _status_bars(data: dict[str, Any], runs: int) -> str:
             if not count:
                 continue
             w = width * count / max(runs, 1)
-            svg.append(f"<rect x={x:.1f} y={y} width={w:.1f} height={height} fill='{color}'>"
-                       f"<title>{_e(status)}: {count} of {runs} runs</title></rect>")
+            svg.append(
+                f"<rect x={x:.1f} y={y} width={w:.1f} height={height} fill='{color}'>"
+                f"<title>{_e(status)}: {count} of {runs} runs</title></rect>"
+            )
             if w > 30:
-                svg.append(f"<text x={x + 4:.1f} y={y + 15} font-size=11 fill='#fff'>"
-                           f"{count / runs:.0%}</text>")
+                svg.append(
+                    f"<text x={x + 4:.1f} y={y + 15} font-size=11 fill='#fff'>"
+                    f"{count / runs:.0%}</text>"
+                )
             x += w
     svg.append("</svg>")
     return "".join(svg)
@@ -490,16 +522,22 @@ def _cover_values(report: SimulationReport, slug: str) -> dict[str, list[float]]
 def _thresholds(report: SimulationReport, slug: str) -> dict[str, list[float]]:
     found: dict[str, list[float]] = {}
     for requirement in report.spec.requirements:
-        if requirement.subject == "camp" and requirement.slug == slug and (
-            requirement.prop == "min_days_of_cover"
+        if (
+            requirement.subject == "camp"
+            and requirement.slug == slug
+            and (requirement.prop == "min_days_of_cover")
         ):
             for item, days in requirement.value.items():
                 found.setdefault(item, []).append(days)
     return found
 
 
-def _histogram(values: Sequence[float], title: str,
-               markers: Sequence[tuple[float, str, str]] = (), bins: int = 20) -> str:
+def _histogram(
+    values: Sequence[float],
+    title: str,
+    markers: Sequence[tuple[float, str, str]] = (),
+    bins: int = 20,
+) -> str:
     width, height, pad = 560, 140, 30
     if not values:
         return f"<p class=small>{_e(title)}: no run had people in this camp</p>"
@@ -511,54 +549,67 @@ def _histogram(values: Sequence[float], title: str,
         counts[min(bins - 1, int(value / top * bins))] += 1
     peak = max(counts)
     bar = width / bins
-    svg = [f"<svg width={width + pad + 10} height={height + 40} role=img>",
-           f"<text x={pad} y=12 font-size=12>{_e(title)}</text>"]
+    svg = [
+        f"<svg width={width + pad + 10} height={height + 40} role=img>",
+        f"<text x={pad} y=12 font-size=12>{_e(title)}</text>",
+    ]
     for index, count in enumerate(counts):
         h = (height - 20) * count / peak if peak else 0
         x = pad + index * bar
         low, high = top * index / bins, top * (index + 1) / bins
-        svg.append(f"<rect x={x:.1f} y={height - h:.1f} width={bar - 1:.1f} height={h:.1f} "
-                   f"fill='#78909c'><title>{low:.2f}–{high:.2f} days: {count} runs</title>"
-                   "</rect>")
+        svg.append(
+            f"<rect x={x:.1f} y={height - h:.1f} width={bar - 1:.1f} height={h:.1f} "
+            f"fill='#78909c'><title>{low:.2f}–{high:.2f} days: {count} runs</title>"
+            "</rect>"
+        )
     svg.append(f"<line x1={pad} y1={height} x2={pad + width} y2={height} stroke='#333'/>")
     for tick in range(6):
         value = top * tick / 5
         x = pad + width * tick / 5
-        svg.append(f"<text x={x:.1f} y={height + 14} font-size=10 text-anchor=middle>"
-                   f"{value:.1f}</text>")
-    svg.append(f"<text x={pad + width / 2} y={height + 28} font-size=10 text-anchor=middle>"
-               "days of cover</text>")
+        svg.append(
+            f"<text x={x:.1f} y={height + 14} font-size=10 text-anchor=middle>{value:.1f}</text>"
+        )
+    svg.append(
+        f"<text x={pad + width / 2} y={height + 28} font-size=10 text-anchor=middle>"
+        "days of cover</text>"
+    )
     for offset, (value, label, color) in enumerate(markers):
         if value > top:
             continue
         x = pad + width * value / top
-        svg.append(f"<line x1={x:.1f} y1=18 x2={x:.1f} y2={height} stroke='{color}' "
-                   "stroke-dasharray='4 2'/>")
-        svg.append(f"<text x={x + 3:.1f} y={28 + 11 * offset} font-size=10 fill='{color}'>"
-                   f"{_e(label)}</text>")
+        svg.append(
+            f"<line x1={x:.1f} y1=18 x2={x:.1f} y2={height} stroke='{color}' "
+            "stroke-dasharray='4 2'/>"
+        )
+        svg.append(
+            f"<text x={x + 3:.1f} y={28 + 11 * offset} font-size=10 fill='{color}'>"
+            f"{_e(label)}</text>"
+        )
     svg.append("</svg>")
     return "".join(svg)
 
 
 def _correlation_bars(rows: Sequence[tuple[str, float | None]]) -> str:
     label_width, width, height = 260, 300, 18
-    svg = [f"<svg width={label_width + width + 60} height={len(rows) * (height + 4) + 8} "
-           "role=img>"]
+    svg = [f"<svg width={label_width + width + 60} height={len(rows) * (height + 4) + 8} role=img>"]
     middle = label_width + width / 2
     for index, (name, r) in enumerate(rows):
         y = 4 + index * (height + 4)
         svg.append(f"<text x=0 y={y + 13} font-size=12>{_e(name)}</text>")
         if r is None:
-            svg.append(f"<text x={middle + 4} y={y + 13} font-size=11 fill='#777'>"
-                       "constant in these runs</text>")
+            svg.append(
+                f"<text x={middle + 4} y={y + 13} font-size=11 fill='#777'>"
+                "constant in these runs</text>"
+            )
             continue
         w = abs(r) * width / 2
         x = middle if r >= 0 else middle - w
         color = "#c62828" if r >= 0 else "#2e7d32"
         svg.append(f"<rect x={x:.1f} y={y} width={w:.1f} height={height} fill='{color}'/>")
         svg.append(f"<text x={label_width + width + 6} y={y + 13} font-size=11>{r:+.2f}</text>")
-    svg.append(f"<line x1={middle} y1=0 x2={middle} y2={len(rows) * (height + 4) + 8} "
-               "stroke='#333'/>")
+    svg.append(
+        f"<line x1={middle} y1=0 x2={middle} y2={len(rows) * (height + 4) + 8} stroke='#333'/>"
+    )
     svg.append("</svg>")
     return "".join(svg)
 

@@ -76,8 +76,15 @@ SHOCK_KEYS: Final = {
 }
 CAMP_PROPERTIES: Final = ("status_not", "status", "min_days_of_cover")
 PLAN_PROPERTIES: Final = ("tripartite", "min_preparedness_days", "min_pool_balance")
-REQUIREMENT_KEYS: Final = ("camp", "plan", "after", "until", "name", *CAMP_PROPERTIES,
-                           *PLAN_PROPERTIES)
+REQUIREMENT_KEYS: Final = (
+    "camp",
+    "plan",
+    "after",
+    "until",
+    "name",
+    *CAMP_PROPERTIES,
+    *PLAN_PROPERTIES,
+)
 LIVE_STATUSES: Final = ("ready", "at_risk", "not_ready")
 
 FRACTION_RESOLUTION: Final = Fraction(1, 20)  # losses and shortfalls move in steps of 5 %
@@ -227,8 +234,7 @@ def offset_text(delta: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     text = "".join(
-        f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s"))
-        if n
+        f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")) if n
     )
     return "+" + (text or "0d")
 
@@ -341,16 +347,16 @@ class _SpecReader:
         for kind in spec.shock_kinds:
             if space.is_empty(kind):
                 raise self.error(
-                    f"'simulate.shocks.{kind}' finds nothing to perturb: "
-                    f"{_EMPTY_REASON[kind]}",
+                    f"'simulate.shocks.{kind}' finds nothing to perturb: {_EMPTY_REASON[kind]}",
                     _key_line(shocks, kind) or shocks_line,
                 )
         return spec
 
     # -- small validators ------------------------------------------------------------------
 
-    def keys(self, mapping: Mapping[Any, Any], allowed: Sequence[str], what: str,
-             line: int | None) -> None:
+    def keys(
+        self, mapping: Mapping[Any, Any], allowed: Sequence[str], what: str, line: int | None
+    ) -> None:
         for key in mapping:
             if key not in allowed:
                 raise self.error(
@@ -415,8 +421,9 @@ class _SpecReader:
                 )
         return tuple(value)
 
-    def items(self, value: Any, what: str, line: int | None,
-              allowed: Sequence[str] = tuple(ITEMS)) -> tuple[str, ...]:
+    def items(
+        self, value: Any, what: str, line: int | None, allowed: Sequence[str] = tuple(ITEMS)
+    ) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             raise self.error(
                 f"'{what}' must be a non-empty list of items; got {_shown(value)}", line
@@ -430,8 +437,14 @@ class _SpecReader:
                 )
         return tuple(value)
 
-    def optional(self, body: Mapping[Any, Any], key: str, what: str, line: int | None,
-                 parse: Callable[[Any, str, int | None], Any]) -> Any:
+    def optional(
+        self,
+        body: Mapping[Any, Any],
+        key: str,
+        what: str,
+        line: int | None,
+        parse: Callable[[Any, str, int | None], Any],
+    ) -> Any:
         if key not in body:
             return None
         return parse(body[key], f"{what}.{key}", _key_line(body, key) or line)
@@ -469,53 +482,71 @@ class _SpecReader:
                     f"{float(resolution):g}; got {_shown(factor)}",
                     fline,
                 )
-        camps = self.optional(body, "camps", what, line,
-                              lambda v, w, ln: self.slugs(v, "camp", w, ln))
+        camps = self.optional(
+            body, "camps", what, line, lambda v, w, ln: self.slugs(v, "camp", w, ln)
+        )
         return ArrivalSurge(low, high, resolution, camps)
 
     def _delivery_delay(self, body: Mapping[Any, Any], line: int | None) -> DeliveryDelay:
         what = "simulate.shocks.delivery_delay"
-        maximum = self.duration(self.required(body, "max", what, line), f"{what}.max",
-                                _key_line(body, "max") or line)
+        maximum = self.duration(
+            self.required(body, "max", what, line), f"{what}.max", _key_line(body, "max") or line
+        )
         resolution = self.optional(body, "resolution", what, line, self.duration)
         if resolution is None:
             resolution = DAY if maximum >= DAY else HOUR
         if resolution > maximum:
-            raise self.error(f"'{what}.resolution' is longer than '{what}.max'",
-                             _key_line(body, "resolution") or line)
-        camps = self.optional(body, "camps", what, line,
-                              lambda v, w, ln: self.slugs(v, "camp", w, ln))
+            raise self.error(
+                f"'{what}.resolution' is longer than '{what}.max'",
+                _key_line(body, "resolution") or line,
+            )
+        camps = self.optional(
+            body, "camps", what, line, lambda v, w, ln: self.slugs(v, "camp", w, ln)
+        )
         items = self.optional(body, "items", what, line, self.items)
         return DeliveryDelay(maximum, resolution, camps, items)
 
     def _supply_loss(self, body: Mapping[Any, Any], line: int | None) -> SupplyLoss:
         what = "simulate.shocks.supply_loss"
-        fraction = self.fraction(self.required(body, "max_fraction", what, line),
-                                 f"{what}.max_fraction", _key_line(body, "max_fraction") or line)
-        events = self.optional(body, "max_events", what, line,
-                               lambda v, w, ln: self.count(v, w, ln, MAX_EVENTS_LIMIT))
+        fraction = self.fraction(
+            self.required(body, "max_fraction", what, line),
+            f"{what}.max_fraction",
+            _key_line(body, "max_fraction") or line,
+        )
+        events = self.optional(
+            body, "max_events", what, line, lambda v, w, ln: self.count(v, w, ln, MAX_EVENTS_LIMIT)
+        )
         resolution = self.optional(body, "resolution", what, line, self.duration) or DAY
-        stockpiles = self.optional(body, "stockpiles", what, line,
-                                   lambda v, w, ln: self.slugs(v, "stockpile", w, ln))
+        stockpiles = self.optional(
+            body, "stockpiles", what, line, lambda v, w, ln: self.slugs(v, "stockpile", w, ln)
+        )
         items = self.optional(body, "items", what, line, self.items)
         return SupplyLoss(fraction, events or 1, resolution, stockpiles, items)
 
     def _partner_withdrawal(self, body: Mapping[Any, Any], line: int | None) -> PartnerWithdrawal:
         what = "simulate.shocks.partner_withdrawal"
-        count = self.count(self.required(body, "max_partners", what, line),
-                           f"{what}.max_partners", _key_line(body, "max_partners") or line,
-                           MAX_EVENTS_LIMIT)
+        count = self.count(
+            self.required(body, "max_partners", what, line),
+            f"{what}.max_partners",
+            _key_line(body, "max_partners") or line,
+            MAX_EVENTS_LIMIT,
+        )
         resolution = self.optional(body, "resolution", what, line, self.duration) or DAY
-        partners = self.optional(body, "partners", what, line,
-                                 lambda v, w, ln: self.slugs(v, "partner", w, ln))
+        partners = self.optional(
+            body, "partners", what, line, lambda v, w, ln: self.slugs(v, "partner", w, ln)
+        )
         return PartnerWithdrawal(count, resolution, partners)
 
     def _funding_shortfall(self, body: Mapping[Any, Any], line: int | None) -> FundingShortfall:
         what = "simulate.shocks.funding_shortfall"
-        fraction = self.fraction(self.required(body, "max_fraction", what, line),
-                                 f"{what}.max_fraction", _key_line(body, "max_fraction") or line)
-        partners = self.optional(body, "partners", what, line,
-                                 lambda v, w, ln: self.slugs(v, "partner", w, ln))
+        fraction = self.fraction(
+            self.required(body, "max_fraction", what, line),
+            f"{what}.max_fraction",
+            _key_line(body, "max_fraction") or line,
+        )
+        partners = self.optional(
+            body, "partners", what, line, lambda v, w, ln: self.slugs(v, "partner", w, ln)
+        )
         return FundingShortfall(fraction, partners)
 
     # -- requirements ----------------------------------------------------------------------
@@ -586,8 +617,9 @@ class _SpecReader:
                 try:
                     moment = parse_offset_or_time(entry[key], start)
                 except ValueError as exc:
-                    raise self.error(f"{what}: bad '{key}': {exc}",
-                                     _key_line(entry, key) or line) from None
+                    raise self.error(
+                        f"{what}: bad '{key}': {exc}", _key_line(entry, key) or line
+                    ) from None
                 if key == "after":
                     after = moment
                 else:
@@ -604,8 +636,9 @@ class _SpecReader:
                     f"(step {step_number} creates it at {format_time(created_at)})",
                     _key_line(entry, "after") or line,
                 )
-        value = self.property_value(prop, entry[prop], f"{what}: '{prop}'",
-                                    _key_line(entry, prop) or line)
+        value = self.property_value(
+            prop, entry[prop], f"{what}: '{prop}'", _key_line(entry, prop) or line
+        )
         name = entry.get("name", "")
         if not isinstance(name, str):
             raise self.error(f"{what}: 'name' must be a string; got {_shown(name)}", line)
@@ -737,8 +770,9 @@ class Shock:
     @property
     def is_zero(self) -> bool:
         """True when the shock changes nothing."""
-        return not (self.surges or self.delays or self.losses or self.withdrawals
-                    or self.shortfalls)
+        return not (
+            self.surges or self.delays or self.losses or self.withdrawals or self.shortfalls
+        )
 
     def as_dict(self, start: datetime) -> dict[str, Any]:
         """JSON-ready form; times as offsets from the scenario's start."""
@@ -748,8 +782,12 @@ class Shock:
                 {"step": d.step, "delay": offset_text(d.delay)} for d in self.delays
             ],
             "supply_loss": [
-                {"at": offset_text(loss.at - start), "stockpile": loss.stockpile,
-                 "item": loss.item, "fraction": loss.fraction}
+                {
+                    "at": offset_text(loss.at - start),
+                    "stockpile": loss.stockpile,
+                    "item": loss.item,
+                    "fraction": loss.fraction,
+                }
                 for loss in self.losses
             ],
             "partner_withdrawal": [
@@ -785,8 +823,11 @@ def apply_shock(scenario: Scenario, shock: Shock) -> list[Step]:
     delays = {d.step: d.delay for d in shock.delays}
     shortfalls = {s.step: s.fraction for s in shock.shortfalls}
     numbers = {step.number: step for step in scenario.steps}
-    for table, command in ((surges, "register_arrivals"), (delays, "dispatch_supplies"),
-                           (shortfalls, "receive_funds")):
+    for table, command in (
+        (surges, "register_arrivals"),
+        (delays, "dispatch_supplies"),
+        (shortfalls, "receive_funds"),
+    ):
         for number in table:
             if number not in numbers or numbers[number].command != command:
                 raise ValueError(f"step {number} is not a {command} step of {scenario.path}")
@@ -808,12 +849,25 @@ def apply_shock(scenario: Scenario, shock: Shock) -> list[Step]:
             step = replace(step, at=step.at + delays[number])
         steps.append(step)
     for withdrawal in sorted(shock.withdrawals):
-        steps.append(Step(0, 0, withdrawal.at, "withdraw_partner",
-                          {"partner": withdrawal.partner, "reason": WITHDRAWAL_REASON}))
+        steps.append(
+            Step(
+                0,
+                0,
+                withdrawal.at,
+                "withdraw_partner",
+                {"partner": withdrawal.partner, "reason": WITHDRAWAL_REASON},
+            )
+        )
     for loss in sorted(shock.losses):
-        steps.append(Step(0, 0, loss.at, LOSS_COMMAND,
-                          {"stockpile": loss.stockpile, "item": loss.item,
-                           "fraction": loss.fraction}))
+        steps.append(
+            Step(
+                0,
+                0,
+                loss.at,
+                LOSS_COMMAND,
+                {"stockpile": loss.stockpile, "item": loss.item, "fraction": loss.fraction},
+            )
+        )
     steps.sort(key=lambda s: s.at)
     return steps
 
@@ -822,8 +876,10 @@ def _surged(args: Mapping[str, Any], factor: Fraction) -> dict[str, Any] | None:
     people = _scaled(args["people"], factor)
     if people <= 0:
         return None
-    scaled = {key: _scaled(value, factor) if isinstance(value, int) else value
-              for key, value in args.items()}
+    scaled = {
+        key: _scaled(value, factor) if isinstance(value, int) else value
+        for key, value in args.items()
+    }
     scaled["people"] = people
     return scaled
 
@@ -884,7 +940,9 @@ class ShockSpace:
             one = int(1 / surge.resolution)
             fields |= {
                 "surge_steps": tuple(
-                    s.number for s in steps if s.command == "register_arrivals"
+                    s.number
+                    for s in steps
+                    if s.command == "register_arrivals"
                     and (surge.camps is None or s.args["camp"] in surge.camps)
                 ),
                 "surge_low": int(surge.low / surge.resolution) - one,
@@ -895,7 +953,9 @@ class ShockSpace:
         if delay is not None:
             fields |= {
                 "delay_steps": tuple(
-                    s.number for s in steps if s.command == "dispatch_supplies"
+                    s.number
+                    for s in steps
+                    if s.command == "dispatch_supplies"
                     and (delay.camps is None or s.args["camp"] in delay.camps)
                     and (delay.items is None or s.args["item"] in delay.items)
                 ),
@@ -925,7 +985,9 @@ class ShockSpace:
         withdrawal = spec.partner_withdrawal
         if withdrawal is not None:
             partners = tuple(
-                (s.args["partner"], s.at) for s in steps if s.command == "register_partner"
+                (s.args["partner"], s.at)
+                for s in steps
+                if s.command == "register_partner"
                 and (withdrawal.partners is None or s.args["partner"] in withdrawal.partners)
             )
             earliest = min((at for _, at in partners), default=fields["horizon"])
@@ -939,7 +1001,9 @@ class ShockSpace:
         if shortfall is not None:
             fields |= {
                 "shortfall_steps": tuple(
-                    s.number for s in steps if s.command == "receive_funds"
+                    s.number
+                    for s in steps
+                    if s.command == "receive_funds"
                     and (shortfall.partners is None or s.args["partner"] in shortfall.partners)
                 ),
                 "shortfall_max": int(shortfall.max_fraction / FRACTION_RESOLUTION),
@@ -983,22 +1047,26 @@ class ShockSpace:
             for step, u in zip(self.delay_steps, units.delays, strict=True)
             if u > 0
         )
-        losses = tuple(sorted(
-            Loss(
-                max(self.loss_targets[t][2], self.horizon - back * self.loss_resolution),
-                self.loss_targets[t][0],
-                self.loss_targets[t][1],
-                float(f * FRACTION_RESOLUTION),
+        losses = tuple(
+            sorted(
+                Loss(
+                    max(self.loss_targets[t][2], self.horizon - back * self.loss_resolution),
+                    self.loss_targets[t][0],
+                    self.loss_targets[t][1],
+                    float(f * FRACTION_RESOLUTION),
+                )
+                for t, f, back in units.losses
             )
-            for t, f, back in units.losses
-        ))
-        withdrawals = tuple(sorted(
-            Withdrawal(
-                max(self.partners[p][1], self.horizon - back * self.withdraw_resolution),
-                self.partners[p][0],
+        )
+        withdrawals = tuple(
+            sorted(
+                Withdrawal(
+                    max(self.partners[p][1], self.horizon - back * self.withdraw_resolution),
+                    self.partners[p][0],
+                )
+                for p, back in units.withdrawals
             )
-            for p, back in units.withdrawals
-        ))
+        )
         shortfalls = tuple(
             Shortfall(step, float(u * FRACTION_RESOLUTION))
             for step, u in zip(self.shortfall_steps, units.shortfalls, strict=True)
@@ -1018,8 +1086,11 @@ class ShockSpace:
         losses: tuple[tuple[int, int, int], ...] = ()
         if self.loss_targets:
             losses = tuple(
-                (rng.randrange(len(self.loss_targets)), rng.randint(1, self.loss_max),
-                 rng.randint(0, self.loss_back))
+                (
+                    rng.randrange(len(self.loss_targets)),
+                    rng.randint(1, self.loss_max),
+                    rng.randint(0, self.loss_back),
+                )
                 for _ in range(rng.randint(0, self.loss_events))
             )
         withdrawals: tuple[tuple[int, int], ...] = ()
@@ -1037,23 +1108,27 @@ class ShockSpace:
         """
         from hypothesis import strategies as st
 
-        surges = st.tuples(*(st.integers(self.surge_low, self.surge_high)
-                             for _ in self.surge_steps))
+        surges = st.tuples(
+            *(st.integers(self.surge_low, self.surge_high) for _ in self.surge_steps)
+        )
         delays = st.tuples(*(st.integers(0, self.delay_max) for _ in self.delay_steps))
-        shortfalls = st.tuples(*(st.integers(0, self.shortfall_max)
-                                 for _ in self.shortfall_steps))
+        shortfalls = st.tuples(*(st.integers(0, self.shortfall_max) for _ in self.shortfall_steps))
         losses: SearchStrategy[Any] = st.just(())
         if self.loss_targets:
             losses = st.lists(
-                st.tuples(st.integers(0, len(self.loss_targets) - 1),
-                          st.integers(1, self.loss_max), st.integers(0, self.loss_back)),
+                st.tuples(
+                    st.integers(0, len(self.loss_targets) - 1),
+                    st.integers(1, self.loss_max),
+                    st.integers(0, self.loss_back),
+                ),
                 max_size=self.loss_events,
             ).map(tuple)
         withdrawals: SearchStrategy[Any] = st.just(())
         if self.partners:
             withdrawals = st.lists(
-                st.tuples(st.integers(0, len(self.partners) - 1),
-                          st.integers(0, self.withdraw_back)),
+                st.tuples(
+                    st.integers(0, len(self.partners) - 1), st.integers(0, self.withdraw_back)
+                ),
                 max_size=self.withdraw_max,
                 unique_by=lambda pair: pair[0],
             ).map(tuple)
@@ -1062,9 +1137,9 @@ class ShockSpace:
     def simpler(self, units: Units) -> Iterator[Units]:
         """Candidate simplifications of some units, biggest first (for the greedy shrinker)."""
         for i in range(len(units.losses)):
-            yield replace(units, losses=units.losses[:i] + units.losses[i + 1:])
+            yield replace(units, losses=units.losses[:i] + units.losses[i + 1 :])
         for i in range(len(units.withdrawals)):
-            yield replace(units, withdrawals=units.withdrawals[:i] + units.withdrawals[i + 1:])
+            yield replace(units, withdrawals=units.withdrawals[:i] + units.withdrawals[i + 1 :])
         for i, value in enumerate(units.surges):
             for candidate in _towards(value, self.surge_target):
                 yield replace(units, surges=_put(units.surges, i, candidate))
@@ -1098,7 +1173,7 @@ def _towards(value: int, target: int) -> list[int]:
 
 
 def _put(values: tuple[Any, ...], index: int, value: Any) -> tuple[Any, ...]:
-    return (*values[:index], value, *values[index + 1:])
+    return (*values[:index], value, *values[index + 1 :])
 
 
 # --------------------------------------------------------------------------------------------
@@ -1211,8 +1286,9 @@ class Simulator:
             "standards_overrides": dict(scenario.standards.overrides),
         }
         requirements = self.spec.requirements
-        self.windowed = sorted((r for r in requirements if r.after is not None),
-                               key=lambda r: (r.after, r.number))
+        self.windowed = sorted(
+            (r for r in requirements if r.after is not None), key=lambda r: (r.after, r.number)
+        )
         self.at_end = [r for r in requirements if r.after is None]
 
     def run(
@@ -1233,8 +1309,14 @@ class Simulator:
 class _Run:
     """The state of one run while it executes."""
 
-    def __init__(self, sim: Simulator, shock: Shock, stats: bool,
-                 probes: Sequence[tuple[datetime, str, str]], record: bool) -> None:
+    def __init__(
+        self,
+        sim: Simulator,
+        shock: Shock,
+        stats: bool,
+        probes: Sequence[tuple[datetime, str, str]],
+        record: bool,
+    ) -> None:
         self.sim = sim
         self.record = record
         self.result = RunResult(shock)
@@ -1313,9 +1395,18 @@ class _Run:
                 f"{offset_text(step.at - self.sim.scenario.start)}: no free stock to lose"
             )
             return None
-        return Step(0, 0, step.at, "write_off_supplies",
-                    {"stockpile": args["stockpile"], "item": args["item"],
-                     "quantity": quantity, "reason": "lost"})
+        return Step(
+            0,
+            0,
+            step.at,
+            "write_off_supplies",
+            {
+                "stockpile": args["stockpile"],
+                "item": args["item"],
+                "quantity": quantity,
+                "reason": "lost",
+            },
+        )
 
     def fold_events(self, sink: list[Any], step: Step) -> None:
         fold = self.fold
@@ -1405,8 +1496,7 @@ class _Run:
         """Check one requirement now; record a breach. True if it still needs watching."""
         if requirement.number in self.result.broken:
             return False
-        message = _requirement_breach(requirement, self.view(requirement.subject,
-                                                             requirement.slug))
+        message = _requirement_breach(requirement, self.view(requirement.subject, requirement.slug))
         if message is None:
             return True
         self.result.broken[requirement.number] = Breach(
@@ -1421,18 +1511,24 @@ class _Run:
                 continue
             stats = self.result.camps.setdefault(slug, CampStats())
             status = doc["status"]
-            if stats.worst_status is None or _STATUS_RANK[status] > _STATUS_RANK[
-                stats.worst_status
-            ]:
+            if (
+                stats.worst_status is None
+                or _STATUS_RANK[status] > _STATUS_RANK[stats.worst_status]
+            ):
                 stats.worst_status = status
             for item, days in doc["days_of_cover"].items():
-                if days is not None and (item not in stats.min_cover
-                                         or days < stats.min_cover[item]):
+                if days is not None and (
+                    item not in stats.min_cover or days < stats.min_cover[item]
+                ):
                     stats.min_cover[item] = days
 
 
-_EVENT_KIND: Final = {"Partner": "partner", "ResponsePlan": "plan", "Stockpile": "stockpile",
-                      "Camp": "camp"}
+_EVENT_KIND: Final = {
+    "Partner": "partner",
+    "ResponsePlan": "plan",
+    "Stockpile": "stockpile",
+    "Camp": "camp",
+}
 
 
 def _step_label(step: Step) -> str:
@@ -1614,8 +1710,9 @@ def simulate_scenario(
     total_runs = 1 + runs
     for outcome in outcomes:
         outcome.broken_runs = sum(1 for s in samples if s.breach(outcome.number) is not None)
-        total_runs += _search(simulator, outcome, cache, samples, sample_units, budget,
-                              seed * 1009 + outcome.number)
+        total_runs += _search(
+            simulator, outcome, cache, samples, sample_units, budget, seed * 1009 + outcome.number
+        )
         if outcome.minimal is not None and outcome.requirement is not None:
             breach = outcome.minimal.broken[outcome.number]
             probe = (breach.at, outcome.requirement.subject, outcome.requirement.slug)
@@ -1686,8 +1783,9 @@ def _search(
         found = _greedy_shrink(space, found, broken)
         outcome.budget_exhausted = exhausted and outcome.budget_exhausted
     else:
-        failing = [u for s, u in zip(samples, sample_units, strict=True)
-                   if s.breach(number) is not None]
+        failing = [
+            u for s, u in zip(samples, sample_units, strict=True) if s.breach(number) is not None
+        ]
         if failing:
             limit = spent + budget  # the greedy shrinker gets a budget of its own
             outcome.budget_exhausted = False
@@ -1699,8 +1797,9 @@ def _search(
     return spent
 
 
-def _hypothesis_find(space: ShockSpace, broken: Callable[[Units], bool], budget: int,
-                     seed: int) -> Units | None:
+def _hypothesis_find(
+    space: ShockSpace, broken: Callable[[Units], bool], budget: int, seed: int
+) -> Units | None:
     from hypothesis import HealthCheck, Phase, Verbosity, find, settings
     from hypothesis.errors import NoSuchExample
 
@@ -1765,14 +1864,16 @@ def shock_phrases(scenario: Scenario, result: RunResult) -> list[str]:
             f"({step.args['quantity']:,} {step.args['item']} from {step.args['stockpile']} to "
             f"{step.args['camp']}, due {offset_text(step.at - start)})"
         )
-    write_offs = [
-        s for s in result.applied if s.number == 0 and s.command == "write_off_supplies"
-    ]
+    write_offs = [s for s in result.applied if s.number == 0 and s.command == "write_off_supplies"]
     for loss in shock.losses:
         lost = next(
-            (s.args["quantity"] for s in write_offs
-             if s.at == loss.at and s.args["stockpile"] == loss.stockpile
-             and s.args["item"] == loss.item),
+            (
+                s.args["quantity"]
+                for s in write_offs
+                if s.at == loss.at
+                and s.args["stockpile"] == loss.stockpile
+                and s.args["item"] == loss.item
+            ),
             None,
         )
         amount = f"{lost:,} lost" if lost is not None else "nothing to lose"
@@ -1875,8 +1976,7 @@ def _extra_note(step: Step) -> str:
     return "shock: partner withdrawal"
 
 
-def fragment_yaml(scenario: Scenario, result: RunResult, *, max_comments: int | None = None
-                  ) -> str:
+def fragment_yaml(scenario: Scenario, result: RunResult, *, max_comments: int | None = None) -> str:
     """The steps a shock changes or adds, as YAML (refused steps as comments, at most
     `max_comments` of them)."""
     lines = ["steps:"]
@@ -1902,8 +2002,10 @@ def _timeline_yaml(scenario: Scenario, result: RunResult, *, only_changes: bool)
         seen.add(step.number)
         when = offset_text(step.at - start)
         if refusal is not None:
-            lines.append(f"  # {_step_label(step)} at {when} refused under this shock and left "
-                         f"out: {refusal}")
+            lines.append(
+                f"  # {_step_label(step)} at {when} refused under this shock and left "
+                f"out: {refusal}"
+            )
         elif step.number == 0:
             lines += _step_yaml(step, start, _extra_note(step))
         elif step.number in notes:
@@ -1930,8 +2032,10 @@ def reproduction_yaml(scenario: Scenario, outcome: Outcome) -> str:
     breach = result.breach(number)
     assert breach is not None
     slug = f"{scenario.slug}-shock-{'invariants' if number == 0 else f'r{number}'}"
-    what = "the domain invariants" if outcome.requirement is None else (
-        f"requirement {number}: {outcome.requirement.describe(start)}"
+    what = (
+        "the domain invariants"
+        if outcome.requirement is None
+        else (f"requirement {number}: {outcome.requirement.describe(start)}")
     )
     lines = [
         f"# Reproduces the minimal failing shock of {what},",
@@ -1943,8 +2047,11 @@ def reproduction_yaml(scenario: Scenario, outcome: Outcome) -> str:
     ]
     standards = scenario.standards
     if standards.overrides:
-        lines += ["standards:", f"  profile: {standards.profile}",
-                  f"  overrides: {yaml_value(standards.overrides)}"]
+        lines += [
+            "standards:",
+            f"  profile: {standards.profile}",
+            f"  overrides: {yaml_value(standards.overrides)}",
+        ]
     else:
         lines.append(f"standards: {standards.profile}")
     lines.append("steps:")
@@ -1966,8 +2073,10 @@ def _reproduction_check(outcome: Outcome, breach: Breach, start: datetime) -> li
         f"{_property_words(requirement.prop, requirement.value)}; this check asserts the breach",
     ]
     if outcome.unshocked_view is not None:
-        lines.append("  # without the shock: "
-                     f"{yaml_value(_expected_fields(requirement, outcome.unshocked_view))}")
+        lines.append(
+            "  # without the shock: "
+            f"{yaml_value(_expected_fields(requirement, outcome.unshocked_view))}"
+        )
     lines += [
         f"  - at: {offset_text(breach.at - start)}",
         f"    {requirement.subject}: {requirement.slug}",
@@ -1981,11 +2090,15 @@ def _expected_fields(requirement: Requirement, view: dict[str, Any]) -> dict[str
     if requirement.prop in ("status", "status_not"):
         return {"status": view["status"]}
     if requirement.prop == "min_days_of_cover":
-        return {"days_of_cover": {item: view["days_of_cover"].get(item)
-                                  for item in requirement.value}}
+        return {
+            "days_of_cover": {item: view["days_of_cover"].get(item) for item in requirement.value}
+        }
     if requirement.prop == "min_preparedness_days":
-        return {"preparedness_days": {item: view["preparedness_days"][item]
-                                      for item in requirement.value}}
+        return {
+            "preparedness_days": {
+                item: view["preparedness_days"][item] for item in requirement.value
+            }
+        }
     if requirement.prop == "min_pool_balance":
         return {"pool_balance": {c: view["pool_balance"].get(c, 0) for c in requirement.value}}
     return {"tripartite": view["tripartite"]}
@@ -2008,8 +2121,9 @@ def _wrap(text: str, width: int) -> list[str]:
 # Correlations for the report
 
 
-def shock_features(space: ShockSpace, scenario: Scenario,
-                   units: Units) -> tuple[dict[str, float], dict[str, float]]:
+def shock_features(
+    space: ShockSpace, scenario: Scenario, units: Units
+) -> tuple[dict[str, float], dict[str, float]]:
     """A run's shock as numbers: coarse dimensions, and one number per part (for correlations)."""
     shock = space.shock(units)
     coarse: dict[str, float] = {}
@@ -2032,7 +2146,8 @@ def shock_features(space: ShockSpace, scenario: Scenario,
         coarse["supply loss (sum of fractions)"] = sum(loss.fraction for loss in shock.losses)
         for depot, item, _ in space.loss_targets:
             fine[f"loss of {item} at {depot} (fraction)"] = sum(
-                loss.fraction for loss in shock.losses
+                loss.fraction
+                for loss in shock.losses
                 if loss.stockpile == depot and loss.item == item
             )
     if space.partners:
@@ -2063,9 +2178,9 @@ def correlation(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return sxy / math.sqrt(sxx * syy)
 
 
-def correlations(report: SimulationReport, number: int) -> tuple[
-    list[tuple[str, float | None]], list[tuple[str, float]]
-]:
+def correlations(
+    report: SimulationReport, number: int
+) -> tuple[list[tuple[str, float | None]], list[tuple[str, float]]]:
     """How each shock dimension correlates with requirement `number` breaking across the runs:
     (coarse dimensions in order, the five parts most correlated by absolute value)."""
     failed = [1.0 if s.breach(number) is not None else 0.0 for s in report.samples]
@@ -2073,8 +2188,7 @@ def correlations(report: SimulationReport, number: int) -> tuple[
     if not features:
         return [], []
     coarse_names = list(features[0][0])
-    coarse = [(name, correlation([f[0][name] for f in features], failed))
-              for name in coarse_names]
+    coarse = [(name, correlation([f[0][name] for f in features], failed)) for name in coarse_names]
     fine: list[tuple[str, float]] = []
     for name in features[0][1]:
         r = correlation([f[1][name] for f in features], failed)

@@ -62,7 +62,10 @@ class ReadinessQueries:
         for doc in self.views("3w", as_of=as_of, plan_id=plan_id):
             for row in doc["rows"]:
                 rows.append(row | {"population": population.get(doc["id"], 0)})
-        return sorted(rows, key=lambda r: (r["plan"], r["camp"], r["sector"], r["partner"]))
+        return sorted(
+            rows,
+            key=lambda r: (r["plan"], r["camp"], r["sector"], r["lead"] != "lead", r["partner"]),
+        )
 
     def stock_totals(self, *, as_of: datetime | None = None) -> dict[str, dict[str, int]]:
         """On hand, reserved and available per item across every stockpile."""

@@ -8,7 +8,7 @@ materialised views, time travel, rebuilds and the simulator.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -90,7 +90,8 @@ class ReadinessFold:
         self.partners[oid]["withdrawn"] = True
         touched: set[ViewKey] = set()
         for camp_id, camp in self.camps.items():
-            if oid in camp["leads"].values():
+            co_leads = camp.get("co_leads", {}).values()
+            if oid in camp["leads"].values() or any(oid in c for c in co_leads):
                 self.camp_status.pop(camp_id, None)
                 touched |= {("camp", camp_id), ("3w", camp_id), ("plan", camp["plan_id"])}
         for plan_id, plan in self.plans.items():
@@ -251,6 +252,7 @@ class ReadinessFold:
             "shelter_capacity": f["shelter_capacity"],
             "closed": False,
             "leads": {},
+            "co_leads": {},
             "lead_since": {},
             "population": dict.fromkeys(("people", *VULNERABLE_GROUPS), 0),
             "stock": {},
@@ -267,25 +269,34 @@ class ReadinessFold:
             touched.add(("3w", camp_id))
         return touched
 
-    def _lead(self, oid: str, ts: datetime, sector: str, partner_id: str | None) -> set[ViewKey]:
+    def _lead(
+        self,
+        oid: str,
+        ts: datetime,
+        sector: str,
+        partner_id: str | None,
+        co_leads: Sequence[Any] = (),
+    ) -> set[ViewKey]:
         camp = self.camps[oid]
         if partner_id is None:
             camp["leads"].pop(sector, None)
             camp["lead_since"].pop(sector, None)
+            camp.setdefault("co_leads", {}).pop(sector, None)
         else:
             camp["leads"][sector] = partner_id
             camp["lead_since"][sector] = ts.isoformat()
+            camp.setdefault("co_leads", {})[sector] = [str(c) for c in co_leads]
         return self._camp_touched(oid, leads=True)
 
     def _on_Camp__SectorAssigned(
         self, oid: str, ts: datetime, f: Mapping[str, Any]
     ) -> set[ViewKey]:
-        return self._lead(oid, ts, f["sector"], str(f["partner_id"]))
+        return self._lead(oid, ts, f["sector"], str(f["partner_id"]), f.get("co_lead_ids", ()))
 
     def _on_Camp__SectorReassigned(
         self, oid: str, ts: datetime, f: Mapping[str, Any]
     ) -> set[ViewKey]:
-        return self._lead(oid, ts, f["sector"], str(f["partner_id"]))
+        return self._lead(oid, ts, f["sector"], str(f["partner_id"]), f.get("co_lead_ids", ()))
 
     def _on_Camp__SectorReleased(
         self, oid: str, ts: datetime, f: Mapping[str, Any]
@@ -505,6 +516,11 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
             sector: fold.partner_slug(partner_id)
             for sector, partner_id in sorted(camp["leads"].items())
         },
+        "sector_co_leads": {
+            sector: [fold.partner_slug(p) for p in partners]
+            for sector, partners in sorted(camp.get("co_leads", {}).items())
+            if partners
+        },
         "days_of_cover": days_of_cover,
         "per_person": per_person,
         "people_per": people_per,
@@ -621,22 +637,25 @@ def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
     rows = []
-    for sector, partner_id in sorted(camp["leads"].items()):
-        partner = fold.partners.get(partner_id, {"slug": partner_id, "name": "", "kind": ""})
-        rows.append(
-            {
-                "partner": partner["slug"],
-                "partner_name": partner["name"],
-                "kind": partner["kind"],
-                "role": ", ".join(plan["members"].get(partner_id, [])) or "not a member",
-                "sector": sector,
-                "camp": camp["slug"],
-                "location": camp["location"],
-                "plan": plan["slug"],
-                "status": "withdrawn" if partner.get("withdrawn") else "active",
-                "since": camp["lead_since"][sector],
-            }
-        )
+    for sector, lead_id in sorted(camp["leads"].items()):
+        co_leads = camp.get("co_leads", {}).get(sector, [])
+        for partner_id, lead in ((lead_id, "lead"), *((c, "co-lead") for c in co_leads)):
+            partner = fold.partners.get(partner_id, {"slug": partner_id, "name": "", "kind": ""})
+            rows.append(
+                {
+                    "partner": partner["slug"],
+                    "partner_name": partner["name"],
+                    "kind": partner["kind"],
+                    "role": ", ".join(plan["members"].get(partner_id, [])) or "not a member",
+                    "lead": lead,
+                    "sector": sector,
+                    "camp": camp["slug"],
+                    "location": camp["location"],
+                    "plan": plan["slug"],
+                    "status": "withdrawn" if partner.get("withdrawn") else "active",
+                    "since": camp["lead_since"][sector],
+                }
+            )
     return {
         "camp": camp["slug"],
         "id": camp_id,

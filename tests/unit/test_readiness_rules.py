@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from domain.catalog import CONSUMABLES, DEFAULT_REQUIRED_SECTORS, FACILITIES
+from domain.errors import SectorError
 from planner.wiring import Planner, open_planner
 from tests.conftest import SimulatedClock
 from tests.projections_helpers import fold_views, stored_records, view_of
@@ -681,6 +682,7 @@ def test_who_does_what_rows(world: World, clock: SimulatedClock) -> None:
             "partner_name": "MSF",
             "kind": "ngo",
             "role": "implementer",
+            "lead": "lead",
             "sector": "HEA",
             "camp": "c",
             "location": "site c",
@@ -694,6 +696,7 @@ def test_who_does_what_rows(world: World, clock: SimulatedClock) -> None:
             "partner_name": "CARE",
             "kind": "ngo",
             "role": "implementer",
+            "lead": "lead",
             "sector": "WSH",
             "camp": "c",
             "location": "site c",
@@ -732,3 +735,35 @@ def test_the_pure_fold_gives_the_materialised_views(world: World) -> None:
     plan_id = str(world.service.id_of("plan", "p"))
     assert folded[("plan", plan_id)] == world.view("plan", "p")
     assert folded[("plan", plan_id)]["camps"]["not_ready"] == 1
+
+
+def test_co_leads_share_a_sector_in_the_views_and_the_3w_table() -> None:
+    """Co-leads (an optional argument of assign/reassign_sector) show up; coverage is the lead's."""
+    planner = open_planner("memory:")
+    s = planner.service
+    for slug, kind in (("care", "ngo"), ("acme", "business"), ("jpf", "ngo")):
+        s.register_partner(partner=slug, name=slug.upper(), kind=kind)
+    s.draft_plan(plan="p", title="P", crisis="C", planning_figure=100, required_sectors=["WSH"])
+    for slug in ("care", "acme", "jpf"):
+        s.join_plan(plan="p", partner=slug, role="implementer")
+    s.establish_camp(camp="c", plan="p", location="L", site_area_m2=4500, shelter_capacity=100)
+    s.assign_sector(camp="c", sector="WSH", partner="care", co_leads=["acme"])
+    planner.catch_up()
+    camp_id = str(s.id_of("camp", "c"))
+    view = planner.queries.view("camp", camp_id)
+    assert view is not None
+    assert view["sector_leads"] == {"WSH": "care"}
+    assert view["sector_co_leads"] == {"WSH": ["acme"]}
+    assert view["uncovered_sectors"] == []
+    rows = planner.queries.who_does_what()
+    assert [(r["partner"], r["lead"]) for r in rows] == [("care", "lead"), ("acme", "co-lead")]
+    s.withdraw_partner(partner="care")  # the lead withdrew: uncovered, whatever the co-leads
+    s.reassign_sector(camp="c", sector="WSH", partner="acme", co_leads=["jpf"])
+    planner.catch_up()
+    view = planner.queries.view("camp", camp_id)
+    assert view is not None
+    assert view["uncovered_sectors"] == []
+    assert view["sector_co_leads"] == {"WSH": ["jpf"]}
+    with pytest.raises(SectorError, match="both lead and co-lead"):
+        s.reassign_sector(camp="c", sector="WSH", partner="jpf", co_leads=["jpf"])
+    planner.close()

@@ -139,13 +139,21 @@ def test_section_parses_every_shock_and_requirement() -> None:
             - {plan: p, after: +0d, min_preparedness_days: {food_ration: 1.5}}
             - {plan: p, after: +2d, min_pool_balance: {EUR: 100}}
         """)
-    assert spec.shock_kinds == ("arrival_surge", "delivery_delay", "supply_loss",
-                                "partner_withdrawal", "funding_shortfall")
+    assert spec.shock_kinds == (
+        "arrival_surge",
+        "delivery_delay",
+        "supply_loss",
+        "partner_withdrawal",
+        "funding_shortfall",
+    )
     assert spec.arrival_surge is not None and float(spec.arrival_surge.resolution) == 0.25
     assert spec.delivery_delay is not None and spec.delivery_delay.max == timedelta(hours=36)
     first, second, _, fourth, *_ = spec.requirements
-    assert (first.prop, first.value, first.name) == ("status_not", ("not_ready", "at_risk"),
-                                                     "stays ready")
+    assert (first.prop, first.value, first.name) == (
+        "status_not",
+        ("not_ready", "at_risk"),
+        "stays ready",
+    )
     assert second.until == START + 3 * DAY
     assert fourth.after is None  # checked once, at the end of the run
     assert first.line == SURGE_PLAN.count("\n") + 9
@@ -154,38 +162,82 @@ def test_section_parses_every_shock_and_requirement() -> None:
 @pytest.mark.parametrize(
     ("section", "line", "fragment"),
     [
-        ("simulate:\n  shocks: {arrival_surge: {factor: [1, 2]}}\n  runs: 5\n", 3,
-         "unknown key 'runs' in 'simulate'"),
-        ("simulate:\n  shocks:\n    arival_surge: {factor: [1, 2]}\n", 3,
-         "did you mean 'arrival_surge'?"),
+        (
+            "simulate:\n  shocks: {arrival_surge: {factor: [1, 2]}}\n  runs: 5\n",
+            3,
+            "unknown key 'runs' in 'simulate'",
+        ),
+        (
+            "simulate:\n  shocks:\n    arival_surge: {factor: [1, 2]}\n",
+            3,
+            "did you mean 'arrival_surge'?",
+        ),
         ("simulate:\n  shocks:\n    arrival_surge: {factor: [2, 1]}\n", 3, "0 < MIN <= MAX"),
-        ("simulate:\n  shocks:\n    arrival_surge: {factor: [1, 2], resolution: 0.3}\n", 3,
-         "must divide 1 exactly"),
-        ("simulate:\n  shocks:\n    arrival_surge: {factor: [1, 1.25]}\n", 3,
-         "multiples of the resolution"),
+        (
+            "simulate:\n  shocks:\n    arrival_surge: {factor: [1, 2], resolution: 0.3}\n",
+            3,
+            "must divide 1 exactly",
+        ),
+        (
+            "simulate:\n  shocks:\n    arrival_surge: {factor: [1, 1.25]}\n",
+            3,
+            "multiples of the resolution",
+        ),
         ("simulate:\n  shocks:\n    delivery_delay: {max: 4d}\n", 3, "duration like +4d"),
         ("simulate:\n  shocks:\n    supply_loss: {max_fraction: 1.5}\n", 3, "fraction from"),
-        ("simulate:\n  shocks:\n    partner_withdrawal: {max_partners: 1, partners: [bz]}\n",
-         3, "unknown partner 'bz'"),
-        ("simulate:\n  shocks:\n    funding_shortfall: {max_fraction: 0.5, partners: [gov]}\n",
-         3, "no receive_funds step"),
+        (
+            "simulate:\n  shocks:\n    partner_withdrawal: {max_partners: 1, partners: [bz]}\n",
+            3,
+            "unknown partner 'bz'",
+        ),
+        (
+            "simulate:\n  shocks:\n    funding_shortfall: {max_fraction: 0.5, partners: [gov]}\n",
+            3,
+            "no receive_funds step",
+        ),
         ("simulate:\n  require: []\n", None, "has no 'shocks'"),
-        ("simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
-         "    - {camp: c2, after: +2d, status: ready}\n", 4, "unknown camp 'c2'"),
-        ("simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
-         "    - {camp: c1, after: +0d, status: ready}\n", 4, "does not exist yet"),
-        ("simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
-         "    - {camp: c1, after: +2d, status: fine}\n", 4, "must be a camp status"),
-        ("simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
-         "    - {camp: c1, after: +2d, tripartite: true}\n", 4, "is a property of a plan"),
-        ("simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
-         "    - {plan: p, until: +2d, tripartite: true}\n", 4, "'until' needs 'after'"),
-        ("simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
-         "    - {camp: c1, after: +2d, min_days_of_cover: {blanket: 1}}\n", 4,
-         "not a consumable"),
-        ("simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
-         "    - {camp: c1, after: +2d, status: ready, stauts: ready}\n", 4,
-         "unknown key 'stauts'"),
+        (
+            "simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
+            "    - {camp: c2, after: +2d, status: ready}\n",
+            4,
+            "unknown camp 'c2'",
+        ),
+        (
+            "simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
+            "    - {camp: c1, after: +0d, status: ready}\n",
+            4,
+            "does not exist yet",
+        ),
+        (
+            "simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
+            "    - {camp: c1, after: +2d, status: fine}\n",
+            4,
+            "must be a camp status",
+        ),
+        (
+            "simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
+            "    - {camp: c1, after: +2d, tripartite: true}\n",
+            4,
+            "is a property of a plan",
+        ),
+        (
+            "simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
+            "    - {plan: p, until: +2d, tripartite: true}\n",
+            4,
+            "'until' needs 'after'",
+        ),
+        (
+            "simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
+            "    - {camp: c1, after: +2d, min_days_of_cover: {blanket: 1}}\n",
+            4,
+            "not a consumable",
+        ),
+        (
+            "simulate:\n  shocks: {funding_shortfall: {max_fraction: 0.5}}\n  require:\n"
+            "    - {camp: c1, after: +2d, status: ready, stauts: ready}\n",
+            4,
+            "unknown key 'stauts'",
+        ),
     ],
 )
 def test_bad_sections_name_file_and_line(section: str, line: int | None, fragment: str) -> None:
@@ -199,8 +251,9 @@ def test_bad_sections_name_file_and_line(section: str, line: int | None, fragmen
     assert str(caught.value).startswith("surge.yaml")
 
 
-def test_planner_check_validates_the_section(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                             ) -> None:
+def test_planner_check_validates_the_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(SURGE_PLAN + "simulate:\n  shocks:\n    arrival_surge: {factor: [1, 2], x: 1}\n")
     assert main(["check", str(bad)]) == 2
@@ -248,7 +301,10 @@ def test_surge_makes_the_camp_overcrowded() -> None:
     assert plain is not None and surged is not None
     assert (plain["status"], plain["population"]) == ("ready", 1000)
     assert (surged["status"], surged["population"], surged["overcrowded"]) == (
-        "at_risk", 1300, True)
+        "at_risk",
+        1300,
+        True,
+    )
 
 
 def test_delay_moves_a_dispatch_later_and_resorts_stably() -> None:
@@ -293,7 +349,10 @@ def test_loss_writes_off_a_fraction_of_the_free_stock_then() -> None:
     ]
     depot = result.probes[(START + DAY, "stockpile", "depot")]
     assert depot is not None and depot["items"]["water"] == {
-        "on_hand": 25000, "reserved": 0, "available": 25000}
+        "on_hand": 25000,
+        "reserved": 0,
+        "available": 25000,
+    }
 
 
 def test_loss_with_no_free_stock_is_skipped() -> None:
@@ -333,10 +392,19 @@ def test_invariants_are_checked_on_the_fold() -> None:
     from planner.simulation import _invariant_problems
 
     fold = ReadinessFold()
-    fold.stockpiles["s"] = {"slug": "depot", "on_hand": {"water": -1}, "reserved": {},
-                            "reservations": {}, "plans": []}
-    fold.plans["p"] = {"slug": "p", "received": {"EUR": 5}, "disbursed": {"EUR": 6},
-                       "pledged": {"EUR": 5}}
+    fold.stockpiles["s"] = {
+        "slug": "depot",
+        "on_hand": {"water": -1},
+        "reserved": {},
+        "reservations": {},
+        "plans": [],
+    }
+    fold.plans["p"] = {
+        "slug": "p",
+        "received": {"EUR": 5},
+        "disbursed": {"EUR": 6},
+        "pledged": {"EUR": 5},
+    }
     problems = list(_invariant_problems(fold, {("stockpile", "s"), ("plan", "p")}))
     assert problems == [
         "pool of plan p overdrawn in EUR",
@@ -376,8 +444,9 @@ def _truncated(scenario: Scenario, count: int) -> Scenario:
     return replace(scenario, steps=scenario.steps[:count], checks=())
 
 
-@settings(max_examples=8, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_zero_shock_reproduces_the_plain_replay_exactly(data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(BUNDLED), label="scenario")
@@ -412,7 +481,8 @@ def test_zero_units_are_the_zero_shock() -> None:
     assert dispatches == 5
     assert sim.space.shock(Units(surges=(0,), delays=(0,) * dispatches, shortfalls=(0,))).is_zero
     assert sim.space.shock(Units(surges=(-2,), delays=(0,) * dispatches, shortfalls=(0,))) == (
-        Shock(surges=(Surge(ARRIVALS, 0.8),)))
+        Shock(surges=(Surge(ARRIVALS, 0.8),))
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -505,8 +575,19 @@ def test_cli_simulate_json_and_report(tmp_path: Path, capsys: pytest.CaptureFixt
     path = tmp_path / "surge.yaml"
     path.write_text(SURGE_PLAN + textwrap.dedent(SURGE_SECTION))
     report_dir = tmp_path / "report"
-    code = main(["simulate", str(path), "--runs", "12", "--seed", "1", "--json",
-                 "--report", str(report_dir)])
+    code = main(
+        [
+            "simulate",
+            str(path),
+            "--runs",
+            "12",
+            "--seed",
+            "1",
+            "--json",
+            "--report",
+            str(report_dir),
+        ]
+    )
     data = orjson.loads(capsys.readouterr().out)
     assert code == 1 and data["ok"] is False
     requirement = data["requirements"][1]

@@ -120,3 +120,33 @@ def test_current_camp_events_are_version_1_and_carry_every_group(service: Planne
     state = orjson.loads(stored.state)
     assert "class_version" not in state
     assert state["unaccompanied_minors"] == 1
+
+
+def test_a_stored_version_1_sector_assignment_reads_back_with_no_co_leads() -> None:
+    """Camp.SectorAssigned became version 2 when co-leads arrived; old events upcast."""
+    from uuid import uuid4
+
+    from eventsourcing.persistence import StoredEvent
+
+    from domain.camp import Camp
+    from domain.service import PlannerService
+    from domain.transcoder import OrjsonTranscoder
+
+    service = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    partner = uuid4()
+    v1_state = OrjsonTranscoder().encode(
+        {
+            "timestamp": datetime(1999, 4, 2, tzinfo=UTC),
+            "sector": "WSH",
+            "partner_id": partner,
+        }
+    )
+    stored = StoredEvent(
+        originator_id=uuid4(),
+        originator_version=2,
+        topic="domain.camp:Camp.SectorAssigned",
+        state=v1_state,
+    )
+    event = service.mapper.to_domain_event(stored)
+    assert isinstance(event, Camp.SectorAssigned)
+    assert (event.sector, event.partner_id, event.co_lead_ids) == ("WSH", partner, [])

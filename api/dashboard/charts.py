@@ -1,0 +1,308 @@
+"""Inline SVG charts made on the server: days-of-cover bars, stock bars, readiness timelines.
+
+Shapes carry CSS classes (`st-<status>`, `series-<item>`, …) and never colours, so the palette
+lives in one place (static/dashboard.css) and is checked for contrast there. Every chart has a
+`<title>` and an `aria-label`, and the numbers it shows are also written as text next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from api.dashboard.markup import Html, h, join
+
+STATUS_LABELS = {
+    "ready": "ready",
+    "at_risk": "at risk",
+    "not_ready": "not ready",
+    "closed": "closed",
+}
+
+
+def status_label(status: str) -> str:
+    """A status in words ("at_risk" -> "at risk")."""
+    return STATUS_LABELS.get(status, status.replace("_", " "))
+
+
+def _n(value: float) -> str:
+    """A coordinate, compactly."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _days(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def cover_class(days: float, ready_days: float) -> str:
+    """The status a number of days of cover stands for: under 1 day, under ready_days, or ok."""
+    if days < 1:
+        return "not_ready"
+    if days < ready_days:
+        return "at_risk"
+    return "ready"
+
+
+def cover_bars(days_of_cover: Mapping[str, float | None], ready_days: float) -> Html:
+    """A table: per consumable, its days of cover as a bar against 1 day and ready_days.
+
+    The numbers are table text (full size on any screen); each bar is a small inline SVG
+    with a thin mark at 1 day and a thick dashed mark at the plan's ready days.
+    """
+    bar_w, height = 360.0, 34.0
+    finite = [v for v in days_of_cover.values() if v is not None]
+    scale = max(2.0 * ready_days, min(max(finite, default=0.0), 4.0 * ready_days), 2.0)
+
+    def x(days: float) -> float:
+        return 1.0 + bar_w * min(max(days, 0.0), scale) / scale
+
+    rows: list[Html] = []
+    for item, days in days_of_cover.items():
+        marks = h(
+            '<line class="grid" x1="{}" y1="0" x2="{}" y2="{}"/>'
+            '<line class="target" x1="{}" y1="0" x2="{}" y2="{}"/>',
+            _n(x(1.0)),
+            _n(x(1.0)),
+            _n(height),
+            _n(x(ready_days)),
+            _n(x(ready_days)),
+            _n(height),
+        )
+        if days is None:
+            bar, text, note, css = Html(""), "no residents", "", "closed"
+        else:
+            css = cover_class(days, ready_days)
+            bar = h(
+                '<rect class="bar st-{}" x="1" y="6" width="{}" height="{}"></rect>',
+                css,
+                _n(max(x(days) - 1.0, 2.0)),
+                _n(height - 12),
+            )
+            note = {"not_ready": "under 1 day", "at_risk": "under ready days"}.get(css, "")
+            text = f"{'▸ ' if days > scale else ''}{_days(days)} days"
+        label = f"{item}: {text}{' ' + note if note else ''} (ready: {_days(ready_days)} days)"
+        rows.append(
+            h(
+                '<tr data-item="{}" data-cover="{}"><th>{}</th><td>'
+                '<svg class="chart cover" role="img" aria-label="{}" viewBox="0 0 {} {}" '
+                'width="{}" height="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>'
+                "{}{}</svg></td><td><strong>{}</strong>{}</td></tr>",
+                item,
+                css,
+                item.replace("_", " "),
+                label,
+                _n(bar_w + 2),
+                _n(height),
+                _n(bar_w + 2),
+                _n(height),
+                label,
+                bar,
+                marks,
+                text,
+                h("<br>{}", note) if note else Html(""),
+            )
+        )
+    return h(
+        '<table class="cover"><thead><tr><th>Item</th><th>Days of cover <span class="muted">'
+        "(thin line: 1 day; dashed: ready, {} days)</span></th><th>Days</th></tr></thead>"
+        "<tbody>{}</tbody></table>",
+        _days(ready_days),
+        join(rows),
+    )
+
+
+def stock_bar(item: str, levels: Mapping[str, int]) -> Html:
+    """A bar as long as what is on hand, split into reserved (grey) and available (blue)."""
+    bar_w, height = 300.0, 30.0
+    on_hand = max(levels.get("on_hand", 0), 0)
+    reserved = min(max(levels.get("reserved", 0), 0), on_hand)
+    tip = f"{item}: {on_hand:,} on hand, {reserved:,} reserved, {on_hand - reserved:,} available"
+    parts: list[Html] = []
+    if on_hand == 0:
+        parts.append(h('<text x="0" y="{}">none on hand</text>', _n(height / 2 + 6)))
+    else:
+        reserved_w = bar_w * reserved / on_hand
+        for css, x0, w in (
+            ("reserved", 1.0, reserved_w),
+            ("available", 1.0 + reserved_w, bar_w - reserved_w),
+        ):
+            if w > 0:
+                parts.append(
+                    h(
+                        '<rect class="bar {}" x="{}" y="4" width="{}" height="{}"></rect>',
+                        css,
+                        _n(x0),
+                        _n(w),
+                        _n(height - 8),
+                    )
+                )
+    return h(
+        '<svg class="chart stock" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" '
+        'height="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>{}</svg>',
+        tip,
+        _n(bar_w + 2),
+        _n(height),
+        _n(bar_w + 2),
+        _n(height),
+        tip,
+        join(parts),
+    )
+
+
+@dataclass(frozen=True)
+class Point:
+    """One version of a camp's view: from `at` on, this status and these days of cover."""
+
+    at: datetime
+    status: str
+    days_of_cover: Mapping[str, float | None]
+
+
+def _ticks(start: datetime, end: datetime, count: int = 6) -> list[datetime]:
+    span = end - start
+    return [start + span * i / (count - 1) for i in range(count)]
+
+
+def readiness_timeline(
+    name: str,
+    points: Sequence[Point],
+    start: datetime,
+    end: datetime,
+    ready_days: float,
+    items: Sequence[str],
+) -> Html:
+    """A camp's status band over time, and below it its days of cover per consumable (steps)."""
+    left, right, band_y, band_h = 90.0, 190.0, 8.0, 34.0
+    plot_w, plot_top, plot_h = 880.0, 64.0, 200.0
+    width, height = left + plot_w + right, plot_top + plot_h + 40
+    if end <= start:
+        end = start + timedelta(days=1)
+    span = (end - start).total_seconds()
+    ymax = max(3.0 * ready_days, 6.0)
+
+    def x(moment: datetime) -> float:
+        offset = min(max((moment - start).total_seconds(), 0.0), span)
+        return left + plot_w * offset / span
+
+    def y(days: float) -> float:
+        return plot_top + plot_h * (1 - min(max(days, 0.0), ymax) / ymax)
+
+    parts: list[Html] = [
+        h('<text class="axis" x="0" y="{}">status</text>', _n(band_y + band_h / 2 + 6)),
+        h('<text class="axis" x="{}" y="{}">days of cover</text>', _n(left + 6), _n(plot_top - 6)),
+    ]
+    for mark, css, text in (
+        (0.0, "axis-line", ""),
+        (1.0, "grid", "1"),
+        (float(ready_days), "target", f"{_days(ready_days)} ready"),
+        (ymax, "grid", _days(ymax)),
+    ):
+        parts.append(
+            h(
+                '<line class="{}" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+                '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
+                css,
+                _n(left),
+                _n(y(mark)),
+                _n(left + plot_w),
+                _n(y(mark)),
+                _n(left - 6),
+                _n(y(mark) + 5),
+                text,
+            )
+        )
+    long_span = span >= 2 * 86400
+    for tick in _ticks(start, end):
+        label = tick.strftime("%Y-%m-%d" if long_span else "%m-%d %H:%M")
+        parts.append(
+            h(
+                '<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+                '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+                _n(x(tick)),
+                _n(plot_top),
+                _n(x(tick)),
+                _n(plot_top + plot_h),
+                _n(x(tick)),
+                _n(plot_top + plot_h + 24),
+                label,
+            )
+        )
+
+    visible = [p for p in points if p.at <= end]
+    segments: list[tuple[datetime, datetime, str]] = []
+    for index, point in enumerate(visible):
+        until = visible[index + 1].at if index + 1 < len(visible) else end
+        if segments and segments[-1][2] == point.status:
+            segments[-1] = (segments[-1][0], until, point.status)
+        else:
+            segments.append((point.at, until, point.status))
+    for begin, until, status in segments:
+        parts.append(
+            h(
+                '<rect class="band st-{}" x="{}" y="{}" width="{}" height="{}">'
+                "<title>{} from {} to {}</title></rect>",
+                status,
+                _n(x(begin)),
+                _n(band_y),
+                _n(max(x(until) - x(begin), 1.5)),
+                _n(band_h),
+                status_label(status),
+                begin.strftime("%Y-%m-%d %H:%M"),
+                until.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+
+    last_values: list[tuple[float, str, float]] = []
+    for item in items:
+        path: list[str] = []
+        pen_down = False
+        for index, point in enumerate(visible):
+            value = point.days_of_cover.get(item)
+            if value is None:
+                pen_down = False
+                continue
+            until = visible[index + 1].at if index + 1 < len(visible) else end
+            if pen_down:
+                path.append(f"V{_n(y(value))}")
+            else:
+                path.append(f"M{_n(x(point.at))} {_n(y(value))}")
+                pen_down = True
+            path.append(f"H{_n(x(until))}")
+        if path:
+            parts.append(
+                h(
+                    '<path class="series series-{}" d="{}"><title>{}</title></path>',
+                    item,
+                    " ".join(path),
+                    f"{item}: days of cover",
+                )
+            )
+        final = visible[-1].days_of_cover.get(item) if visible else None
+        if final is not None:
+            last_values.append((y(final), item, final))
+    placed = -1e9
+    for target_y, item, final in sorted(last_values):
+        label_y = max(target_y + 5, placed + 20)
+        placed = label_y
+        parts.append(
+            h(
+                '<text class="label-{}" x="{}" y="{}">{} {} d</text>',
+                item,
+                _n(left + plot_w + 8),
+                _n(label_y),
+                item.replace("_", " "),
+                _days(final),
+            )
+        )
+    return h(
+        '<svg class="chart timeline" role="img" aria-label="{}" viewBox="0 0 {} {}" width="{}" '
+        'height="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>{}</svg>',
+        f"Readiness of {name} over time",
+        _n(width),
+        _n(height),
+        _n(width),
+        _n(height),
+        f"{name}: status (band) and days of cover per consumable (lines) over time",
+        join(parts),
+    )

@@ -1,0 +1,319 @@
+"""The readiness dashboard: HTML pages at `/` and under `/dashboard/`, signed in by cookie.
+
+A person signs in with an API token (any role: a viewer token suffices); the token is kept in
+an HttpOnly, SameSite=Strict session cookie and checked against the same token registry as
+the API's bearer tokens on every request. Without it, pages redirect to the sign-in form.
+The pages only read the views; the one thing to post is a scenario file, replayed in a scratch
+in-memory store exactly as `POST /scenarios/replay` does. None of these routes is part of the
+OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.parser import BytesParser
+from email.policy import HTTP
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import Principal
+from api.context import ApiContext
+from api.dashboard import pages
+from api.dashboard.markup import Html
+from api.dashboard.pages import PREFIX, Nav
+from planner.replay import replay_scenario
+from planner.scenario import ScenarioError, parse_offset_or_time, parse_scenario
+
+router = APIRouter(include_in_schema=False)
+
+COOKIE = "planner_session"
+STATIC = Path(__file__).resolve().parent.parent / "dashboard" / "static"
+STATIC_TYPES = {".css": "text/css; charset=utf-8"}
+LOGIN_BODY_LIMIT = 16_384
+MULTIPART_OVERHEAD = 65_536
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def _context(request: Request) -> ApiContext:
+    context: ApiContext = request.app.state.api
+    return context
+
+
+def _principal(request: Request) -> Principal | None:
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    return _context(request).tokens.identify(token)
+
+
+def _html(markup: Html, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(str(markup), status_code=status, headers=SECURITY_HEADERS)
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(
+        f"{PREFIX}/login?{urlencode({'next': target})}", status_code=303, headers=SECURITY_HEADERS
+    )
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no '//' or backslash tricks)."""
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) <= 32 or ord(c) == 127 for c in value)
+    ):
+        return "/"
+    return value
+
+
+def _nav(request: Request, principal: Principal) -> Nav:
+    nav = Nav(path=request.url.path, principal=principal)
+    raw = request.query_params.get("as_of")
+    try:
+        nav.as_of = pages.parse_as_of(raw)
+    except ValueError:
+        nav.as_of_error = (
+            f"'{raw}' is not a date and time (use 2001-10-17T08:30, UTC): showing the current state"
+        )
+    return nav
+
+
+def _signed_in(request: Request) -> Nav | Response:
+    """The page's navigation for a signed-in person, or the redirect to the sign-in form."""
+    principal = _principal(request)
+    if principal is None:
+        return _to_login(request)
+    return _nav(request, principal)
+
+
+# -- sign in and out ------------------------------------------------------------------------------
+
+
+@router.get(f"{PREFIX}/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    """The sign-in form."""
+    return _html(pages.login_page(Nav(path=request.url.path), _safe_next(next)))
+
+
+@router.post(f"{PREFIX}/login")
+async def login(request: Request) -> Response:
+    """Check the token; keep it in the session cookie and go where the person was going."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > LOGIN_BODY_LIMIT:
+            return _html(pages.login_page(Nav(path=request.url.path), "/", "Too long."), 413)
+    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    token = (fields.get("token") or [""])[0].strip()
+    next_path = _safe_next((fields.get("next") or ["/"])[0])
+    if not token or _context(request).tokens.identify(token) is None:
+        page = pages.login_page(
+            Nav(path=request.url.path), next_path, "That token is not known here."
+        )
+        return _html(page, 401)
+    response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post(f"{PREFIX}/logout")
+def logout(request: Request) -> Response:
+    """Forget the session cookie."""
+    response = RedirectResponse(f"{PREFIX}/login", status_code=303, headers=SECURITY_HEADERS)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def overview(request: Request) -> Response:
+    """Every plan at a glance."""
+    nav = _signed_in(request)
+    if not isinstance(nav, Nav):
+        return nav
+    return _html(pages.overview_page(_context(request).planner, nav))
+
+
+@router.get(PREFIX)
+def dashboard_root() -> Response:
+    """The overview lives at `/`."""
+    return RedirectResponse("/", status_code=307)
+
+
+@router.get(f"{PREFIX}/camps/{{camp_id}}")
+def camp(request: Request, camp_id: str) -> Response:
+    """One camp (by its view id), as of the chosen time."""
+    nav = _signed_in(request)
+    if not isinstance(nav, Nav):
+        return nav
+    ctx = _context(request)
+    markup = pages.camp_page(ctx.planner, nav, camp_id[:100])
+    if markup is None:
+        when = "" if nav.as_of is None else f" at {pages.when(nav.as_of)}"
+        message = f"There is no such camp{when}."
+        return _html(pages.error_page(nav, "No such camp", message), 404)
+    return _html(markup)
+
+
+@router.get(f"{PREFIX}/timeline")
+def timeline(request: Request) -> Response:
+    """Each camp's readiness over time."""
+    nav = _signed_in(request)
+    if not isinstance(nav, Nav):
+        return nav
+    return _html(pages.timeline_page(_context(request).planner, nav))
+
+
+@router.get(f"{PREFIX}/stockpiles")
+def stockpiles(request: Request) -> Response:
+    """Stock levels and the 3W table."""
+    nav = _signed_in(request)
+    if not isinstance(nav, Nav):
+        return nav
+    return _html(pages.stockpiles_page(_context(request).planner, nav))
+
+
+@router.get(f"{PREFIX}/3w.csv")
+def three_w_csv(request: Request) -> Response:
+    """The 3W table as CSV with HXL hashtags, as of the chosen time (a download)."""
+    nav = _signed_in(request)
+    if not isinstance(nav, Nav):
+        return nav
+    data = pages.three_w_csv(_context(request).planner, nav.as_of)
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="3w.csv"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# -- scenario upload ------------------------------------------------------------------------------
+
+
+@router.get(f"{PREFIX}/scenario")
+def scenario_form(request: Request) -> Response:
+    """The scenario upload form."""
+    nav = _signed_in(request)
+    if not isinstance(nav, Nav):
+        return nav
+    limit = _context(request).settings.max_scenario_bytes
+    return _html(pages.scenario_page(nav, limit))
+
+
+@router.post(f"{PREFIX}/scenario")
+async def scenario_replay(request: Request) -> Response:
+    """Replay an uploaded scenario in a scratch in-memory store; show its report."""
+    signed_in = _signed_in(request)
+    if not isinstance(signed_in, Nav):
+        return signed_in
+    nav: Nav = signed_in
+    ctx = _context(request)
+    limit = ctx.settings.max_scenario_bytes
+
+    def refuse(message: str, status: int) -> Response:
+        return _html(pages.scenario_page(nav, limit, error=message), status)
+
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit + MULTIPART_OVERHEAD:
+            return refuse(f"The file is larger than {limit:,} bytes.", 413)
+    try:
+        fields = parse_form_data(bytes(body), request.headers.get("content-type", ""))
+    except ValueError as error:
+        return refuse(str(error), 400)
+    name, data = fields.get("file", (None, b""))
+    name = (name or "upload.yaml")[:200]
+    if len(data) > limit:
+        return refuse(f"The file is larger than {limit:,} bytes.", 413)
+    if not data.strip():
+        return refuse("Choose a scenario file (YAML) to replay.", 422)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return refuse(f"The file is not UTF-8 text (byte {error.start}).", 422)
+    until_text = fields.get("until", (None, b""))[1].decode("utf-8", "replace").strip()
+    try:
+        scenario = await run_in_threadpool(parse_scenario, text, name)
+        until = parse_offset_or_time(until_text, scenario.start) if until_text else None
+    except ScenarioError as error:
+        return refuse(str(error), 422)
+    except ValueError as error:
+        return refuse(f"Stop at: {error}", 422)
+    report = await run_in_threadpool(_replay_in_scratch, ctx, scenario, until)
+    return _html(pages.scenario_page(nav, limit, report=report))
+
+
+def _replay_in_scratch(ctx: ApiContext, scenario: Any, until: datetime | None) -> dict[str, Any]:
+    """As `POST /scenarios/replay`: a fresh in-memory store, one replay at a time per process."""
+    with ctx.replays:
+        return replay_scenario(scenario, "memory:", until=until).as_dict()
+
+
+def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:
+    """The fields of a multipart/form-data body: name -> (file name or None, bytes).
+
+    Parsed with the standard library's MIME parser (no extra dependency); raises ValueError
+    when the body is not multipart/form-data.
+    """
+    if not content_type.lower().startswith("multipart/form-data") or "boundary=" not in (
+        content_type.lower()
+    ):
+        raise ValueError("Send the form as multipart/form-data (choose a file and press Replay).")
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise ValueError("The form could not be read.")
+    fields: dict[str, tuple[str | None, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or name in fields:
+            continue
+        payload = part.get_payload(decode=True)
+        fields[name] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
+    return fields
+
+
+# -- static files ---------------------------------------------------------------------------------
+
+
+@router.get(f"{PREFIX}/static/{{name}}")
+def static(name: str) -> Response:
+    """The stylesheet (served from the package; nothing comes from the internet)."""
+    path = STATIC / name
+    kind = STATIC_TYPES.get(path.suffix)
+    if kind is None or path.parent != STATIC or not path.is_file():
+        return Response("not found", status_code=404, media_type="text/plain")
+    return Response(
+        path.read_bytes(),
+        media_type=kind,
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
