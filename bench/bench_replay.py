@@ -56,11 +56,16 @@ def child(scenario_path: str, db_path: str) -> None:
     started = time.perf_counter()
     scenario = load_scenario(scenario_path)
     parsed = time.perf_counter()
-    report = replay_scenario(scenario, db_path)
+    report = replay_scenario(scenario, db_path, materialize=False)
     replayed = time.perf_counter()
     if not report.ok:
         raise SystemExit(f"replay failed: {report.error}")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    from planner.wiring import open_planner
+
+    views_started = time.perf_counter()
+    open_planner(db_path).close()  # materialises the views (catch-up from event 1)
+    views_s = time.perf_counter() - views_started
     print(
         json.dumps(
             {
@@ -69,6 +74,7 @@ def child(scenario_path: str, db_path: str) -> None:
                 "parse_s": parsed - started,
                 "replay_s": replayed - parsed,
                 "peak_mb": peak_kb / 1024,
+                "views_s": views_s,
             }
         )
     )
@@ -123,17 +129,26 @@ def main() -> None:
         store = store_only(str(scenario_path), str(Path(tmp) / "s.db"))
         raw = raw_bulk_insert(int(store["events"]), Path(tmp) / "raw.db")
     store_rate = store["events"] / store["store_s"]
-    e2e_rate = replay["events"] / replay["replay_s"]
-    print(f"steps                         {replay['steps']:>12,}")
-    print(f"events stored                 {replay['events']:>12,}")
-    print(f"parse scenario file           {replay['parse_s']:>12.1f} s")
-    print(f"raw sqlite3 bulk insert       {raw:>12,.0f} rows/s")
+    replay_rate = replay["events"] / replay["replay_s"]
+    views_rate = replay["events"] / replay["views_s"]
+    print(f"steps                          {replay['steps']:>12,}")
+    print(f"events stored                  {replay['events']:>12,}")
+    print(f"parse scenario file            {replay['parse_s']:>12.1f} s")
+    print(f"raw sqlite3 bulk insert        {raw:>12,.0f} rows/s")
     print(
-        f"replay, store phase           {store_rate:>12,.0f} events/s  "
-        f"ratio {store_rate / raw:6.1%}  (target >= 20%)"
+        f"commands applied and stored    {store_rate:>12,.0f} events/s  "
+        f"ratio {store_rate / raw:6.1%}"
     )
-    print(f"replay, end to end with views {e2e_rate:>12,.0f} events/s  ratio {e2e_rate / raw:6.1%}")
-    print(f"replay peak memory            {replay['peak_mb']:>12.0f} MB  (target < 500 MB)")
+    print(
+        f"replay (planner replay: store, {replay_rate:>12,.0f} events/s  "
+        f"ratio {replay_rate / raw:6.1%}  (target >= 20%)"
+    )
+    print("  fold, checks as it goes)")
+    print(
+        f"materialising the views after  {views_rate:>12,.0f} events/s  "
+        f"ratio {views_rate / raw:6.1%}  (only with --db)"
+    )
+    print(f"replay peak memory             {replay['peak_mb']:>12.0f} MB  (target < 500 MB)")
 
 
 if __name__ == "__main__":
