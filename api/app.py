@@ -17,11 +17,22 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.auth import TokenRegistry
+from api.commands import RESOURCE_PATHS
 from api.context import ApiContext, ApiSettings
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.idempotency import IdempotencyStore
 from api.policy import Policy
-from api.routers import camps, events, health, partners, plans, readiness, scenarios, stockpiles
+from api.routers import (
+    camps,
+    dashboard,
+    events,
+    health,
+    partners,
+    plans,
+    readiness,
+    scenarios,
+    stockpiles,
+)
 from api.schemas import Problem
 from planner.wiring import Planner
 from projections.store import PostgresViewStore
@@ -89,6 +100,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         current: ApiContext = app.state.api
+        current.close()
         if current.settings.close_planner_on_shutdown:
             current.planner.close()
 
@@ -104,6 +116,7 @@ def create_app(
     for module in (partners, plans, stockpiles, camps, readiness, events, scenarios):
         app.include_router(module.router, responses=COMMON_RESPONSES)
     app.include_router(health.router)
+    app.include_router(dashboard.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -126,5 +139,33 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 body = content.get("application/json", {})
                 if body.get("schema", {}).get("$ref", "").endswith("/Problem"):
                     content[PROBLEM_JSON] = content.pop("application/json")
+    _link_created_entities(schema)
     app.openapi_schema = schema
     return schema
+
+
+def _link_created_entities(schema: dict[str, Any]) -> None:
+    """OpenAPI links from each command creating an entity to the operations on that entity.
+
+    `POST /camps` answers 201 with the new camp's `slug`: it links to `GET /camps/{camp}` and
+    to every command whose only path parameter is `{camp}` (tools such as schemathesis follow
+    them to chain requests).
+    """
+    paths: dict[str, dict[str, Any]] = schema.get("paths", {})
+    for entity, resource in RESOURCE_PATHS.items():
+        created = paths.get(resource, {}).get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        links: dict[str, Any] = {}
+        for path, item in paths.items():
+            if not path.startswith(f"{resource}/{{{entity}}}"):
+                continue
+            for operation in item.values():
+                names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+                if names == {entity}:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {entity: "$response.body#/slug"},
+                        "description": f"the {entity} just created",
+                    }
+        created["links"] = links

@@ -46,6 +46,7 @@ RESOURCE_PATHS = {
     "camp": "/camps",
 }
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+_MAX_VERSION_DIGITS = 15  # a version is a whole number below 2**53 (no entity gets near)
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -69,7 +70,7 @@ def parse_if_match(value: str | None) -> int | str | None:
     if value.strip() == "*":
         return "*"
     match = _ETAG.match(value)
-    if match is None:
+    if match is None or len(match.group(1)) > _MAX_VERSION_DIGITS:
         raise invalid(
             f'If-Match must be one entity tag like "3" (a version) or *, got {value!r}',
             field="If-Match",

@@ -9,6 +9,7 @@ from typing import Literal
 
 from api.auth import TokenRegistry
 from api.idempotency import IdempotencyStore
+from api.inline_views import InlineViews
 from api.policy import Policy
 from planner.wiring import Planner
 
@@ -32,6 +33,7 @@ class ApiSettings:
     close_planner_on_shutdown: bool = False
     stream_poll_interval: float = 0.25
     stream_heartbeat: float = 15.0
+    stream_max_duration: float = 3600.0
 
 
 @dataclass
@@ -44,9 +46,11 @@ class ApiContext:
     policy: Policy
     idempotency: IdempotencyStore
     replays: threading.BoundedSemaphore = field(init=False)
+    inline_views: InlineViews | None = field(init=False)
     _write_locks: tuple[threading.Lock, ...] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.inline_views = InlineViews.for_store(self.planner.views)
         self.replays = threading.BoundedSemaphore(max(1, self.settings.replay_concurrency))
         self._write_locks = tuple(threading.Lock() for _ in range(WRITE_LOCK_STRIPES))
 
@@ -57,6 +61,18 @@ class ApiContext:
         the requests of one process from racing (and retrying) against each other.
         """
         return self._write_locks[hash((kind, slug)) % WRITE_LOCK_STRIPES]
+
+    @property
+    def inline_reads(self) -> bool:
+        """Whether one-view reads run on the event loop: a SQLite primary-key read takes well
+        under a millisecond, less than the trip through the thread pool. PostgreSQL reads go
+        over the network and stay in the thread pool."""
+        return not self.planner.views.postgres
+
+    def close(self) -> None:
+        """Close the connections of the inline reads (the planner is the caller's)."""
+        if self.inline_views is not None:
+            self.inline_views.close()
 
     def views_position(self) -> int:
         """The last event position stored in the views."""

@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BeforeValidator
 from api.auth import Principal
 from api.context import ApiContext
 from api.errors import unauthorized
+from api.schemas import MAX_WHOLE
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -20,10 +21,15 @@ bearer = HTTPBearer(
 )
 
 
-def get_context(request: Request) -> ApiContext:
+def context_of(request: Request) -> ApiContext:
     """The app's context (planner, tokens, policy, settings)."""
     context: ApiContext = request.app.state.api
     return context
+
+
+async def get_context(request: Request) -> ApiContext:
+    """The app's context, as a dependency (`async`: no trip through the thread pool)."""
+    return context_of(request)
 
 
 async def authenticate(
@@ -33,7 +39,7 @@ async def authenticate(
     """The caller named by the bearer token; 401 without one or with an unknown one."""
     if credentials is None:
         raise unauthorized("send a bearer token: 'Authorization: Bearer TOKEN'")
-    principal = get_context(request).tokens.identify(credentials.credentials)
+    principal = context_of(request).tokens.identify(credentials.credentials)
     if principal is None:
         raise unauthorized("the bearer token is not known here")
     return principal
@@ -64,9 +70,10 @@ After = Annotated[
     int | None,
     Query(
         ge=0,
+        le=MAX_WHOLE,
         description="wait (bounded) until the views include this event position, e.g. the "
         "`position` of a command's response; 503 if they do not catch up in time",
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
-Offset = Annotated[int, Query(ge=0, description="items to skip")]
+Offset = Annotated[int, Query(ge=0, le=MAX_WHOLE, description="items to skip")]

@@ -265,8 +265,23 @@ _HTTP_KINDS = {
 }
 
 
+_BODY_NOT_PARSED = "There was an error parsing the body"
+
+
 def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400 and error.detail == _BODY_NOT_PARSED:
+        # FastAPI's answer to a body that is not text in its declared encoding: as invalid
+        # as malformed JSON, and answered alike.
+        return problem_response(
+            422,
+            "validation",
+            "Invalid request",
+            "the body is not valid JSON: it is not UTF-8 text",
+            instance=request.url.path,
+            field="body",
+            extra={"errors": [{"field": "body", "location": "body", "message": "not UTF-8 text"}]},
+        )
     kind, title = _HTTP_KINDS.get(error.status_code, ("http-error", "HTTP error"))
     detail = error.detail if isinstance(error.detail, str) else title
     if error.status_code == 404 and detail == "Not Found":

@@ -62,12 +62,18 @@ def main() -> None:
     perturbed = statistics.median(
         timed(lambda i: simulator.run(shocks[i], stats=True), args.repeat)
     )
-    print(f"scenario: {SCENARIO.name} ({len(scenario.steps)} steps, "
-          f"{len(spec.requirements)} requirements, shocks: {', '.join(spec.shock_kinds)})")
-    print(f"in-memory replay (replay_scenario, memory:), median of {args.repeat}: "
-          f"{replay * 1000:8.1f} ms")
-    print(f"one perturbed simulation run,                median of {args.repeat}: "
-          f"{perturbed * 1000:8.1f} ms")
+    print(
+        f"scenario: {SCENARIO.name} ({len(scenario.steps)} steps, "
+        f"{len(spec.requirements)} requirements, shocks: {', '.join(spec.shock_kinds)})"
+    )
+    print(
+        f"in-memory replay (replay_scenario, memory:), median of {args.repeat}: "
+        f"{replay * 1000:8.1f} ms"
+    )
+    print(
+        f"one perturbed simulation run,                median of {args.repeat}: "
+        f"{perturbed * 1000:8.1f} ms"
+    )
     print(f"ratio perturbed run / replay: {perturbed / replay:.2f}x (target <= 2x)")
 
     sample_rng = random.Random(args.seed)
@@ -76,16 +82,20 @@ def main() -> None:
     for shock in sampled:
         simulator.run(shock, stats=True)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"{args.runs} sampled runs: {wall:.1f} s wall, {cpu:.1f} s CPU "
-          f"({wall / args.runs * 1000:.1f} ms a run; target < 120 s for 1,000)")
+    print(
+        f"{args.runs} sampled runs: {wall:.1f} s wall, {cpu:.1f} s CPU "
+        f"({wall / args.runs * 1000:.1f} ms a run; target < 120 s for 1,000)"
+    )
 
     if not args.no_full:
         wall, cpu = time.perf_counter(), time.process_time()
         report = simulate_scenario(scenario, runs=args.runs, seed=args.seed, spec=spec)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        print(f"planner simulate --runs {args.runs} end to end: {wall:.1f} s wall, {cpu:.1f} s CPU "
-              f"({report.total_runs} runs: baseline, {report.runs} samples, "
-              f"{report.total_runs - report.runs - 1} in the searches)")
+        print(
+            f"planner simulate --runs {args.runs} end to end: {wall:.1f} s wall, {cpu:.1f} s CPU "
+            f"({report.total_runs} runs: baseline, {report.runs} samples, "
+            f"{report.total_runs - report.runs - 1} in the searches)"
+        )
 
 
 if __name__ == "__main__":

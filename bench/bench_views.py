@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.workload import START, busy_steps, setup_steps  # noqa: E402
-from planner.wiring import Planner, open_planner  # noqa: E402
+from bench.workload import START, busy_steps, setup_steps
+from planner.wiring import Planner, open_planner
 
 
 class _Clock:

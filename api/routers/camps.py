@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.commands import add_command_route
-from api.deps import After, AsOf, Caller, Context, Limit, Offset
-from api.reads import caught_up, json_response, not_found, page
+from api.deps import After, AsOf, Caller, Context, Limit, Offset, context_of
+from api.reads import caught_up, json_response, one_view, page
 from api.schemas import CampPage, CampView, Problem, Sector, Slug
 
 router = APIRouter(prefix="/camps", tags=["camps"])
@@ -24,8 +24,6 @@ _COMMANDS = (
     ("/{camp}/facilities", "build_facilities", "Record facilities built"),
     ("/{camp}/close", "close_camp", "Close the camp"),
 )
-for path, command, summary in _COMMANDS:
-    add_command_route(router, path, command, summary=summary)
 
 CampStatus = Literal["ready", "at_risk", "not_ready", "closed"]
 
@@ -69,16 +67,17 @@ def list_camps(
     responses={404: {"model": Problem}, 503: {"model": Problem}},
     summary="One camp's readiness view",
 )
-def get_camp(
-    ctx: Context,
+async def get_camp(
+    request: Request,
     _: Caller,
     camp: Annotated[Slug, Path(description="camp slug")],
     as_of: AsOf = None,
     after: After = None,
 ) -> Response:
     """Status, population, uncovered sectors, days of cover, ratios, gaps."""
-    headers = caught_up(ctx, after)
-    doc = ctx.planner.queries.view("camp", str(ctx.planner.service.id_of("camp", camp)), as_of)
-    if doc is None:
-        raise not_found("camp", camp, as_of)
-    return json_response(doc, headers=headers)
+    return await one_view(context_of(request), "camp", camp, as_of, after)
+
+
+# After the queries, so that a GET of a view is matched before the command routes are tried.
+for path, command, summary in _COMMANDS:
+    add_command_route(router, path, command, summary=summary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -15,11 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from api.context import ApiContext
 from api.deps import Caller, Context
 from api.reads import json_response
-from api.schemas import EventPage
+from api.schemas import MAX_WHOLE, EventPage
 
 router = APIRouter(prefix="/events", tags=["events"])
+_EVENT_ID = re.compile(r"^[0-9]{1,15}$")  # as sent in the `id:` of a message
 
-_After = Annotated[int, Query(ge=0, description="events after this position (0: from the start)")]
+_After = Annotated[
+    int, Query(ge=0, le=MAX_WHOLE, description="events after this position (0: from the start)")
+]
 
 
 def read_events(ctx: ApiContext, after: int, limit: int) -> list[dict[str, Any]]:
@@ -90,16 +94,18 @@ async def stream_events(
     ctx: Context,
     _: Caller,
     after: Annotated[
-        int | None, Query(ge=0, description="start after this position (default: now)")
+        int | None,
+        Query(ge=0, le=MAX_WHOLE, description="start after this position (default: now)"),
     ] = None,
     limit: Annotated[
-        int | None, Query(ge=1, description="end the stream after this many events")
+        int | None,
+        Query(ge=1, le=MAX_WHOLE, description="end the stream after this many events"),
     ] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     """Follow the log: each new event as an SSE message; resumes from `Last-Event-ID`."""
-    if after is None and last_event_id is not None and last_event_id.isdigit():
-        after = int(last_event_id)
+    if after is None and last_event_id is not None and _EVENT_ID.match(last_event_id):
+        after = int(last_event_id)  # anything else (not one of our ids): from now
     if after is None:
         after = await run_in_threadpool(ctx.last_position)
     return StreamingResponse(
@@ -114,8 +120,9 @@ async def _follow(
 ) -> AsyncIterator[bytes]:
     settings = ctx.settings
     position, sent, last_beat = after, 0, time.monotonic()
+    deadline = last_beat + settings.stream_max_duration  # the client reconnects from its id
     yield b"retry: 1000\n\n"
-    while not await request.is_disconnected():
+    while time.monotonic() < deadline and not await request.is_disconnected():
         batch = min(100, limit - sent) if limit is not None else 100
         events = await run_in_threadpool(read_events, ctx, position, batch)
         for event in events:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.commands import add_command_route
-from api.deps import After, AsOf, Caller, Context, Limit, Offset
-from api.reads import caught_up, json_response, not_found, page
+from api.deps import After, AsOf, Caller, Context, Limit, Offset, context_of
+from api.reads import caught_up, json_response, one_view, page
 from api.schemas import PlanPage, PlanView, Problem, Sector, Slug
 from domain.catalog import PLAN_STATUSES
 
@@ -33,8 +33,6 @@ _COMMANDS = (
     ("/{plan}/close", "close_plan", "Close the plan", ""),
     ("/{plan}/stockpiles", "commit_stockpile", "Commit a stockpile to the plan", ""),
 )
-for path, command, summary, description in _COMMANDS:
-    add_command_route(router, path, command, summary=summary, description=description)
 
 if TYPE_CHECKING:
     PlanStatus = str
@@ -72,16 +70,17 @@ def list_plans(
     responses={404: {"model": Problem}, 503: {"model": Problem}},
     summary="One plan's readiness view",
 )
-def get_plan(
-    ctx: Context,
+async def get_plan(
+    request: Request,
     _: Caller,
     plan: Annotated[Slug, Path(description="plan slug")],
     as_of: AsOf = None,
     after: After = None,
 ) -> Response:
     """The plan's view: members by kind, tripartite, money per currency, camps, preparedness."""
-    headers = caught_up(ctx, after)
-    doc = ctx.planner.queries.view("plan", str(ctx.planner.service.id_of("plan", plan)), as_of)
-    if doc is None:
-        raise not_found("plan", plan, as_of)
-    return json_response(doc, headers=headers)
+    return await one_view(context_of(request), "plan", plan, as_of, after)
+
+
+# After the queries, so that a GET of a view is matched before the command routes are tried.
+for path, command, summary, description in _COMMANDS:
+    add_command_route(router, path, command, summary=summary, description=description)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.commands import add_command_route
-from api.deps import After, AsOf, Caller, Context, Limit, Offset
-from api.reads import caught_up, json_response, not_found, page
+from api.deps import After, AsOf, Caller, Context, Limit, Offset, context_of
+from api.reads import caught_up, json_response, one_view, page
 from api.schemas import Item, Problem, Slug, StockpilePage, StockpileView, StockTotals
 
 router = APIRouter(prefix="/stockpiles", tags=["stockpiles"])
@@ -21,8 +21,6 @@ _COMMANDS = (
     ("/{stockpile}/dispatches", "dispatch_supplies", "Dispatch supplies to a camp, atomically"),
     ("/{stockpile}/write-offs", "write_off_supplies", "Write off expired, damaged or lost stock"),
 )
-for path, command, summary in _COMMANDS:
-    add_command_route(router, path, command, summary=summary)
 
 
 @router.get("", response_model=StockpilePage, summary="Stockpile views")
@@ -64,17 +62,17 @@ def stock_totals(ctx: Context, _: Caller, as_of: AsOf = None, after: After = Non
     responses={404: {"model": Problem}, 503: {"model": Problem}},
     summary="One stockpile's view",
 )
-def get_stockpile(
-    ctx: Context,
+async def get_stockpile(
+    request: Request,
     _: Caller,
     stockpile: Annotated[Slug, Path(description="stockpile slug")],
     as_of: AsOf = None,
     after: After = None,
 ) -> Response:
     """Levels per item (on hand, reserved, available), reservations per camp, plans."""
-    headers = caught_up(ctx, after)
-    entity_id = str(ctx.planner.service.id_of("stockpile", stockpile))
-    doc = ctx.planner.queries.view("stockpile", entity_id, as_of)
-    if doc is None:
-        raise not_found("stockpile", stockpile, as_of)
-    return json_response(doc, headers=headers)
+    return await one_view(context_of(request), "stockpile", stockpile, as_of, after)
+
+
+# After the queries, so that a GET of a view is matched before the command routes are tried.
+for path, command, summary in _COMMANDS:
+    add_command_route(router, path, command, summary=summary)
