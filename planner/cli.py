@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from eventsourcing.persistence import PersistenceError
+from psycopg import Error as PsycopgError
 
 from planner.replay import ReplayReport, ScenarioAlreadyReplayed, replay_scenario
 from planner.scenario import ScenarioError, load_scenario, parse_offset_or_time
@@ -120,7 +122,16 @@ def _replay(args: argparse.Namespace) -> int:
                 report = replay_scenario(
                     scenario, file_url, until=until, materialize=scratch is None
                 )
-            except (ScenarioError, ScenarioAlreadyReplayed, ValueError, OSError) as error:
+            except (
+                ScenarioError,
+                ScenarioAlreadyReplayed,
+                ValueError,
+                OSError,
+                PersistenceError,
+                PsycopgError,
+            ) as error:
+                if isinstance(error, PersistenceError | PsycopgError):
+                    error = OSError(f"{path}: cannot use the store {url or _env_url()}: {error}")
                 _print_error(args, str(path), error, reports)
                 worst = EXIT_BAD_INPUT
                 continue

@@ -49,11 +49,32 @@ def open_planner(
     """Open (creating if need be) the store at `url` with its views, caught up."""
     url = database_url(url)
     env = persistence_env(url) | {"CREATE_TABLE": "y"}
+    if env.get("POSTGRES_SCHEMA"):
+        _create_schema(env)
     service = PlannerService(env, namespace=namespace, clock_fn=clock_fn)
     views = _view_store(service, env)
     follower = ProjectionFollower(service, views)
     follower.catch_up()
     return Planner(url, service, views, follower, ReadinessQueries(views))
+
+
+def _create_schema(env: dict[str, str]) -> None:
+    """Create the PostgreSQL schema named in the URL (`?schema=`) if it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+        autocommit=True,
+    ) as conn:
+        conn.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(env["POSTGRES_SCHEMA"]))
+        )
 
 
 def _view_store(

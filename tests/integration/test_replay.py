@@ -243,3 +243,12 @@ def test_checks_hold_on_the_materialised_views_too(path: Path, tmp_path: Path) -
             assert evaluate_check(check, view).passed, (check.number, check.expect)
     finally:
         planner.close()
+
+
+def test_an_unreachable_store_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql://postgres@127.0.0.1:9/test"  # nothing listens on port 9
+    assert main(["replay", "--db", url, str(write(tmp_path, SMALL))]) == 2
+    err = capsys.readouterr().err
+    assert "s.yaml: cannot use the store postgresql://postgres@127.0.0.1:9/test" in err
