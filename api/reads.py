@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Response
+from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.context import ApiContext
+from api.deps import After, AsOf, Caller, context_of
 from api.errors import ApiProblem
+from api.schemas import Problem, Slug
 from projections.projector import to_us
 
 JSON = "application/json"
@@ -85,6 +88,44 @@ async def one_view(
     if doc is None:
         raise not_found(kind, slug, as_of)
     return json_response(doc, headers=headers)
+
+
+def add_view_route(
+    router: APIRouter, kind: str, *, response_model: Any, summary: str, description: str
+) -> None:
+    """Add `GET /{kind}`: one readiness view by slug (`one_view`), named `get_{kind}`.
+
+    The path parameter is named after the kind; the description is the endpoint's docstring.
+    """
+
+    async def endpoint(**values: Any) -> Response:
+        return await one_view(
+            context_of(values["request"]), kind, values[kind], values["as_of"], values["after"]
+        )
+
+    endpoint.__name__ = endpoint.__qualname__ = f"get_{kind}"
+    endpoint.__doc__ = description
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", keyword, annotation=Request),
+            inspect.Parameter("_", keyword, annotation=Caller),
+            inspect.Parameter(
+                kind, keyword, annotation=Annotated[Slug, Path(description=f"{kind} slug")]
+            ),
+            inspect.Parameter("as_of", keyword, annotation=AsOf, default=None),
+            inspect.Parameter("after", keyword, annotation=After, default=None),
+        ],
+        return_annotation=Response,
+    )
+    router.add_api_route(
+        f"/{{{kind}}}",
+        endpoint,
+        methods=["GET"],
+        response_model=response_model,
+        responses={404: {"model": Problem}, 503: {"model": Problem}},
+        summary=summary,
+    )
 
 
 def page(items: Sequence[Any], limit: int, offset: int) -> dict[str, Any]:

@@ -121,31 +121,26 @@ _EXAMPLES: Final[Mapping[str, Any]] = {
 }
 
 
+_FIELD_TYPES: Final[Mapping[str, Any]] = {
+    "slug": Slug,
+    "slugs": list[Slug],
+    "text": Text,
+    "positive_int": PositiveInt,
+    "non_negative_int": NonNegativeInt,
+    "positive_number": PositiveNumber,
+    "sector": Sector,
+    "sectors": Sectors,
+    "item": Item,
+    "currency": Currency,
+    "facility": Facility,
+}
+
+
 def _field_type(arg: Arg) -> Any:
-    if arg.type == "slug":
-        return Slug
-    if arg.type == "slugs":
-        return list[Slug]
-    if arg.type == "text":
-        return Text
-    if arg.type == "positive_int":
-        return PositiveInt
-    if arg.type == "non_negative_int":
-        return NonNegativeInt
-    if arg.type == "positive_number":
-        return PositiveNumber
     if arg.type == "choice":
         return Literal[arg.choices]
-    if arg.type == "sector":
-        return Sector
-    if arg.type == "sectors":
-        return Sectors
-    if arg.type == "item":
-        return Item
-    if arg.type == "currency":
-        return Currency
-    if arg.type == "facility":
-        return Facility
+    if arg.type in _FIELD_TYPES:
+        return _FIELD_TYPES[arg.type]
     raise ValueError(f"no schema type for argument type {arg.type!r}")  # pragma: no cover
 
 

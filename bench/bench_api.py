@@ -334,14 +334,21 @@ class CommandRun:
     last_quarter: float
 
 
+def populations(base: str, query: str = "") -> dict[str, int]:
+    """The population of each of the command phase's camps (`GET /camps/{camp}{query}`)."""
+    found: dict[str, int] = {}
+    for camp in COMMAND_CAMPS:
+        path = f"/camps/{camp}{query}"
+        status, doc = request(base, "GET", path, token=ADMIN_TOKEN)
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}: {doc}")
+        found[camp] = doc["population"]
+    return found
+
+
 def command_phase(base: str, args: argparse.Namespace) -> CommandRun:
     """Arrivals from `clients` processes over four camps; then the populations are checked."""
-    before = {}
-    for camp in COMMAND_CAMPS:
-        status, doc = request(base, "GET", f"/camps/{camp}", token=ADMIN_TOKEN)
-        if status != 200:
-            raise RuntimeError(f"GET /camps/{camp} answered {status}: {doc}")
-        before[camp] = doc["population"]
+    before = populations(base)
     started = time.time()
     load, results = python_load(
         base,
@@ -358,12 +365,7 @@ def command_phase(base: str, args: argparse.Namespace) -> CommandRun:
         successes[camp] += sum(n for s, n in r["statuses"].items() if 200 <= s < 300)
     last = max((r["max_position"] for r in results), default=0)
     expected = {camp: before[camp] + successes[camp] * PEOPLE for camp in COMMAND_CAMPS}
-    actual = {}
-    for camp in COMMAND_CAMPS:
-        status, doc = request(base, "GET", f"/camps/{camp}?after={last}", token=ADMIN_TOKEN)
-        if status != 200:
-            raise RuntimeError(f"GET /camps/{camp}?after={last} answered {status}: {doc}")
-        actual[camp] = doc["population"]
+    actual = populations(base, f"?after={last}")
     done = sorted(t for r in results for t in r["done_at"])
     quarter = args.command_duration / 4
     end = max(done, default=started)

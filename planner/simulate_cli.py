@@ -33,6 +33,7 @@ from planner.simulation import (
     reproduction_yaml,
     simulate_scenario,
     validate_simulate,
+    wrap_words,
 )
 from projections.readiness import CAMP_STATUSES
 
@@ -181,7 +182,7 @@ def format_text(report: SimulationReport) -> str:
                 out.append(f"   no failing shock found ({search_words(outcome)})")
             continue
         out.append(f"   minimal failing shock ({search_words(outcome)}):")
-        out += [f"     {line}" for line in _wrap(minimal_in_words(scenario, outcome), 94)]
+        out += [f"     {line}" for line in wrap_words(minimal_in_words(scenario, outcome), 94)]
         out.append("   scenario fragment (the steps it changes; --report writes a full file):")
         fragment = fragment_yaml(scenario, outcome.minimal, max_comments=6)
         out += [f"     {line}" for line in fragment.splitlines()]
@@ -198,19 +199,6 @@ def format_text(report: SimulationReport) -> str:
         f"domain invariants {invariants}"
     )
     return "\n".join(out)
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    if line:
-        lines.append(line)
-    return lines
 
 
 # --------------------------------------------------------------------------------------------

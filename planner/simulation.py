@@ -449,6 +449,27 @@ class _SpecReader:
             return None
         return parse(body[key], f"{what}.{key}", _key_line(body, key) or line)
 
+    def parsed(
+        self,
+        body: Mapping[Any, Any],
+        key: str,
+        what: str,
+        line: int | None,
+        parse: Callable[[Any, str, int | None], Any],
+    ) -> Any:
+        """The value of `key`, which `body` must have, parsed."""
+        return parse(
+            self.required(body, key, what, line), f"{what}.{key}", _key_line(body, key) or line
+        )
+
+    def optional_slugs(
+        self, body: Mapping[Any, Any], kind: str, what: str, line: int | None
+    ) -> tuple[str, ...] | None:
+        """The optional list of `kind` slugs under the key `{kind}s`."""
+        return self.optional(
+            body, f"{kind}s", what, line, lambda v, w, ln: self.slugs(v, kind, w, ln)
+        )
+
     # -- shocks ----------------------------------------------------------------------------
 
     def _arrival_surge(self, body: Mapping[Any, Any], line: int | None) -> ArrivalSurge:
@@ -482,16 +503,12 @@ class _SpecReader:
                     f"{float(resolution):g}; got {_shown(factor)}",
                     fline,
                 )
-        camps = self.optional(
-            body, "camps", what, line, lambda v, w, ln: self.slugs(v, "camp", w, ln)
-        )
+        camps = self.optional_slugs(body, "camp", what, line)
         return ArrivalSurge(low, high, resolution, camps)
 
     def _delivery_delay(self, body: Mapping[Any, Any], line: int | None) -> DeliveryDelay:
         what = "simulate.shocks.delivery_delay"
-        maximum = self.duration(
-            self.required(body, "max", what, line), f"{what}.max", _key_line(body, "max") or line
-        )
+        maximum = self.parsed(body, "max", what, line, self.duration)
         resolution = self.optional(body, "resolution", what, line, self.duration)
         if resolution is None:
             resolution = DAY if maximum >= DAY else HOUR
@@ -500,53 +517,38 @@ class _SpecReader:
                 f"'{what}.resolution' is longer than '{what}.max'",
                 _key_line(body, "resolution") or line,
             )
-        camps = self.optional(
-            body, "camps", what, line, lambda v, w, ln: self.slugs(v, "camp", w, ln)
-        )
+        camps = self.optional_slugs(body, "camp", what, line)
         items = self.optional(body, "items", what, line, self.items)
         return DeliveryDelay(maximum, resolution, camps, items)
 
     def _supply_loss(self, body: Mapping[Any, Any], line: int | None) -> SupplyLoss:
         what = "simulate.shocks.supply_loss"
-        fraction = self.fraction(
-            self.required(body, "max_fraction", what, line),
-            f"{what}.max_fraction",
-            _key_line(body, "max_fraction") or line,
-        )
+        fraction = self.parsed(body, "max_fraction", what, line, self.fraction)
         events = self.optional(
             body, "max_events", what, line, lambda v, w, ln: self.count(v, w, ln, MAX_EVENTS_LIMIT)
         )
         resolution = self.optional(body, "resolution", what, line, self.duration) or DAY
-        stockpiles = self.optional(
-            body, "stockpiles", what, line, lambda v, w, ln: self.slugs(v, "stockpile", w, ln)
-        )
+        stockpiles = self.optional_slugs(body, "stockpile", what, line)
         items = self.optional(body, "items", what, line, self.items)
         return SupplyLoss(fraction, events or 1, resolution, stockpiles, items)
 
     def _partner_withdrawal(self, body: Mapping[Any, Any], line: int | None) -> PartnerWithdrawal:
         what = "simulate.shocks.partner_withdrawal"
-        count = self.count(
-            self.required(body, "max_partners", what, line),
-            f"{what}.max_partners",
-            _key_line(body, "max_partners") or line,
-            MAX_EVENTS_LIMIT,
+        count = self.parsed(
+            body,
+            "max_partners",
+            what,
+            line,
+            lambda v, w, ln: self.count(v, w, ln, MAX_EVENTS_LIMIT),
         )
         resolution = self.optional(body, "resolution", what, line, self.duration) or DAY
-        partners = self.optional(
-            body, "partners", what, line, lambda v, w, ln: self.slugs(v, "partner", w, ln)
-        )
+        partners = self.optional_slugs(body, "partner", what, line)
         return PartnerWithdrawal(count, resolution, partners)
 
     def _funding_shortfall(self, body: Mapping[Any, Any], line: int | None) -> FundingShortfall:
         what = "simulate.shocks.funding_shortfall"
-        fraction = self.fraction(
-            self.required(body, "max_fraction", what, line),
-            f"{what}.max_fraction",
-            _key_line(body, "max_fraction") or line,
-        )
-        partners = self.optional(
-            body, "partners", what, line, lambda v, w, ln: self.slugs(v, "partner", w, ln)
-        )
+        fraction = self.parsed(body, "max_fraction", what, line, self.fraction)
+        partners = self.optional_slugs(body, "partner", what, line)
         return FundingShortfall(fraction, partners)
 
     # -- requirements ----------------------------------------------------------------------
@@ -2040,7 +2042,7 @@ def reproduction_yaml(scenario: Scenario, outcome: Outcome) -> str:
     lines = [
         f"# Reproduces the minimal failing shock of {what},",
         f"# found by `planner simulate {scenario.path}`:",
-        *(f"#   {line}" for line in _wrap(minimal_in_words(scenario, outcome), 96)),
+        *(f"#   {line}" for line in wrap_words(minimal_in_words(scenario, outcome), 96)),
         f"scenario: {slug}",
         f"title: {yaml_value(scenario.title + ' — under a minimal failing shock')}",
         f"start: {yaml_value(format_time(start))}",
@@ -2104,7 +2106,8 @@ def _expected_fields(requirement: Requirement, view: dict[str, Any]) -> dict[str
     return {"tripartite": view["tripartite"]}
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def wrap_words(text: str, width: int) -> list[str]:
+    """The words of `text` in lines of at most `width` characters (a longer word alone)."""
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from api.commands import add_command_route
-from api.deps import After, AsOf, Caller, Context, Limit, Offset, context_of
-from api.reads import caught_up, json_response, one_view, page
-from api.schemas import CampPage, CampView, Problem, Sector, Slug
+from api.deps import After, AsOf, Caller, Context, Limit, Offset
+from api.reads import add_view_route, caught_up, json_response, page
+from api.schemas import CampPage, CampView, Sector, Slug
 
 router = APIRouter(prefix="/camps", tags=["camps"])
 
@@ -61,21 +61,13 @@ def list_camps(
     return json_response(page(docs, limit, offset), headers=headers)
 
 
-@router.get(
-    "/{camp}",
+add_view_route(
+    router,
+    "camp",
     response_model=CampView,
-    responses={404: {"model": Problem}, 503: {"model": Problem}},
     summary="One camp's readiness view",
+    description="Status, population, uncovered sectors, days of cover, ratios, gaps.",
 )
-async def get_camp(
-    request: Request,
-    _: Caller,
-    camp: Annotated[Slug, Path(description="camp slug")],
-    as_of: AsOf = None,
-    after: After = None,
-) -> Response:
-    """Status, population, uncovered sectors, days of cover, ratios, gaps."""
-    return await one_view(context_of(request), "camp", camp, as_of, after)
 
 
 # After the queries, so that a GET of a view is matched before the command routes are tried.

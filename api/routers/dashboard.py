@@ -10,6 +10,7 @@ OpenAPI document.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -28,6 +29,7 @@ from api.dashboard.markup import Html
 from api.dashboard.pages import PREFIX, Nav
 from planner.replay import replay_scenario
 from planner.scenario import ScenarioError, parse_offset_or_time, parse_scenario
+from planner.wiring import Planner
 
 router = APIRouter(include_in_schema=False)
 
@@ -101,6 +103,14 @@ def _signed_in(request: Request) -> Nav | Response:
     return _nav(request, principal)
 
 
+def _page(request: Request, render: Callable[[Planner, Nav], Html]) -> Response:
+    """A page of the views for a signed-in person, or the redirect to the sign-in form."""
+    nav = _signed_in(request)
+    if not isinstance(nav, Nav):
+        return nav
+    return _html(render(_context(request).planner, nav))
+
+
 # -- sign in and out ------------------------------------------------------------------------------
 
 
@@ -152,10 +162,7 @@ def logout(request: Request) -> Response:
 @router.get("/")
 def overview(request: Request) -> Response:
     """Every plan at a glance."""
-    nav = _signed_in(request)
-    if not isinstance(nav, Nav):
-        return nav
-    return _html(pages.overview_page(_context(request).planner, nav))
+    return _page(request, pages.overview_page)
 
 
 @router.get(PREFIX)
@@ -182,19 +189,13 @@ def camp(request: Request, camp_id: str) -> Response:
 @router.get(f"{PREFIX}/timeline")
 def timeline(request: Request) -> Response:
     """Each camp's readiness over time."""
-    nav = _signed_in(request)
-    if not isinstance(nav, Nav):
-        return nav
-    return _html(pages.timeline_page(_context(request).planner, nav))
+    return _page(request, pages.timeline_page)
 
 
 @router.get(f"{PREFIX}/stockpiles")
 def stockpiles(request: Request) -> Response:
     """Stock levels and the 3W table."""
-    nav = _signed_in(request)
-    if not isinstance(nav, Nav):
-        return nav
-    return _html(pages.stockpiles_page(_context(request).planner, nav))
+    return _page(request, pages.stockpiles_page)
 
 
 @router.get(f"{PREFIX}/3w.csv")

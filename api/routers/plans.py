@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from api.commands import add_command_route
-from api.deps import After, AsOf, Caller, Context, Limit, Offset, context_of
-from api.reads import caught_up, json_response, one_view, page
-from api.schemas import PlanPage, PlanView, Problem, Sector, Slug
+from api.deps import After, AsOf, Caller, Context, Limit, Offset
+from api.reads import add_view_route, caught_up, json_response, page
+from api.schemas import PlanPage, PlanView, Sector
 from domain.catalog import PLAN_STATUSES
 
 router = APIRouter(prefix="/plans", tags=["plans"])
@@ -64,21 +64,14 @@ def list_plans(
     return json_response(page(docs, limit, offset), headers=headers)
 
 
-@router.get(
-    "/{plan}",
+add_view_route(
+    router,
+    "plan",
     response_model=PlanView,
-    responses={404: {"model": Problem}, 503: {"model": Problem}},
     summary="One plan's readiness view",
+    description="The plan's view: members by kind, tripartite, money per currency, camps, "
+    "preparedness.",
 )
-async def get_plan(
-    request: Request,
-    _: Caller,
-    plan: Annotated[Slug, Path(description="plan slug")],
-    as_of: AsOf = None,
-    after: After = None,
-) -> Response:
-    """The plan's view: members by kind, tripartite, money per currency, camps, preparedness."""
-    return await one_view(context_of(request), "plan", plan, as_of, after)
 
 
 # After the queries, so that a GET of a view is matched before the command routes are tried.

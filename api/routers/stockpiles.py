@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from api.commands import add_command_route
-from api.deps import After, AsOf, Caller, Context, Limit, Offset, context_of
-from api.reads import caught_up, json_response, one_view, page
-from api.schemas import Item, Problem, Slug, StockpilePage, StockpileView, StockTotals
+from api.deps import After, AsOf, Caller, Context, Limit, Offset
+from api.reads import add_view_route, caught_up, json_response, page
+from api.schemas import Item, Slug, StockpilePage, StockpileView, StockTotals
 
 router = APIRouter(prefix="/stockpiles", tags=["stockpiles"])
 
@@ -56,21 +56,13 @@ def stock_totals(ctx: Context, _: Caller, as_of: AsOf = None, after: After = Non
     return json_response({"items": ctx.planner.queries.stock_totals(as_of=as_of)}, headers=headers)
 
 
-@router.get(
-    "/{stockpile}",
+add_view_route(
+    router,
+    "stockpile",
     response_model=StockpileView,
-    responses={404: {"model": Problem}, 503: {"model": Problem}},
     summary="One stockpile's view",
+    description="Levels per item (on hand, reserved, available), reservations per camp, plans.",
 )
-async def get_stockpile(
-    request: Request,
-    _: Caller,
-    stockpile: Annotated[Slug, Path(description="stockpile slug")],
-    as_of: AsOf = None,
-    after: After = None,
-) -> Response:
-    """Levels per item (on hand, reserved, available), reservations per camp, plans."""
-    return await one_view(context_of(request), "stockpile", stockpile, as_of, after)
 
 
 # After the queries, so that a GET of a view is matched before the command routes are tried.

@@ -171,6 +171,30 @@ def assert_final_views(planner: Planner) -> None:
     assert_no_duplicates(planner)
 
 
+def assert_final_views_as_rebuilt(planner: Planner) -> None:
+    """The final views, and the same tables as a clean rebuild of them."""
+    assert_final_views(planner)
+    tables = snapshot(planner.views)
+    assert clean_rebuild(planner) == tables
+
+
+def fail_third_write(
+    planner: Planner, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> list[int]:
+    """The views' third write raises `error` (the others go through); the positions written."""
+    write = planner.views.write
+    calls: list[int] = []
+
+    def failing(batch: Any) -> None:
+        calls.append(batch.last_position)
+        if len(calls) == 3:
+            raise error
+        write(batch)
+
+    monkeypatch.setattr(planner.views, "write", failing)
+    return calls
+
+
 # -- a follower stopped mid-stream --------------------------------------------------------------
 
 
@@ -186,24 +210,13 @@ def test_a_follower_dropped_mid_stream_is_resumed_by_a_new_one(planner: Planner)
     resumed = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
     assert resumed.position == ends[1]  # from the tracking record, not from zero
     assert resumed.catch_up() == last_position(planner)
-    assert_final_views(planner)
-    resumed_tables = snapshot(planner.views)
-    assert clean_rebuild(planner) == resumed_tables
+    assert_final_views_as_rebuilt(planner)
 
 
 def test_a_follower_that_crashes_in_a_write_is_resumed(
     planner: Planner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write = planner.views.write
-    calls = []
-
-    def power_cut(batch: Any) -> None:
-        calls.append(batch.last_position)
-        if len(calls) == 3:
-            raise RuntimeError("power cut")
-        write(batch)
-
-    monkeypatch.setattr(planner.views, "write", power_cut)
+    calls = fail_third_write(planner, monkeypatch, RuntimeError("power cut"))
     follower = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
     with pytest.raises(RuntimeError, match="power cut"):
         follower.catch_up()
@@ -215,25 +228,14 @@ def test_a_follower_that_crashes_in_a_write_is_resumed(
     resumed = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
     assert resumed.position == ends[1]
     resumed.catch_up()
-    assert_final_views(planner)
-    resumed_tables = snapshot(planner.views)
-    assert clean_rebuild(planner) == resumed_tables
+    assert_final_views_as_rebuilt(planner)
 
 
 def test_the_same_follower_retries_a_failed_write(
     planner: Planner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After a failed write the follower must not skip that batch (as its thread would)."""
-    write = planner.views.write
-    calls = []
-
-    def flaky(batch: Any) -> None:
-        calls.append(batch.last_position)
-        if len(calls) == 3:
-            raise ConnectionError("database went away")
-        write(batch)
-
-    monkeypatch.setattr(planner.views, "write", flaky)
+    calls = fail_third_write(planner, monkeypatch, ConnectionError("database went away"))
     follower = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
     with pytest.raises(ConnectionError):
         follower.catch_up()
@@ -242,9 +244,7 @@ def test_the_same_follower_retries_a_failed_write(
     follower.catch_up()  # the database is back
     assert calls[3] == ends[2]  # the failed batch again, not the one after it
     monkeypatch.undo()
-    assert_final_views(planner)
-    tables = snapshot(planner.views)
-    assert clean_rebuild(planner) == tables
+    assert_final_views_as_rebuilt(planner)
 
 
 def test_a_restart_with_another_batch_size_gives_the_same_views(planner: Planner) -> None:
