@@ -78,16 +78,35 @@ async def one_view(
     entity_id = str(ctx.planner.service.id_of(kind, slug))
     if ctx.inline_views is not None:
         body = ctx.inline_views.get(kind, entity_id, None if as_of is None else to_us(as_of))
+        if body is None and (other := replayed_id(ctx, kind, slug, entity_id)) is not None:
+            body = ctx.inline_views.get(kind, other, None if as_of is None else to_us(as_of))
         if body is None:
             raise not_found(kind, slug, as_of)
         return Response(body, media_type=JSON, headers=headers)
-    if ctx.inline_reads:
-        doc = ctx.planner.queries.view(kind, entity_id, as_of)
-    else:
-        doc = await run_in_threadpool(ctx.planner.queries.view, kind, entity_id, as_of)
+    doc = await _view(ctx, kind, entity_id, as_of)
+    if doc is None and (other := replayed_id(ctx, kind, slug, entity_id)) is not None:
+        doc = await _view(ctx, kind, other, as_of)
     if doc is None:
         raise not_found(kind, slug, as_of)
     return json_response(doc, headers=headers)
+
+
+async def _view(
+    ctx: ApiContext, kind: str, entity_id: str, as_of: datetime | None
+) -> dict[str, Any] | None:
+    if ctx.inline_reads:
+        return ctx.planner.queries.view(kind, entity_id, as_of)
+    return await run_in_threadpool(ctx.planner.queries.view, kind, entity_id, as_of)
+
+
+def replayed_id(ctx: ApiContext, kind: str, slug: str, default_id: str) -> str | None:
+    """The id of an entity with this slug from a replayed scenario's workspace, if exactly one.
+
+    `planner replay` stores each scenario's entities under ids of the scenario's own namespace;
+    reading them by slug should still work when the store holds one such entity.
+    """
+    ids = [i for i in ctx.planner.views.find_id(kind, slug) if i != default_id]
+    return ids[0] if len(ids) == 1 else None
 
 
 def add_view_route(
