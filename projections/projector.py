@@ -12,6 +12,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from domain.catalog import standards_for
 from projections.readiness import ReadinessFold, ViewKey
 from projections.store import (
     PostgresViewStore,
@@ -74,6 +75,9 @@ class ReadinessProjector:
     """
 
     def __init__(self) -> None:
+        self._start_empty()
+
+    def _start_empty(self) -> None:
         self.fold = ReadinessFold()
         self.position = 0
         self._docs: dict[ViewKey, bytes] = {}
@@ -81,9 +85,7 @@ class ReadinessProjector:
 
     def restore(self, states: Iterable[tuple[str, str, Any]], position: int) -> None:
         """Resume from a saved fold state at a position."""
-        from domain.catalog import standards_for
-
-        self.__init__()  # type: ignore[misc]
+        self._start_empty()
         for kind, entity_id, state in states:
             if kind == "plan":
                 state["standards"] = standards_for(
