@@ -6,8 +6,8 @@ here); with a private connection and the stored document's bytes spliced it is a
 SELECT and a bytes concatenation (about 10 µs), cheap enough to run on the event loop instead of
 paying for the trip through the thread pool.
 
-The documents are those `projections.store.ViewStoreMixin.get()` reads (same tables, same
-queries); the answer is byte for byte `orjson.dumps(ReadinessQueries.view(...))`: the stored
+The documents are those `projections.store.ViewStoreMixin.get()` reads (same table, same
+query); the answer is byte for byte `orjson.dumps(ReadinessQueries.view(...))`: the stored
 document with `position` and `updated_at` appended. Used only for views in a SQLite file (WAL
 mode: a reader never waits for the writer); in-memory and PostgreSQL views take the planner's
 path.
@@ -22,10 +22,6 @@ from typing import Any
 from projections.projector import from_us
 
 _CURRENT = "SELECT doc, position, ts FROM rp_current WHERE kind = ? AND entity_id = ?"
-_AS_OF = (
-    "SELECT doc, position, ts FROM rp_versions WHERE kind = ? AND entity_id = ? AND ts <= ? "
-    "ORDER BY ts DESC, position DESC LIMIT 1"
-)
 
 
 class InlineViews:
@@ -61,12 +57,9 @@ class InlineViews:
                 self._connections.append(conn)
         return conn
 
-    def get(self, kind: str, entity_id: str, as_of_us: int | None = None) -> bytes | None:
-        """The JSON of one view (now, or as of a time in µs since the epoch), or None."""
-        if as_of_us is None:
-            row = self._connection().execute(_CURRENT, (kind, entity_id)).fetchone()
-        else:
-            row = self._connection().execute(_AS_OF, (kind, entity_id, as_of_us)).fetchone()
+    def get(self, kind: str, entity_id: str) -> bytes | None:
+        """The JSON of one current view, or None (as-of views take the planner's path)."""
+        row = self._connection().execute(_CURRENT, (kind, entity_id)).fetchone()
         if row is None:
             return None
         doc, position, ts = bytes(row[0]), int(row[1]), int(row[2])

@@ -15,7 +15,6 @@ from api.context import ApiContext
 from api.deps import After, AsOf, Caller, context_of
 from api.errors import ApiProblem
 from api.schemas import Problem, Slug
-from projections.projector import to_us
 
 JSON = "application/json"
 POSITION_HEADER = "X-Views-Position"
@@ -76,10 +75,10 @@ async def one_view(
     """
     headers = {} if after is None else await run_in_threadpool(caught_up, ctx, after)
     entity_id = str(ctx.planner.service.id_of(kind, slug))
-    if ctx.inline_views is not None:
-        body = ctx.inline_views.get(kind, entity_id, None if as_of is None else to_us(as_of))
+    if ctx.inline_views is not None and as_of is None:
+        body = ctx.inline_views.get(kind, entity_id)
         if body is None and (other := replayed_id(ctx, kind, slug, entity_id)) is not None:
-            body = ctx.inline_views.get(kind, other, None if as_of is None else to_us(as_of))
+            body = ctx.inline_views.get(kind, other)
         if body is None:
             raise not_found(kind, slug, as_of)
         return Response(body, media_type=JSON, headers=headers)
@@ -94,7 +93,7 @@ async def one_view(
 async def _view(
     ctx: ApiContext, kind: str, entity_id: str, as_of: datetime | None
 ) -> dict[str, Any] | None:
-    if ctx.inline_reads:
+    if ctx.inline_reads and as_of is None:  # as-of folds events again: not on the event loop
         return ctx.planner.queries.view(kind, entity_id, as_of)
     return await run_in_threadpool(ctx.planner.queries.view, kind, entity_id, as_of)
 

@@ -214,9 +214,7 @@ def _rebuild(args: argparse.Namespace) -> int:
 
     planner = open_planner(args.db)
     try:
-        planner.views.drop_all()
-        planner.follower.projector.restore([], 0)
-        position = planner.catch_up()
+        position = planner.rebuild()
     finally:
         planner.close()
     print(f"views rebuilt up to event {position}")

@@ -11,9 +11,11 @@ from domain import clock
 from domain.base import PLANNER_NAMESPACE
 from domain.service import PlannerService
 from planner.config import database_url, is_postgres, persistence_env
+from projections.events import EventRows
 from projections.follower import ProjectionFollower
 from projections.queries import ReadinessQueries
 from projections.store import PostgresViewStore, SQLiteViewStore, memory_view_store
+from projections.time_travel import TimeTraveller
 
 
 @dataclass
@@ -28,6 +30,12 @@ class Planner:
 
     def catch_up(self) -> int:
         """Bring the views up to the last stored event; return that position."""
+        return self.follower.catch_up()
+
+    def rebuild(self) -> int:
+        """Drop the views and fold them again from the first stored event; return the position."""
+        self.views.drop_all()
+        self.follower.projector.restore([], 0)
         return self.follower.catch_up()
 
     def close(self) -> None:
@@ -55,7 +63,8 @@ def open_planner(
     views = _view_store(service, env)
     follower = ProjectionFollower(service, views)
     follower.catch_up()
-    return Planner(url, service, views, follower, ReadinessQueries(views))
+    queries = ReadinessQueries(views, TimeTraveller(views, EventRows(service.recorder)))
+    return Planner(url, service, views, follower, queries)
 
 
 def _create_schema(env: dict[str, str]) -> None:
@@ -112,10 +121,11 @@ def reset_store(url: str | None = None) -> None:
                 for table in (
                     "planner_events",
                     "planner_readiness_tracking",
-                    "rp_versions",
+                    "rp_versions",  # an earlier layout's
                     "rp_current",
                     "rp_timeline",
                     "rp_state",
+                    "rp_checkpoints",
                 ):
                     c.execute(f"DROP TABLE IF EXISTS {prefix}{table} CASCADE")
         finally:

@@ -1,19 +1,25 @@
-"""Turns domain events into view versions: the fold, diffed against the last versions."""
+"""Turns events into view changes: the fold, moment by moment, with timeline and checkpoints.
+
+Per moment (the events sharing one timestamp, folded together since no as-of query can tell
+them apart) the projector only folds and asks the touched camps' and plans' status, for the
+timeline. View documents are computed once per batch, for the views the batch touched (the
+current rows). Every `checkpoint_every` events it stores a checkpoint of the whole fold, which is
+what time travel starts from (`projections.time_travel`): a past view is the checkpoint before
+that time plus at most `checkpoint_every` events folded again, however long the log.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from domain.catalog import standards_for
-from projections.readiness import ReadinessFold, ViewKey
+from projections.events import EventRecord, Record, event_record, iso_to_datetime
+from projections.readiness import ReadinessFold, ViewKey, camp_status
 from projections.store import (
     PostgresViewStore,
     SQLiteViewStore,
@@ -22,22 +28,25 @@ from projections.store import (
     ViewVersion,
 )
 
+__all__ = ["EventRecord", "ReadinessProjector", "Record", "event_record", "from_us", "to_us"]
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 # Camps first: plan views count camps by the status their views just got.
 _KIND_ORDER = {"camp": 0, "3w": 1, "stockpile": 2, "plan": 3}
-_STATE_TABLES = {"partner": "partners", "plan": "plans", "stockpile": "stockpiles", "camp": "camps"}
-_ENTITY_OF_EVENT = {
-    "Partner": "partner",
-    "ResponsePlan": "plan",
-    "Stockpile": "stockpile",
-    "Camp": "camp",
+_TABLE_OF_KIND = {
+    "partner": "partners",
+    "plan": "plans",
+    "stockpile": "stockpiles",
+    "camp": "camps",
 }
-_UNSTORED_STATE = ("standards",)  # recomputed from the profile and overrides on restore
+_ENTITY_TABLES = ("partners", "plans", "stockpiles", "camps")
+CHECKPOINT_EVERY = 500
 
 
 def to_us(ts: datetime) -> int:
     """Microseconds since the Unix epoch (how view tables store times)."""
-    return (ts - _EPOCH) // timedelta(microseconds=1)
+    return (ts - _EPOCH) // _MICROSECOND
 
 
 def from_us(us: int) -> datetime:
@@ -45,59 +54,62 @@ def from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
-@dataclass(frozen=True)
-class EventRecord:
-    """One event as the projector needs it."""
-
-    position: int
-    name: str  # e.g. "Camp.ArrivalsRegistered"
-    oid: str
-    ts: datetime
-    fields: Mapping[str, Any]
-
-
-def event_record(domain_event: DomainEventProtocol[Any], position: int) -> EventRecord:
-    """Describe a domain event stored at a position of the notification log."""
-    return EventRecord(
-        position=position,
-        name=type(domain_event).__qualname__,
-        oid=str(domain_event.originator_id),
-        ts=domain_event.timestamp,  # type: ignore[attr-defined]
-        fields=domain_event.__dict__,
-    )
-
-
 class ReadinessProjector:
-    """Folds events and emits a new view version whenever a view's document changes.
+    """Folds events into view changes: timeline entries per moment, views and state per batch.
 
-    Events with the same timestamp are folded together before views are computed, since no
-    as-of query can tell them apart; an event at or below the last position is ignored.
+    An event at or below the last position is ignored (delivered twice).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, checkpoint_every: int = CHECKPOINT_EVERY) -> None:
+        self.checkpoint_every = checkpoint_every
         self._start_empty()
 
     def _start_empty(self) -> None:
         self.fold = ReadinessFold()
         self.position = 0
-        self._docs: dict[ViewKey, bytes] = {}
+        self.checkpoint_position = 0
+        # view → (position, time) of the last moment that touched it; the time as the event
+        # gave it (datetime or ISO form), or in µs when restored
+        self.touches: dict[ViewKey, tuple[int, Any]] = {}
         self._statuses: dict[ViewKey, str] = {}
+        self._last_ts: Any = None
+        self._last_ts_us = 0
 
-    def restore(self, states: Iterable[tuple[str, str, Any]], position: int) -> None:
-        """Resume from a saved fold state at a position."""
+    # -- resuming ------------------------------------------------------------------------------
+
+    def restore(
+        self,
+        states: Iterable[tuple[str, str, Any]],
+        position: int,
+        touches: Iterable[tuple[str, str, int, int]] = (),
+        checkpoint_position: int = 0,
+    ) -> None:
+        """Resume from a saved fold state (per entity) at a position."""
         self._start_empty()
         for kind, entity_id, state in states:
-            if kind == "plan":
-                state["standards"] = standards_for(
-                    state["standards_profile"], state["standards_overrides"]
-                )
-            getattr(self.fold, _STATE_TABLES[kind])[entity_id] = state
+            self.fold.load_entity(_TABLE_OF_KIND[kind], entity_id, state)
+        self._resume(position, touches, checkpoint_position)
+
+    def restore_checkpoint(self, checkpoint: bytes, position: int) -> None:
+        """Resume from a checkpoint (the whole fold) stored at a position."""
+        self._start_empty()
+        data = orjson.loads(checkpoint)
+        self.fold = ReadinessFold.from_state(data["state"])
+        self._resume(position, data["touches"], position)
+
+    def _resume(self, position: int, touches: Iterable[Any], checkpoint_position: int) -> None:
         self.position = position
-        for key in self.all_view_keys():
-            doc = self.fold.view(*key)
-            self._docs[key] = orjson.dumps(doc)
-            if "status" in doc:
-                self._statuses[key] = doc["status"]
+        self.checkpoint_position = checkpoint_position
+        self.touches = {(kind, eid): (pos, ts) for kind, eid, pos, ts in touches}
+        for camp_id in self.fold.camps:
+            self._statuses[("camp", camp_id)] = self.fold.status_of(camp_id)
+        for plan_id, plan in self.fold.plans.items():
+            self._statuses[("plan", plan_id)] = plan["status"]
+
+    def checkpoint(self) -> bytes:
+        """The whole fold and the views' last-touched positions, as stored in a checkpoint."""
+        touches = sorted([*key, *self.touched_at(key)] for key in self.touches)
+        return orjson.dumps({"state": self.fold.export_state(), "touches": touches})
 
     def all_view_keys(self) -> list[ViewKey]:
         """Every view the folded state defines, in computing order."""
@@ -107,75 +119,134 @@ class ReadinessProjector:
         keys += [("plan", p) for p in self.fold.plans]
         return keys
 
-    def process(self, records: Iterable[EventRecord]) -> ViewBatch:
+    # -- folding -------------------------------------------------------------------------------
+
+    def advance(self, records: Iterable[Record], batch: ViewBatch | None = None) -> set[ViewKey]:
+        """Fold events moment by moment; record timeline entries and checkpoints in `batch`.
+
+        Returns the views touched. Without a batch (time travel) only the fold moves.
+        """
+        fold = self.fold
+        handlers = fold.handlers
+        touched_views: set[ViewKey] = set()
+        originators = batch.originators if batch is not None else set()
+        moment_ts: Any = None
+        start = moment_position = self.position
+        first = 0
+        for position, name, oid, ts, fields in records:
+            if position <= moment_position:
+                continue  # delivered twice
+            if ts != moment_ts:
+                if moment_position > start:
+                    self._close_moment(moment_position, moment_ts, batch, touched_views)
+                moment_ts = ts
+            handler = handlers.get(name)
+            if handler is not None:
+                handler(oid, ts, fields)
+            originators.add(oid)
+            if not first:
+                first = position
+            moment_position = position
+        if moment_position > start:
+            self._close_moment(moment_position, moment_ts, batch, touched_views)
+        if batch is not None and first and not batch.first_position:
+            batch.first_position = first
+        return touched_views
+
+    def ts_us_of(self, ts: Any) -> int:
+        """An event time (datetime, ISO form or µs) in µs since the epoch (the last cached)."""
+        if ts != self._last_ts:
+            self._last_ts = ts
+            self._last_ts_us = ts if type(ts) is int else to_us(iso_to_datetime(ts))
+        return self._last_ts_us
+
+    def touched_at(self, key: ViewKey) -> tuple[int, int]:
+        """(position, µs) of the last moment that touched a view."""
+        position, ts = self.touches[key]
+        return position, self.ts_us_of(ts)
+
+    def _close_moment(
+        self, position: int, ts: Any, batch: ViewBatch | None, touched_views: set[ViewKey]
+    ) -> None:
+        self.position = position
+        fold = self.fold
+        touched = fold.touched
+        if touched:
+            fold.touched = set()
+            mark = (position, ts)
+            touches = self.touches
+            touched_views |= touched
+            if batch is None:
+                for key in touched:
+                    touches[key] = mark
+            else:
+                statuses, camp_statuses, plans = self._statuses, fold.camp_status, fold.plans
+                for key in touched:
+                    touches[key] = mark
+                    kind, entity_id = key
+                    if kind == "camp":
+                        status = camp_statuses[entity_id] = camp_status(fold, entity_id)
+                    elif kind == "plan":
+                        status = plans[entity_id]["status"]
+                    else:
+                        continue
+                    if status != statuses.get(key):
+                        self._status_changed(key, status, position, ts, batch)
+        if batch is not None and position - self.checkpoint_position >= self.checkpoint_every:
+            self.checkpoint_position = position
+            batch.checkpoints.append((position, self.ts_us_of(ts), self.checkpoint()))
+
+    def _status_changed(
+        self, key: ViewKey, status: str, position: int, ts: Any, batch: ViewBatch
+    ) -> None:
+        kind, entity_id = key
+        batch.timeline.append(
+            StatusChange(
+                kind=kind,
+                entity_id=entity_id,
+                slug=self.fold.slug_of(kind, entity_id),
+                position=position,
+                ts_us=self.ts_us_of(ts),
+                from_status=self._statuses.get(key),
+                to_status=status,
+            )
+        )
+        self._statuses[key] = status
+
+    def process(self, records: Iterable[Record]) -> ViewBatch:
         """Fold a run of events (in position order) into one batch of view changes."""
         batch = ViewBatch(last_position=self.position)
-        dirty: set[ViewKey] = set()
-        dirty_state: set[tuple[str, str]] = set()
-        group: EventRecord | None = None
-        for record in records:
-            if record.position <= self.position:
-                continue  # delivered twice
-            if not batch.first_position:
-                batch.first_position = record.position
-            if group is not None and record.ts != group.ts:
-                self._emit(dirty, group, batch)
-                dirty = set()
-            touched = self.fold.apply(record.name, record.oid, record.ts, record.fields)
-            dirty |= touched
-            dirty_state.add((_ENTITY_OF_EVENT[record.name.split(".")[0]], record.oid))
-            dirty_state.update(("camp" if k == "3w" else k, e) for k, e in touched)
-            group = record
-            self.position = record.position
-        if group is not None:
-            self._emit(dirty, group, batch)
+        touched = self.advance(records, batch)
         batch.last_position = self.position
-        for kind, entity_id in dirty_state:
-            state = getattr(self.fold, _STATE_TABLES[kind])[entity_id]
-            stored = {k: v for k, v in state.items() if k not in _UNSTORED_STATE}
-            batch.states[(kind, entity_id)] = orjson.dumps(stored)
+        for key in sorted(touched, key=lambda k: (_KIND_ORDER[k[0]], k[1])):
+            batch.current.append(self.current_row(key))
+        self._changed_states(touched, batch)
         return batch
 
-    def _emit(self, dirty: set[ViewKey], last: EventRecord, batch: ViewBatch) -> None:
-        ts_us = to_us(last.ts)
-        for key in sorted(dirty, key=lambda k: (_KIND_ORDER[k[0]], k[1])):
-            doc = self.fold.view(*key)
-            encoded = orjson.dumps(doc)
-            if self._docs.get(key) == encoded:
-                continue
-            self._docs[key] = encoded
-            kind, entity_id = key
-            status: str | None = doc.get("status")
-            batch.versions.append(
-                ViewVersion(
-                    kind=kind,
-                    entity_id=entity_id,
-                    slug=doc.get(kind, doc.get("camp", "")),
-                    plan_id=doc.get("plan_id") if kind != "plan" else entity_id,
-                    status=status,
-                    location=doc.get("location"),
-                    position=last.position,
-                    ts_us=ts_us,
-                    doc=encoded,
-                )
-            )
-            if (
-                kind in ("camp", "plan")
-                and status is not None
-                and status != self._statuses.get(key)
-            ):
-                batch.timeline.append(
-                    StatusChange(
-                        kind=kind,
-                        entity_id=entity_id,
-                        slug=doc[kind],
-                        position=last.position,
-                        ts_us=ts_us,
-                        from_status=self._statuses.get(key),
-                        to_status=status,
-                    )
-                )
-                self._statuses[key] = status
+    def current_row(self, key: ViewKey) -> ViewVersion:
+        """The view of `key` as folded so far, as a current-view row."""
+        kind, entity_id = key
+        doc = self.fold.view(kind, entity_id)
+        position, ts_us = self.touched_at(key)
+        return ViewVersion(
+            kind=kind,
+            entity_id=entity_id,
+            slug=doc.get(kind, doc.get("camp", "")),
+            plan_id=doc.get("plan_id") if kind != "plan" else entity_id,
+            status=doc.get("status"),
+            location=doc.get("location"),
+            position=position,
+            ts_us=ts_us,
+            doc=orjson.dumps(doc),
+        )
+
+    def _changed_states(self, touched: set[ViewKey], batch: ViewBatch) -> None:
+        ids = set(batch.originators)
+        ids.update(entity_id for _, entity_id in touched)
+        for table in _ENTITY_TABLES:
+            for entity_id in ids.intersection(getattr(self.fold, table)):
+                state = self.fold.entity_state(table, entity_id)
+                batch.states[(table[:-1], entity_id)] = orjson.dumps(state)
 
 
 class ReadinessProjection(Projection[SQLiteViewStore | PostgresViewStore]):
@@ -186,7 +257,7 @@ class ReadinessProjection(Projection[SQLiteViewStore | PostgresViewStore]):
     def __init__(self, view: SQLiteViewStore | PostgresViewStore) -> None:
         super().__init__(view)
         self.projector = ReadinessProjector()
-        self.projector.restore(view.load_states(), view.position())
+        self.projector.restore(*view.saved_state())
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
         """Fold one event and store its view changes with its tracking record."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from projections.projector import from_us, to_us
 from projections.store import PostgresViewStore, SQLiteViewStore
+from projections.time_travel import TimeTraveller
 
 THREE_W_COLUMNS = (
     ("partner", "#org"),
@@ -22,15 +23,29 @@ THREE_W_COLUMNS = (
 class ReadinessQueries:
     """Answers readiness questions from the materialised views."""
 
-    def __init__(self, store: SQLiteViewStore | PostgresViewStore) -> None:
+    def __init__(
+        self, store: SQLiteViewStore | PostgresViewStore, traveller: TimeTraveller
+    ) -> None:
         self.store = store
+        self.traveller = traveller
 
     def view(
         self, kind: str, entity_id: str, as_of: datetime | None = None
     ) -> dict[str, Any] | None:
         """One view by entity id, now or as of a time; None if it did not exist then."""
-        doc = self.store.get(kind, entity_id, None if as_of is None else to_us(as_of))
+        if as_of is None:
+            doc = self.store.get(kind, entity_id)
+        else:
+            docs = self.traveller.views_at(to_us(as_of), [(kind, entity_id)])
+            doc = docs[0] if docs else None
         return None if doc is None else _public(doc)
+
+    def view_series(
+        self, kind: str, entity_id: str, times: list[datetime]
+    ) -> list[dict[str, Any] | None]:
+        """One view as of each of several times (in increasing order)."""
+        docs = self.traveller.view_series((kind, entity_id), [to_us(t) for t in times])
+        return [None if doc is None else _public(doc) for doc in docs]
 
     def views(
         self,
@@ -42,13 +57,17 @@ class ReadinessQueries:
         location: str | None = None,
     ) -> list[dict[str, Any]]:
         """All views of a kind, filtered, now or as of a time."""
-        docs = self.store.list_views(
-            kind,
-            as_of_us=None if as_of is None else to_us(as_of),
-            plan_id=plan_id,
-            status=status,
-            location=location,
-        )
+        if as_of is None:
+            docs = self.store.list_views(kind, plan_id=plan_id, status=status, location=location)
+            return [_public(doc) for doc in docs]
+        docs = [
+            doc
+            for doc in self.traveller.views_at(to_us(as_of), kind=kind)
+            if (plan_id is None or doc.get("plan_id", doc["id"]) == plan_id)
+            and (status is None or doc.get("status") == status)
+            and (location is None or doc.get("location") == location)
+        ]
+        docs.sort(key=lambda d: (str(d.get(kind, d.get("camp", ""))), d["id"]))
         return [_public(doc) for doc in docs]
 
     def who_does_what(

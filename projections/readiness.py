@@ -60,7 +60,10 @@ class ReadinessFold:
         self.stockpiles: dict[str, dict[str, Any]] = {}
         self.camps: dict[str, dict[str, Any]] = {}
         self.camp_status: dict[str, str] = {}
-        self._handlers: dict[str, Callable[[str, datetime, Mapping[str, Any]], set[ViewKey]]] = {
+        self.coverage: dict[str, bool] = {}  # camp → every required sector has a counting lead
+        self._camp_keys: dict[str, tuple[ViewKey, ViewKey]] = {}  # camp → its and its plan's
+        self.touched: set[ViewKey] = set()
+        self.handlers: dict[str, Callable[[str, Any, Mapping[str, Any]], None]] = {
             name[len("_on_") :].replace("__", "."): getattr(self, name)
             for name in dir(self)
             if name.startswith("_on_")
@@ -69,39 +72,42 @@ class ReadinessFold:
     # -- applying events -----------------------------------------------------------------------
 
     def apply(
-        self, event_name: str, oid: str, ts: datetime, fields: Mapping[str, Any]
+        self, event_name: str, oid: str, ts: datetime | str, fields: Mapping[str, Any]
     ) -> set[ViewKey]:
-        """Fold one event (e.g. "Camp.ArrivalsRegistered"); return the views it touched."""
-        handler = self._handlers.get(event_name)
-        if handler is None:
-            return set()
-        return handler(oid, ts, fields)
+        """Fold one event (e.g. "Camp.ArrivalsRegistered"); return the views it touched.
 
-    def _on_Partner__Registered(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+        `ts` is the event's time (a datetime, or its ISO form); ids in `fields` may be UUIDs
+        or their canonical strings. The projector calls `handlers` directly instead, letting
+        `touched` gather a whole moment's views.
+        """
+        self.touched = set()
+        handler = self.handlers.get(event_name)
+        if handler is not None:
+            handler(oid, ts, fields)
+        return self.touched
+
+    def _on_Partner__Registered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self.coverage.clear()
         self.partners[oid] = {
             "slug": f["slug"],
             "name": f["name"],
             "kind": f["kind"],
             "withdrawn": False,
         }
-        return set()
 
-    def _on_Partner__Withdrew(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+    def _on_Partner__Withdrew(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.partners[oid]["withdrawn"] = True
-        touched: set[ViewKey] = set()
+        self.coverage.clear()
         for camp_id, camp in self.camps.items():
             co_leads = camp.get("co_leads", {}).values()
             if oid in camp["leads"].values() or any(oid in c for c in co_leads):
                 self.camp_status.pop(camp_id, None)
-                touched |= {("camp", camp_id), ("3w", camp_id), ("plan", camp["plan_id"])}
+                self.touched |= {("camp", camp_id), ("3w", camp_id), ("plan", camp["plan_id"])}
         for plan_id, plan in self.plans.items():
             if oid in plan["members"]:
-                touched.add(("plan", plan_id))
-        return touched
+                self.touched.add(("plan", plan_id))
 
-    def _on_ResponsePlan__Drafted(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_ResponsePlan__Drafted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.plans[oid] = {
             "slug": f["slug"],
             "title": f["title"],
@@ -112,7 +118,6 @@ class ReadinessFold:
             "ready_days": f["ready_days"],
             "standards_profile": f["standards_profile"],
             "standards_overrides": dict(f["standards_overrides"]),
-            "standards": standards_for(f["standards_profile"], f["standards_overrides"]),
             "status": "drafted",
             "members": {},
             "pledged": {},
@@ -121,78 +126,59 @@ class ReadinessFold:
             "stockpiles": [],
             "camps": [],
         }
-        return {("plan", oid)}
+        _derive_plan_state(self.plans[oid])
+        self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__PartnerJoined(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_ResponsePlan__PartnerJoined(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         member = self.plans[oid]["members"].setdefault(str(f["partner_id"]), [])
         member.append(f["role"])
-        return {("plan", oid), *self._plan_3w(oid)}
+        self._plan_and_3w(oid)
 
-    def _on_ResponsePlan__PartnerLeft(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_ResponsePlan__PartnerLeft(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.plans[oid]["members"].pop(str(f["partner_id"]), None)
-        return {("plan", oid), *self._plan_3w(oid)}
+        self._plan_and_3w(oid)
 
-    def _plan_3w(self, plan_id: str) -> set[ViewKey]:
-        return {("3w", camp_id) for camp_id in self.plans[plan_id]["camps"]}
+    def _plan_and_3w(self, plan_id: str) -> None:
+        self.touched.add(("plan", plan_id))
+        self.touched.update(("3w", camp_id) for camp_id in self.plans[plan_id]["camps"])
 
-    def _money(self, oid: str, bucket: str, f: Mapping[str, Any]) -> set[ViewKey]:
+    def _money(self, oid: str, bucket: str, currency: str, amount: int) -> None:
         totals = self.plans[oid][bucket]
-        totals[f["currency"]] = totals.get(f["currency"], 0) + f["amount"]
-        return {("plan", oid)}
+        totals[currency] = totals.get(currency, 0) + amount
+        self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__FundsPledged(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._money(oid, "pledged", f)
+    def _on_ResponsePlan__FundsPledged(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._money(oid, "pledged", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__FundsReceived(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._money(oid, "received", f)
+    def _on_ResponsePlan__FundsReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._money(oid, "received", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__FundsDisbursed(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._money(oid, "disbursed", f)
+    def _on_ResponsePlan__FundsDisbursed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._money(oid, "disbursed", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__PoolSplit(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        amount = f["share"] * len(f["recipients"])
-        return self._money(oid, "disbursed", {"currency": f["currency"], "amount": amount})
+    def _on_ResponsePlan__PoolSplit(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._money(oid, "disbursed", f["currency"], f["share"] * len(f["recipients"]))
 
-    def _on_ResponsePlan__StockpileCommitted(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_ResponsePlan__StockpileCommitted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         stockpile_id = str(f["stockpile_id"])
         self.plans[oid]["stockpiles"].append(stockpile_id)
         self.stockpiles[stockpile_id]["plans"].append(oid)
-        return {("plan", oid), ("stockpile", stockpile_id)}
+        self.touched |= {("plan", oid), ("stockpile", stockpile_id)}
 
-    def _status(self, oid: str, status: str) -> set[ViewKey]:
+    def _status(self, oid: str, status: str) -> None:
         self.plans[oid]["status"] = status
-        return {("plan", oid)}
+        self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__Activated(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._status(oid, "activated")
+    def _on_ResponsePlan__Activated(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._status(oid, "activated")
 
-    def _on_ResponsePlan__StoodDown(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._status(oid, "standing_down")
+    def _on_ResponsePlan__StoodDown(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._status(oid, "standing_down")
 
-    def _on_ResponsePlan__Closed(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._status(oid, "closed")
+    def _on_ResponsePlan__Closed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._status(oid, "closed")
 
-    def _on_Stockpile__Opened(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+    def _on_Stockpile__Opened(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.stockpiles[oid] = {
             "slug": f["slug"],
             "partner_id": str(f["partner_id"]),
@@ -202,47 +188,40 @@ class ReadinessFold:
             "reservations": {},
             "plans": [],
         }
-        return {("stockpile", oid)}
+        self.touched.add(("stockpile", oid))
 
-    def _stock(self, oid: str, item: str, on_hand: int = 0, reserved: int = 0) -> set[ViewKey]:
+    def _stock(self, oid: str, item: str, on_hand: int = 0, reserved: int = 0) -> None:
         depot = self.stockpiles[oid]
         depot["on_hand"][item] = depot["on_hand"].get(item, 0) + on_hand
         depot["reserved"][item] = depot["reserved"].get(item, 0) + reserved
-        return {("stockpile", oid), *(("plan", plan_id) for plan_id in depot["plans"])}
+        touched = self.touched
+        touched.add(("stockpile", oid))
+        for plan_id in depot["plans"]:
+            touched.add(("plan", plan_id))
 
     def _reservation(self, oid: str, f: Mapping[str, Any], delta: int) -> None:
         by_camp = self.stockpiles[oid]["reservations"].setdefault(str(f["camp_id"]), {})
         by_camp[f["item"]] = by_camp.get(f["item"], 0) + delta
 
-    def _on_Stockpile__SuppliesReceived(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._stock(oid, f["item"], on_hand=f["quantity"])
+    def _on_Stockpile__SuppliesReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._stock(oid, f["item"], on_hand=f["quantity"])
 
-    def _on_Stockpile__SuppliesReserved(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_Stockpile__SuppliesReserved(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._reservation(oid, f, f["quantity"])
-        return self._stock(oid, f["item"], reserved=f["quantity"])
+        self._stock(oid, f["item"], reserved=f["quantity"])
 
-    def _on_Stockpile__ReservationReleased(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_Stockpile__ReservationReleased(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._reservation(oid, f, -f["quantity"])
-        return self._stock(oid, f["item"], reserved=-f["quantity"])
+        self._stock(oid, f["item"], reserved=-f["quantity"])
 
-    def _on_Stockpile__SuppliesDispatched(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_Stockpile__SuppliesDispatched(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._reservation(oid, f, -f["from_reservation"])
-        return self._stock(oid, f["item"], on_hand=-f["quantity"], reserved=-f["from_reservation"])
+        self._stock(oid, f["item"], on_hand=-f["quantity"], reserved=-f["from_reservation"])
 
-    def _on_Stockpile__SuppliesWrittenOff(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._stock(oid, f["item"], on_hand=-f["quantity"])
+    def _on_Stockpile__SuppliesWrittenOff(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._stock(oid, f["item"], on_hand=-f["quantity"])
 
-    def _on_Camp__Established(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+    def _on_Camp__Established(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         plan_id = str(f["plan_id"])
         self.camps[oid] = {
             "slug": f["slug"],
@@ -260,93 +239,133 @@ class ReadinessFold:
             "facilities": dict.fromkeys(FACILITIES, 0),
         }
         self.plans[plan_id]["camps"].append(oid)
-        return self._camp_touched(oid, leads=True)
+        self._camp_touched(oid)
+        self.touched.add(("3w", oid))
 
-    def _camp_touched(self, camp_id: str, *, leads: bool = False) -> set[ViewKey]:
-        self.camp_status.pop(camp_id, None)  # recomputed with the camp's view
-        touched: set[ViewKey] = {("camp", camp_id), ("plan", self.camps[camp_id]["plan_id"])}
-        if leads:  # the 3W rows change only with who leads what
-            touched.add(("3w", camp_id))
-        return touched
+    def _camp_touched(self, camp_id: str) -> None:
+        self.camp_status.pop(camp_id, None)  # recomputed when next asked for
+        keys = self._camp_keys.get(camp_id)
+        if keys is None:
+            keys = self._camp_keys[camp_id] = (
+                ("camp", camp_id),
+                ("plan", self.camps[camp_id]["plan_id"]),
+            )
+        self.touched.update(keys)
 
     def _lead(
         self,
         oid: str,
-        ts: datetime,
+        ts: datetime | str,
         sector: str,
         partner_id: str | None,
         co_leads: Sequence[Any] = (),
-    ) -> set[ViewKey]:
+    ) -> None:
         camp = self.camps[oid]
+        self.coverage.pop(oid, None)
         if partner_id is None:
             camp["leads"].pop(sector, None)
             camp["lead_since"].pop(sector, None)
             camp.setdefault("co_leads", {}).pop(sector, None)
         else:
             camp["leads"][sector] = partner_id
-            camp["lead_since"][sector] = ts.isoformat()
+            camp["lead_since"][sector] = ts if isinstance(ts, str) else ts.isoformat()
             camp.setdefault("co_leads", {})[sector] = [str(c) for c in co_leads]
-        return self._camp_touched(oid, leads=True)
+        self._camp_touched(oid)
+        self.touched.add(("3w", oid))  # the 3W rows change only with who leads what
 
-    def _on_Camp__SectorAssigned(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._lead(oid, ts, f["sector"], str(f["partner_id"]), f.get("co_lead_ids", ()))
+    def _on_Camp__SectorAssigned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._lead(oid, ts, f["sector"], str(f["partner_id"]), f.get("co_lead_ids", ()))
 
-    def _on_Camp__SectorReassigned(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._lead(oid, ts, f["sector"], str(f["partner_id"]), f.get("co_lead_ids", ()))
+    def _on_Camp__SectorReassigned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._lead(oid, ts, f["sector"], str(f["partner_id"]), f.get("co_lead_ids", ()))
 
-    def _on_Camp__SectorReleased(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._lead(oid, ts, f["sector"], None)
+    def _on_Camp__SectorReleased(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._lead(oid, ts, f["sector"], None)
 
-    def _people(self, oid: str, f: Mapping[str, Any], sign: int) -> set[ViewKey]:
+    def _people(self, oid: str, f: Mapping[str, Any], sign: int) -> None:
         population = self.camps[oid]["population"]
         for group in population:
-            population[group] += sign * f.get(group, 0)
-        return self._camp_touched(oid)
+            count = f.get(group)
+            if count:
+                population[group] += sign * count
+        self._camp_touched(oid)
 
-    def _on_Camp__ArrivalsRegistered(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._people(oid, f, +1)
+    def _on_Camp__ArrivalsRegistered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._people(oid, f, +1)
 
-    def _on_Camp__DeparturesRegistered(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
-        return self._people(oid, f, -1)
+    def _on_Camp__DeparturesRegistered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._people(oid, f, -1)
 
-    def _on_Camp__SuppliesDelivered(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_Camp__SuppliesDelivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         camp = self.camps[oid]
         item, quantity = f["item"], f["quantity"]
         camp["stock"][item] = camp["stock"].get(item, 0) + quantity
         camp["delivered"][item] = camp["delivered"].get(item, 0) + quantity
-        return self._camp_touched(oid)
+        self._camp_touched(oid)
 
-    def _on_Camp__SuppliesDistributed(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_Camp__SuppliesDistributed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         stock = self.camps[oid]["stock"]
         stock[f["item"]] = stock.get(f["item"], 0) - f["quantity"]
-        return self._camp_touched(oid)
+        self._camp_touched(oid)
 
-    def _on_Camp__FacilitiesBuilt(
-        self, oid: str, ts: datetime, f: Mapping[str, Any]
-    ) -> set[ViewKey]:
+    def _on_Camp__FacilitiesBuilt(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         facilities = self.camps[oid]["facilities"]
         facilities[f["facility"]] = facilities.get(f["facility"], 0) + f["count"]
-        return self._camp_touched(oid)
+        self._camp_touched(oid)
 
-    def _on_Camp__Closed(self, oid: str, ts: datetime, f: Mapping[str, Any]) -> set[ViewKey]:
+    def _on_Camp__Closed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.camps[oid]["closed"] = True
-        return self._camp_touched(oid)
+        self._camp_touched(oid)
 
     # -- views ---------------------------------------------------------------------------------
+
+    def status_of(self, camp_id: str) -> str:
+        """A camp's readiness status (cached until the camp or what it depends on changes)."""
+        status = self.camp_status.get(camp_id)
+        if status is None:
+            status = self.camp_status[camp_id] = camp_status(self, camp_id)
+        return status
+
+    # -- state (checkpoints and resuming) ------------------------------------------------------
+
+    def export_state(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """The folded state as plain JSON-ready data, entities in id order (the same fold gives
+        the same data, whether resumed or folded from scratch), derived fields left out."""
+        return {
+            table: {
+                entity_id: self.entity_state(table, entity_id) for entity_id in sorted(entities)
+            }
+            for table, entities in (
+                ("partners", self.partners),
+                ("plans", self.plans),
+                ("stockpiles", self.stockpiles),
+                ("camps", self.camps),
+            )
+        }
+
+    def entity_state(self, table: str, entity_id: str) -> dict[str, Any]:
+        """One entity's state as stored (a plan without its derived fields)."""
+        state: dict[str, Any] = getattr(self, table)[entity_id]
+        if table == "plans":
+            return {k: v for k, v in state.items() if k not in DERIVED_PLAN_STATE}
+        return state
+
+    def load_entity(self, table: str, entity_id: str, state: dict[str, Any]) -> None:
+        """Put one entity's exported state back (table: partners, plans, stockpiles, camps)."""
+        if table == "plans":
+            _derive_plan_state(state)
+        getattr(self, table)[entity_id] = state
+        self.camp_status.clear()
+        self.coverage.clear()
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Mapping[str, dict[str, Any]]]) -> ReadinessFold:
+        """A fold holding an exported state."""
+        fold = cls()
+        for table, entities in state.items():
+            for entity_id, entity in entities.items():
+                fold.load_entity(table, entity_id, entity)
+        return fold
 
     def view(self, kind: str, entity_id: str) -> dict[str, Any]:
         """Compute the current view document of one entity."""
@@ -382,12 +401,76 @@ class ReadinessFold:
         return partner is not None and not partner["withdrawn"]
 
 
+DERIVED_PLAN_STATE = ("standards", "ready_fraction", "thresholds")
+
+
+def _derive_plan_state(plan: dict[str, Any]) -> None:
+    """Fill a plan's derived fields (never stored): exact standards and ready days, and the
+    same as integer pairs for `camp_status`."""
+    standards = standards_for(plan["standards_profile"], plan["standards_overrides"])
+    ready = Fraction(plan["ready_days"])
+    plan["standards"] = standards
+    plan["ready_fraction"] = ready
+    plan["thresholds"] = (
+        tuple((i, standards[i].numerator, standards[i].denominator) for i in CONSUMABLES),
+        tuple((f, standards[f].numerator, standards[f].denominator) for f in FACILITIES),
+        ready.numerator,
+        ready.denominator,
+    )
+
+
+def camp_status(fold: ReadinessFold, camp_id: str) -> str:
+    """A camp's status by the same rules as `camp_view`, without building the view.
+
+    The projector asks this after every moment that touches a camp (for the timeline), so it
+    works in integers and returns as soon as the status is settled; a property test holds it
+    equal to the view's status.
+    """
+    camp = fold.camps[camp_id]
+    if camp["closed"]:
+        return "closed"
+    covered = fold.coverage.get(camp_id)
+    if covered is None:
+        covered = fold.coverage[camp_id] = _covered(fold, camp)
+    if not covered:
+        return "not_ready"
+    pop = camp["population"]["people"]
+    if pop == 0:
+        return "ready"
+    needs, limits, ready_num, ready_den = fold.plans[camp["plan_id"]]["thresholds"]
+    stock = camp["stock"]
+    at_risk = False
+    for item, num, den in needs:
+        held, needed = stock.get(item, 0) * den, pop * num
+        if held < needed:
+            return "not_ready"
+        if held * ready_den < ready_num * needed:
+            at_risk = True
+    if at_risk or pop > camp["shelter_capacity"] or camp["site_area_m2"] < 30 * pop:
+        return "at_risk"
+    delivered = camp["delivered"]
+    for item in PER_PERSON_ITEMS:
+        if delivered.get(item, 0) < pop:
+            return "at_risk"
+    facilities = camp["facilities"]
+    for facility, num, den in limits:
+        if pop * den > num * facilities.get(facility, 0):  # none built: 0 is below pop
+            return "at_risk"
+    return "ready"
+
+
+def _covered(fold: ReadinessFold, camp: Mapping[str, Any]) -> bool:
+    leads = camp["leads"]
+    plan = fold.plans[camp["plan_id"]]
+    return all(fold.lead_counts(leads.get(sector)) for sector in plan["required_sectors"])
+
+
 def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
     """The camp readiness view (contract: "Camp readiness view")."""
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
     standards: dict[str, Fraction] = plan["standards"]
-    ready_days = Fraction(plan["ready_days"])
+    ready_days: Fraction = plan["ready_fraction"]
     one = Fraction(1)
     pop = camp["population"]["people"]
     gaps: list[str] = []
@@ -561,8 +644,7 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
     camps_by_status = dict.fromkeys(CAMP_STATUSES, 0)
     population = 0
     for camp_id in plan["camps"]:
-        status = fold.camp_status.get(camp_id) or fold.view("camp", camp_id)["status"]
-        camps_by_status[status] += 1
+        camps_by_status[fold.status_of(camp_id)] += 1
         population += fold.camps[camp_id]["population"]["people"]
 
     standards: dict[str, Fraction] = plan["standards"]

@@ -1,10 +1,11 @@
 """Materialised readiness views in SQLite or PostgreSQL, written with tracking records.
 
-Tables (all prefixed `rp_`): `rp_versions` keeps every version of every view with the time and
-position of the event that made it (time travel is one indexed lookup); `rp_current` keeps the
-latest version with columns to filter on; `rp_timeline` keeps status changes; `rp_state` keeps
-the fold's state so a projection resumes where it stopped. Each batch is written in the same
-transaction as the library's tracking record, so an event is applied exactly once.
+Tables (all prefixed `rp_`): `rp_current` keeps the latest version of every view with columns
+to filter on and the position and time of the last event that touched it; `rp_timeline` keeps
+status changes; `rp_state` keeps the fold's state per entity so a projection resumes where it
+stopped; `rp_checkpoints` keeps the whole fold every so many events, where time travel starts
+(`projections.time_travel`). Each batch is written in the same transaction as the library's
+tracking record, so an event is applied exactly once.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-VIEW_TABLES = ("rp_versions", "rp_current", "rp_timeline", "rp_state")
+VIEW_TABLES = ("rp_current", "rp_timeline", "rp_state", "rp_checkpoints")
+_RETIRED_TABLES = ("rp_versions",)  # an earlier layout: its views are rebuilt
 
 
 @dataclass(frozen=True)
 class ViewVersion:
-    """A new version of one view, made by the event at `position` (time `ts_us`, µs since epoch)."""
+    """The current version of one view, last touched by the event at `position` (time `ts_us`,
+    µs since the epoch)."""
 
     kind: str
     entity_id: str
@@ -55,9 +58,11 @@ class ViewBatch:
 
     last_position: int = 0
     first_position: int = 0  # 0: nothing folded (an empty batch)
-    versions: list[ViewVersion] = field(default_factory=list)
+    current: list[ViewVersion] = field(default_factory=list)
     timeline: list[StatusChange] = field(default_factory=list)
     states: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    checkpoints: list[tuple[int, int, bytes]] = field(default_factory=list)  # position, µs, fold
+    originators: set[str] = field(default_factory=set)  # entities whose events were folded
 
 
 class ViewStoreMixin:
@@ -92,11 +97,8 @@ class ViewStoreMixin:
         blob = "BYTEA" if self.postgres else "BLOB"
         big = "BIGINT" if self.postgres else "INTEGER"
         p = self._prefix
+        retired = self._retired_layout()
         statements = [
-            f"CREATE TABLE IF NOT EXISTS {p}rp_versions (kind TEXT NOT NULL, entity_id TEXT NOT "
-            f"NULL, position {big} NOT NULL, ts {big} NOT NULL, doc {blob} NOT NULL, "
-            "PRIMARY KEY (kind, entity_id, position))",
-            f"CREATE INDEX IF NOT EXISTS rp_versions_asof ON {p}rp_versions (kind, entity_id, ts)",
             f"CREATE TABLE IF NOT EXISTS {p}rp_current (kind TEXT NOT NULL, entity_id TEXT NOT "
             f"NULL, slug TEXT NOT NULL, plan_id TEXT, status TEXT, location TEXT, position {big} "
             f"NOT NULL, ts {big} NOT NULL, doc {blob} NOT NULL, PRIMARY KEY (kind, entity_id))",
@@ -107,10 +109,28 @@ class ViewStoreMixin:
             f"CREATE INDEX IF NOT EXISTS rp_timeline_ts ON {p}rp_timeline (ts)",
             f"CREATE TABLE IF NOT EXISTS {p}rp_state (kind TEXT NOT NULL, entity_id TEXT NOT "
             f"NULL, state {blob} NOT NULL, PRIMARY KEY (kind, entity_id))",
+            f"CREATE TABLE IF NOT EXISTS {p}rp_checkpoints (position {big} PRIMARY KEY, "
+            f"ts {big} NOT NULL, state {blob} NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS rp_checkpoints_ts ON {p}rp_checkpoints (ts, position)",
         ]
         with self.datastore.transaction(commit=True) as c:
             for statement in statements:
                 c.execute(statement)
+        if retired:
+            self.drop_all()  # views of the earlier layout have no checkpoints: rebuild them
+            with self.datastore.transaction(commit=True) as c:
+                for table in retired:
+                    c.execute(self._sql(f"DROP TABLE {{p}}{table}"))
+
+    def _retired_layout(self) -> list[str]:
+        """Tables of an earlier layout present in this database."""
+        if self.postgres:
+            sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = ?"
+            params: tuple[Any, ...] = (getattr(self.datastore, "schema", "") or "public",)
+        else:
+            sql, params = "SELECT name FROM sqlite_master WHERE type = 'table'", ()
+        names = {row["name"] for row in self._query(sql, params)}
+        return [table for table in _RETIRED_TABLES if table in names]
 
     def _sql(self, statement: str) -> str:
         statement = statement.replace("{p}", self._prefix)
@@ -133,12 +153,7 @@ class ViewStoreMixin:
                         f"{batch.first_position}"
                     )
             self._insert_tracking(c, Tracking(self.application_name, batch.last_position))
-            if batch.versions:
-                c.executemany(
-                    self._sql("INSERT INTO {p}rp_versions VALUES (?, ?, ?, ?, ?)"),
-                    [(v.kind, v.entity_id, v.position, v.ts_us, v.doc) for v in batch.versions],
-                )
-                latest = {(v.kind, v.entity_id): v for v in batch.versions}
+            if batch.current:
                 c.executemany(
                     self._sql(
                         "INSERT INTO {p}rp_current VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -159,7 +174,7 @@ class ViewStoreMixin:
                             v.ts_us,
                             v.doc,
                         )
-                        for v in latest.values()
+                        for v in batch.current
                     ],
                 )
             if batch.timeline:
@@ -185,6 +200,10 @@ class ViewStoreMixin:
                         "DO UPDATE SET state = excluded.state"
                     ),
                     [(kind, eid, state) for (kind, eid), state in batch.states.items()],
+                )
+            if batch.checkpoints:
+                c.executemany(
+                    self._sql("INSERT INTO {p}rp_checkpoints VALUES (?, ?, ?)"), batch.checkpoints
                 )
 
     def drop_all(self) -> None:
@@ -212,19 +231,46 @@ class ViewStoreMixin:
         for row in self._query("SELECT kind, entity_id, state FROM {p}rp_state", ()):
             yield row["kind"], row["entity_id"], orjson.loads(bytes(row["state"]))
 
-    def get(self, kind: str, entity_id: str, as_of_us: int | None = None) -> dict[str, Any] | None:
-        """One view, now or as of a time (µs since epoch)."""
-        if as_of_us is None:
-            rows = self._query(
-                "SELECT doc, position, ts FROM {p}rp_current WHERE kind = ? AND entity_id = ?",
-                (kind, entity_id),
-            )
-        else:
-            rows = self._query(
-                "SELECT doc, position, ts FROM {p}rp_versions WHERE kind = ? AND entity_id = ? "
-                "AND ts <= ? ORDER BY ts DESC, position DESC LIMIT 1",
-                (kind, entity_id, as_of_us),
-            )
+    def saved_state(
+        self,
+    ) -> tuple[list[tuple[str, str, Any]], int, list[tuple[str, str, int, int]], int]:
+        """What a projector resumes from: entity states, position, views' last touches and
+        the last checkpoint's position (the arguments of `ReadinessProjector.restore`)."""
+        with self.datastore.transaction(commit=False) as c:
+            position = self._max_tracking_id(self.application_name, c) or 0
+            c.execute(self._sql("SELECT kind, entity_id, state FROM {p}rp_state"), ())
+            states = [
+                (r["kind"], r["entity_id"], orjson.loads(bytes(r["state"]))) for r in c.fetchall()
+            ]
+            c.execute(self._sql("SELECT kind, entity_id, position, ts FROM {p}rp_current"), ())
+            touches = [(r["kind"], r["entity_id"], r["position"], r["ts"]) for r in c.fetchall()]
+            c.execute(self._sql("SELECT MAX(position) AS position FROM {p}rp_checkpoints"), ())
+            row = c.fetchone()
+        return states, position, touches, (row["position"] or 0) if row else 0
+
+    def checkpoint_before(self, as_of_us: int) -> tuple[int, bytes] | None:
+        """The last checkpoint at or before a time: (position, checkpoint), or None."""
+        rows = self._query(
+            "SELECT position, state FROM {p}rp_checkpoints WHERE ts <= ? "
+            "ORDER BY ts DESC, position DESC LIMIT 1",
+            (as_of_us,),
+        )
+        return (rows[0]["position"], bytes(rows[0]["state"])) if rows else None
+
+    def next_checkpoint(self, position: int) -> int | None:
+        """The position of the first checkpoint after `position`, if any."""
+        rows = self._query(
+            "SELECT MIN(position) AS position FROM {p}rp_checkpoints WHERE position > ?",
+            (position,),
+        )
+        return rows[0]["position"] if rows else None
+
+    def get(self, kind: str, entity_id: str) -> dict[str, Any] | None:
+        """One current view."""
+        rows = self._query(
+            "SELECT doc, position, ts FROM {p}rp_current WHERE kind = ? AND entity_id = ?",
+            (kind, entity_id),
+        )
         return _doc(rows[0]) if rows else None
 
     def find_id(self, kind: str, slug: str) -> list[str]:
@@ -239,46 +285,18 @@ class ViewStoreMixin:
         self,
         kind: str,
         *,
-        as_of_us: int | None = None,
         plan_id: str | None = None,
         status: str | None = None,
         location: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Every view of a kind (now or as of a time), filtered on plan, status and location."""
-        if as_of_us is None:
-            sql = "SELECT doc, position, ts FROM {p}rp_current v WHERE kind = ?"
-            params: list[Any] = [kind]
-            for column, value in (("plan_id", plan_id), ("status", status), ("location", location)):
-                if value is not None:
-                    sql += f" AND {column} = ?"
-                    params.append(value)
-            docs = [_doc(row) for row in self._query(sql + " ORDER BY slug, entity_id", params)]
-            return docs
-        rows = self._query(
-            "SELECT v.doc, v.position, v.ts FROM {p}rp_versions v JOIN (SELECT entity_id, "
-            "MAX(position) AS position FROM {p}rp_versions WHERE kind = ? AND ts <= ? "
-            "GROUP BY entity_id) latest ON v.entity_id = latest.entity_id AND "
-            "v.position = latest.position WHERE v.kind = ?",
-            (kind, as_of_us, kind),
-        )
-        docs = [_doc(row) for row in rows]
-        docs = [
-            d
-            for d in docs
-            if (plan_id is None or d.get("plan_id", d.get("id")) == plan_id)
-            and (status is None or d.get("status") == status)
-            and (location is None or d.get("location") == location)
-        ]
-        return sorted(docs, key=lambda d: (str(d.get(kind, d.get("camp", ""))), d["id"]))
-
-    def history(self, kind: str, entity_id: str) -> list[dict[str, Any]]:
-        """Every version of one view, oldest first."""
-        rows = self._query(
-            "SELECT doc, position, ts FROM {p}rp_versions WHERE kind = ? AND entity_id = ? "
-            "ORDER BY position",
-            (kind, entity_id),
-        )
-        return [_doc(row) for row in rows]
+        """Every current view of a kind, filtered on plan, status and location."""
+        sql = "SELECT doc, position, ts FROM {p}rp_current v WHERE kind = ?"
+        params: list[Any] = [kind]
+        for column, value in (("plan_id", plan_id), ("status", status), ("location", location)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        return [_doc(row) for row in self._query(sql + " ORDER BY slug, entity_id", params)]
 
     def timeline(
         self, *, kind: str | None = None, entity_id: str | None = None, as_of_us: int | None = None

@@ -29,7 +29,6 @@ from domain.catalog import (
     standards_for,
 )
 from planner.wiring import Planner
-from projections.projector import from_us, to_us
 from projections.queries import THREE_W_COLUMNS
 
 PREFIX = "/dashboard"
@@ -309,13 +308,28 @@ def overview_page(planner: Planner, nav: Nav) -> Html:
 # -- camp -----------------------------------------------------------------------------------------
 
 
+CHART_SAMPLES = 48  # evenly spaced views between a camp's first and last time, besides changes
+
+
 def camp_points(planner: Planner, camp_id: str, as_of: datetime | None) -> list[Point]:
-    """The versions of a camp's view up to `as_of`, as chart points."""
-    limit = None if as_of is None else to_us(as_of)
+    """A camp's view at each status change and at evenly spaced times up to `as_of`, as chart
+    points (each is an as-of view: a checkpoint and a bounded refold, never the whole log)."""
+    changes = planner.queries.timeline(kind="camp", entity_id=camp_id, as_of=as_of)
+    current = planner.queries.view("camp", camp_id, as_of=as_of)
+    if not changes or current is None:
+        return []
+    first = datetime.fromisoformat(changes[0]["at"])
+    last = as_of or datetime.fromisoformat(current["updated_at"])
+    times = {datetime.fromisoformat(change["at"]) for change in changes}
+    if last > first:
+        step = (last - first) / CHART_SAMPLES
+        times.update(first + step * i for i in range(1, CHART_SAMPLES + 1))
+    ordered = sorted(times)
+    docs = planner.queries.view_series("camp", camp_id, ordered)
     return [
-        Point(from_us(doc["_ts_us"]), doc["status"], doc["days_of_cover"])
-        for doc in planner.views.history("camp", camp_id)
-        if limit is None or doc["_ts_us"] <= limit
+        Point(at, doc["status"], doc["days_of_cover"])
+        for at, doc in zip(ordered, docs, strict=True)
+        if doc is not None
     ]
 
 

@@ -26,9 +26,7 @@ def test_views_of_a_replayed_scenario_are_found_by_slug(
         camp = client.get("/camps/camp-chaman", headers=auth("viewer"))
         assert camp.status_code == 200, camp.text
         assert camp.json()["camp"] == "camp-chaman"
-        past = client.get(
-            "/plans/jpf-standby?as_of=2031-01-01T00:00:00Z", headers=auth("viewer")
-        )
+        past = client.get("/plans/jpf-standby?as_of=2031-01-01T00:00:00Z", headers=auth("viewer"))
         assert past.status_code == 200, past.text
         assert past.json()["plan"] == "jpf-standby"
         assert client.get("/camps/nowhere", headers=auth("viewer")).status_code == 404

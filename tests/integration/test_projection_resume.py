@@ -3,9 +3,10 @@
 A few hundred events are stored first. A follower with a small batch size is then stopped
 mid-stream (dropped without stopping, or crashed by a failing write), and a new follower on the
 same store resumes from the tracked position. The views it ends with must equal, row for row, the
-views of a clean rebuild with the same batch size, and the pure fold; no view version and no
-status change may be stored twice. The library's ProjectionRunner path is tested on PostgreSQL
-(the SQLite recorder has no subscriptions).
+views of a clean rebuild with the same batch size, and the pure fold; no status change may be
+stored twice, every checkpoint must hold exactly the fold of the events up to it, and views as of
+past times must equal the fold of the events up to those times. The library's ProjectionRunner
+path is tested on PostgreSQL (the SQLite recorder has no subscriptions).
 """
 
 from __future__ import annotations
@@ -13,18 +14,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import orjson
 import pytest
 from eventsourcing.projection import ProjectionRunner
 
 from domain.service import PlannerService
 from planner.config import persistence_env
 from planner.wiring import Planner, open_planner
+from projections.events import EventRows
 from projections.follower import ProjectionFollower
 from projections.projector import ReadinessProjection
 from projections.queries import ReadinessQueries
 from projections.store import PostgresViewStore, SQLiteViewStore
+from projections.time_travel import TimeTraveller
 from tests.conftest import SimulatedClock
 from tests.projections_helpers import (
+    fold_of,
     fold_views,
     store_views,
     stored_records,
@@ -32,6 +37,7 @@ from tests.projections_helpers import (
 )
 
 BATCH = 25
+CHECKPOINT = 40  # a checkpoint of the fold every 40 events or so (in production 500)
 CAMPS = ("north", "south", "east")
 
 
@@ -135,25 +141,20 @@ def clean_rebuild(planner: Planner, batch_size: int = BATCH) -> dict[str, Any]:
     """Drop every view, rebuild from the first event, return the tables."""
     planner.views.drop_all()
     assert planner.views.position() == 0
-    ProjectionFollower(planner.service, planner.views, batch_size=batch_size).catch_up()
+    ProjectionFollower(
+        planner.service, planner.views, batch_size=batch_size, checkpoint_every=CHECKPOINT
+    ).catch_up()
     return snapshot(planner.views)
 
 
 def assert_no_duplicates(planner: Planner) -> None:
-    """rp_versions: one row per (kind, entity, position), each a change; timeline: a chain."""
+    """Checkpoints: each the exact fold up to its position; timeline: a chain, no repeats."""
     views = planner.views
-    rows = views._query(
-        "SELECT kind, entity_id, position, doc FROM {p}rp_versions ORDER BY kind, entity_id, "
-        "position",
-        (),
-    )
-    keys = [(r["kind"], r["entity_id"], r["position"]) for r in rows]
-    assert len(keys) == len(set(keys))
-    previous: dict[tuple[str, str], bytes] = {}
-    for row in rows:  # a new version is stored only when the document changed
-        key, doc = (row["kind"], row["entity_id"]), bytes(row["doc"])
-        assert previous.get(key) != doc, key
-        previous[key] = doc
+    records = stored_records(planner.service)
+    for row in views._query("SELECT position, state FROM {p}rp_checkpoints", ()):
+        state = orjson.loads(bytes(row["state"]))["state"]
+        upto = [r for r in records if r.position <= row["position"]]
+        assert _canonical(state) == _canonical(fold_of(upto).export_state()), row["position"]
     last: dict[tuple[str, str], str | None] = {}
     seen: set[tuple[str, str, int]] = set()
     for entry in views.timeline():
@@ -167,8 +168,17 @@ def assert_no_duplicates(planner: Planner) -> None:
 
 def assert_final_views(planner: Planner) -> None:
     assert planner.views.position() == last_position(planner)
-    assert store_views(planner.queries) == fold_views(stored_records(planner.service))
+    records = stored_records(planner.service)
+    assert store_views(planner.queries) == fold_views(records)
+    times = sorted({r.ts for r in records})
+    for at in times[:: max(1, len(times) // 6)]:  # time travel, from checkpoints and events
+        past = fold_views([r for r in records if r.ts <= at])
+        assert store_views(planner.queries, as_of=at) == past, at
     assert_no_duplicates(planner)
+
+
+def _canonical(state: Any) -> Any:
+    return orjson.loads(orjson.dumps(state, option=orjson.OPT_SORT_KEYS))
 
 
 def assert_final_views_as_rebuilt(planner: Planner) -> None:
@@ -201,13 +211,17 @@ def fail_third_write(
 def test_a_follower_dropped_mid_stream_is_resumed_by_a_new_one(planner: Planner) -> None:
     assert 250 <= last_position(planner) <= 600  # a few hundred events
     assert planner.views.position() == 0
-    follower = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    follower = ProjectionFollower(
+        planner.service, planner.views, batch_size=BATCH, checkpoint_every=CHECKPOINT
+    )
     ends = batch_ends(planner)
     assert follower.catch_up(max_batches=2) == ends[1]
     assert planner.views.position() == ends[1]
     del follower  # killed: never stopped, never told
 
-    resumed = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    resumed = ProjectionFollower(
+        planner.service, planner.views, batch_size=BATCH, checkpoint_every=CHECKPOINT
+    )
     assert resumed.position == ends[1]  # from the tracking record, not from zero
     assert resumed.catch_up() == last_position(planner)
     assert_final_views_as_rebuilt(planner)
@@ -217,7 +231,9 @@ def test_a_follower_that_crashes_in_a_write_is_resumed(
     planner: Planner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = fail_third_write(planner, monkeypatch, RuntimeError("power cut"))
-    follower = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    follower = ProjectionFollower(
+        planner.service, planner.views, batch_size=BATCH, checkpoint_every=CHECKPOINT
+    )
     with pytest.raises(RuntimeError, match="power cut"):
         follower.catch_up()
     ends = batch_ends(planner)
@@ -225,7 +241,9 @@ def test_a_follower_that_crashes_in_a_write_is_resumed(
     assert planner.views.position() == ends[1]  # the third batch left no trace
     monkeypatch.undo()
 
-    resumed = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    resumed = ProjectionFollower(
+        planner.service, planner.views, batch_size=BATCH, checkpoint_every=CHECKPOINT
+    )
     assert resumed.position == ends[1]
     resumed.catch_up()
     assert_final_views_as_rebuilt(planner)
@@ -236,7 +254,9 @@ def test_the_same_follower_retries_a_failed_write(
 ) -> None:
     """After a failed write the follower must not skip that batch (as its thread would)."""
     calls = fail_third_write(planner, monkeypatch, ConnectionError("database went away"))
-    follower = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    follower = ProjectionFollower(
+        planner.service, planner.views, batch_size=BATCH, checkpoint_every=CHECKPOINT
+    )
     with pytest.raises(ConnectionError):
         follower.catch_up()
     ends = batch_ends(planner)
@@ -248,16 +268,26 @@ def test_the_same_follower_retries_a_failed_write(
 
 
 def test_a_restart_with_another_batch_size_gives_the_same_views(planner: Planner) -> None:
-    ProjectionFollower(planner.service, planner.views, batch_size=BATCH).catch_up(max_batches=3)
-    ProjectionFollower(planner.service, planner.views, batch_size=40).catch_up(max_batches=2)
-    ProjectionFollower(planner.service, planner.views, batch_size=7).catch_up()
+    ProjectionFollower(
+        planner.service, planner.views, batch_size=BATCH, checkpoint_every=CHECKPOINT
+    ).catch_up(max_batches=3)
+    ProjectionFollower(
+        planner.service, planner.views, batch_size=40, checkpoint_every=CHECKPOINT
+    ).catch_up(max_batches=2)
+    ProjectionFollower(
+        planner.service, planner.views, batch_size=7, checkpoint_every=CHECKPOINT
+    ).catch_up()
     assert_final_views(planner)
 
 
 def test_a_second_follower_on_the_same_store_takes_over(planner: Planner) -> None:
     """Two followers with the same batch size: the late one takes the stored state and goes on."""
-    early = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
-    late = ProjectionFollower(planner.service, planner.views, batch_size=BATCH)
+    early = ProjectionFollower(
+        planner.service, planner.views, batch_size=BATCH, checkpoint_every=CHECKPOINT
+    )
+    late = ProjectionFollower(
+        planner.service, planner.views, batch_size=BATCH, checkpoint_every=CHECKPOINT
+    )
     early.catch_up(max_batches=2)
     late.catch_up(max_batches=1)  # its batch up to 25 is already stored: it restores at 50
     ends = batch_ends(planner)
@@ -333,15 +363,30 @@ def test_the_library_projection_runner_resumes_on_postgres(
             runner.wait(records[-1].position, timeout=30)
             views = runner.view
             assert views.position() == records[-1].position
-            assert store_views(ReadinessQueries(views)) == fold_views(records)
-            keys = [
-                (r["kind"], r["entity_id"], r["position"])
-                for r in views._query("SELECT kind, entity_id, position FROM {p}rp_versions", ())
-            ]
-            assert len(keys) == len(set(keys))
+            queries = ReadinessQueries(views, TimeTraveller(views, EventRows(service.recorder)))
+            assert store_views(queries) == fold_views(records)
+            changes = views.timeline()
+            assert len(changes) == len({(c["kind"], c["id"], c["position"]) for c in changes})
         # the second runner restored the fold at `first` and processed only the new events
         assert RecordingProjection.restored_at == [0, first]
         positions = [r.position for r in records]
         assert RecordingProjection.processed == positions
     finally:
         service.close()
+
+
+def test_views_of_the_earlier_layout_are_rebuilt_on_opening(
+    store_url: str, planner: Planner, clock: SimulatedClock
+) -> None:
+    """A store whose views kept every version (`rp_versions`) gets checkpointed views."""
+    planner.catch_up()
+    with planner.views.datastore.transaction(commit=True) as c:
+        c.execute(planner.views._sql("DELETE FROM {p}rp_checkpoints"))
+        c.execute(planner.views._sql("CREATE TABLE {p}rp_versions (kind TEXT)"))
+    planner.close()
+    reopened = open_planner(store_url, clock_fn=clock)
+    try:
+        assert reopened.views._retired_layout() == []
+        assert_final_views(reopened)
+    finally:
+        reopened.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -193,13 +194,17 @@ def test_domain_refusal_stops_the_replay_with_nothing_after_it_stored(
 def test_rebuild_gives_the_same_views(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "store.db"
     assert main(["replay", "--db", str(db), str(SCENARIOS[0])]) == 0
-    with sqlite3.connect(db) as conn:
-        before = conn.execute("SELECT * FROM rp_versions ORDER BY kind, entity_id, position")
-        before_rows = before.fetchall()
+    before = _view_tables(db)
     assert main(["rebuild", "--db", str(db)]) == 0
+    assert _view_tables(db) == before
+
+
+def _view_tables(db: Path) -> dict[str, list[Any]]:
     with sqlite3.connect(db) as conn:
-        after = conn.execute("SELECT * FROM rp_versions ORDER BY kind, entity_id, position")
-        assert after.fetchall() == before_rows
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
+            for table in ("rp_current", "rp_timeline", "rp_state", "rp_checkpoints")
+        }
 
 
 @pytest.mark.parametrize(

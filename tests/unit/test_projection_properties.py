@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
 import pytest
 from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, given, settings
@@ -47,6 +46,7 @@ from tests.projections_helpers import (
     ViewDocs,
     fold_views,
     memory_planner,
+    normalise,
     store_views,
     stored_records,
     strip,
@@ -103,10 +103,12 @@ Timed = tuple[datetime, Command, bool]  # when, what, catch up after it
 
 @dataclass
 class World:
-    """The setup commands (all at START) and how the follower batches."""
+    """The setup commands (all at START), how the follower batches and how often it stores a
+    checkpoint of the fold (where time travel starts)."""
 
     setup: list[Command]
     batch_size: int
+    checkpoint_every: int
     timed: list[Timed] = field(default_factory=list)
 
 
@@ -145,7 +147,11 @@ def worlds(draw: st.DrawFn) -> World:
         setup.append(("establish_camp", camp))
     if draw(st.booleans()):
         setup += PREPARE_C1  # c1 starts ready or at risk, so statuses move every way
-    return World(setup, batch_size=draw(st.integers(1, 12)))
+    return World(
+        setup,
+        batch_size=draw(st.integers(1, 12)),
+        checkpoint_every=draw(st.sampled_from((1, 3, 8, 1000))),
+    )
 
 
 # Camp c1 gets leads for every sector, 200 people and what they need (days, facilities, NFIs).
@@ -438,6 +444,7 @@ def play(data: st.DataObject, world: World, most: int = 40) -> Planner:
     clock = TickClock()
     planner = memory_planner(clock)
     planner.follower.batch_size = world.batch_size
+    planner.follower.projector.checkpoint_every = world.checkpoint_every
     for command in world.setup:
         assert apply(planner, clock, START, command), command
         world.timed.append((START, command, False))
@@ -505,7 +512,9 @@ def test_incremental_views_equal_a_rebuild_and_the_pure_fold(
         planner.views.drop_all()
         assert store_views(planner.queries) == {}
         assert planner.views.position() == 0
-        planner.follower = ProjectionFollower(planner.service, planner.views, batch_size=7)
+        planner.follower = ProjectionFollower(
+            planner.service, planner.views, batch_size=7, checkpoint_every=5
+        )
         planner.catch_up()
         rebuilt = store_views(planner.queries)
         assert_timeline_is_a_chain(planner, rebuilt)
@@ -563,7 +572,7 @@ def test_events_delivered_twice_change_nothing(
 
         # the follower's projector has seen them all: a second delivery is an empty batch
         again = planner.follower.projector.process(records)
-        assert (again.versions, again.timeline, again.states) == ([], [], {})
+        assert (again.current, again.timeline, again.states, again.checkpoints) == ([], [], {}, [])
         assert again.last_position == last
 
         # a fresh projector: a prefix, then everything (the prefix delivered twice), then again
@@ -572,7 +581,7 @@ def test_events_delivered_twice_change_nothing(
         projector.process(records[:cut])
         projector.process(records)
         twice = projector.process(records)
-        assert (twice.versions, twice.timeline, twice.states) == ([], [], {})
+        assert (twice.current, twice.timeline, twice.states, twice.checkpoints) == ([], [], {}, [])
         assert twice.last_position == last
         assert _docs(projector) == fold_views(records)
 
@@ -580,14 +589,15 @@ def test_events_delivered_twice_change_nothing(
         before = table_rows(planner.views)
         replay = ReadinessProjector().process(records)  # the same events, from scratch
         assert replay.last_position == last
-        assert replay.versions
+        assert replay.current
         with pytest.raises(IntegrityError):
             planner.views.write(replay)
         forged = ViewBatch(
             last_position=last,
-            versions=[ViewVersion("camp", "x", "x", None, "ready", None, last + 1, 0, b"{}")],
+            current=[ViewVersion("camp", "x", "x", None, "ready", None, last + 1, 0, b"{}")],
             timeline=[StatusChange("camp", "x", "x", last + 1, 0, None, "ready")],
             states={("camp", "x"): b"{}"},
+            checkpoints=[(last + 1, 0, b"{}")],
         )
         with pytest.raises(IntegrityError):
             planner.views.write(forged)
@@ -599,5 +609,5 @@ def test_events_delivered_twice_change_nothing(
 
 
 def _docs(projector: ReadinessProjector) -> ViewDocs:
-    """The projector's last document of every view it emitted."""
-    return {key: orjson.loads(doc) for key, doc in projector._docs.items()}
+    """Every view the projector's fold defines."""
+    return {key: normalise(projector.fold.view(*key)) for key in projector.all_view_keys()}

@@ -264,3 +264,32 @@ def test_the_timeline_as_of_a_time_and_in_order(story: Story) -> None:
     positions = [e["position"] for e in queries.timeline()]
     assert positions == sorted(positions)
     assert queries.timeline(as_of=t1 - US) == upto_t2[:2]
+
+
+# -- checkpoints --------------------------------------------------------------------------------
+
+KINDS = ("camp", "plan", "stockpile", "3w")
+
+
+def _everything_as_of(planner: Planner, moments: list[datetime]) -> list[object]:
+    return [
+        {kind: [strip(doc) for doc in planner.queries.views(kind, as_of=m)] for kind in KINDS}
+        for m in moments
+    ]
+
+
+def test_answers_are_the_same_from_checkpoints_or_from_the_first_event(story: Story) -> None:
+    """A past view starts from the last checkpoint before it; where they are changes nothing."""
+    planner = story.planner
+    moments = [t + d for t in story.times for d in (-US, timedelta(0), timedelta(hours=1))]
+    from_the_start = _everything_as_of(planner, moments)  # this short story has no checkpoint
+    planner.follower.projector.checkpoint_every = 2
+    planner.rebuild()
+    count = planner.views._query("SELECT COUNT(*) AS n FROM {p}rp_checkpoints", ())[0]["n"]
+    assert count >= len(story.times) - 1  # nearly every moment (they end at moments)
+    assert _everything_as_of(planner, moments) == from_the_start
+    camp_id = story.id("camp", "c")
+    one_by_one = [planner.queries.view("camp", camp_id, as_of=m) for m in moments]
+    assert planner.queries.view_series("camp", camp_id, moments) == one_by_one
+    with pytest.raises(ValueError, match="increasing"):
+        planner.queries.view_series("camp", camp_id, moments[::-1])

@@ -150,3 +150,29 @@ def test_a_stored_version_1_sector_assignment_reads_back_with_no_co_leads() -> N
     event = service.mapper.to_domain_event(stored)
     assert isinstance(event, Camp.SectorAssigned)
     assert (event.sector, event.partner_id, event.co_lead_ids) == ("WSH", partner, [])
+
+
+def test_the_projectors_decoder_upcasts_old_events_as_the_mapper_does() -> None:
+    """Rebuilds decode stored rows themselves (projections.events): upcasters still apply."""
+    from projections.events import EventDecoder
+
+    shelter_id = uuid4()
+    rows = [
+        (n, shelter_id.hex, stored.topic, stored.state)
+        for n, stored in enumerate(_v1_history(shelter_id), start=1)
+    ]
+    (_, name, oid, ts, fields) = list(EventDecoder().stream(rows))[1]
+    assert (name, oid, ts) == ("Shelter.ArrivalsRegistered", str(shelter_id), WHEN.isoformat())
+    assert (fields["people"], fields["under5"], fields["unaccompanied_minors"]) == (120, 30, 0)
+    assert "class_version" not in fields
+
+    partner = uuid4()
+    v1 = orjson.dumps(
+        {
+            "timestamp": _timestamp(WHEN),
+            "sector": "WSH",
+            "partner_id": {"_type_": "uuid_hex", "_data_": partner.hex},
+        }
+    )
+    ((*_, assigned),) = EventDecoder().stream([(3, uuid4(), get_topic(Camp.SectorAssigned), v1)])
+    assert (assigned["partner_id"], assigned["co_lead_ids"]) == (str(partner), [])

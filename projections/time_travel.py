@@ -1,0 +1,123 @@
+"""Views as of a past time: the last checkpoint before it, plus the events after, folded again.
+
+A checkpoint holds the whole fold every `checkpoint_every` events (`projections.projector`), so
+an as-of answer reads one checkpoint and at most that many events, however long the log is. The
+as-of state at T is the longest run of the log whose events all have times at or before T
+(events are stored in time order; a moment's events are folded together), and never goes past
+what the views have caught up to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from projections.events import EventDecoder, EventRows, Record, Row
+from projections.projector import ReadinessProjector
+from projections.readiness import ViewKey
+from projections.store import PostgresViewStore, SQLiteViewStore
+
+READ_BATCH = 250  # rows read at a time while folding towards a past time
+
+
+class TimeTraveller:
+    """Folds the readiness state as of past times from checkpoints and stored events."""
+
+    def __init__(self, store: SQLiteViewStore | PostgresViewStore, rows: EventRows) -> None:
+        self.store = store
+        self.rows = rows
+
+    def projector_at(self, as_of_us: int) -> ReadinessProjector:
+        """A projector whose fold holds the state as of a time (µs since the epoch)."""
+        return next(self._walk([as_of_us]))
+
+    def views_at(
+        self, as_of_us: int, keys: list[ViewKey] | None = None, kind: str | None = None
+    ) -> list[dict[str, Any]]:
+        """View documents as of a time: of `keys` (those that existed then), or else of every
+        entity of `kind`, or else every view."""
+        projector = self.projector_at(as_of_us)
+        if keys is None:
+            keys = [key for key in projector.all_view_keys() if kind in (None, key[0])]
+        return _documents(projector, keys)
+
+    def view_series(self, key: ViewKey, times_us: list[int]) -> list[dict[str, Any] | None]:
+        """One view at each of several times (in increasing order), folding forward from one
+        time to the next unless a later checkpoint is closer."""
+        if times_us != sorted(times_us):
+            raise ValueError("times must be in increasing order")
+        return [_document(projector, key) for projector in self._walk(times_us)]
+
+    def _walk(self, times_us: list[int]) -> Iterator[ReadinessProjector]:
+        views_position = self.store.position()
+        projector: ReadinessProjector | None = None
+        pending: list[Row] = []
+        for as_of_us in times_us:
+            checkpoint = self.store.checkpoint_before(as_of_us)
+            start = checkpoint[0] if checkpoint else 0
+            if projector is None or start > projector.position:
+                projector, pending = _from_checkpoint(checkpoint), []
+            yield self._fold_until(projector, pending, as_of_us, views_position)
+
+    def _fold_until(
+        self,
+        projector: ReadinessProjector,
+        pending: list[Row],
+        as_of_us: int,
+        views_position: int,
+    ) -> ReadinessProjector:
+        """Fold stored events (those read before first) up to the last one at or before
+        `as_of_us`; the rows read but not folded stay in `pending` for a later time."""
+        decoder = EventDecoder()
+        while True:
+            if not pending:
+                after = projector.position
+                if after >= views_position:
+                    return projector
+                pending.extend(self.rows.read(after, READ_BATCH, views_position))
+                if not pending:
+                    return projector
+            folded = 0
+
+            def until_then() -> Iterator[Record]:
+                nonlocal folded
+                for record in decoder.stream(pending):
+                    if projector.ts_us_of(record[3]) > as_of_us:
+                        return
+                    folded += 1
+                    yield record
+
+            projector.advance(until_then())
+            del pending[:folded]
+            if pending:
+                return projector
+
+
+def _from_checkpoint(checkpoint: tuple[int, bytes] | None) -> ReadinessProjector:
+    projector = ReadinessProjector()
+    if checkpoint is not None:
+        projector.restore_checkpoint(checkpoint[1], checkpoint[0])
+    return projector
+
+
+def _document(projector: ReadinessProjector, key: ViewKey) -> dict[str, Any] | None:
+    docs = _documents(projector, [key])
+    return docs[0] if docs else None
+
+
+def _documents(projector: ReadinessProjector, keys: list[ViewKey]) -> list[dict[str, Any]]:
+    fold = projector.fold
+    tables = {
+        "camp": fold.camps,
+        "3w": fold.camps,
+        "plan": fold.plans,
+        "stockpile": fold.stockpiles,
+    }
+    docs = []
+    for kind, entity_id in keys:
+        if entity_id not in tables[kind]:
+            continue
+        doc = fold.view(kind, entity_id)
+        doc["_position"], doc["_ts_us"] = projector.touched_at((kind, entity_id))
+        docs.append(doc)
+    return docs
