@@ -29,7 +29,7 @@ class ProjectionFollower:
         app: Any,
         store: SQLiteViewStore | PostgresViewStore,
         *,
-        batch_size: int = 10_000,
+        batch_size: int = 50_000,
         poll_interval: float = 0.05,
         checkpoint_every: int | None = None,
     ) -> None:

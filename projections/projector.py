@@ -41,7 +41,7 @@ _TABLE_OF_KIND = {
     "camp": "camps",
 }
 _ENTITY_TABLES = ("partners", "plans", "stockpiles", "camps")
-CHECKPOINT_EVERY = 500
+CHECKPOINT_EVERY = 1000
 
 
 def to_us(ts: datetime) -> int:
@@ -121,15 +121,10 @@ class ReadinessProjector:
 
     # -- folding -------------------------------------------------------------------------------
 
-    def advance(self, records: Iterable[Record], batch: ViewBatch | None = None) -> set[ViewKey]:
-        """Fold events moment by moment; record timeline entries and checkpoints in `batch`.
-
-        Returns the views touched. Without a batch (time travel) only the fold moves.
-        """
-        fold = self.fold
-        handlers = fold.handlers
-        touched_views: set[ViewKey] = set()
-        originators = batch.originators if batch is not None else set()
+    def advance(self, records: Iterable[Record], batch: ViewBatch | None = None) -> None:
+        """Fold events moment by moment; record timeline entries and checkpoints in `batch`
+        (without one, as for time travel, only the fold and the views' touches move)."""
+        handlers = self.fold.handlers
         moment_ts: Any = None
         start = moment_position = self.position
         first = 0
@@ -138,20 +133,20 @@ class ReadinessProjector:
                 continue  # delivered twice
             if ts != moment_ts:
                 if moment_position > start:
-                    self._close_moment(moment_position, moment_ts, batch, touched_views)
+                    self._close_moment(moment_position, moment_ts, batch)
                 moment_ts = ts
-            handler = handlers.get(name)
-            if handler is not None:
-                handler(oid, ts, fields)
-            originators.add(oid)
+            try:
+                handlers[name](oid, ts, fields)
+            except KeyError:
+                if name in handlers:
+                    raise
             if not first:
                 first = position
             moment_position = position
         if moment_position > start:
-            self._close_moment(moment_position, moment_ts, batch, touched_views)
+            self._close_moment(moment_position, moment_ts, batch)
         if batch is not None and first and not batch.first_position:
             batch.first_position = first
-        return touched_views
 
     def ts_us_of(self, ts: Any) -> int:
         """An event time (datetime, ISO form or µs) in µs since the epoch (the last cached)."""
@@ -165,9 +160,7 @@ class ReadinessProjector:
         position, ts = self.touches[key]
         return position, self.ts_us_of(ts)
 
-    def _close_moment(
-        self, position: int, ts: Any, batch: ViewBatch | None, touched_views: set[ViewKey]
-    ) -> None:
+    def _close_moment(self, position: int, ts: Any, batch: ViewBatch | None) -> None:
         self.position = position
         fold = self.fold
         touched = fold.touched
@@ -175,7 +168,6 @@ class ReadinessProjector:
             fold.touched = set()
             mark = (position, ts)
             touches = self.touches
-            touched_views |= touched
             if batch is None:
                 for key in touched:
                     touches[key] = mark
@@ -215,9 +207,11 @@ class ReadinessProjector:
 
     def process(self, records: Iterable[Record]) -> ViewBatch:
         """Fold a run of events (in position order) into one batch of view changes."""
-        batch = ViewBatch(last_position=self.position)
-        touched = self.advance(records, batch)
+        start = self.position
+        batch = ViewBatch(last_position=start)
+        self.advance(records, batch)
         batch.last_position = self.position
+        touched = [key for key, (position, _) in self.touches.items() if position > start]
         for key in sorted(touched, key=lambda k: (_KIND_ORDER[k[0]], k[1])):
             batch.current.append(self.current_row(key))
         self._changed_states(touched, batch)
@@ -240,9 +234,11 @@ class ReadinessProjector:
             doc=orjson.dumps(doc),
         )
 
-    def _changed_states(self, touched: set[ViewKey], batch: ViewBatch) -> None:
-        ids = set(batch.originators)
-        ids.update(entity_id for _, entity_id in touched)
+    def _changed_states(self, touched: list[ViewKey], batch: ViewBatch) -> None:
+        """The states of the entities the batch changed: each event touches its own entity's
+        views, except a partner's, which has none."""
+        ids = {entity_id for _, entity_id in touched} | self.fold.partners_changed
+        self.fold.partners_changed.clear()
         for table in _ENTITY_TABLES:
             for entity_id in ids.intersection(getattr(self.fold, table)):
                 state = self.fold.entity_state(table, entity_id)

@@ -62,6 +62,8 @@ class ReadinessFold:
         self.camp_status: dict[str, str] = {}
         self.coverage: dict[str, bool] = {}  # camp → every required sector has a counting lead
         self._camp_keys: dict[str, tuple[ViewKey, ViewKey]] = {}  # camp → its and its plan's
+        self._stockpile_keys: dict[str, tuple[ViewKey, ...]] = {}  # → its and its plans'
+        self.partners_changed: set[str] = set()  # partners whose state changed (they have no view)
         self.touched: set[ViewKey] = set()
         self.handlers: dict[str, Callable[[str, Any, Mapping[str, Any]], None]] = {
             name[len("_on_") :].replace("__", "."): getattr(self, name)
@@ -88,6 +90,7 @@ class ReadinessFold:
 
     def _on_Partner__Registered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.coverage.clear()
+        self.partners_changed.add(oid)
         self.partners[oid] = {
             "slug": f["slug"],
             "name": f["name"],
@@ -98,6 +101,7 @@ class ReadinessFold:
     def _on_Partner__Withdrew(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.partners[oid]["withdrawn"] = True
         self.coverage.clear()
+        self.partners_changed.add(oid)
         for camp_id, camp in self.camps.items():
             co_leads = camp.get("co_leads", {}).values()
             if oid in camp["leads"].values() or any(oid in c for c in co_leads):
@@ -163,6 +167,7 @@ class ReadinessFold:
         stockpile_id = str(f["stockpile_id"])
         self.plans[oid]["stockpiles"].append(stockpile_id)
         self.stockpiles[stockpile_id]["plans"].append(oid)
+        self._stockpile_keys.pop(stockpile_id, None)
         self.touched |= {("plan", oid), ("stockpile", stockpile_id)}
 
     def _status(self, oid: str, status: str) -> None:
@@ -194,10 +199,11 @@ class ReadinessFold:
         depot = self.stockpiles[oid]
         depot["on_hand"][item] = depot["on_hand"].get(item, 0) + on_hand
         depot["reserved"][item] = depot["reserved"].get(item, 0) + reserved
-        touched = self.touched
-        touched.add(("stockpile", oid))
-        for plan_id in depot["plans"]:
-            touched.add(("plan", plan_id))
+        keys = self._stockpile_keys.get(oid)
+        if keys is None:
+            plans = tuple(("plan", plan_id) for plan_id in depot["plans"])
+            keys = self._stockpile_keys[oid] = (("stockpile", oid), *plans)
+        self.touched.update(keys)
 
     def _reservation(self, oid: str, f: Mapping[str, Any], delta: int) -> None:
         by_camp = self.stockpiles[oid]["reservations"].setdefault(str(f["camp_id"]), {})
@@ -357,6 +363,8 @@ class ReadinessFold:
         getattr(self, table)[entity_id] = state
         self.camp_status.clear()
         self.coverage.clear()
+        self._camp_keys.clear()
+        self._stockpile_keys.clear()
 
     @classmethod
     def from_state(cls, state: Mapping[str, Mapping[str, dict[str, Any]]]) -> ReadinessFold:

@@ -62,7 +62,6 @@ class ViewBatch:
     timeline: list[StatusChange] = field(default_factory=list)
     states: dict[tuple[str, str], bytes] = field(default_factory=dict)
     checkpoints: list[tuple[int, int, bytes]] = field(default_factory=list)  # position, µs, fold
-    originators: set[str] = field(default_factory=set)  # entities whose events were folded
 
 
 class ViewStoreMixin:
