@@ -40,7 +40,7 @@ _TABLE_OF_KIND = {
     "stockpile": "stockpiles",
     "camp": "camps",
 }
-_ENTITY_TABLES = ("partners", "plans", "stockpiles", "camps")
+_ENTITY_TABLES = tuple(_TABLE_OF_KIND.values())
 CHECKPOINT_EVERY = 1000
 
 
