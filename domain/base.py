@@ -57,6 +57,12 @@ class PlannerAggregate(Aggregate):
     class Created(Event, Aggregate.Created):
         """Base of the events that bring an aggregate into being."""
 
+    def collect_events(self) -> list[CanMutateAggregate[UUID]]:
+        """Take the pending events, oldest first, leaving none pending."""
+        events = self._pending_events[:]
+        self._pending_events.clear()
+        return events
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name, attribute in list(vars(cls).items()):

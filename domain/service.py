@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import EventStore, IntegrityError, Mapper, Transcoder
 
 from domain import clock
 from domain.base import PLANNER_NAMESPACE, PlannerAggregate, entity_id
@@ -37,6 +37,7 @@ from domain.errors import (
 from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.stockpile import Stockpile
+from domain.storage import PlannerEventStore, PlannerMapper
 from domain.transcoder import OrjsonTranscoder
 
 A = TypeVar("A", bound=PlannerAggregate)
@@ -140,6 +141,18 @@ class PlannerService(Application[UUID]):
     def construct_transcoder(self) -> Transcoder:
         """Serialize events with orjson, keeping the library's type markers."""
         return OrjsonTranscoder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The planner's mapper (same records as the library's), unless MAPPER_TOPIC names one."""
+        if self.env.get(self.factory.MAPPER_TOPIC):
+            return super().construct_mapper()
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=PlannerMapper
+        )
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        """The planner's event store (same records and recordings as the library's)."""
+        return PlannerEventStore(mapper=self.mapper, recorder=self.recorder)
 
     # -- plumbing ------------------------------------------------------------------------------
 

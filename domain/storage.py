@@ -1,0 +1,106 @@
+"""Storing the planner's events: the library's mapper and event store, with less work per event.
+
+The records are byte for byte those the library's own Mapper and EventStore write (see
+tests/unit/test_storage.py); only how they are put together differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
+    EventStore,
+    Mapper,
+    Notification,
+    Recording,
+    StoredEvent,
+    Transcoder,
+)
+from eventsourcing.utils import get_topic
+
+from domain.transcoder import OrjsonTranscoder
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+class PlannerMapper(Mapper[UUID]):
+    """The library's Mapper, with each event class's topic and version looked up once."""
+
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+    ) -> None:
+        super().__init__(transcoder, compressor=compressor, cipher=cipher)
+        self._classes: dict[type, tuple[str, int]] = {}
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        """Convert a domain event to a StoredEvent, as the library's Mapper does."""
+        cls = type(domain_event)
+        known = self._classes.get(cls)
+        if known is None:
+            known = self._classes[cls] = (get_topic(cls), getattr(cls, "class_version", 1))
+        topic, class_version = known
+        state = domain_event.__dict__.copy()
+        originator_id = state.pop("originator_id")
+        originator_version = state.pop("originator_version")
+        if class_version > 1:
+            state["class_version"] = class_version
+        transcoder = self.transcoder
+        if type(transcoder) is OrjsonTranscoder:
+            data = transcoder.encode_owned(state)
+        else:
+            data = transcoder.encode(state)
+        if self.compressor:
+            data = self.compressor.compress(data)
+        if self.cipher:
+            data = self.cipher.encrypt(data)
+        stored = _new(StoredEvent)
+        _set(
+            stored,
+            "__dict__",
+            {
+                "originator_id": originator_id,
+                "originator_version": originator_version,
+                "topic": topic,
+                "state": data,
+            },
+        )
+        return stored
+
+
+class PlannerEventStore(EventStore[UUID]):
+    """The library's EventStore, building its recordings without dataclass __init__ calls."""
+
+    def put(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        """Store domain events; return their recordings, as the library's EventStore does."""
+        stored_events = list(map(self.mapper.to_stored_event, domain_events))
+        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+        if not notification_ids:
+            return []
+        assert len(notification_ids) == len(stored_events)
+        return [
+            _recording(event, stored, notification_id)
+            for event, stored, notification_id in zip(
+                domain_events, stored_events, notification_ids, strict=True
+            )
+        ]
+
+
+def _recording(
+    event: DomainEventProtocol[UUID], stored: StoredEvent, notification_id: int
+) -> Recording[UUID]:
+    notification = _new(Notification)
+    _set(notification, "__dict__", {**stored.__dict__, "id": notification_id})
+    recording: Recording[UUID] = _new(Recording)
+    _set(recording, "__dict__", {"domain_event": event, "notification": notification})
+    return recording
