@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.base import workspace_namespace
+from domain.commands import COMMANDS
 from domain.errors import PlannerError
 from planner.scenario import Check, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
@@ -156,8 +157,6 @@ def _refuse_if_replayed(planner: Planner, scenario: Scenario) -> None:
 
 
 def _created(step: Step) -> Iterator[tuple[str, str]]:
-    from domain.commands import COMMANDS
-
     for arg in COMMANDS[step.command].args:
         if arg.creates and arg.entity is not None:
             yield arg.entity, step.args[arg.name]
@@ -212,29 +211,27 @@ class _CheckEvaluator:
     ) -> None:
         self.fold = ReadinessFold()
         self.report = report
-        self.ids = {
-            kind: {
-                str(planner.service.id_of(kind, slug)): slug
-                for step in scenario.steps
-                for k, slug in _created(step)
-                if k == kind
-            }
-            for kind in ("camp", "plan", "stockpile")
-        }
+        self.ids: dict[str, dict[str, str]] = {"camp": {}, "plan": {}, "stockpile": {}}
+        for step in scenario.steps:
+            for kind, slug in _created(step):
+                if kind in self.ids:
+                    self.ids[kind][str(planner.service.id_of(kind, slug))] = slug
         self.id_of = planner.service.id_of
+        # str() of a UUID is slow: each entity's is made once, keyed by the UUID's int.
+        self.names: dict[int, str] = {}
         pending = [c for c in scenario.checks if until is None or c.at <= until]
         self.times = sorted({c.at for c in pending})
         self.checks = {t: [c for c in pending if c.at == t] for t in self.times}
 
     def observe(self, events: list[Any]) -> None:
         """Fold one command's new events."""
+        apply, names = self.fold.apply, self.names
         for event in events:
-            self.fold.apply(
-                type(event).__qualname__,
-                str(event.originator_id),
-                event.timestamp,
-                event.__dict__,
-            )
+            originator_id = event.originator_id
+            name = names.get(originator_id.int)
+            if name is None:
+                name = names[originator_id.int] = str(originator_id)
+            apply(type(event).__qualname__, name, event.timestamp, event.__dict__)
 
     def before(self, moment: datetime) -> None:
         """A step at `moment` is next: evaluate the checks due before it."""
