@@ -18,7 +18,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import EventStore, IntegrityError, Mapper, Transcoder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    EventStore,
+    IntegrityError,
+    Mapper,
+    Transcoder,
+)
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain import clock
 from domain.base import PLANNER_NAMESPACE, PlannerAggregate, entity_id
@@ -37,7 +44,7 @@ from domain.errors import (
 from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.stockpile import Stockpile
-from domain.storage import PlannerEventStore, PlannerMapper
+from domain.storage import PlannerEventStore, PlannerMapper, PlannerSQLiteRecorder
 from domain.transcoder import OrjsonTranscoder
 
 A = TypeVar("A", bound=PlannerAggregate)
@@ -149,6 +156,13 @@ class PlannerService(Application[UUID]):
         return self.factory.mapper(
             transcoder=self.construct_transcoder(), mapper_class=PlannerMapper
         )
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The configured recorder; the library's SQLite one becomes the planner's (same ids)."""
+        recorder = super().construct_recorder()
+        if type(recorder) is SQLiteApplicationRecorder:
+            return PlannerSQLiteRecorder(recorder.datastore, recorder.events_table_name)
+        return recorder
 
     def construct_event_store(self) -> EventStore[UUID]:
         """The planner's event store (same records and recordings as the library's)."""

@@ -21,6 +21,7 @@ from eventsourcing.persistence import (
     StoredEvent,
     Transcoder,
 )
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 
 from domain.transcoder import OrjsonTranscoder
@@ -104,3 +105,45 @@ def _recording(
     recording: Recording[UUID] = _new(Recording)
     _set(recording, "__dict__", {"domain_event": event, "notification": notification})
     return recording
+
+
+class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
+    """The library's SQLite application recorder, inserting a batch with one executemany.
+
+    The notification ids are the new rows' rowids, as the library's. Within the write
+    transaction SQLite gives each new row the largest rowid plus one, so the rowids follow the
+    first row's; that is checked against the last row's and the largest rowid, and if it does not
+    hold (only near the largest possible rowid) each row's rowid is looked up.
+    """
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if len(stored_events) < 2:
+            return super()._insert_events(c, stored_events, **kwargs)
+        rows = [
+            (
+                s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                s.originator_version,
+                s.topic,
+                s.state,
+            )
+            for s in stored_events
+        ]
+        c.execute(self.insert_events_statement, rows[0])
+        first = c.lastrowid
+        c.executemany(self.insert_events_statement, rows[1:])
+        c.execute(f"SELECT last_insert_rowid(), MAX(rowid) FROM {self.events_table_name}")
+        last, largest = c.fetchone()
+        if last == largest == first + len(rows) - 1:
+            return list(range(first, last + 1))
+        return [self._rowid(c, row[0], row[1]) for row in rows]
+
+    def _rowid(self, c: SQLiteCursor, originator_id: str, originator_version: int) -> int:
+        c.execute(
+            f"SELECT rowid FROM {self.events_table_name} "
+            "WHERE originator_id=? AND originator_version=?",
+            (originator_id, originator_version),
+        )
+        rowid: int = c.fetchone()[0]
+        return rowid

@@ -8,7 +8,9 @@ records, byte for byte and with the same notification ids, for every event type.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -197,3 +199,38 @@ def test_a_fast_trigger_called_positionally_goes_through_the_library(
     assert (first.originator_version, second.originator_version) == (2, 3)
     assert camp.facilities["latrine"] == 5
     assert camp.version == 3
+
+
+@pytest.mark.parametrize("largest_rowid_taken", [False, True], ids=["usual", "largest taken"])
+def test_sqlite_notification_ids_are_the_rowids_of_the_rows(
+    tmp_path: Path, clock: SimulatedClock, largest_rowid_taken: bool
+) -> None:
+    source = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock_fn=clock)
+    events: list[Any] = []
+    source.observers.append(events.extend)
+    every_event(source, clock)
+    db = tmp_path / "planner.sqlite"
+    service = PlannerService(persistence_env(str(db)) | {"CREATE_TABLE": "y"}, clock_fn=clock)
+    try:
+        if largest_rowid_taken:  # SQLite then picks new rowids at random
+            with sqlite3.connect(db) as conn:
+                conn.execute(
+                    "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
+                    "state) VALUES (9223372036854775807, 'x', 1, 't', x'')"
+                )
+        stored_events = [service.mapper.to_stored_event(event) for event in events]
+        ids = service.recorder.insert_events(stored_events)
+        assert ids is not None and len(ids) == len(stored_events) > 30
+        with sqlite3.connect(db) as conn:
+            rows = [
+                conn.execute(
+                    "SELECT originator_id, originator_version FROM stored_events WHERE rowid=?",
+                    (notification_id,),
+                ).fetchone()
+                for notification_id in ids
+            ]
+        assert rows == [(s.originator_id.hex, s.originator_version) for s in stored_events]
+        assert (list(ids) == list(range(ids[0], ids[0] + len(ids)))) is not largest_rowid_taken
+    finally:
+        service.close()
+        source.close()
