@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -131,7 +133,8 @@ def replay_scenario(
     try:
         _refuse_if_replayed(planner, scenario)
         before = planner.service.recorder.max_notification_id() or 0
-        _apply_steps(planner, scenario, clock, report, until, evaluator.before)
+        with _collector_skipping_existing_objects():
+            _apply_steps(planner, scenario, clock, report, until, evaluator.before)
         report.events_stored = (planner.service.recorder.max_notification_id() or 0) - before
         if report.error is None:
             evaluator.finish()
@@ -142,6 +145,25 @@ def replay_scenario(
         if own:
             planner.close()
     return report
+
+
+@contextmanager
+def _collector_skipping_existing_objects() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the objects that exist before the steps run.
+
+    A long scenario is hundreds of thousands of objects that live through the whole replay;
+    left to the collector, every full collection the replay's own allocations trigger walks them
+    all again (a fifth of the replay's time at 200,000 steps). Nothing is done if objects are
+    already frozen (by the application, or by a replay running in another thread).
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _refuse_if_replayed(planner: Planner, scenario: Scenario) -> None:
