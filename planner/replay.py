@@ -178,10 +178,14 @@ def _refuse_if_replayed(planner: Planner, scenario: Scenario) -> None:
             return
 
 
-def _created(step: Step) -> Iterator[tuple[str, str]]:
-    for arg in COMMANDS[step.command].args:
-        if arg.creates and arg.entity is not None:
-            yield arg.entity, step.args[arg.name]
+def _created(step: Step) -> list[tuple[str, str]]:
+    return [(kind, step.args[name]) for kind, name in _CREATING_ARGS[step.command]]
+
+
+_CREATING_ARGS = {
+    spec.name: [(arg.entity, arg.name) for arg in spec.args if arg.creates and arg.entity]
+    for spec in COMMANDS.values()
+}
 
 
 def _apply_steps(
@@ -235,8 +239,9 @@ class _CheckEvaluator:
         self.report = report
         self.ids: dict[str, dict[str, str]] = {"camp": {}, "plan": {}, "stockpile": {}}
         for step in scenario.steps:
-            for kind, slug in _created(step):
+            for kind, name in _CREATING_ARGS[step.command]:
                 if kind in self.ids:
+                    slug = step.args[name]
                     self.ids[kind][str(planner.service.id_of(kind, slug))] = slug
         self.id_of = planner.service.id_of
         # str() of a UUID is slow: each entity's is made once, keyed by the UUID's int.
