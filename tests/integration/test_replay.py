@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import textwrap
 from pathlib import Path
@@ -252,3 +253,20 @@ def test_an_unreachable_store_is_a_clear_error(
     assert main(["replay", "--db", url, str(write(tmp_path, SMALL))]) == 2
     err = capsys.readouterr().err
     assert "s.yaml: cannot use the store postgresql://postgres@127.0.0.1:9/test" in err
+
+
+def test_replay_leaves_the_garbage_collector_as_it_found_it() -> None:
+    from planner.replay import replay_scenario
+    from planner.scenario import parse_scenario
+
+    def replay() -> bool:
+        report = replay_scenario(parse_scenario(SMALL, "s.yaml"), "memory:")
+        return report.ok
+
+    assert gc.get_freeze_count() == 0
+    assert replay() and gc.get_freeze_count() == 0
+    gc.freeze()  # as an application might: the replay must not unfreeze its objects
+    try:
+        assert replay() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
