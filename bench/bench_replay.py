@@ -81,11 +81,16 @@ def child(scenario_path: str, db_path: str) -> None:
 
 
 def store_only(scenario_path: str, db_path: str) -> dict[str, float]:
-    """Time the store phase alone (batched commands, no views) in this process."""
+    """Time the store phase alone (batched commands, no views, no fold) as the replay runs it."""
     from domain.base import workspace_namespace
     from domain.service import PlannerService
     from planner.config import persistence_env
-    from planner.replay import BATCH_STEPS, SimulatedClock, _service_args
+    from planner.replay import (
+        BATCH_STEPS,
+        SimulatedClock,
+        _collector_skipping_existing_objects,
+        _service_args,
+    )
     from planner.scenario import load_scenario
 
     scenario = load_scenario(scenario_path)
@@ -93,7 +98,7 @@ def store_only(scenario_path: str, db_path: str) -> dict[str, float]:
     env = persistence_env(db_path) | {"CREATE_TABLE": "y"}
     service = PlannerService(env, namespace=workspace_namespace(scenario.slug), clock_fn=clock)
     started = time.perf_counter()
-    with service.batch():
+    with _collector_skipping_existing_objects(), service.batch():
         for index, step in enumerate(scenario.steps, start=1):
             clock.now = step.at
             service.execute(step.command, _service_args(scenario, step))

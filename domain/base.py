@@ -98,14 +98,18 @@ def fast_trigger(
     set_state = object.__setattr__
 
     def trigger(self: Any, *args: Any, **kwargs: Any) -> None:
-        if args or kwargs.keys() != expected:
+        in_order = tuple(kwargs) == fields
+        if args or not (in_order or kwargs.keys() == expected):
             BoundCommandMethodDecorator(decorator, self)(*args, **kwargs)
             return
         timestamp = create_timestamp()
         version = self._version + 1
         state = {"originator_id": self._id, "originator_version": version, "timestamp": timestamp}
-        for name in fields:
-            state[name] = kwargs[name]
+        if in_order:
+            state.update(kwargs)
+        else:
+            for name in fields:
+                state[name] = kwargs[name]
         event = new_event(event_class)
         set_state(event, "__dict__", state)
         func(self, **kwargs)
