@@ -134,6 +134,7 @@ class PlannerService(Application[UUID]):
         self._ids: dict[tuple[str, str], UUID] = {}
         # Called with each command's new events, in order (the replay folds them in-process).
         self.observers: list[Callable[[list[DomainEventProtocol[UUID]]], None]] = []
+        self._notify_overridden = type(self)._notify is not Application._notify
 
     @property
     def _uow(self) -> _UnitOfWork | None:
@@ -241,8 +242,12 @@ class PlannerService(Application[UUID]):
     def _store(self, events: list[DomainEventProtocol[UUID]]) -> int | None:
         try:
             # events.put() is what save() does for plain events, without save()'s runtime
-            # Protocol checks, which cost more than the insert itself in long replays.
-            recordings = self.events.put(events)
+            # Protocol checks, which cost more than the insert itself in long replays. The
+            # recordings are only made if a subclass listens for them (overrides _notify).
+            store = self.events
+            if isinstance(store, PlannerEventStore) and not self._notify_overridden:
+                return store.put_for_position(events)
+            recordings = store.put(events)
         except IntegrityError as error:
             uow = self._uow
             if uow is not None:

@@ -84,17 +84,31 @@ class PlannerEventStore(EventStore[UUID]):
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
     ) -> list[Recording[UUID]]:
         """Store domain events; return their recordings, as the library's EventStore does."""
-        stored_events = list(map(self.mapper.to_stored_event, domain_events))
-        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+        stored_events, notification_ids = self._insert(domain_events, **kwargs)
         if not notification_ids:
             return []
-        assert len(notification_ids) == len(stored_events)
         return [
             _recording(event, stored, notification_id)
             for event, stored, notification_id in zip(
                 domain_events, stored_events, notification_ids, strict=True
             )
         ]
+
+    def put_for_position(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> int | None:
+        """Store domain events as `put` does; return the last one's notification id only."""
+        _, notification_ids = self._insert(domain_events, **kwargs)
+        return notification_ids[-1] if notification_ids else None
+
+    def _insert(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> tuple[list[StoredEvent], Sequence[int] | None]:
+        stored_events = list(map(self.mapper.to_stored_event, domain_events))
+        notification_ids = self.recorder.insert_events(stored_events, **kwargs)
+        if notification_ids:
+            assert len(notification_ids) == len(stored_events)
+        return stored_events, notification_ids
 
 
 def _recording(

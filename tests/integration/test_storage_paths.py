@@ -237,3 +237,26 @@ def test_sqlite_notification_ids_are_the_rowids_of_the_rows(
     finally:
         service.close()
         source.close()
+
+
+def test_recordings_are_the_library_recordings(clock: SimulatedClock) -> None:
+    heard: list[Any] = []
+
+    class Listening(PlannerService):
+        def _notify(self, recordings: list[Any]) -> None:
+            heard.extend(recordings)
+
+    source = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock_fn=clock)
+    events: list[Any] = []
+    source.observers.append(events.extend)
+    every_event(source, clock)
+    memory = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    planner, library = PlannerService(memory), LibraryPathService(memory)
+    assert planner.events.put(events) == library.events.put(events)
+    listening = Listening(memory, clock_fn=clock)
+    with listening.batch():
+        every_event(listening, clock)
+    assert [recording.notification.id for recording in heard] == list(range(1, len(events) + 1))
+    assert [type(recording.domain_event) for recording in heard] == [type(e) for e in events]
+    for service in (source, planner, library, listening):
+        service.close()
