@@ -16,7 +16,7 @@ from planner.scenario import Check, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
 from projections.readiness import ReadinessFold
 
-BATCH_STEPS = 1000
+BATCH_STEPS = 5000  # steps per transaction: each commit waits for the disk (fsync)
 TOLERANCE = 0.01
 _CHECKED_KINDS = ("camp", "plan")
 
