@@ -1,8 +1,9 @@
 """Replay speed: a generated scenario of 200,000+ steps vs a raw sqlite3 bulk insert.
 
 Prints replay events/s (store phase, and end to end with the views caught up), the raw
-`sqlite3` bulk-insert rate of the same number of rows measured in the same run, the ratio
-(target ≥ 20 %), and the replay's peak memory (target < 500 MB), measured in a child process.
+`sqlite3` bulk-insert rate of the same number of rows measured in the same run (best of three),
+the ratio (target ≥ 20 %), and the replay's peak memory (target < 500 MB), measured in a child
+process.
 
     python bench/bench_replay.py [--steps 200000]
 """
@@ -132,7 +133,8 @@ def main() -> None:
         )
         replay = json.loads(out.stdout.strip().splitlines()[-1])
         store = store_only(str(scenario_path), str(Path(tmp) / "s.db"))
-        raw = raw_bulk_insert(int(store["events"]), Path(tmp) / "raw.db")
+        # The best of three: a single run is easily slowed down by other work on the machine.
+        raw = max(raw_bulk_insert(int(store["events"]), Path(tmp) / f"raw{i}.db") for i in range(3))
     store_rate = store["events"] / store["store_s"]
     replay_rate = replay["events"] / replay["replay_s"]
     views_rate = replay["events"] / replay["views_s"]
