@@ -1,7 +1,9 @@
-"""Storing the planner's events: the library's mapper and event store, with less work per event.
+"""Storing the planner's events: the library's mapper, event store and SQLite recorder, with
+less work per event.
 
-The records are byte for byte those the library's own Mapper and EventStore write (see
-tests/unit/test_storage.py); only how they are put together differs.
+The records, notification ids and recordings are those the library's own Mapper, EventStore and
+SQLiteApplicationRecorder make, byte for byte (tests/integration/test_storage_paths.py compares
+them for every event type); only how they are put together differs.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ _set = object.__setattr__
 
 
 class PlannerMapper(Mapper[UUID]):
-    """The library's Mapper, with each event class's topic and version looked up once."""
+    """The library's Mapper: each class's topic and version looked up once, one dict copy."""
 
     def __init__(
         self,
@@ -78,7 +80,7 @@ class PlannerMapper(Mapper[UUID]):
 
 
 class PlannerEventStore(EventStore[UUID]):
-    """The library's EventStore, building its recordings without dataclass __init__ calls."""
+    """The library's EventStore; recordings built without dataclass __init__, or not at all."""
 
     def put(
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
