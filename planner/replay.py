@@ -251,7 +251,9 @@ class _CheckEvaluator:
         self.checks = {t: [c for c in pending if c.at == t] for t in self.times}
 
     def observe(self, events: list[Any]) -> None:
-        """Fold one command's new events."""
+        """Fold one command's new events; none after the last check (nothing would read them)."""
+        if not self.times:
+            return
         apply, names = self.fold.apply, self.names
         for event in events:
             originator_id = event.originator_id

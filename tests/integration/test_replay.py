@@ -6,6 +6,7 @@ import gc
 import sqlite3
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -270,3 +271,25 @@ def test_replay_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert replay() and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_replay_folds_no_event_after_its_last_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from planner.replay import replay_scenario
+    from planner.scenario import parse_scenario
+    from projections.readiness import ReadinessFold
+
+    folded: list[datetime] = []
+    fold = ReadinessFold.apply
+
+    def spy(self: ReadinessFold, name: str, oid: str, ts: datetime, fields: Any) -> Any:
+        folded.append(ts)
+        return fold(self, name, oid, ts, fields)
+
+    monkeypatch.setattr(ReadinessFold, "apply", spy)
+    checks = SMALL.index("checks:")
+    text = SMALL[:checks] + "checks:\n  - {at: +1d, stockpile: s, expect: {items: {water: {}}}}\n"
+    report = replay_scenario(parse_scenario(text, "s.yaml"), "memory:", materialize=False)
+    assert report.ok and report.events_stored == 10
+    assert len(folded) == 6 and max(folded) == datetime(2030, 1, 2, tzinfo=UTC)
