@@ -23,7 +23,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.workload import scenario_yaml
+from bench.workload import busy_steps, scenario_yaml
+
+
+def final_check(steps: int) -> str:
+    """A check after the last step, so that the replay folds every event (as it would anyway)."""
+    people = sum(
+        args["people"]
+        for command, args in busy_steps(steps)
+        if command == "register_arrivals" and args["camp"] == "camp-0"
+    )
+    return f"checks:\n  - {{at: '+1000d', camp: camp-0, expect: {{population: {people}}}}}\n"
 
 
 def raw_bulk_insert(rows: int, path: Path) -> float:
@@ -122,7 +132,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         scenario_path = Path(tmp) / "busy.yaml"
-        scenario_path.write_text(scenario_yaml(args.steps))
+        scenario_path.write_text(scenario_yaml(args.steps) + final_check(args.steps))
         env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(scenario_path), str(Path(tmp) / "r.db")],
