@@ -41,8 +41,12 @@ class OrjsonTranscoder(JSONTranscoder):
         """Encode a dict no one else holds: its values are replaced by their markers in place."""
         datetimes = self.marks_datetimes
         for key, value in obj.items():
-            if type(value) in _MARKABLE:
-                obj[key] = _mark(value, datetimes)
+            kind = type(value)
+            if kind in _MARKABLE:
+                if kind is datetime and datetimes:
+                    obj[key] = {"_type_": "datetime_iso", "_data_": iso_format(value)}
+                else:
+                    obj[key] = _mark(value, datetimes)
         return orjson.dumps(obj, default=self._encode_obj, option=_ENCODE_OPTIONS)
 
     def decode(self, data: bytes) -> Any:
@@ -95,7 +99,7 @@ def _mark(obj: Any, datetimes: bool) -> Any:
     return obj
 
 
-_MARKABLE = (UUID, datetime, dict, list, tuple)
+_MARKABLE = frozenset({UUID, datetime, dict, list, tuple})
 
 
 def iso_format(moment: datetime) -> str:
