@@ -20,6 +20,7 @@ from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper
 
 from domain.base import PlannerAggregate
 from domain.camp import Camp
+from domain.errors import ConcurrencyError
 from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.service import PlannerService
@@ -260,3 +261,26 @@ def test_recordings_are_the_library_recordings(clock: SimulatedClock) -> None:
     assert [type(recording.domain_event) for recording in heard] == [type(e) for e in events]
     for service in (source, planner, library, listening):
         service.close()
+
+
+def test_a_batch_with_a_conflict_in_the_middle_stores_nothing(
+    store_url: str, make_clock: Callable[[], SimulatedClock]
+) -> None:
+    env = persistence_env(store_url) | {"CREATE_TABLE": "y"}
+    first, second = PlannerService(env, clock_fn=make_clock()), PlannerService(env)
+    try:
+        first.register_partner(partner="wfp", name="WFP", kind="un_agency")
+        first.open_stockpile(stockpile="a", partner="wfp", location="A")
+        first.open_stockpile(stockpile="b", partner="wfp", location="B")
+        before = stored(first)
+        with pytest.raises(ConcurrencyError), second.batch():
+            second.receive_supplies(stockpile="a", item="water", quantity=1)
+            second.receive_supplies(stockpile="b", item="water", quantity=2)  # loaded at v1
+            first.receive_supplies(stockpile="b", item="water", quantity=3)  # saved first
+            second.receive_supplies(stockpile="a", item="water", quantity=4)
+        assert stored(first) == [*before, stored(first)[-1]]
+        assert len(stored(first)) == len(before) + 1
+        assert second.repository.get(second.id_of("stockpile", "a")).on_hand["water"] == 0
+    finally:
+        first.close()
+        second.close()
