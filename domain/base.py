@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import (
+    Aggregate,
+    BaseAggregate,
+    BoundCommandMethodDecorator,
+    CanMutateAggregate,
+    CommandMethodDecorator,
+    DecoratedFuncCaller,
+    DomainEvent,
+    decorated_func_callers,
+)
 
 from domain import clock
 
 PLANNER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:response-planner")
+
+_BASE_FIELDS = ("originator_id", "originator_version", "timestamp")
 
 
 def entity_id(kind: str, slug: str, namespace: UUID = PLANNER_NAMESPACE) -> UUID:
@@ -23,7 +38,12 @@ def workspace_namespace(name: str) -> UUID:
 
 
 class PlannerAggregate(Aggregate):
-    """Base of the planner's aggregates: a slug, and events stamped by the clock in force."""
+    """Base of the planner's aggregates: a slug, and events stamped by the clock in force.
+
+    Each `@event` method of a subclass triggers its event through `fast_trigger`: the same
+    event object, state change, version and pending list as the library's decorator, without
+    its per-call signature inspection. Calls the fast path does not cover go to the library.
+    """
 
     slug: str
 
@@ -36,3 +56,93 @@ class PlannerAggregate(Aggregate):
 
     class Created(Event, Aggregate.Created):
         """Base of the events that bring an aggregate into being."""
+
+    def collect_events(self) -> list[CanMutateAggregate[UUID]]:
+        """Take the pending events, oldest first, leaving none pending."""
+        events = self._pending_events[:]
+        self._pending_events.clear()
+        return events
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, attribute in list(vars(cls).items()):
+            if isinstance(attribute, CommandMethodDecorator) and name != "__init__":
+                trigger = fast_trigger(cls, attribute)
+                if trigger is not None:
+                    setattr(cls, name, trigger)
+
+
+def fast_trigger(
+    aggregate_class: type[BaseAggregate[Any]], decorator: CommandMethodDecorator
+) -> Callable[..., None] | None:
+    """A method doing what the library's `@event` method does, or None if not covered.
+
+    Covered: an explicit event class whose fields are exactly the method's parameters, with
+    the library's own mutate/apply, on an aggregate without explicit topics. The method must be
+    called with every argument by keyword; any other call goes through the library.
+    """
+    event_class = decorated_func_callers.get(decorator)
+    func = decorator.decorated_func
+    if event_class is None or not _is_plain(aggregate_class, event_class):
+        return None
+    names = tuple(field.name for field in dataclasses.fields(event_class))  # type: ignore[arg-type]
+    fields = names[len(_BASE_FIELDS) :]
+    params = list(inspect.signature(func).parameters.values())[1:]
+    if names[: len(_BASE_FIELDS)] != _BASE_FIELDS or {p.name for p in params} != set(fields):
+        return None
+    if any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params):
+        return None
+    expected = frozenset(fields)
+    create_timestamp = event_class.create_timestamp  # type: ignore[attr-defined]
+    new_event = object.__new__
+    set_state = object.__setattr__
+
+    def trigger(self: Any, *args: Any, **kwargs: Any) -> None:
+        in_order = tuple(kwargs) == fields
+        if args or not (in_order or kwargs.keys() == expected):
+            BoundCommandMethodDecorator(decorator, self)(*args, **kwargs)
+            return
+        timestamp = create_timestamp()
+        version = self._version + 1
+        state = {"originator_id": self._id, "originator_version": version, "timestamp": timestamp}
+        if in_order:
+            state.update(kwargs)
+        else:
+            for name in fields:
+                state[name] = kwargs[name]
+        event = new_event(event_class)
+        set_state(event, "__dict__", state)
+        func(self, **kwargs)
+        self._version = version
+        self._modified_on = timestamp
+        self._pending_events.append(event)
+
+    trigger.__name__ = func.__name__
+    trigger.__qualname__ = func.__qualname__
+    trigger.__doc__ = func.__doc__
+    trigger.__module__ = func.__module__
+    return trigger
+
+
+def _is_plain(aggregate_class: type[Any], event_class: type[Any]) -> bool:
+    """True if triggering `event_class` on `aggregate_class` runs only the library's defaults."""
+    if getattr(aggregate_class, "TOPIC", None) or getattr(event_class, "TOPIC", None):
+        return False
+    if aggregate_class.trigger_event is not BaseAggregate.trigger_event:
+        return False
+    if (aggregate_class.version, aggregate_class.modified_on) != (
+        BaseAggregate.version,
+        BaseAggregate.modified_on,
+    ):
+        return False
+    overrides = {
+        "apply": (DecoratedFuncCaller, CanMutateAggregate),
+        "mutate": (CanMutateAggregate,),
+        "__post_init__": (DomainEvent,),
+    }
+    return all(
+        klass in allowed
+        for name, allowed in overrides.items()
+        for klass in event_class.__mro__
+        if name in vars(klass)
+    )

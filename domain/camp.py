@@ -15,6 +15,7 @@ from domain.errors import DomainRefusal, PopulationError, SectorError, StatusErr
 from domain.stockpile import require_catalog_item, require_positive_quantity
 
 POPULATION_FIELDS = ("people", *VULNERABLE_GROUPS)
+_GROUPS = frozenset(VULNERABLE_GROUPS)
 
 
 class Camp(PlannerAggregate):
@@ -269,16 +270,13 @@ class Camp(PlannerAggregate):
         pregnant_lactating: int,
         unaccompanied_minors: int,
     ) -> None:
-        counts = {
-            "people": people,
-            "under5": under5,
-            "elderly": elderly,
-            "disabled": disabled,
-            "pregnant_lactating": pregnant_lactating,
-            "unaccompanied_minors": unaccompanied_minors,
-        }
-        for name, value in counts.items():
-            self.population[name] += value
+        population = self.population
+        population["people"] += people
+        population["under5"] += under5
+        population["elderly"] += elderly
+        population["disabled"] += disabled
+        population["pregnant_lactating"] += pregnant_lactating
+        population["unaccompanied_minors"] += unaccompanied_minors
 
     def register_departures(self, *, people: int, **groups: int) -> None:
         """Register departures; never more than are registered, in total or in any group."""
@@ -308,16 +306,13 @@ class Camp(PlannerAggregate):
         pregnant_lactating: int,
         unaccompanied_minors: int,
     ) -> None:
-        counts = {
-            "people": people,
-            "under5": under5,
-            "elderly": elderly,
-            "disabled": disabled,
-            "pregnant_lactating": pregnant_lactating,
-            "unaccompanied_minors": unaccompanied_minors,
-        }
-        for name, value in counts.items():
-            self.population[name] -= value
+        population = self.population
+        population["people"] -= people
+        population["under5"] -= under5
+        population["elderly"] -= elderly
+        population["disabled"] -= disabled
+        population["pregnant_lactating"] -= pregnant_lactating
+        population["unaccompanied_minors"] -= unaccompanied_minors
 
     # -- stock and facilities ------------------------------------------------------------------
 
@@ -390,7 +385,7 @@ def _co_leads(lead_id: UUID, lead_slug: str, co_lead_ids: list[UUID] | None) -> 
 
 
 def _population_counts(people: int, groups: dict[str, int]) -> dict[str, int]:
-    unknown = set(groups) - set(VULNERABLE_GROUPS)
+    unknown = groups.keys() - _GROUPS
     if unknown:
         raise DomainRefusal(f"unknown population group(s) {sorted(unknown)}", field="people")
     if people <= 0:

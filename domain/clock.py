@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
@@ -23,11 +23,21 @@ def now() -> datetime:
     return _current_clock.get()()
 
 
+def set_clock(clock: Clock) -> Token[Clock]:
+    """Stamp events with the given clock until `reset_clock` is called with the token returned."""
+    return _current_clock.set(clock)
+
+
+def reset_clock(token: Token[Clock]) -> None:
+    """Go back to the clock in force before the `set_clock` call that returned `token`."""
+    _current_clock.reset(token)
+
+
 @contextmanager
 def using_clock(clock: Clock) -> Iterator[None]:
     """Stamp the events created inside this block with the given clock."""
-    token = _current_clock.set(clock)
+    token = set_clock(clock)
     try:
         yield
     finally:
-        _current_clock.reset(token)
+        reset_clock(token)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Final
 
 from domain.catalog import (
@@ -51,7 +52,7 @@ class CommandSpec:
     entity: str
     args: tuple[Arg, ...]
 
-    @property
+    @cached_property
     def arg_names(self) -> tuple[str, ...]:
         """Names of all arguments, in table order."""
         return tuple(a.name for a in self.args)

@@ -18,7 +18,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    EventStore,
+    IntegrityError,
+    Mapper,
+    Transcoder,
+)
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain import clock
 from domain.base import PLANNER_NAMESPACE, PlannerAggregate, entity_id
@@ -37,6 +44,7 @@ from domain.errors import (
 from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.stockpile import Stockpile
+from domain.storage import PlannerEventStore, PlannerMapper, PlannerSQLiteRecorder
 from domain.transcoder import OrjsonTranscoder
 
 A = TypeVar("A", bound=PlannerAggregate)
@@ -73,22 +81,35 @@ def command(
 
     @wraps(method)
     def run(self: PlannerService, *args: P.args, **kwargs: P.kwargs) -> CommandResult:
-        with clock.using_clock(self.clock_fn):
-            try:
-                return method(self, *args, **kwargs)
-            except Exception:
-                self._discard_pending()
-                raise
+        token = clock.set_clock(self.clock_fn)
+        try:
+            return method(self, *args, **kwargs)
+        except Exception:
+            self._discard_pending()
+            raise
+        finally:
+            clock.reset_clock(token)
 
     return run
 
 
 class _UnitOfWork:
-    """Aggregates loaded in a batch and their events in the order the commands made them."""
+    """Aggregates loaded in a batch and their events in the order the commands made them.
+
+    Aggregates are keyed by `id.int`: hashing a UUID runs Python code, hashing an int does not.
+    """
 
     def __init__(self) -> None:
-        self.aggregates: dict[UUID, PlannerAggregate] = {}
+        self.aggregates: dict[int, PlannerAggregate] = {}
         self.events: list[DomainEventProtocol[UUID]] = []
+
+    def get(self, aggregate_id: UUID) -> PlannerAggregate | None:
+        """The aggregate of this id loaded in the batch, if any."""
+        return self.aggregates.get(aggregate_id.int)
+
+    def keep(self, aggregate: PlannerAggregate) -> None:
+        """Remember an aggregate loaded or changed in the batch."""
+        self.aggregates[aggregate.id.int] = aggregate
 
 
 class PlannerService(Application[UUID]):
@@ -113,6 +134,7 @@ class PlannerService(Application[UUID]):
         self._ids: dict[tuple[str, str], UUID] = {}
         # Called with each command's new events, in order (the replay folds them in-process).
         self.observers: list[Callable[[list[DomainEventProtocol[UUID]]], None]] = []
+        self._notify_overridden = type(self)._notify is not Application._notify
 
     @property
     def _uow(self) -> _UnitOfWork | None:
@@ -127,6 +149,25 @@ class PlannerService(Application[UUID]):
     def construct_transcoder(self) -> Transcoder:
         """Serialize events with orjson, keeping the library's type markers."""
         return OrjsonTranscoder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The planner's mapper (same records as the library's), unless MAPPER_TOPIC names one."""
+        if self.env.get(self.factory.MAPPER_TOPIC):
+            return super().construct_mapper()
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=PlannerMapper
+        )
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The configured recorder; the library's SQLite one becomes the planner's (same ids)."""
+        recorder = super().construct_recorder()
+        if type(recorder) is SQLiteApplicationRecorder:
+            return PlannerSQLiteRecorder(recorder.datastore, recorder.events_table_name)
+        return recorder
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        """The planner's event store (same records and recordings as the library's)."""
+        return PlannerEventStore(mapper=self.mapper, recorder=self.recorder)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -143,22 +184,26 @@ class PlannerService(Application[UUID]):
     def load(self, kind: str, slug: str, cls: type[A]) -> A:
         """Load an entity by slug (from the batch first), or raise NotFoundError."""
         aggregate_id = self.id_of(kind, slug)
-        if self._uow is not None and aggregate_id in self._uow.aggregates:
-            return self._uow.aggregates[aggregate_id]  # type: ignore[return-value]
+        uow = self._uow
+        if uow is not None:
+            found = uow.get(aggregate_id)
+            if found is not None:
+                return found  # type: ignore[return-value]
         try:
             aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFoundError(kind, slug) from None
         if not isinstance(aggregate, cls):
             raise NotFoundError(kind, slug)
-        if self._uow is not None:
-            self._uow.aggregates[aggregate_id] = aggregate
+        if uow is not None:
+            uow.keep(aggregate)
         return aggregate
 
     def exists(self, kind: str, slug: str) -> bool:
         """True if an entity of this kind and slug is stored (or created in this batch)."""
         aggregate_id = self.id_of(kind, slug)
-        if self._uow is not None and aggregate_id in self._uow.aggregates:
+        uow = self._uow
+        if uow is not None and uow.get(aggregate_id) is not None:
             return True
         return aggregate_id in self.repository
 
@@ -188,19 +233,25 @@ class PlannerService(Application[UUID]):
 
     def flush(self) -> int | None:
         """Save the events collected in the current batch; return the last position."""
-        if self._uow is None or not self._uow.events:
+        uow = self._uow
+        if uow is None or not uow.events:
             return None
-        events, self._uow.events = self._uow.events, []
+        events, uow.events = uow.events, []
         return self._store(events)
 
     def _store(self, events: list[DomainEventProtocol[UUID]]) -> int | None:
         try:
             # events.put() is what save() does for plain events, without save()'s runtime
-            # Protocol checks, which cost more than the insert itself in long replays.
-            recordings = self.events.put(events)
+            # Protocol checks, which cost more than the insert itself in long replays. The
+            # recordings are only made if a subclass listens for them (overrides _notify).
+            store = self.events
+            if isinstance(store, PlannerEventStore) and not self._notify_overridden:
+                return store.put_for_position(events)
+            recordings = store.put(events)
         except IntegrityError as error:
-            if self._uow is not None:
-                self._uow.aggregates.clear()
+            uow = self._uow
+            if uow is not None:
+                uow.aggregates.clear()
             raise ConcurrencyError(
                 "another writer changed the same entity first; nothing was stored, try again"
             ) from error
@@ -210,23 +261,26 @@ class PlannerService(Application[UUID]):
     def _commit(
         self, entity: str, primary: PlannerAggregate, *others: PlannerAggregate
     ) -> CommandResult:
-        events: list[DomainEventProtocol[UUID]] = []
-        for aggregate in (primary, *others):
-            events.extend(aggregate.collect_events())
+        events: list[DomainEventProtocol[UUID]] = list(primary.collect_events())
+        for other in others:
+            events.extend(other.collect_events())
         for observe in self.observers:
             observe(events)
-        if self._uow is not None:
-            for aggregate in (primary, *others):
-                self._uow.aggregates[aggregate.id] = aggregate
-            self._uow.events.extend(events)
+        uow = self._uow
+        if uow is not None:
+            uow.keep(primary)
+            for other in others:
+                uow.keep(other)
+            uow.events.extend(events)
             position = None
         else:
             position = self._store(events)
         return CommandResult(entity, primary.slug, primary.id, primary.version, position)
 
     def _discard_pending(self) -> None:
-        if self._uow is not None:
-            for aggregate in self._uow.aggregates.values():
+        uow = self._uow
+        if uow is not None:
+            for aggregate in uow.aggregates.values():
                 aggregate.collect_events()
 
     def execute(
@@ -365,11 +419,14 @@ class PlannerService(Application[UUID]):
         return self._commit("plan", the_plan)
 
     def _by_id(self, aggregate_id: UUID) -> Any:
-        if self._uow is not None and aggregate_id in self._uow.aggregates:
-            return self._uow.aggregates[aggregate_id]
+        uow = self._uow
+        if uow is not None:
+            found = uow.get(aggregate_id)
+            if found is not None:
+                return found
         aggregate: Any = self.repository.get(aggregate_id)
-        if self._uow is not None:
-            self._uow.aggregates[aggregate_id] = aggregate
+        if uow is not None:
+            uow.keep(aggregate)
         return aggregate
 
     @command

@@ -251,6 +251,9 @@ class _EventBuilder:
         self.anchors: dict[str, Any] = {}
         # (section, item number, item line) of the step or check being built, for messages
         self.where: tuple[str, int, int] | None = None
+        # A scalar's value depends only on its tag, text and implicitness; long scenarios repeat
+        # the same few hundred scalars, so each is resolved and constructed once.
+        self.scalars: dict[tuple[Any, str, Any], Any] = {}
 
     def document(self) -> Any:
         loader = self.loader
@@ -294,13 +297,81 @@ class _EventBuilder:
         return result
 
     def _scalar(self, event: Any) -> Any:
+        key = (event.tag, event.value, event.implicit)
+        try:
+            return self.scalars[key]
+        except KeyError:
+            pass
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         value = self.loader.construct_object(node, deep=True)
         self.loader.constructed_objects.pop(node, None)  # the constructor caches every node
+        if type(value) in _IMMUTABLE_SCALARS:
+            if len(self.scalars) >= _SCALAR_CACHE_SIZE:
+                self.scalars.clear()
+            self.scalars[key] = value
         return value
+
+    def plain(self) -> Any:
+        """The next value as plain dicts and lists: `_plain(self.value())`, built directly."""
+        loader = self.loader
+        event = loader.peek_event()
+        kind = type(event)
+        if kind is yaml.AliasEvent or event.anchor:
+            return _plain(self.value())  # as it always was: line-aware first, then copied
+        loader.get_event()
+        if kind is yaml.ScalarEvent:
+            return self._scalar(event)
+        if kind is yaml.SequenceStartEvent:
+            items = []
+            while not loader.check_event(yaml.SequenceEndEvent):
+                items.append(self.plain())
+            loader.get_event()
+            return items
+        if kind is yaml.MappingStartEvent:
+            return self._plain_mapping()
+        raise yaml.MarkedYAMLError(None, None, f"unexpected {event}", event.start_mark)
+
+    def _plain_mapping(self) -> dict[Any, Any]:
+        loader = self.loader
+        peek, get, scalar = loader.peek_event, loader.get_event, self._scalar
+        data: dict[Any, Any] = {}
+        lines: dict[Any, int] = {}
+        merged: dict[Any, Any] = {}
+        while True:
+            key_event = peek()
+            kind = type(key_event)
+            if kind is yaml.MappingEndEvent:
+                break
+            line = key_event.start_mark.line + 1
+            if kind is yaml.ScalarEvent and not key_event.anchor and key_event.value != "<<":
+                get()
+                key = scalar(key_event)
+            elif _is_merge_key(key_event):
+                self.value()
+                merged.update(_plain(self._merge_source(self.value(), key_event)))
+                continue
+            else:
+                key = self.value()
+            try:
+                first_line = lines.get(key)
+            except TypeError:
+                raise _unhashable_key(key_event) from None
+            if first_line is not None:
+                raise _DuplicateKey(key, line, first_line, key_event.start_mark.index, self.where)
+            lines[key] = line
+            value_event = peek()
+            if type(value_event) is yaml.ScalarEvent and not value_event.anchor:
+                get()
+                data[key] = scalar(value_event)
+            else:
+                data[key] = self.plain()
+        get()
+        for key, value in merged.items():
+            data.setdefault(key, value)
+        return data
 
     def _sequence(self, event: Any) -> _Seq:
         data = _Seq(event.start_mark.line + 1)
@@ -320,13 +391,7 @@ class _EventBuilder:
         while not self.loader.check_event(yaml.MappingEndEvent):
             key_event = self.loader.peek_event()
             line = key_event.start_mark.line + 1
-            is_merge = (
-                isinstance(key_event, yaml.ScalarEvent)
-                and key_event.value == "<<"
-                and (
-                    key_event.tag == _MERGE_TAG or (key_event.tag is None and key_event.implicit[0])
-                )
-            )
+            is_merge = _is_merge_key(key_event)
             key = self.value()
             if is_merge:
                 merged.update(self._merge_source(self._items_value(top, key, line), key_event))
@@ -334,12 +399,7 @@ class _EventBuilder:
             try:
                 first_line = data.key_lines.get(key)
             except TypeError:
-                raise yaml.MarkedYAMLError(
-                    "while constructing a mapping",
-                    None,
-                    "found unhashable key",
-                    key_event.start_mark,
-                ) from None
+                raise _unhashable_key(key_event) from None
             if first_line is not None:
                 raise _DuplicateKey(key, line, first_line, key_event.start_mark.index, self.where)
             data.key_lines[key] = line
@@ -364,10 +424,9 @@ class _EventBuilder:
             item_line = self.loader.peek_event().start_mark.line + 1
             self.where = (section, number, item_line)
             data.item_lines.append(item_line)
-            item = self.value()
             # Steps need no per-key lines once built (errors name the step's line): plain
             # dicts and lists keep a long scenario's memory small.
-            data.append(_plain(item) if section == "step" else item)
+            data.append(self.plain() if section == "step" else self.value())
         self.where = None
         self.loader.get_event()
         if start.anchor:
@@ -388,6 +447,24 @@ class _EventBuilder:
                 )
             merged.update(item)
         return merged
+
+
+_IMMUTABLE_SCALARS: Final = frozenset({str, int, float, bool, type(None), bytes, datetime, date})
+_SCALAR_CACHE_SIZE: Final = 4096
+
+
+def _is_merge_key(event: Any) -> bool:
+    return (
+        isinstance(event, yaml.ScalarEvent)
+        and event.value == "<<"
+        and (event.tag == _MERGE_TAG or (event.tag is None and event.implicit[0]))
+    )
+
+
+def _unhashable_key(key_event: Any) -> yaml.MarkedYAMLError:
+    return yaml.MarkedYAMLError(
+        "while constructing a mapping", None, "found unhashable key", key_event.start_mark
+    )
 
 
 def _load_yaml(text: str, path: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import textwrap
 from pathlib import Path
@@ -257,3 +258,42 @@ def test_an_unreachable_store_is_a_clear_error(
     assert main(["replay", "--db", url, str(write(tmp_path, SMALL))]) == 2
     err = capsys.readouterr().err
     assert "s.yaml: cannot use the store postgresql://postgres@127.0.0.1:9/test" in err
+
+
+def test_replay_leaves_the_garbage_collector_as_it_found_it() -> None:
+    from planner.replay import replay_scenario
+    from planner.scenario import parse_scenario
+
+    def replay() -> bool:
+        report = replay_scenario(parse_scenario(SMALL, "s.yaml"), "memory:")
+        return report.ok
+
+    assert gc.get_freeze_count() == 0
+    assert replay() and gc.get_freeze_count() == 0
+    gc.freeze()  # as an application might: the replay must not unfreeze its objects
+    try:
+        assert replay() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_the_replay_folds_no_event_after_its_last_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from planner.replay import replay_scenario
+    from planner.scenario import parse_scenario
+    from projections.readiness import ReadinessFold
+
+    folded: list[datetime] = []
+    fold = ReadinessFold.apply
+
+    def spy(self: ReadinessFold, name: str, oid: str, ts: datetime, fields: Any) -> Any:
+        folded.append(ts)
+        return fold(self, name, oid, ts, fields)
+
+    monkeypatch.setattr(ReadinessFold, "apply", spy)
+    checks = SMALL.index("checks:")
+    text = SMALL[:checks] + "checks:\n  - {at: +1d, stockpile: s, expect: {items: {water: {}}}}\n"
+    report = replay_scenario(parse_scenario(text, "s.yaml"), "memory:", materialize=False)
+    assert report.ok and report.events_stored == 10
+    assert len(folded) == 6 and max(folded) == datetime(2030, 1, 2, tzinfo=UTC)

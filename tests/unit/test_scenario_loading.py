@@ -584,6 +584,41 @@ def test_duplicate_argument_in_a_flow_mapping() -> None:
     assert_error(text, "step 4", "duplicate key 'camp'")
 
 
+def test_anchors_and_aliases_in_steps_give_separate_copies() -> None:
+    text = scenario_text(
+        """\
+          - at: +2d
+            do: register_partner
+            with: &oxfam {partner: oxfam, name: Oxfam, kind: ngo, sectors: &wash [WSH]}
+          - at: &later +2d
+            do: register_partner
+            with: {partner: care, name: CARE, kind: ngo, sectors: *wash}
+          - {at: *later, do: withdraw_partner, with: {partner: oxfam, reason: *later}}
+        """
+    )
+    scenario = parse_scenario(text, PATH)
+    oxfam, care, withdraw = scenario.steps[3:]
+    assert oxfam.args["sectors"] == care.args["sectors"] == ["WSH"]
+    assert oxfam.args["sectors"] is not care.args["sectors"]
+    assert withdraw.at == care.at == START + timedelta(days=2)
+    assert withdraw.args == {"partner": "oxfam", "reason": "+2d"}
+    again = scenario_text("  - {at: +2d, do: register_partner, with: *oxfam}  # <-\n")
+    assert_error(again, None, "found undefined alias 'oxfam'")
+
+
+def test_many_distinct_scalars_load_like_few() -> None:
+    arrivals = "".join(
+        f"  - {{at: '+1d{n}m', do: register_arrivals, with: {{camp: kukes-1, people: {n + 1}}}}}\n"
+        for n in range(6_000)
+    )
+    scenario = parse_scenario(scenario_text(arrivals), PATH)
+    steps = scenario.steps[3:]
+    assert [step.args["people"] for step in steps] == list(range(1, 6_001))
+    assert [step.at for step in steps] == [
+        START + timedelta(days=1, minutes=n) for n in range(6_000)
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # Errors in checks
 

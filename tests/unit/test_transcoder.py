@@ -19,7 +19,7 @@ from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.service import PlannerService
 from domain.stockpile import Stockpile
-from domain.transcoder import OrjsonTranscoder
+from domain.transcoder import OrjsonTranscoder, iso_format
 
 AGGREGATES = (Partner, ResponsePlan, Stockpile, Camp)
 EVENT_CLASSES = sorted(
@@ -184,3 +184,11 @@ def test_transcoder_writes_the_library_markers() -> None:
         b'"at":{"_type_":"datetime_iso","_data_":"1999-04-01T00:00:00+00:00"},'
         b'"ids":[{"_type_":"uuid_hex","_data_":"12345678123456781234567812345678"}]}'
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(moment=st.datetimes(timezones=st.just(UTC)) | aware_datetimes | st.datetimes())
+def test_iso_format_is_the_library_datetime_format(moment: datetime) -> None:
+    assert iso_format(moment) == moment.isoformat()
+    encoded = OrjsonTranscoder().encode({"at": moment})
+    assert encoded == LIBRARY.encode({"at": moment})

@@ -1,0 +1,286 @@
+"""The planner's fast paths store exactly what the library's standard paths store.
+
+Aggregates trigger events without the library's `@event` call machinery, and the service stores
+them through its own mapper, event store and recorder. Running the same commands with the same
+clock through the library's own decorators, Mapper, EventStore and recorder must give the same
+records, byte for byte and with the same notification ids, for every event type.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.application import Application
+from eventsourcing.domain import CommandMethodDecorator, decorated_func_callers
+from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper
+
+from domain.base import PlannerAggregate
+from domain.camp import Camp
+from domain.errors import ConcurrencyError
+from domain.partner import Partner
+from domain.plan import ResponsePlan
+from domain.service import PlannerService
+from domain.stockpile import Stockpile
+from planner.config import persistence_env
+
+pytestmark = pytest.mark.integration
+
+AGGREGATES = (Partner, ResponsePlan, Stockpile, Camp)
+SimulatedClock = Any  # tests.conftest.SimulatedClock
+
+
+def event_types() -> set[str]:
+    """Topics of every concrete event class of the planner's aggregates."""
+    return {
+        f"{value.__module__}:{value.__qualname__}"
+        for aggregate in AGGREGATES
+        for name, value in vars(aggregate).items()
+        if isinstance(value, type)
+        and issubclass(value, PlannerAggregate.Event)
+        and name not in ("Event", "Created")
+    }
+
+
+def every_event(service: PlannerService, clock: SimulatedClock) -> None:
+    """Commands that between them trigger every event type of every aggregate."""
+    for partner, kind, sectors in [
+        ("unhcr", "un_agency", None),
+        ("oxfam", "ngo", ["WSH", "SHL"]),
+        ("care", "ngo", None),
+        ("acme", "business", None),
+        ("gov", "government", None),
+    ]:
+        service.register_partner(partner=partner, name=partner.upper(), kind=kind, sectors=sectors)
+    service.draft_plan(
+        plan="kukes",
+        title="Kukës response",
+        crisis="Kosovo 1999",
+        planning_figure=20_000,
+        required_sectors=["WSH"],
+        ready_days=2.5,
+        standards_overrides={"water": 20.0},
+    )
+    for partner, role in [
+        ("oxfam", "implementer"),
+        ("care", "implementer"),
+        ("acme", "supplier"),
+        ("gov", "funder"),
+    ]:
+        service.join_plan(plan="kukes", partner=partner, role=role)
+    service.pledge_funds(plan="kukes", partner="gov", amount=1_000_000, currency="EUR")
+    clock.advance(hours=6, microseconds=250)
+    service.receive_funds(plan="kukes", partner="gov", amount=400_000, currency="EUR")
+    service.disburse_funds(plan="kukes", partner="oxfam", amount=100_001, currency="EUR")
+    service.split_pool(plan="kukes", currency="EUR")
+    service.open_stockpile(stockpile="durres", partner="acme", location="Durrës port")
+    service.commit_stockpile(plan="kukes", stockpile="durres")
+    service.receive_supplies(stockpile="durres", item="water", quantity=90_000, source="acme")
+    service.receive_supplies(stockpile="durres", item="blanket", quantity=5_000)
+    service.activate_plan(plan="kukes")
+    clock.advance(days=1)
+    service.establish_camp(
+        camp="kukes-1", plan="kukes", location="Kukës", site_area_m2=200_000.5, shelter_capacity=4
+    )
+    service.assign_sector(camp="kukes-1", sector="WSH", partner="oxfam")
+    service.reassign_sector(camp="kukes-1", sector="WSH", partner="care", co_leads=["oxfam"])
+    service.release_sector(camp="kukes-1", sector="WSH")
+    service.register_arrivals(camp="kukes-1", people=3_000, under5=450, unaccompanied_minors=20)
+    service.reserve_supplies(stockpile="durres", camp="kukes-1", item="water", quantity=40_000)
+    service.release_reservation(stockpile="durres", camp="kukes-1", item="water", quantity=9)
+    clock.advance(hours=12)
+    service.dispatch_supplies(stockpile="durres", camp="kukes-1", item="water", quantity=45_000)
+    service.distribute_supplies(camp="kukes-1", item="water", quantity=15_000)
+    service.write_off_supplies(stockpile="durres", item="blanket", quantity=10, reason="damaged")
+    service.build_facilities(camp="kukes-1", facility="latrine", count=60)
+    service.register_departures(camp="kukes-1", people=200, under5=10)
+    service.leave_plan(plan="kukes", partner="acme")
+    service.withdraw_partner(partner="unhcr", reason="mandate ended")
+    service.close_camp(camp="kukes-1")
+    service.stand_down_plan(plan="kukes", reason="crisis over")
+    service.close_plan(plan="kukes", reason="done")
+
+
+class LibraryPathService(PlannerService):
+    """A PlannerService storing through the library's own Mapper, EventStore and recorder."""
+
+    def construct_mapper(self) -> Mapper[Any]:
+        """The library's Mapper with the planner's transcoder."""
+        return Application.construct_mapper(self)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The library's recorder for the configured store."""
+        return Application.construct_recorder(self)
+
+    def construct_event_store(self) -> EventStore[Any]:
+        """The library's EventStore."""
+        return Application.construct_event_store(self)
+
+
+def library_decorators() -> Iterator[tuple[type, str, CommandMethodDecorator]]:
+    """Each `@event` method of the planner's aggregates, as the library's decorator."""
+    for decorator in decorated_func_callers:
+        func = decorator.decorated_func
+        owner, _, name = func.__qualname__.partition(".")
+        for aggregate in AGGREGATES:
+            if aggregate.__module__ == func.__module__ and aggregate.__name__ == owner:
+                yield aggregate, name, decorator
+
+
+@pytest.fixture
+def library_triggers(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call to make the aggregates trigger events through the library's own decorators."""
+
+    def use_library() -> None:
+        for aggregate, name, decorator in library_decorators():
+            monkeypatch.setattr(aggregate, name, decorator)
+        monkeypatch.delattr(PlannerAggregate, "collect_events")
+
+    return use_library
+
+
+def stored(service: PlannerService) -> list[tuple[Any, ...]]:
+    """Every record of the store with its notification id."""
+    return [
+        (n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state))
+        for n in service.recorder.select_notifications(start=1, limit=10_000)
+    ]
+
+
+def run(cls: type[PlannerService], url: str, clock: SimulatedClock, *, batch: bool) -> Any:
+    service = cls(persistence_env(url) | {"CREATE_TABLE": "y"}, clock_fn=clock)
+    try:
+        if batch:
+            with service.batch():
+                every_event(service, clock)
+        else:
+            every_event(service, clock)
+        return stored(service)
+    finally:
+        service.close()
+
+
+def test_every_event_method_has_a_fast_trigger() -> None:
+    methods = list(library_decorators())
+    assert len(methods) == len(event_types()) - len(AGGREGATES)  # all but the created events
+    for aggregate, name, _ in methods:
+        assert not isinstance(vars(aggregate)[name], CommandMethodDecorator), name
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one by one", "batched"])
+def test_fast_paths_store_the_library_records(
+    make_store_url: Callable[[], str],
+    make_clock: Callable[[], SimulatedClock],
+    library_triggers: Callable[[], None],
+    batch: bool,
+) -> None:
+    fast = run(PlannerService, make_store_url(), make_clock(), batch=batch)
+    library_triggers()
+    library = run(LibraryPathService, make_store_url(), make_clock(), batch=batch)
+    assert {row[3] for row in fast} == event_types()
+    assert [row[0] for row in fast] == list(range(1, len(fast) + 1))
+    assert fast == library
+
+
+def test_a_fast_trigger_takes_its_arguments_in_any_order_or_position(
+    service: PlannerService, clock: SimulatedClock
+) -> None:
+    service.register_partner(partner="p", name="P", kind="ngo")
+    service.draft_plan(plan="x", title="X", crisis="C", planning_figure=10)
+    service.establish_camp(camp="c", plan="x", location="L", site_area_m2=10, shelter_capacity=1)
+    camp = service.load("camp", "c", Camp)
+    camp._build_facilities("latrine", 2)
+    camp._build_facilities(facility="latrine", count=3)
+    camp._build_facilities(count=4, facility="latrine")
+    events = camp.collect_events()
+    assert [type(event) for event in events] == [Camp.FacilitiesBuilt] * 3
+    assert [list(vars(event)) for event in events] == [
+        ["originator_id", "originator_version", "timestamp", "facility", "count"]
+    ] * 3
+    assert [(event.originator_version, event.count) for event in events] == [(2, 2), (3, 3), (4, 4)]
+    assert camp.facilities["latrine"] == 9
+    assert camp.version == 4
+
+
+@pytest.mark.parametrize("largest_rowid_taken", [False, True], ids=["usual", "largest taken"])
+def test_sqlite_notification_ids_are_the_rowids_of_the_rows(
+    tmp_path: Path, clock: SimulatedClock, largest_rowid_taken: bool
+) -> None:
+    source = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock_fn=clock)
+    events: list[Any] = []
+    source.observers.append(events.extend)
+    every_event(source, clock)
+    db = tmp_path / "planner.sqlite"
+    service = PlannerService(persistence_env(str(db)) | {"CREATE_TABLE": "y"}, clock_fn=clock)
+    try:
+        if largest_rowid_taken:  # SQLite then picks new rowids at random
+            with sqlite3.connect(db) as conn:
+                conn.execute(
+                    "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
+                    "state) VALUES (9223372036854775807, 'x', 1, 't', x'')"
+                )
+        stored_events = [service.mapper.to_stored_event(event) for event in events]
+        ids = service.recorder.insert_events(stored_events)
+        assert ids is not None and len(ids) == len(stored_events) > 30
+        with sqlite3.connect(db) as conn:
+            rows = [
+                conn.execute(
+                    "SELECT originator_id, originator_version FROM stored_events WHERE rowid=?",
+                    (notification_id,),
+                ).fetchone()
+                for notification_id in ids
+            ]
+        assert rows == [(s.originator_id.hex, s.originator_version) for s in stored_events]
+        assert (list(ids) == list(range(ids[0], ids[0] + len(ids)))) is not largest_rowid_taken
+    finally:
+        service.close()
+        source.close()
+
+
+def test_recordings_are_the_library_recordings(clock: SimulatedClock) -> None:
+    heard: list[Any] = []
+
+    class Listening(PlannerService):
+        def _notify(self, recordings: list[Any]) -> None:
+            heard.extend(recordings)
+
+    source = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock_fn=clock)
+    events: list[Any] = []
+    source.observers.append(events.extend)
+    every_event(source, clock)
+    memory = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    planner, library = PlannerService(memory), LibraryPathService(memory)
+    assert planner.events.put(events) == library.events.put(events)
+    listening = Listening(memory, clock_fn=clock)
+    with listening.batch():
+        every_event(listening, clock)
+    assert [recording.notification.id for recording in heard] == list(range(1, len(events) + 1))
+    assert [type(recording.domain_event) for recording in heard] == [type(e) for e in events]
+    for service in (source, planner, library, listening):
+        service.close()
+
+
+def test_a_batch_with_a_conflict_in_the_middle_stores_nothing(
+    store_url: str, make_clock: Callable[[], SimulatedClock]
+) -> None:
+    env = persistence_env(store_url) | {"CREATE_TABLE": "y"}
+    first, second = PlannerService(env, clock_fn=make_clock()), PlannerService(env)
+    try:
+        first.register_partner(partner="wfp", name="WFP", kind="un_agency")
+        first.open_stockpile(stockpile="a", partner="wfp", location="A")
+        first.open_stockpile(stockpile="b", partner="wfp", location="B")
+        before = stored(first)
+        with pytest.raises(ConcurrencyError), second.batch():
+            second.receive_supplies(stockpile="a", item="water", quantity=1)
+            second.receive_supplies(stockpile="b", item="water", quantity=2)  # loaded at v1
+            first.receive_supplies(stockpile="b", item="water", quantity=3)  # saved first
+            second.receive_supplies(stockpile="a", item="water", quantity=4)
+        assert stored(first) == [*before, stored(first)[-1]]
+        assert len(stored(first)) == len(before) + 1
+        assert second.repository.get(second.id_of("stockpile", "a")).on_hand["water"] == 0
+    finally:
+        first.close()
+        second.close()
