@@ -116,7 +116,7 @@ def store_only(scenario_path: str, db_path: str) -> dict[str, float]:
             if index % BATCH_STEPS == 0:
                 service.flush()
     elapsed = time.perf_counter() - started
-    events = service.recorder.max_notification_id()
+    events = service.recorder.max_notification_id() or 0
     service.close()
     return {"events": events, "store_s": elapsed}
 
