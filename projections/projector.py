@@ -41,7 +41,7 @@ _TABLE_OF_KIND = {
     "camp": "camps",
 }
 _ENTITY_TABLES = tuple(_TABLE_OF_KIND.values())
-CHECKPOINT_EVERY = 1000
+CHECKPOINT_EVERY = 500
 
 
 def to_us(ts: datetime) -> int:
@@ -72,8 +72,7 @@ class ReadinessProjector:
         # gave it (datetime or ISO form), or in µs when restored
         self.touches: dict[ViewKey, tuple[int, Any]] = {}
         self._statuses: dict[ViewKey, str] = {}
-        self._last_ts: Any = None
-        self._last_ts_us = 0
+        self._us_of: dict[Any, int] = {}  # event time → µs, for the times asked lately
 
     # -- resuming ------------------------------------------------------------------------------
 
@@ -149,11 +148,15 @@ class ReadinessProjector:
             batch.first_position = first
 
     def ts_us_of(self, ts: Any) -> int:
-        """An event time (datetime, ISO form or µs) in µs since the epoch (the last cached)."""
-        if ts != self._last_ts:
-            self._last_ts = ts
-            self._last_ts_us = ts if type(ts) is int else to_us(iso_to_datetime(ts))
-        return self._last_ts_us
+        """An event time (datetime, ISO form or µs) in µs since the epoch."""
+        if type(ts) is int:
+            return ts
+        us = self._us_of.get(ts)
+        if us is None:
+            if len(self._us_of) > 4096:
+                self._us_of.clear()
+            us = self._us_of[ts] = to_us(iso_to_datetime(ts))
+        return us
 
     def touched_at(self, key: ViewKey) -> tuple[int, int]:
         """(position, µs) of the last moment that touched a view."""

@@ -37,7 +37,7 @@ from tests.projections_helpers import (
 )
 
 BATCH = 25
-CHECKPOINT = 40  # a checkpoint of the fold every 40 events or so (in production 1,000)
+CHECKPOINT = 40  # a checkpoint of the fold every 40 events or so (in production 500)
 CAMPS = ("north", "south", "east")
 
 

@@ -19,11 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.wiring import Planner, open_planner
+from projections.projector import ReadinessProjector, to_us
+from projections.time_travel import _time_test
 from tests.conftest import SimulatedClock
 from tests.projections_helpers import strip
 
@@ -293,3 +297,20 @@ def test_answers_are_the_same_from_checkpoints_or_from_the_first_event(story: St
     assert planner.queries.view_series("camp", camp_id, moments) == one_by_one
     with pytest.raises(ValueError, match="increasing"):
         planner.queries.view_series("camp", camp_id, moments[::-1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    bound=st.datetimes(timezones=st.just(UTC)),
+    times=st.lists(
+        st.datetimes(timezones=st.sampled_from((UTC, timezone(timedelta(hours=9))))), max_size=20
+    ),
+)
+def test_event_times_compare_as_text_as_they_do_as_times(
+    bound: datetime, times: list[datetime]
+) -> None:
+    """Time travel compares stored ISO times as text when they are UTC; else it parses them."""
+    not_after = _time_test(ReadinessProjector(), to_us(bound))
+    for at in times:
+        assert not_after(at.isoformat()) == (at <= bound), at
+        assert not_after(at) == (at <= bound), at
