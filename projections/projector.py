@@ -175,18 +175,19 @@ class ReadinessProjector:
                 for key in touched:
                     touches[key] = mark
             else:
-                statuses, camp_statuses, plans = self._statuses, fold.camp_status, fold.plans
+                statuses, camp_statuses = self._statuses, fold.camp_status
                 for key in touched:
                     touches[key] = mark
                     kind, entity_id = key
                     if kind == "camp":
                         status = camp_statuses[entity_id] = camp_status(fold, entity_id)
-                    elif kind == "plan":
-                        status = plans[entity_id]["status"]
-                    else:
-                        continue
-                    if status != statuses.get(key):
-                        self._status_changed(key, status, position, ts, batch)
+                        if status != statuses.get(key):
+                            self._status_changed(key, status, position, ts, batch)
+                for plan_id in fold.lifecycle_changed:  # a plan's status is its lifecycle
+                    status = fold.plans[plan_id]["status"]
+                    if status != statuses.get(("plan", plan_id)):
+                        self._status_changed(("plan", plan_id), status, position, ts, batch)
+            fold.lifecycle_changed.clear()
         if batch is not None and position - self.checkpoint_position >= self.checkpoint_every:
             self.checkpoint_position = position
             batch.checkpoints.append((position, self.ts_us_of(ts), self.checkpoint()))

@@ -64,6 +64,7 @@ class ReadinessFold:
         self._camp_keys: dict[str, tuple[ViewKey, ViewKey]] = {}  # camp → its and its plan's
         self._stockpile_keys: dict[str, tuple[ViewKey, ...]] = {}  # → its and its plans'
         self.partners_changed: set[str] = set()  # partners whose state changed (they have no view)
+        self.lifecycle_changed: set[str] = set()  # plans drafted or moved on since last cleared
         self.touched: set[ViewKey] = set()
         self.handlers: dict[str, Callable[[str, Any, Mapping[str, Any]], None]] = {
             name[len("_on_") :].replace("__", "."): getattr(self, name)
@@ -131,6 +132,7 @@ class ReadinessFold:
             "camps": [],
         }
         _derive_plan_state(self.plans[oid])
+        self.lifecycle_changed.add(oid)
         self.touched.add(("plan", oid))
 
     def _on_ResponsePlan__PartnerJoined(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
@@ -172,6 +174,7 @@ class ReadinessFold:
 
     def _status(self, oid: str, status: str) -> None:
         self.plans[oid]["status"] = status
+        self.lifecycle_changed.add(oid)
         self.touched.add(("plan", oid))
 
     def _on_ResponsePlan__Activated(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
