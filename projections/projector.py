@@ -166,26 +166,34 @@ class ReadinessProjector:
     def _close_moment(self, position: int, ts: Any, batch: ViewBatch | None) -> None:
         self.position = position
         fold = self.fold
-        touched = fold.touched
-        if touched:
-            fold.touched = set()
-            mark = (position, ts)
-            touches = self.touches
-            if batch is None:
-                for key in touched:
+        mark = (position, ts)
+        touches = self.touches
+        if fold.touched_camps:
+            statuses, camp_statuses = self._statuses, fold.camp_status
+            for camp_id in fold.touched_camps:
+                camp_key, plan_key = fold.camp_keys(camp_id)
+                touches[camp_key] = touches[plan_key] = mark
+                if batch is None:
+                    camp_statuses.pop(camp_id, None)
+                    continue
+                status = camp_statuses[camp_id] = camp_status(fold, camp_id)
+                if status != statuses.get(camp_key):
+                    self._status_changed(camp_key, status, position, ts, batch)
+            fold.touched_camps.clear()
+        if fold.touched_stockpiles:
+            for stockpile_id in fold.touched_stockpiles:
+                for key in fold.stockpile_keys(stockpile_id):
                     touches[key] = mark
-            else:
-                statuses, camp_statuses = self._statuses, fold.camp_status
-                for key in touched:
-                    touches[key] = mark
-                    kind, entity_id = key
-                    if kind == "camp":
-                        status = camp_statuses[entity_id] = camp_status(fold, entity_id)
-                        if status != statuses.get(key):
-                            self._status_changed(key, status, position, ts, batch)
+            fold.touched_stockpiles.clear()
+        if fold.touched:
+            for key in fold.touched:
+                touches[key] = mark
+            fold.touched.clear()
+        if fold.lifecycle_changed:
+            if batch is not None:
                 for plan_id in fold.lifecycle_changed:  # a plan's status is its lifecycle
                     status = fold.plans[plan_id]["status"]
-                    if status != statuses.get(("plan", plan_id)):
+                    if status != self._statuses.get(("plan", plan_id)):
                         self._status_changed(("plan", plan_id), status, position, ts, batch)
             fold.lifecycle_changed.clear()
         if batch is not None and position - self.checkpoint_position >= self.checkpoint_every:

@@ -65,6 +65,11 @@ class ReadinessFold:
         self._stockpile_keys: dict[str, tuple[ViewKey, ...]] = {}  # → its and its plans'
         self.partners_changed: set[str] = set()  # partners whose state changed (they have no view)
         self.lifecycle_changed: set[str] = set()  # plans drafted or moved on since last cleared
+        # What the events folded since the last `take_touched()` touched: camps and stockpiles
+        # by id (with their plans' views, and for camps their status; the hot path), other
+        # views by key.
+        self.touched_camps: set[str] = set()
+        self.touched_stockpiles: set[str] = set()
         self.touched: set[ViewKey] = set()
         self.handlers: dict[str, Callable[[str, Any, Mapping[str, Any]], None]] = {
             name[len("_on_") :].replace("__", "."): getattr(self, name)
@@ -83,11 +88,38 @@ class ReadinessFold:
         or their canonical strings. The projector calls `handlers` directly instead, letting
         `touched` gather a whole moment's views.
         """
-        self.touched = set()
+        self.take_touched()
         handler = self.handlers.get(event_name)
         if handler is not None:
             handler(oid, ts, fields)
-        return self.touched
+        return self.take_touched()
+
+    def take_touched(self) -> set[ViewKey]:
+        """The views touched since last asked (camps' cached statuses dropped)."""
+        touched = self.touched
+        for camp_id in self.touched_camps:
+            self.camp_status.pop(camp_id, None)
+            touched.update(self.camp_keys(camp_id))
+        for stockpile_id in self.touched_stockpiles:
+            touched.update(self.stockpile_keys(stockpile_id))
+        self.touched, self.touched_camps, self.touched_stockpiles = set(), set(), set()
+        return touched
+
+    def camp_keys(self, camp_id: str) -> tuple[ViewKey, ViewKey]:
+        """The views a change to a camp touches: its own and its plan's."""
+        keys = self._camp_keys.get(camp_id)
+        if keys is None:
+            plan = ("plan", self.camps[camp_id]["plan_id"])
+            keys = self._camp_keys[camp_id] = (("camp", camp_id), plan)
+        return keys
+
+    def stockpile_keys(self, stockpile_id: str) -> tuple[ViewKey, ...]:
+        """The views a change to a stockpile touches: its own and its plans'."""
+        keys = self._stockpile_keys.get(stockpile_id)
+        if keys is None:
+            plans = tuple(("plan", plan_id) for plan_id in self.stockpiles[stockpile_id]["plans"])
+            keys = self._stockpile_keys[stockpile_id] = (("stockpile", stockpile_id), *plans)
+        return keys
 
     def _on_Partner__Registered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.coverage.clear()
@@ -106,8 +138,8 @@ class ReadinessFold:
         for camp_id, camp in self.camps.items():
             co_leads = camp.get("co_leads", {}).values()
             if oid in camp["leads"].values() or any(oid in c for c in co_leads):
-                self.camp_status.pop(camp_id, None)
-                self.touched |= {("camp", camp_id), ("3w", camp_id), ("plan", camp["plan_id"])}
+                self.touched_camps.add(camp_id)
+                self.touched.add(("3w", camp_id))
         for plan_id, plan in self.plans.items():
             if oid in plan["members"]:
                 self.touched.add(("plan", plan_id))
@@ -202,15 +234,22 @@ class ReadinessFold:
         depot = self.stockpiles[oid]
         depot["on_hand"][item] = depot["on_hand"].get(item, 0) + on_hand
         depot["reserved"][item] = depot["reserved"].get(item, 0) + reserved
-        keys = self._stockpile_keys.get(oid)
-        if keys is None:
-            plans = tuple(("plan", plan_id) for plan_id in depot["plans"])
-            keys = self._stockpile_keys[oid] = (("stockpile", oid), *plans)
-        self.touched.update(keys)
+        self.touched_stockpiles.add(oid)
 
     def _reservation(self, oid: str, f: Mapping[str, Any], delta: int) -> None:
-        by_camp = self.stockpiles[oid]["reservations"].setdefault(str(f["camp_id"]), {})
-        by_camp[f["item"]] = by_camp.get(f["item"], 0) + delta
+        """Change what a stockpile holds for a camp; nothing reserved leaves no entry."""
+        if not delta:
+            return  # a dispatch from free stock
+        reservations = self.stockpiles[oid]["reservations"]
+        camp_id, item = str(f["camp_id"]), f["item"]
+        by_camp = reservations.setdefault(camp_id, {})
+        quantity = by_camp.get(item, 0) + delta
+        if quantity:
+            by_camp[item] = quantity
+            return
+        by_camp.pop(item, None)
+        if not by_camp:
+            del reservations[camp_id]
 
     def _on_Stockpile__SuppliesReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._stock(oid, f["item"], on_hand=f["quantity"])
@@ -248,18 +287,8 @@ class ReadinessFold:
             "facilities": dict.fromkeys(FACILITIES, 0),
         }
         self.plans[plan_id]["camps"].append(oid)
-        self._camp_touched(oid)
+        self.touched_camps.add(oid)
         self.touched.add(("3w", oid))
-
-    def _camp_touched(self, camp_id: str) -> None:
-        self.camp_status.pop(camp_id, None)  # recomputed when next asked for
-        keys = self._camp_keys.get(camp_id)
-        if keys is None:
-            keys = self._camp_keys[camp_id] = (
-                ("camp", camp_id),
-                ("plan", self.camps[camp_id]["plan_id"]),
-            )
-        self.touched.update(keys)
 
     def _lead(
         self,
@@ -279,7 +308,7 @@ class ReadinessFold:
             camp["leads"][sector] = partner_id
             camp["lead_since"][sector] = ts if isinstance(ts, str) else ts.isoformat()
             camp.setdefault("co_leads", {})[sector] = [str(c) for c in co_leads]
-        self._camp_touched(oid)
+        self.touched_camps.add(oid)
         self.touched.add(("3w", oid))  # the 3W rows change only with who leads what
 
     def _on_Camp__SectorAssigned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
@@ -297,7 +326,7 @@ class ReadinessFold:
             count = f.get(group)
             if count:
                 population[group] += sign * count
-        self._camp_touched(oid)
+        self.touched_camps.add(oid)
 
     def _on_Camp__ArrivalsRegistered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._people(oid, f, +1)
@@ -310,21 +339,21 @@ class ReadinessFold:
         item, quantity = f["item"], f["quantity"]
         camp["stock"][item] = camp["stock"].get(item, 0) + quantity
         camp["delivered"][item] = camp["delivered"].get(item, 0) + quantity
-        self._camp_touched(oid)
+        self.touched_camps.add(oid)
 
     def _on_Camp__SuppliesDistributed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         stock = self.camps[oid]["stock"]
         stock[f["item"]] = stock.get(f["item"], 0) - f["quantity"]
-        self._camp_touched(oid)
+        self.touched_camps.add(oid)
 
     def _on_Camp__FacilitiesBuilt(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         facilities = self.camps[oid]["facilities"]
         facilities[f["facility"]] = facilities.get(f["facility"], 0) + f["count"]
-        self._camp_touched(oid)
+        self.touched_camps.add(oid)
 
     def _on_Camp__Closed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.camps[oid]["closed"] = True
-        self._camp_touched(oid)
+        self.touched_camps.add(oid)
 
     # -- views ---------------------------------------------------------------------------------
 
@@ -710,7 +739,7 @@ def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
         reserved = depot["reserved"].get(item, 0)
         items[item] = {"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved}
     reservations = {
-        fold.camps[camp_id]["slug"]: {item: qty for item, qty in by_item.items() if qty}
+        fold.camps[camp_id]["slug"]: {item: qty for item, qty in sorted(by_item.items()) if qty}
         for camp_id, by_item in depot["reservations"].items()
         if any(by_item.values())
     }
@@ -720,7 +749,7 @@ def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
         "partner": fold.partner_slug(depot["partner_id"]),
         "location": depot["location"],
         "items": items,
-        "reservations": reservations,
+        "reservations": dict(sorted(reservations.items())),
         "plans": [fold.plans[p]["slug"] for p in depot["plans"]],
     }
 
