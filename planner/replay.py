@@ -254,7 +254,7 @@ class _CheckEvaluator:
         """Fold one command's new events; none after the last check (nothing would read them)."""
         if not self.times:
             return
-        apply, names = self.fold.apply, self.names
+        apply, names = self.fold.fold_event, self.names
         for event in events:
             originator_id = event.originator_id
             name = names.get(originator_id.int)

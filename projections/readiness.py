@@ -94,6 +94,20 @@ class ReadinessFold:
             handler(oid, ts, fields)
         return self.take_touched()
 
+    def fold_event(
+        self, event_name: str, oid: str, ts: datetime | str, fields: Mapping[str, Any]
+    ) -> None:
+        """Fold one event when the caller does not ask what it touched (cheaper than apply)."""
+        handler = self.handlers.get(event_name)
+        if handler is not None:
+            handler(oid, ts, fields)
+        for camp_id in self.touched_camps:
+            self.camp_status.pop(camp_id, None)
+        self.touched_camps.clear()
+        self.touched_stockpiles.clear()
+        self.touched.clear()
+        self.lifecycle_changed.clear()
+
     def take_touched(self) -> set[ViewKey]:
         """The views touched since last asked (camps' cached statuses dropped)."""
         touched = self.touched

@@ -285,13 +285,13 @@ def test_the_replay_folds_no_event_after_its_last_check(monkeypatch: pytest.Monk
     from projections.readiness import ReadinessFold
 
     folded: list[datetime] = []
-    fold = ReadinessFold.apply
+    fold = ReadinessFold.fold_event
 
     def spy(self: ReadinessFold, name: str, oid: str, ts: datetime, fields: Any) -> Any:
         folded.append(ts)
         return fold(self, name, oid, ts, fields)
 
-    monkeypatch.setattr(ReadinessFold, "apply", spy)
+    monkeypatch.setattr(ReadinessFold, "fold_event", spy)
     checks = SMALL.index("checks:")
     text = SMALL[:checks] + "checks:\n  - {at: +1d, stockpile: s, expect: {items: {water: {}}}}\n"
     report = replay_scenario(parse_scenario(text, "s.yaml"), "memory:", materialize=False)
