@@ -4,10 +4,10 @@ Catching up over a long log is the views' hot path. The library's
 `select_notifications()` + `Mapper.to_domain_event()` build a notification object and a domain
 event per row (about 20 µs here); the projector needs only the event's name, originator,
 time and fields. So rows are selected with plain SQL from the application's own events table
-and decoded with orjson: the library's type markers are resolved only where the event class
-declares a UUID, ids become their canonical strings, the time stays in its ISO form, and the
-library's upcasters run when a stored event is older than its class. Stores that are not
-SQL (the in-memory store) go through `select_notifications()`.
+and decoded with orjson: the originator becomes its canonical id string, the time stays in its
+ISO form, id fields keep the library's UUID marker (the fold converts the ones it uses), and the
+library's upcasters run when a stored event is older than its class. Stores that are not SQL
+(the in-memory store) go through `select_notifications()`.
 """
 
 from __future__ import annotations
@@ -46,18 +46,12 @@ def event_record(domain_event: DomainEventProtocol[Any], position: int) -> Event
     )
 
 
-_TopicSpec = tuple[str, tuple[str, ...], Callable[[dict[str, Any]], None] | None]
+_TopicSpec = tuple[str, Callable[[dict[str, Any]], None] | None]
 
 
 def _topic_spec(topic: str) -> _TopicSpec:
-    """The event's name, its fields declared as UUIDs, and its upcaster (None if current)."""
+    """The event's name and its upcaster (None if stored events are at the class's version)."""
     cls = resolve_topic(topic)
-    uuid_fields: list[str] = []
-    for klass in reversed(cls.__mro__):
-        for name, annotation in getattr(klass, "__annotations__", {}).items():
-            stored = not name.startswith("originator_")  # those are columns, not payload
-            if stored and "UUID" in str(annotation) and name not in uuid_fields:
-                uuid_fields.append(name)
     class_version = getattr(cls, "class_version", 1)
 
     def upcast(state: dict[str, Any]) -> None:
@@ -66,27 +60,15 @@ def _topic_spec(topic: str) -> _TopicSpec:
             getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
             version += 1
 
-    return cls.__qualname__, tuple(uuid_fields), upcast if class_version > 1 else None
+    return cls.__qualname__, upcast if class_version > 1 else None
 
 
 class EventDecoder:
-    """Turns stored rows into projector records (caching per topic and per id)."""
+    """Turns stored rows into projector records (caching per topic and per originator)."""
 
     def __init__(self) -> None:
         self._specs: dict[str, _TopicSpec] = {}
         self._ids: dict[Any, str] = {}
-
-    def _canonical(self, value: Any) -> Any:
-        """A UUID field's value as the fold keys it: canonical strings, also inside lists."""
-        if type(value) is dict:
-            hex_id = value["_data_"]
-            canonical = self._ids.get(hex_id)
-            if canonical is None:
-                canonical = self._ids[hex_id] = str(UUID(hex_id))
-            return canonical
-        if type(value) is list:
-            return [self._canonical(v) for v in value]
-        return value
 
     def _id(self, originator: Any) -> str:
         oid = self._ids[originator] = str(
@@ -105,21 +87,17 @@ class EventDecoder:
         events keeps thousands of dicts alive, and the cyclic garbage collector, triggered by
         allocations, then keeps walking them (it tripled the cost of a rebuild).
         """
-        specs, ids, loads, canonical = self._specs, self._ids, orjson.loads, self._canonical
+        specs, ids, loads = self._specs, self._ids, orjson.loads
         for position, originator, topic, state in rows:
             try:
-                name, uuid_fields, upcast = specs[topic]
+                name, upcast = specs[topic]
             except KeyError:
-                name, uuid_fields, upcast = specs[topic] = _topic_spec(topic)
+                name, upcast = specs[topic] = _topic_spec(topic)
             try:
                 oid = ids[originator]
             except KeyError:
                 oid = self._id(originator)
             fields = loads(state)
-            for field_name in uuid_fields:
-                value = fields.get(field_name)
-                if value is not None and type(value) is not str:
-                    fields[field_name] = canonical(value)
             if upcast is not None:
                 upcast(fields)
             yield position, name, oid, fields["timestamp"]["_data_"], fields

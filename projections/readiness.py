@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
+from uuid import UUID
 
 from domain.catalog import (
     CONSUMABLES,
@@ -29,6 +30,29 @@ from domain.catalog import (
 ViewKey = tuple[str, str]  # (view kind, entity id)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w")
+
+
+_CANONICAL_IDS: dict[str, str] = {}
+
+
+def canonical_id(value: Any) -> str:
+    """An id field as the fold keys entities: the UUID's canonical string.
+
+    Fields come as UUIDs (domain events), strings, or the library's stored marker
+    (`{"_type_": "uuid_hex", "_data_": hex}`, events decoded by `projections.events`, which
+    leaves ids to be converted here, where they are used).
+    """
+    if type(value) is str:
+        return value
+    if type(value) is dict:
+        hex_id: str = value["_data_"]
+        canonical = _CANONICAL_IDS.get(hex_id)
+        if canonical is None:
+            if len(_CANONICAL_IDS) > 100_000:
+                _CANONICAL_IDS.clear()
+            canonical = _CANONICAL_IDS[hex_id] = str(UUID(hex_id))
+        return canonical
+    return str(value)
 
 
 def _round(value: Fraction | float) -> float:
@@ -182,12 +206,12 @@ class ReadinessFold:
         self.touched.add(("plan", oid))
 
     def _on_ResponsePlan__PartnerJoined(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        member = self.plans[oid]["members"].setdefault(str(f["partner_id"]), [])
+        member = self.plans[oid]["members"].setdefault(canonical_id(f["partner_id"]), [])
         member.append(f["role"])
         self._plan_and_3w(oid)
 
     def _on_ResponsePlan__PartnerLeft(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self.plans[oid]["members"].pop(str(f["partner_id"]), None)
+        self.plans[oid]["members"].pop(canonical_id(f["partner_id"]), None)
         self._plan_and_3w(oid)
 
     def _plan_and_3w(self, plan_id: str) -> None:
@@ -212,7 +236,7 @@ class ReadinessFold:
         self._money(oid, "disbursed", f["currency"], f["share"] * len(f["recipients"]))
 
     def _on_ResponsePlan__StockpileCommitted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        stockpile_id = str(f["stockpile_id"])
+        stockpile_id = canonical_id(f["stockpile_id"])
         self.plans[oid]["stockpiles"].append(stockpile_id)
         self.stockpiles[stockpile_id]["plans"].append(oid)
         self._stockpile_keys.pop(stockpile_id, None)
@@ -235,7 +259,7 @@ class ReadinessFold:
     def _on_Stockpile__Opened(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self.stockpiles[oid] = {
             "slug": f["slug"],
-            "partner_id": str(f["partner_id"]),
+            "partner_id": canonical_id(f["partner_id"]),
             "location": f["location"],
             "on_hand": {},
             "reserved": {},
@@ -255,7 +279,7 @@ class ReadinessFold:
         if not delta:
             return  # a dispatch from free stock
         reservations = self.stockpiles[oid]["reservations"]
-        camp_id, item = str(f["camp_id"]), f["item"]
+        camp_id, item = canonical_id(f["camp_id"]), f["item"]
         by_camp = reservations.setdefault(camp_id, {})
         quantity = by_camp.get(item, 0) + delta
         if quantity:
@@ -284,7 +308,7 @@ class ReadinessFold:
         self._stock(oid, f["item"], on_hand=-f["quantity"])
 
     def _on_Camp__Established(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        plan_id = str(f["plan_id"])
+        plan_id = canonical_id(f["plan_id"])
         self.camps[oid] = {
             "slug": f["slug"],
             "plan_id": plan_id,
@@ -321,15 +345,15 @@ class ReadinessFold:
         else:
             camp["leads"][sector] = partner_id
             camp["lead_since"][sector] = ts if isinstance(ts, str) else ts.isoformat()
-            camp.setdefault("co_leads", {})[sector] = [str(c) for c in co_leads]
+            camp.setdefault("co_leads", {})[sector] = [canonical_id(c) for c in co_leads]
         self.touched_camps.add(oid)
         self.touched.add(("3w", oid))  # the 3W rows change only with who leads what
 
     def _on_Camp__SectorAssigned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._lead(oid, ts, f["sector"], str(f["partner_id"]), f.get("co_lead_ids", ()))
+        self._lead(oid, ts, f["sector"], canonical_id(f["partner_id"]), f.get("co_lead_ids", ()))
 
     def _on_Camp__SectorReassigned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._lead(oid, ts, f["sector"], str(f["partner_id"]), f.get("co_lead_ids", ()))
+        self._lead(oid, ts, f["sector"], canonical_id(f["partner_id"]), f.get("co_lead_ids", ()))
 
     def _on_Camp__SectorReleased(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._lead(oid, ts, f["sector"], None)
