@@ -86,23 +86,30 @@ def rebuild_against_raw(planner: Planner, path: Path, pairs: int) -> list[tuple[
     return [(raw_read_rate(path)[1], rebuild_rate(planner)) for _ in range(pairs)]
 
 
-def query_latency(planner: Planner, clock: _Clock, samples: int = 300) -> tuple[float, float]:
-    """Median seconds of a camp readiness query: now, and as of past times spread evenly over
-    the history (an as-of view folds the events after the checkpoint before that time, so its
-    cost depends on where the time falls between two checkpoints, not on the history's length).
-    """
-    camp_id = str(planner.service.id_of("camp", "camp-3"))
-    span = clock.now - START
-    past = [START + span * (i + 0.5) / samples for i in range(samples)]
-    now_times, past_times = [], []
-    for moment in past:
-        started = time.perf_counter()
-        planner.queries.view("camp", camp_id)
-        now_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        planner.queries.view("camp", camp_id, as_of=moment)
-        past_times.append(time.perf_counter() - started)
-    return statistics.median(now_times), statistics.median(past_times)
+def query_latency(
+    stores: list[tuple[Planner, _Clock]], samples: int = 300
+) -> list[tuple[float, float]]:
+    """Median seconds of a camp readiness query in each store: now, and as of past times spread
+    evenly over its history (an as-of view folds the events after the checkpoint before that
+    time, so its cost depends on where the time falls between two checkpoints, not on the
+    history's length). The stores are queried in turn, sample by sample, so that a change in
+    the machine's speed falls on all of them alike."""
+    camps = [str(planner.service.id_of("camp", "camp-3")) for planner, _ in stores]
+    now_times: list[list[float]] = [[] for _ in stores]
+    past_times: list[list[float]] = [[] for _ in stores]
+    for i in range(samples):
+        for n, (planner, clock) in enumerate(stores):
+            moment = START + (clock.now - START) * (i + 0.5) / samples
+            started = time.perf_counter()
+            planner.queries.view("camp", camps[n])
+            now_times[n].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            planner.queries.view("camp", camps[n], as_of=moment)
+            past_times[n].append(time.perf_counter() - started)
+    return [
+        (statistics.median(now), statistics.median(past))
+        for now, past in zip(now_times, past_times, strict=True)
+    ]
 
 
 def read_your_writes(planner: Planner, clock: _Clock, samples: int = 100) -> float:
@@ -135,14 +142,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         small, small_clock = fill(Path(tmp) / "small.db", 1_000)
         small.catch_up()
-        small_now, small_past = query_latency(small, small_clock)
         delay = read_your_writes(small, small_clock)
-        small.close()
 
         big, big_clock = fill(Path(tmp) / "big.db", args.events)
         rows, _ = raw_read_rate(Path(tmp) / "big.db")  # warms the page cache
         measured = rebuild_against_raw(big, Path(tmp) / "big.db", args.pairs)
-        big_now, big_past = query_latency(big, big_clock)
+        latencies = query_latency([(small, small_clock), (big, big_clock)])
+        (small_now, small_past), (big_now, big_past) = latencies
+        small.close()
         big.close()
 
     print(f"stored events                         {rows:>12,}")
