@@ -12,7 +12,7 @@ library's upcasters run when a stored event is older than its class. Stores that
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -75,10 +75,6 @@ class EventDecoder:
             originator if type(originator) is UUID else UUID(originator)
         )
         return oid
-
-    def records(self, rows: Sequence[Row]) -> list[Record]:
-        """Decode rows (position order kept)."""
-        return list(self.stream(rows))
 
     def stream(self, rows: Iterable[Row]) -> Iterator[Record]:
         """Decode rows one at a time, as they are folded.

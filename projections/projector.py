@@ -18,7 +18,7 @@ import orjson
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from projections.events import EventRecord, Record, event_record, iso_to_datetime
+from projections.events import Record, event_record, iso_to_datetime
 from projections.readiness import ReadinessFold, ViewKey, camp_status
 from projections.store import (
     PostgresViewStore,
@@ -27,8 +27,6 @@ from projections.store import (
     ViewBatch,
     ViewVersion,
 )
-
-__all__ = ["EventRecord", "ReadinessProjector", "Record", "event_record", "from_us", "to_us"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -109,14 +107,6 @@ class ReadinessProjector:
         """The whole fold and the views' last-touched positions, as stored in a checkpoint."""
         touches = sorted([*key, *self.touched_at(key)] for key in self.touches)
         return orjson.dumps({"state": self.fold.export_state(), "touches": touches})
-
-    def all_view_keys(self) -> list[ViewKey]:
-        """Every view the folded state defines, in computing order."""
-        keys: list[ViewKey] = [("camp", c) for c in self.fold.camps]
-        keys += [("3w", c) for c in self.fold.camps]
-        keys += [("stockpile", s) for s in self.fold.stockpiles]
-        keys += [("plan", p) for p in self.fold.plans]
-        return keys
 
     # -- folding -------------------------------------------------------------------------------
 

@@ -108,23 +108,38 @@ class ReadinessFold:
     ) -> set[ViewKey]:
         """Fold one event (e.g. "Camp.ArrivalsRegistered"); return the views it touched.
 
-        `ts` is the event's time (a datetime, or its ISO form); ids in `fields` may be UUIDs
-        or their canonical strings. The projector calls `handlers` directly instead, letting
-        `touched` gather a whole moment's views.
+        `ts` is the event's time (a datetime, or its ISO form); ids in `fields` may be UUIDs,
+        their canonical strings or the library's stored markers. The projector calls
+        `handlers` directly instead, letting the touched sets gather a whole moment's views.
         """
-        self.take_touched()
-        handler = self.handlers.get(event_name)
-        if handler is not None:
-            handler(oid, ts, fields)
+        self._forget_touched()
+        self._fold(event_name, oid, ts, fields)
         return self.take_touched()
 
     def fold_event(
         self, event_name: str, oid: str, ts: datetime | str, fields: Mapping[str, Any]
     ) -> None:
         """Fold one event when the caller does not ask what it touched (cheaper than apply)."""
+        self._fold(event_name, oid, ts, fields)
+        self._forget_touched()
+
+    def _fold(self, event_name: str, oid: str, ts: Any, fields: Mapping[str, Any]) -> None:
         handler = self.handlers.get(event_name)
         if handler is not None:
             handler(oid, ts, fields)
+
+    def take_touched(self) -> set[ViewKey]:
+        """The views touched since last asked (camps' cached statuses dropped)."""
+        touched = set(self.touched)
+        for camp_id in self.touched_camps:
+            touched.update(self.camp_keys(camp_id))
+        for stockpile_id in self.touched_stockpiles:
+            touched.update(self.stockpile_keys(stockpile_id))
+        self._forget_touched()
+        return touched
+
+    def _forget_touched(self) -> None:
+        """Start gathering afresh, dropping the touched camps' cached statuses."""
         for camp_id in self.touched_camps:
             self.camp_status.pop(camp_id, None)
         self.touched_camps.clear()
@@ -132,16 +147,14 @@ class ReadinessFold:
         self.touched.clear()
         self.lifecycle_changed.clear()
 
-    def take_touched(self) -> set[ViewKey]:
-        """The views touched since last asked (camps' cached statuses dropped)."""
-        touched = self.touched
-        for camp_id in self.touched_camps:
-            self.camp_status.pop(camp_id, None)
-            touched.update(self.camp_keys(camp_id))
-        for stockpile_id in self.touched_stockpiles:
-            touched.update(self.stockpile_keys(stockpile_id))
-        self.touched, self.touched_camps, self.touched_stockpiles = set(), set(), set()
-        return touched
+    def view_keys(self) -> list[ViewKey]:
+        """Every view the folded state defines, in computing order (camps first: plan views
+        count camps by status)."""
+        keys: list[ViewKey] = [("camp", c) for c in self.camps]
+        keys += [("3w", c) for c in self.camps]
+        keys += [("stockpile", s) for s in self.stockpiles]
+        keys += [("plan", p) for p in self.plans]
+        return keys
 
     def camp_keys(self, camp_id: str) -> tuple[ViewKey, ViewKey]:
         """The views a change to a camp touches: its own and its plan's."""

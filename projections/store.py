@@ -10,7 +10,7 @@ tracking record, so an event is applied exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -225,11 +225,6 @@ class ViewStoreMixin:
         """The last event position the views include (0 if none)."""
         return self.max_tracking_id(self.application_name) or 0
 
-    def load_states(self) -> Iterator[tuple[str, str, Any]]:
-        """The fold state saved with the last batch: (kind, entity id, state) triples."""
-        for row in self._query("SELECT kind, entity_id, state FROM {p}rp_state", ()):
-            yield row["kind"], row["entity_id"], orjson.loads(bytes(row["state"]))
-
     def saved_state(
         self,
     ) -> tuple[list[tuple[str, str, Any]], int, list[tuple[str, str, int, int]], int]:
@@ -255,14 +250,6 @@ class ViewStoreMixin:
             (as_of_us,),
         )
         return (rows[0]["position"], bytes(rows[0]["state"])) if rows else None
-
-    def next_checkpoint(self, position: int) -> int | None:
-        """The position of the first checkpoint after `position`, if any."""
-        rows = self._query(
-            "SELECT MIN(position) AS position FROM {p}rp_checkpoints WHERE position > ?",
-            (position,),
-        )
-        return rows[0]["position"] if rows else None
 
     def get(self, kind: str, entity_id: str) -> dict[str, Any] | None:
         """One current view."""

@@ -38,7 +38,7 @@ class TimeTraveller:
         entity of `kind`, or else every view."""
         projector = self.projector_at(as_of_us)
         if keys is None:
-            keys = [key for key in projector.all_view_keys() if kind in (None, key[0])]
+            keys = [key for key in projector.fold.view_keys() if kind in (None, key[0])]
         return _documents(projector, keys)
 
     def view_series(self, key: ViewKey, times_us: list[int]) -> list[dict[str, Any] | None]:

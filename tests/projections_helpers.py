@@ -15,7 +15,7 @@ import orjson
 
 from domain.service import PlannerService
 from planner.wiring import Planner, open_planner
-from projections.projector import EventRecord, event_record
+from projections.events import EventRecord, event_record
 from projections.queries import ReadinessQueries
 from projections.readiness import VIEW_KINDS, ReadinessFold
 from projections.store import VIEW_TABLES, PostgresViewStore, SQLiteViewStore
@@ -75,11 +75,7 @@ def fold_of(records: Iterable[EventRecord]) -> ReadinessFold:
 def fold_views(records: Iterable[EventRecord]) -> ViewDocs:
     """Every view the pure fold defines after these events (camps first, like the projector)."""
     fold = fold_of(records)
-    keys = [("camp", c) for c in fold.camps]
-    keys += [("3w", c) for c in fold.camps]
-    keys += [("stockpile", s) for s in fold.stockpiles]
-    keys += [("plan", p) for p in fold.plans]
-    return {key: normalise(fold.view(*key)) for key in keys}
+    return {key: normalise(fold.view(*key)) for key in fold.view_keys()}
 
 
 def store_views(queries: ReadinessQueries, as_of: datetime | None = None) -> ViewDocs:

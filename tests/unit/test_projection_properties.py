@@ -610,4 +610,4 @@ def test_events_delivered_twice_change_nothing(
 
 def _docs(projector: ReadinessProjector) -> ViewDocs:
     """Every view the projector's fold defines."""
-    return {key: normalise(projector.fold.view(*key)) for key in projector.all_view_keys()}
+    return {key: normalise(projector.fold.view(*key)) for key in projector.fold.view_keys()}
