@@ -43,6 +43,7 @@ from domain.errors import (
 )
 from domain.partner import Partner
 from domain.plan import ResponsePlan
+from domain.site import Site
 from domain.stockpile import Stockpile
 from domain.storage import PlannerEventStore, PlannerMapper, PlannerSQLiteRecorder
 from domain.transcoder import OrjsonTranscoder
@@ -525,9 +526,21 @@ class PlannerService(Application[UUID]):
 
     @command
     def establish_camp(
-        self, *, camp: str, plan: str, location: str, site_area_m2: float, shelter_capacity: int
+        self,
+        *,
+        camp: str,
+        plan: str,
+        location: str,
+        site_area_m2: float,
+        shelter_capacity: int,
+        name: str | None = None,
+        kind: str | None = None,
+        adm1: str | None = None,
+        adm2: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
     ) -> CommandResult:
-        """Set up a camp under an open plan."""
+        """Set up a camp under an open plan, with its site details if given."""
         camp_id = self._require_new("camp", camp)
         the_plan = self.load("plan", plan, ResponsePlan)
         the_plan.require_open("establish a camp")
@@ -538,6 +551,14 @@ class PlannerService(Application[UUID]):
             location=location,
             site_area_m2=site_area_m2,
             shelter_capacity=shelter_capacity,
+            site=Site(
+                name=name,
+                kind=kind,
+                adm1=adm1,
+                adm2=adm2,
+                lat=None if lat is None else float(lat),
+                lon=None if lon is None else float(lon),
+            ),
         )
         return self._commit("camp", new)
 

@@ -12,8 +12,10 @@ from typing import Any
 from domain.base import workspace_namespace
 from domain.commands import COMMANDS
 from domain.errors import PlannerError
+from domain.site import AREA_LEVELS
 from planner.scenario import Check, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
+from projections.areas import area_view
 from projections.readiness import ReadinessFold
 
 BATCH_STEPS = 5000  # steps per transaction: each commit waits for the disk (fsync)
@@ -288,8 +290,16 @@ class _CheckEvaluator:
                 if view is not None:
                     snapshot[f"{kind} {slug}"] = _summary(kind, view)
         self.report.snapshots.append({"at": format_time(moment), "entities": snapshot})
+        camps: list[dict[str, Any]] | None = None  # every camp's view, if an area is checked
         for check in self.checks[moment]:
-            view = self._view(check.entity, str(self.id_of(check.entity, check.slug)))
+            if check.entity in AREA_LEVELS:
+                if camps is None:
+                    camps = [self.fold.view("camp", camp_id) for camp_id in self.fold.camps]
+                view: dict[str, Any] | None = area_view(check.entity, check.slug, camps)
+                if view is not None and not view["camp_list"]:
+                    view = None  # no camp carries the code (yet)
+            else:
+                view = self._view(check.entity, str(self.id_of(check.entity, check.slug)))
             self.report.checks.append(evaluate_check(check, view))
 
 

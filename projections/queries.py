@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from projections.areas import area_view, area_views
 from projections.projector import from_us, to_us
 from projections.store import PostgresViewStore, SQLiteViewStore
 from projections.time_travel import TimeTraveller
@@ -85,6 +86,15 @@ class ReadinessQueries:
             rows,
             key=lambda r: (r["plan"], r["camp"], r["sector"], r["lead"] != "lead", r["partner"]),
         )
+
+    def area(self, level: str, code: str, *, as_of: datetime | None = None) -> dict[str, Any] | None:
+        """One area's view (adm1 or adm2), now or as of a time; None if no camp carries it."""
+        doc = area_view(level, code, self.views("camp", as_of=as_of))
+        return doc if doc["camp_list"] else None
+
+    def areas(self, *, as_of: datetime | None = None) -> list[dict[str, Any]]:
+        """Every area's view, adm1 areas each followed by their adm2 areas."""
+        return area_views(self.views("camp", as_of=as_of))
 
     def stock_totals(self, *, as_of: datetime | None = None) -> dict[str, dict[str, int]]:
         """On hand, reserved and available per item across every stockpile."""

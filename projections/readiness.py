@@ -26,10 +26,12 @@ from domain.catalog import (
     VULNERABLE_GROUPS,
     standards_for,
 )
+from domain.site import DEFAULT_SITE_KIND
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w")
+SITE_FIELDS = ("name", "kind", "adm1", "adm2", "lat", "lon")
 
 
 _CANONICAL_IDS: dict[str, str] = {}
@@ -338,6 +340,11 @@ class ReadinessFold:
             "facilities": dict.fromkeys(FACILITIES, 0),
         }
         self.plans[plan_id]["camps"].append(oid)
+        self.touched_camps.add(oid)
+        self.touched.add(("3w", oid))
+
+    def _on_Camp__SiteDescribed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self.camps[oid]["site"] = {key: f[key] for key in SITE_FIELDS}
         self.touched_camps.add(oid)
         self.touched.add(("3w", oid))
 
@@ -681,6 +688,7 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         "plan": plan["slug"],
         "plan_id": camp["plan_id"],
         "location": camp["location"],
+        **site_fields(camp),
         "status": status,
         "population": pop,
         **{group: camp["population"][group] for group in VULNERABLE_GROUPS},
@@ -708,6 +716,20 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         "overcrowded": overcrowded,
         "ready_days": plan["ready_days"],
         "gaps": gaps,
+    }
+
+
+def site_fields(camp: Mapping[str, Any]) -> dict[str, Any]:
+    """A camp's site details as its views show them: name defaults to the slug, kind to
+    `camp`, the rest to null (a camp established without them has no `site` in its state)."""
+    site = camp.get("site") or {}
+    return {
+        "name": site.get("name") or camp["slug"],
+        "kind": site.get("kind") or DEFAULT_SITE_KIND,
+        "adm1": site.get("adm1"),
+        "adm2": site.get("adm2"),
+        "lat": site.get("lat"),
+        "lon": site.get("lon"),
     }
 
 
