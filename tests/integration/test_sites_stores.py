@@ -1,0 +1,79 @@
+"""Sites and areas on the real stores (SQLite and PostgreSQL): a scenario with site details and
+area checks replays, its stored events decode back into the same camp and area views, now and
+as of a past time, after the store is opened again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.base import workspace_namespace
+from domain.camp import Camp
+from planner.replay import replay_scenario
+from planner.scenario import parse_scenario
+from planner.wiring import open_planner
+
+pytestmark = pytest.mark.integration
+
+SITES = """\
+scenario: sites-on-stores
+title: Two municipalities
+start: 2011-03-11T06:00:00Z
+steps:
+  - {at: +0d, do: register_partner, with: {partner: jrc, name: Japanese Red Cross, kind: ngo}}
+  - {at: +0d, do: draft_plan, with: {plan: p, title: P, crisis: c, planning_figure: 100,
+                                     required_sectors: [SHL]}}
+  - {at: +0d, do: join_plan, with: {plan: p, partner: jrc, role: implementer}}
+  - {at: +0d, do: establish_camp, with: {camp: miyako-1, plan: p, location: Miyako,
+      site_area_m2: 4500, shelter_capacity: 100, name: "宮古小学校", kind: evacuation_centre,
+      adm1: JP03, adm2: JP03202, lat: 39.6417, lon: 141.9572}}
+  - {at: +0d, do: establish_camp, with: {camp: ofunato-1, plan: p, location: Ofunato,
+      site_area_m2: 4500, shelter_capacity: 100, adm1: JP03, adm2: JP03203}}
+  - {at: +0d, do: register_arrivals, with: {camp: miyako-1, people: 30, elderly: 9}}
+  - {at: +0d, do: register_arrivals, with: {camp: ofunato-1, people: 20}}
+  - {at: +1d, do: assign_sector, with: {camp: miyako-1, sector: SHL, partner: jrc}}
+  - {at: +2d, do: close_camp, with: {camp: ofunato-1}}
+checks:
+  - {at: +0d, adm1: JP03, expect: {population: 50, elderly: 9, uncovered: {SHL: 2},
+                                   camps: {not_ready: 2, closed: 0}}}
+  - {at: +2d, adm1: JP03, expect: {population: 30, people_by_status: {not_ready: 30},
+                                   camps: {not_ready: 1, closed: 1}, uncovered: {}}}
+  - {at: +2d, adm2: JP03203, expect: {population: 0, camps: {closed: 1}}}
+  - {at: +2d, camp: miyako-1, expect: {name: "宮古小学校", kind: evacuation_centre,
+                                       lat: 39.6417, lon: 141.9572, adm2: JP03202}}
+"""
+
+
+def test_sites_and_areas_survive_the_store(store_url: str) -> None:
+    scenario = parse_scenario(SITES, "sites.yaml")
+    report = replay_scenario(scenario, store_url)
+    assert report.ok, [c.as_dict() for c in report.checks]
+
+    planner = open_planner(store_url, namespace=workspace_namespace(scenario.slug))
+    try:
+        planner.catch_up()
+        site = planner.service.load("camp", "miyako-1", Camp).site
+        assert (site.name, site.adm2, site.lat) == ("宮古小学校", "JP03202", 39.6417)
+        queries = planner.queries
+        now = queries.area("adm1", "JP03")
+        assert now is not None
+        assert now["camps"] == {"ready": 0, "at_risk": 0, "not_ready": 1, "closed": 1}
+        assert now["population"] == 30
+        first_day = queries.area("adm1", "JP03", as_of=datetime(2011, 3, 11, 7, tzinfo=UTC))
+        assert first_day is not None
+        assert (first_day["population"], first_day["uncovered"]) == (50, {"SHL": 2})
+        assert queries.area("adm2", "JP03203", as_of=datetime(2011, 3, 10, tzinfo=UTC)) is None
+        assert [(a["level"], a["area"]) for a in queries.areas()] == [
+            ("adm1", "JP03"),
+            ("adm2", "JP03202"),
+            ("adm2", "JP03203"),
+        ]
+        camp = queries.views("camp")[0]
+        assert {k: camp[k] for k in ("name", "kind", "lon")} == {
+            "name": "宮古小学校",
+            "kind": "evacuation_centre",
+            "lon": 141.9572,
+        }
+    finally:
+        planner.close()
