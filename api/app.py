@@ -23,6 +23,7 @@ from api.errors import PROBLEM_JSON, install_error_handlers
 from api.idempotency import IdempotencyStore
 from api.policy import Policy
 from api.routers import (
+    areas,
     camps,
     dashboard,
     events,
@@ -65,6 +66,7 @@ TAGS = [
     {"name": "plans", "description": "plans, members, pooled funds; plan readiness"},
     {"name": "stockpiles", "description": "depots and supplies; stock levels"},
     {"name": "camps", "description": "camps, sector leads, residents; camp readiness"},
+    {"name": "areas", "description": "administrative areas: camps rolled up by adm1 and adm2"},
     {"name": "readiness", "description": "timeline and 3W across camps and plans"},
     {"name": "events", "description": "the notification log for integrators"},
     {"name": "scenarios", "description": "validate or replay scenario files"},
@@ -113,7 +115,7 @@ def create_app(
     )
     app.state.api = context
     install_error_handlers(app)
-    for module in (partners, plans, stockpiles, camps, readiness, events, scenarios):
+    for module in (partners, plans, stockpiles, camps, areas, readiness, events, scenarios):
         app.include_router(module.router, responses=COMMON_RESPONSES)
     app.include_router(health.router)
     app.include_router(dashboard.router)
