@@ -13,6 +13,7 @@ import orjson
 from eventsourcing.persistence import PersistenceError
 from psycopg import Error as PsycopgError
 
+from planner.area_report import format_area_summary
 from planner.replay import ReplayReport, ScenarioAlreadyReplayed, replay_scenario
 from planner.scenario import ScenarioError, load_scenario, parse_offset_or_time
 
@@ -245,6 +246,9 @@ def format_report(report: ReplayReport) -> str:
             lines.append(f"   {name}: {summary['status'].upper()}  {details}")
             for gap in summary.get("gaps", []):
                 lines.append(f"      gap: {gap}")
+        if snapshot.get("areas"):
+            lines.append(f"-- areas at {snapshot['at']}")
+            lines.extend(format_area_summary(snapshot["areas"]))
     lines.append("-- checks")
     for check in data["checks"]:
         lines.append(

@@ -311,3 +311,25 @@ def test_domain_refusals_of_a_scenario_step_name_the_step(step: str, words: str)
     message = str(report.error)
     assert "sites.yaml" in message and "step 2 (line 6)" in message and words in message
     assert len(report.steps_applied) == 1  # nothing after the refusal is stored
+
+
+def test_the_replay_report_summarises_areas_at_each_check_time() -> None:
+    from planner.cli import format_report
+
+    text = scenario("adm1: JP03, adm2: '03202'", "adm2: '03202'")
+    report = replay_scenario(parse_scenario(text, "sites.yaml"), "memory:")
+    areas = report.as_dict()["readiness"][0]["areas"]
+    assert [(a["level"], a["area"], a["population"]) for a in areas] == [
+        ("adm1", "JP03", 10),
+        ("adm2", "03202", 10),
+    ]
+    assert areas[0]["sites"] == {"ready": 0, "at_risk": 0, "not_ready": 1, "closed": 0}
+    printed = format_report(report)
+    assert "-- areas at 2011-03-12T06:00:00Z" in printed
+    assert "   adm1 JP03: sites ready 0, at risk 0, not ready 1, closed 0; people 10" in printed
+    assert "     adm2 03202: " in printed
+
+
+def test_a_report_without_area_codes_has_no_area_summary() -> None:
+    report = replay_scenario(parse_scenario(scenario("kind: camp"), "sites.yaml"), "memory:")
+    assert "areas" not in report.as_dict()["readiness"][0]
