@@ -409,12 +409,22 @@ class ThreeWRow(BaseModel):
     kind: str
     role: str
     sector: str
+    lead: str = Field(description="lead or co-lead")
     camp: str
+    site_name: str
+    site_kind: str
+    adm1: str | None
+    adm2: str | None
+    lat: float | None
+    lon: float | None
     location: str
     plan: str
     status: str
     since: str
-    population: int
+    population: int | None = Field(
+        description="the camp's population, on the first row of each camp only (null on the "
+        "others), so that a sum over rows counts each camp once"
+    )
 
 
 class ThreeWPage(Page):

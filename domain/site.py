@@ -60,7 +60,9 @@ class Site:
     @property
     def given(self) -> bool:
         """True if any detail was given."""
-        return any(v is not None for v in (self.name, self.kind, self.adm1, self.adm2, self.lat, self.lon))
+        return any(
+            v is not None for v in (self.name, self.kind, self.adm1, self.adm2, self.lat, self.lon)
+        )
 
     def validate(self) -> None:
         """Raise SiteError (with its field) unless the details fit the contract's rules."""

@@ -831,6 +831,12 @@ def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
     """The 3W rows of one camp: who leads which sector where, in what role, since when."""
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
+    details = site_fields(camp)
+    site = {
+        "site_name": details["name"],
+        "site_kind": details["kind"],
+        **{key: details[key] for key in ("adm1", "adm2", "lat", "lon")},
+    }
     rows = []
     for sector, lead_id in sorted(camp["leads"].items()):
         co_leads = camp.get("co_leads", {}).get(sector, [])
@@ -845,6 +851,7 @@ def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
                     "lead": lead,
                     "sector": sector,
                     "camp": camp["slug"],
+                    **site,
                     "location": camp["location"],
                     "plan": plan["slug"],
                     "status": "withdrawn" if partner.get("withdrawn") else "active",

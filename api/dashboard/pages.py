@@ -6,8 +6,6 @@ history); the scenario page renders a replay report made elsewhere (`planner.rep
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from urllib.parse import urlencode
 from api.auth import Principal
 from api.dashboard.charts import Point, cover_bars, readiness_timeline, status_label, stock_bar
 from api.dashboard.markup import Html, esc, h, join
+from api.three_w import three_w_csv as write_three_w_csv
 from domain.catalog import (
     CONSUMABLES,
     CURRENCIES,
@@ -672,13 +671,7 @@ def _cell(column: str, value: Any) -> str:
 
 def three_w_csv(planner: Planner, as_of: datetime | None) -> bytes:
     """The 3W table as the API's /3w.csv writes it: header, HXL hashtag row, one row per lead."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([column for column, _ in THREE_W_COLUMNS])
-    writer.writerow([tag for _, tag in THREE_W_COLUMNS])
-    for row in planner.queries.who_does_what(as_of=as_of):
-        writer.writerow([row[column] for column, _ in THREE_W_COLUMNS])
-    return out.getvalue().encode("utf-8")
+    return write_three_w_csv(planner.queries.who_does_what(as_of=as_of))
 
 
 # -- scenario -------------------------------------------------------------------------------------

@@ -30,12 +30,19 @@ def world(planner: Planner, placements: list[tuple[str, tuple[str, str | None]]]
     for item in ("water", "food_ration", "medical_kit", "blanket", "sleeping_mat"):
         s.receive_supplies(stockpile="s", item=item, quantity=1_000_000)
     for plan in ("p", "q"):
-        s.draft_plan(plan=plan, title="T", crisis="c", planning_figure=100, required_sectors=["WSH"])
+        s.draft_plan(
+            plan=plan, title="T", crisis="c", planning_figure=100, required_sectors=["WSH"]
+        )
         s.join_plan(plan=plan, partner="ngo", role="implementer")
     for index, (plan, (adm1, adm2)) in enumerate(placements):
         area = {"adm1": adm1} | ({"adm2": adm2} if adm2 else {})
         s.establish_camp(
-            camp=f"c{index}", plan=plan, location="L", site_area_m2=5000, shelter_capacity=60, **area
+            camp=f"c{index}",
+            plan=plan,
+            location="L",
+            site_area_m2=5000,
+            shelter_capacity=60,
+            **area,
         )
 
 
@@ -117,6 +124,6 @@ def test_an_area_view_is_the_sum_of_its_camps_at_any_time(
             assert {key: area[key] for key in expected_area(camps, level, code)} == expected_area(
                 camps, level, code
             )
-            assert area["needs"] == {}  or all(v["shortfall"] > 0 for v in area["needs"].values())
+            assert area["needs"] == {} or all(v["shortfall"] > 0 for v in area["needs"].values())
         listed = {(v["level"], v["area"]) for v in queries.areas(as_of=at)}
         assert listed == codes

@@ -293,7 +293,7 @@ def test_an_area_checked_before_its_first_camp_is_unknown() -> None:
         "site_area_m2: 10, shelter_capacity: 1, adm1: JP05}}\nchecks:\n",
     )
     text += "  - {at: +1d, adm1: JP05, expect: {population: 0}}\n"
-    with pytest.raises(ScenarioError, match="check 2 .*unknown area adm1 'JP05' at .*step 4"):
+    with pytest.raises(ScenarioError, match=r"check 2 .*unknown area adm1 'JP05' at .*step 4"):
         parse_scenario(text, "sites.yaml")
 
 
