@@ -232,6 +232,22 @@ class PlannerService(Application[UUID]):
             finally:
                 self._uow = None
 
+    @contextmanager
+    def all_or_nothing(self) -> Iterator[None]:
+        """Run many commands and save all their events in one transaction, or none of them.
+
+        Unlike `batch()`, a command that raises discards the events of the commands before it
+        as well (an import is one decision: a list with one bad row is stored not at all).
+        """
+        if self._uow is not None:
+            raise RuntimeError("all_or_nothing() cannot run inside a batch")
+        self._uow = _UnitOfWork()
+        try:
+            yield
+            self.flush()
+        finally:
+            self._uow = None
+
     def flush(self) -> int | None:
         """Save the events collected in the current batch; return the last position."""
         uow = self._uow
