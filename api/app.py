@@ -32,6 +32,7 @@ from api.routers import (
     plans,
     readiness,
     scenarios,
+    site_imports,
     stockpiles,
 )
 from api.schemas import Problem
@@ -115,7 +116,17 @@ def create_app(
     )
     app.state.api = context
     install_error_handlers(app)
-    for module in (partners, plans, stockpiles, camps, areas, readiness, events, scenarios):
+    for module in (
+        partners,
+        plans,
+        stockpiles,
+        camps,
+        site_imports,
+        areas,
+        readiness,
+        events,
+        scenarios,
+    ):
         app.include_router(module.router, responses=COMMON_RESPONSES)
     app.include_router(health.router)
     app.include_router(dashboard.router)

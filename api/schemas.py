@@ -556,3 +556,13 @@ class AreaPage(Page):
     """A page of area views: adm1 areas, each followed by its adm2 areas."""
 
     items: list[AreaView]
+
+
+class SiteImportReport(BaseModel):
+    """What a site-list import stored."""
+
+    plan: str
+    sites: int = Field(description="camps established")
+    people: int = Field(description="people registered in them")
+    camps: list[str] = Field(description="slugs of the camps, in row order")
+    position: int | None = Field(description="position of the last event stored (for `after`)")

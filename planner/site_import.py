@@ -40,6 +40,7 @@ COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "site_area_m2": ("#loc+area", "#loc+area+m2"),
 }
 REQUIRED: Final = ("camp", "site_area_m2", "shelter_capacity")
+_ESTABLISH_ARGS: Final = {arg.name: arg for arg in COMMANDS["establish_camp"].args}
 
 # Site types as site lists spell them → the contract's kinds.
 KIND_SYNONYMS: Final[Mapping[str, str]] = {
@@ -222,7 +223,11 @@ def _row(
                 fault(name, f"the {name} is empty")
             continue
         try:
-            args[name] = convert(text)
+            value = convert(text)
+            arg = _ESTABLISH_ARGS.get(name)
+            args[name] = value if arg is None else check_arg(arg, value)
+        except ArgumentError as error:  # the message shows the value
+            fault(name, str(error))
         except ValueError as error:
             fault(name, f"{text!r}: {error}")
     people = args.pop("people", 0)
@@ -231,15 +236,6 @@ def _row(
     )
     for name in ("adm1_name", "adm2_name"):
         args.pop(name, None)
-    if len(problems) > before:
-        return None
-    spec = COMMANDS["establish_camp"]
-    for arg in spec.args:
-        if arg.name in args and arg.name in columns:
-            try:
-                args[arg.name] = check_arg(arg, args[arg.name])
-            except ArgumentError as error:
-                fault(arg.name, str(error))
     if len(problems) > before:
         return None
     site = Site(**{k: args.get(k) for k in ("name", "kind", "adm1", "adm2", "lat", "lon")})

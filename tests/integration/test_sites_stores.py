@@ -5,11 +5,13 @@ as of a past time, after the store is opened again."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from domain.base import workspace_namespace
 from domain.camp import Camp
+from planner.cli import main
 from planner.replay import replay_scenario
 from planner.scenario import parse_scenario
 from planner.wiring import open_planner
@@ -77,3 +79,40 @@ def test_sites_and_areas_survive_the_store(store_url: str) -> None:
         }
     finally:
         planner.close()
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "sample-sites.csv"
+
+
+def test_import_sites_from_the_command_line(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    planner = open_planner(store_url)
+    planner.service.draft_plan(plan="iwate", title="Iwate", crisis="tohoku", planning_figure=10)
+    planner.close()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(SAMPLE.read_bytes().replace(b"03211", b"03 211"))
+    assert main(["import-sites", str(bad), "--plan", "iwate", "--db", store_url]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: row 4, column F (#adm2+code): 'adm2' must be a code string" in err
+    assert "nothing was imported" in err
+
+    planner = open_planner(store_url)
+    try:
+        assert not planner.service.exists("camp", "miyako-gym")  # nothing of the good rows
+    finally:
+        planner.close()
+
+    assert main(["import-sites", str(SAMPLE), "--plan", "iwate", "--db", store_url]) == 0
+    assert "imported 6 sites (3,070 people) into plan 'iwate'" in capsys.readouterr().out
+    planner = open_planner(store_url)
+    try:
+        planner.catch_up()
+        area = planner.queries.area("adm1", "03")
+        assert area is not None and area["population"] == 3_070
+        assert area["camps"]["not_ready"] == 6  # no sector has a lead yet
+    finally:
+        planner.close()
+    # a second import of the same list is refused whole: the codes are taken
+    assert main(["import-sites", str(SAMPLE), "--plan", "iwate", "--db", store_url]) == 2
+    assert "row 3: a camp 'miyako-gym' already exists" in capsys.readouterr().err
