@@ -211,7 +211,7 @@ class Iwate:
         self.first: dict[str, list[int]] = {}
         self.area: dict[str, float] = {}
         self.capacity: dict[str, int] = {}
-        for (code, town, *_rest, centres, _share), people in zip(
+        for (_code, town, *_rest, centres, _share), people in zip(
             MUNICIPALITIES, town_peaks, strict=True
         ):
             first = max(1, round(centres * FIRST_WAVE))
@@ -321,7 +321,7 @@ class Iwate:
         self.out.comment(
             0.25, "--- 11-13 March: the first wave of centres fills up to the sourced peak"
         )
-        for code, town, lat, lon, centres, _ in MUNICIPALITIES:
+        for code, town, lat, lon, _centres, _ in MUNICIPALITIES:
             for people in self.first[town]:
                 centre = self.establish(0.25, town, code, lat, lon)
                 self.arrive(0.5, centre, round(people * 0.75))
@@ -502,21 +502,15 @@ class Iwate:
             "PRO": {t: "scj" if t in big else town_lead[t] for t in towns},
         }
         self.led: dict[str, set[str]] = {}
-        self.out.comment(
-            1, "--- 12 March: municipalities run their centres; the JSDF brings water, food"
-        )
+        self.out.comment(1, "--- 12 March: towns run their centres; the JSDF brings water and food")
         for sector, day in (("CCM", 1), ("SHL", 1), ("WSH", 1.5), ("FSC", 1.5)):
             self.first_leads(day, sector)
         self.checks.append(self.peak_check())
-        self.out.comment(
-            3, "--- medical teams: Red Cross and AMDA in the hardest-hit towns (assumed)"
-        )
+        self.out.comment(3, "--- medical teams: Red Cross and AMDA in the hardest-hit towns")
         self.first_leads(3, "HEA")
         self.supplies(4)
         self.facilities(6)
-        self.out.comment(
-            7, "--- protection: child-friendly spaces and welfare teams (assumed dates)"
-        )
+        self.out.comment(7, "--- protection: child-friendly spaces and welfare teams (assumed)")
         self.first_leads(7, "PRO")
         self.second_wave()
         self.supplies(8)
@@ -531,9 +525,7 @@ class Iwate:
             if day == 14:
                 self.checks.append(self.ready_check(14.25))
         self.checks.append(self.last_check(172.25))
-        self.out.comment(
-            173, "--- 31 August 2011: the last public shelters in Iwate close (sourced)"
-        )
+        self.out.comment(173, "--- 31 August 2011: Iwate's last public shelters close (sourced)")
         for centre in self.open_centres():
             self.close(173, centre)
         self.checks.append(self.closed_check(173.25))
@@ -658,10 +650,11 @@ def main() -> None:
     lines = [
         HEADER,
         "scenario: iwate-2011",
-        'title: "Iwate 2011: 399 evacuation centres on the coast, from the peak to the last closure"',
+        'title: "Iwate 2011: 399 evacuation centres on the coast, from peak to last closure"',
         "description: >",
-        "  The prefecture's plan for the evacuation centres of Iwate's twelve coastal municipalities,",
-        "  from the tsunami of 11 March 2011 to the closure of the last public shelters on 31 August.",
+        "  The prefecture's plan for the evacuation centres of Iwate's twelve coastal",
+        "  municipalities, from the tsunami of 11 March 2011 to the closure of the last public",
+        "  shelters on 31 August.",
         "sources:",
         *(f"  - {json.dumps(s, ensure_ascii=False)}" for s in SOURCES),
         'start: "2011-03-11T05:46:00Z"   # 14:46 JST',
