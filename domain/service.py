@@ -44,8 +44,8 @@ from domain.errors import (
 from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.stockpile import Stockpile
-from domain.storage import PlannerEventStore, PlannerMapper, PlannerSQLiteRecorder
-from domain.transcoder import OrjsonTranscoder
+from adapters.storage import PlannerEventStore, PlannerMapper, PlannerSQLiteRecorder
+from adapters.transcoder import OrjsonTranscoder
 
 A = TypeVar("A", bound=PlannerAggregate)
 P = ParamSpec("P")

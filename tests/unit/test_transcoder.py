@@ -19,7 +19,7 @@ from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.service import PlannerService
 from domain.stockpile import Stockpile
-from domain.transcoder import OrjsonTranscoder, iso_format
+from adapters.transcoder import OrjsonTranscoder, iso_format
 
 AGGREGATES = (Partner, ResponsePlan, Stockpile, Camp)
 EVENT_CLASSES = sorted(

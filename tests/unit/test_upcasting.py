@@ -130,7 +130,7 @@ def test_a_stored_version_1_sector_assignment_reads_back_with_no_co_leads() -> N
 
     from domain.camp import Camp
     from domain.service import PlannerService
-    from domain.transcoder import OrjsonTranscoder
+    from adapters.transcoder import OrjsonTranscoder
 
     service = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"})
     partner = uuid4()

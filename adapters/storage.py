@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 
-from domain.transcoder import OrjsonTranscoder
+from adapters.transcoder import OrjsonTranscoder
 
 _new = object.__new__
 _set = object.__setattr__
