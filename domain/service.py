@@ -25,7 +25,6 @@ from eventsourcing.persistence import (
     Mapper,
     Transcoder,
 )
-from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain import clock
 from domain.base import PLANNER_NAMESPACE, PlannerAggregate, entity_id
@@ -43,9 +42,8 @@ from domain.errors import (
 )
 from domain.partner import Partner
 from domain.plan import ResponsePlan
+from domain.ports import PositionedEventStore, StorageAdapters
 from domain.stockpile import Stockpile
-from adapters.storage import PlannerEventStore, PlannerMapper, PlannerSQLiteRecorder
-from adapters.transcoder import OrjsonTranscoder
 
 A = TypeVar("A", bound=PlannerAggregate)
 P = ParamSpec("P")
@@ -126,7 +124,9 @@ class PlannerService(Application[UUID]):
         *,
         namespace: UUID = PLANNER_NAMESPACE,
         clock_fn: clock.Clock | None = None,
+        storage: StorageAdapters | None = None,
     ) -> None:
+        self.storage = storage  # read by the construct_* hooks that super().__init__ calls
         super().__init__(env)
         self.namespace = namespace
         self.clock_fn = clock_fn or clock.utc_now
@@ -135,6 +135,12 @@ class PlannerService(Application[UUID]):
         # Called with each command's new events, in order (the replay folds them in-process).
         self.observers: list[Callable[[list[DomainEventProtocol[UUID]]], None]] = []
         self._notify_overridden = type(self)._notify is not Application._notify
+        # Recordings are only made if a subclass listens for them (overrides _notify).
+        self._positioned: PositionedEventStore | None = (
+            self.events
+            if isinstance(self.events, PositionedEventStore) and not self._notify_overridden
+            else None
+        )
 
     @property
     def _uow(self) -> _UnitOfWork | None:
@@ -147,27 +153,27 @@ class PlannerService(Application[UUID]):
         self._local.uow = value
 
     def construct_transcoder(self) -> Transcoder:
-        """Serialize events with orjson, keeping the library's type markers."""
-        return OrjsonTranscoder()
+        """The bootstrap's transcoder, or the library's."""
+        if self.storage is None:
+            return super().construct_transcoder()
+        return self.storage.transcoder()
 
     def construct_mapper(self) -> Mapper[UUID]:
-        """The planner's mapper (same records as the library's), unless MAPPER_TOPIC names one."""
-        if self.env.get(self.factory.MAPPER_TOPIC):
+        """The bootstrap's mapper, or the library's."""
+        if self.storage is None:
             return super().construct_mapper()
-        return self.factory.mapper(
-            transcoder=self.construct_transcoder(), mapper_class=PlannerMapper
-        )
+        return self.storage.mapper(self.factory, self.construct_transcoder())
 
     def construct_recorder(self) -> ApplicationRecorder:
-        """The configured recorder; the library's SQLite one becomes the planner's (same ids)."""
+        """The configured recorder, as the bootstrap's storage adapts it."""
         recorder = super().construct_recorder()
-        if type(recorder) is SQLiteApplicationRecorder:
-            return PlannerSQLiteRecorder(recorder.datastore, recorder.events_table_name)
-        return recorder
+        return recorder if self.storage is None else self.storage.recorder(recorder)
 
     def construct_event_store(self) -> EventStore[UUID]:
-        """The planner's event store (same records and recordings as the library's)."""
-        return PlannerEventStore(mapper=self.mapper, recorder=self.recorder)
+        """The bootstrap's event store, or the library's."""
+        if self.storage is None:
+            return super().construct_event_store()
+        return self.storage.event_store(self.mapper, self.recorder)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -242,12 +248,10 @@ class PlannerService(Application[UUID]):
     def _store(self, events: list[DomainEventProtocol[UUID]]) -> int | None:
         try:
             # events.put() is what save() does for plain events, without save()'s runtime
-            # Protocol checks, which cost more than the insert itself in long replays. The
-            # recordings are only made if a subclass listens for them (overrides _notify).
-            store = self.events
-            if isinstance(store, PlannerEventStore) and not self._notify_overridden:
-                return store.put_for_position(events)
-            recordings = store.put(events)
+            # Protocol checks, which cost more than the insert itself in long replays.
+            if self._positioned is not None:
+                return self._positioned.put_for_position(events)
+            recordings = self.events.put(events)
         except IntegrityError as error:
             uow = self._uow
             if uow is not None:

@@ -1,4 +1,4 @@
-"""The one place that wires the event store, the projections and (later) the API together."""
+"""The one bootstrap: the service with its storage adapters, the projections and the views."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+from adapters.storage import PLANNER_STORAGE
 from domain import clock
 from domain.base import PLANNER_NAMESPACE
 from domain.service import PlannerService
@@ -59,12 +60,22 @@ def open_planner(
     env = persistence_env(url) | {"CREATE_TABLE": "y"}
     if env.get("POSTGRES_SCHEMA"):
         _create_schema(env)
-    service = PlannerService(env, namespace=namespace, clock_fn=clock_fn)
+    service = new_service(env, namespace=namespace, clock_fn=clock_fn)
     views = _view_store(service, env)
     follower = ProjectionFollower(service, views)
     follower.catch_up()
     queries = ReadinessQueries(views, TimeTraveller(views, EventRows(service.recorder)))
     return Planner(url, service, views, follower, queries)
+
+
+def new_service(
+    env: dict[str, str],
+    *,
+    namespace: UUID = PLANNER_NAMESPACE,
+    clock_fn: clock.Clock | None = None,
+) -> PlannerService:
+    """A PlannerService on the store `env` names, storing through the planner's adapters."""
+    return PlannerService(env, namespace=namespace, clock_fn=clock_fn, storage=PLANNER_STORAGE)
 
 
 def _create_schema(env: dict[str, str]) -> None:

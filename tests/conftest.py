@@ -17,6 +17,7 @@ import pytest
 
 from domain.service import PlannerService
 from planner.config import persistence_env
+from planner.wiring import new_service
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CLOCK_START = datetime(1999, 4, 1, tzinfo=UTC)
@@ -148,7 +149,7 @@ def service_factory(
 
     def factory(url: str, clock_fn: Callable[[], datetime] | None = None) -> PlannerService:
         env = persistence_env(url) | {"CREATE_TABLE": "y"}
-        service = PlannerService(env, clock_fn=clock_fn or clock)
+        service = new_service(env, clock_fn=clock_fn or clock)
         services.append(service)
         return service
 

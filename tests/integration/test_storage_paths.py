@@ -18,6 +18,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import CommandMethodDecorator, decorated_func_callers
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper
 
+from adapters.storage import PLANNER_STORAGE
 from domain.base import PlannerAggregate
 from domain.camp import Camp
 from domain.errors import ConcurrencyError
@@ -26,6 +27,7 @@ from domain.plan import ResponsePlan
 from domain.service import PlannerService
 from domain.stockpile import Stockpile
 from planner.config import persistence_env
+from planner.wiring import new_service
 
 pytestmark = pytest.mark.integration
 
@@ -105,7 +107,8 @@ def every_event(service: PlannerService, clock: SimulatedClock) -> None:
 
 
 class LibraryPathService(PlannerService):
-    """A PlannerService storing through the library's own Mapper, EventStore and recorder."""
+    """A PlannerService storing through the library's own Mapper, EventStore and recorder
+    (with the planner's transcoder)."""
 
     def construct_mapper(self) -> Mapper[Any]:
         """The library's Mapper with the planner's transcoder."""
@@ -151,7 +154,9 @@ def stored(service: PlannerService) -> list[tuple[Any, ...]]:
 
 
 def run(cls: type[PlannerService], url: str, clock: SimulatedClock, *, batch: bool) -> Any:
-    service = cls(persistence_env(url) | {"CREATE_TABLE": "y"}, clock_fn=clock)
+    service = cls(
+        persistence_env(url) | {"CREATE_TABLE": "y"}, clock_fn=clock, storage=PLANNER_STORAGE
+    )
     try:
         if batch:
             with service.batch():
@@ -209,12 +214,12 @@ def test_a_fast_trigger_takes_its_arguments_in_any_order_or_position(
 def test_sqlite_notification_ids_are_the_rowids_of_the_rows(
     tmp_path: Path, clock: SimulatedClock, largest_rowid_taken: bool
 ) -> None:
-    source = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock_fn=clock)
+    source = new_service({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock_fn=clock)
     events: list[Any] = []
     source.observers.append(events.extend)
     every_event(source, clock)
     db = tmp_path / "planner.sqlite"
-    service = PlannerService(persistence_env(str(db)) | {"CREATE_TABLE": "y"}, clock_fn=clock)
+    service = new_service(persistence_env(str(db)) | {"CREATE_TABLE": "y"}, clock_fn=clock)
     try:
         if largest_rowid_taken:  # SQLite then picks new rowids at random
             with sqlite3.connect(db) as conn:
@@ -247,14 +252,14 @@ def test_recordings_are_the_library_recordings(clock: SimulatedClock) -> None:
         def _notify(self, recordings: list[Any]) -> None:
             heard.extend(recordings)
 
-    source = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock_fn=clock)
+    source = new_service({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock_fn=clock)
     events: list[Any] = []
     source.observers.append(events.extend)
     every_event(source, clock)
     memory = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-    planner, library = PlannerService(memory), LibraryPathService(memory)
+    planner, library = new_service(memory), LibraryPathService(memory, storage=PLANNER_STORAGE)
     assert planner.events.put(events) == library.events.put(events)
-    listening = Listening(memory, clock_fn=clock)
+    listening = Listening(memory, clock_fn=clock, storage=PLANNER_STORAGE)
     with listening.batch():
         every_event(listening, clock)
     assert [recording.notification.id for recording in heard] == list(range(1, len(events) + 1))
@@ -267,7 +272,7 @@ def test_a_batch_with_a_conflict_in_the_middle_stores_nothing(
     store_url: str, make_clock: Callable[[], SimulatedClock]
 ) -> None:
     env = persistence_env(store_url) | {"CREATE_TABLE": "y"}
-    first, second = PlannerService(env, clock_fn=make_clock()), PlannerService(env)
+    first, second = new_service(env, clock_fn=make_clock()), new_service(env)
     try:
         first.register_partner(partner="wfp", name="WFP", kind="un_agency")
         first.open_stockpile(stockpile="a", partner="wfp", location="A")

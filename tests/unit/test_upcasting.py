@@ -128,11 +128,11 @@ def test_a_stored_version_1_sector_assignment_reads_back_with_no_co_leads() -> N
 
     from eventsourcing.persistence import StoredEvent
 
-    from domain.camp import Camp
-    from domain.service import PlannerService
     from adapters.transcoder import OrjsonTranscoder
+    from domain.camp import Camp
+    from planner.wiring import new_service
 
-    service = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    service = new_service({"PERSISTENCE_MODULE": "eventsourcing.popo"})
     partner = uuid4()
     v1_state = OrjsonTranscoder().encode(
         {
