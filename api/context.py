@@ -11,7 +11,7 @@ from api.auth import TokenRegistry
 from api.idempotency import IdempotencyStore
 from api.inline_views import InlineViews
 from api.policy import Policy
-from planner.wiring import Planner
+from api.ports import Planner
 
 WRITE_LOCK_STRIPES = 64
 

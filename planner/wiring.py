@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from adapters.storage import PLANNER_STORAGE
@@ -17,6 +18,9 @@ from projections.follower import ProjectionFollower
 from projections.queries import ReadinessQueries
 from projections.store import PostgresViewStore, SQLiteViewStore, memory_view_store
 from projections.time_travel import TimeTraveller
+
+if TYPE_CHECKING:
+    from planner.usecases import ScenarioFiles
 
 
 @dataclass
@@ -38,6 +42,13 @@ class Planner:
         self.views.drop_all()
         self.follower.projector.restore([], 0)
         return self.follower.catch_up()
+
+    @property
+    def scenarios(self) -> ScenarioFiles:
+        """The scenario use cases (check, replay in a scratch store) the HTTP API offers."""
+        from planner.usecases import SCENARIO_FILES  # late: a replay opens planners here
+
+        return SCENARIO_FILES
 
     def close(self) -> None:
         """Stop following and release database connections."""

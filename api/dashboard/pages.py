@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from api.auth import Principal
 from api.dashboard.charts import Point, cover_bars, readiness_timeline, status_label, stock_bar
 from api.dashboard.markup import Html, esc, h, join
+from api.ports import Planner
 from domain.catalog import (
     CONSUMABLES,
     CURRENCIES,
@@ -28,7 +29,6 @@ from domain.catalog import (
     VULNERABLE_GROUPS,
     standards_for,
 )
-from planner.wiring import Planner
 from projections.queries import THREE_W_COLUMNS
 
 PREFIX = "/dashboard"
