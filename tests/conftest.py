@@ -87,7 +87,8 @@ def require_postgres() -> None:
     pytest.skip(reason)
 
 
-def _execute_autocommit(sql: str) -> None:
+def execute_autocommit(sql: str) -> None:
+    """Run one statement on the test PostgreSQL database outside a transaction."""
     import psycopg
 
     with psycopg.connect(POSTGRES_URL, connect_timeout=5, autocommit=True) as conn:
@@ -125,13 +126,13 @@ def make_store_url(store_kind: str, tmp_path: Path) -> Iterator[Callable[[], str
         if store_kind == "sqlite":
             return str(tmp_path / f"store-{number}" / "planner.sqlite")
         schema = f"test_{uuid.uuid4().hex[:16]}"
-        _execute_autocommit(f'CREATE SCHEMA "{schema}"')
+        execute_autocommit(f'CREATE SCHEMA "{schema}"')
         schemas.append(schema)
         return f"{POSTGRES_URL}?schema={schema}"
 
     yield make
     for schema in schemas:
-        _execute_autocommit(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        execute_autocommit(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture
