@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -46,7 +46,8 @@ from domain.ports import PositionedEventStore, StorageAdapters
 from domain.stockpile import Stockpile
 
 A = TypeVar("A", bound=PlannerAggregate)
-P = ParamSpec("P")
+# A command method: keyword arguments in, a CommandResult out (its signature is kept).
+C = TypeVar("C", bound=Callable[..., "CommandResult"])
 
 _ID_CACHE_SIZE = 100_000
 
@@ -72,13 +73,11 @@ class CommandResult:
     position: int | None
 
 
-def command(
-    method: Callable[Concatenate[PlannerService, P], CommandResult],
-) -> Callable[Concatenate[PlannerService, P], CommandResult]:
+def command(method: C) -> C:
     """Run a command method under the service's clock; on refusal, drop its half-made events."""
 
     @wraps(method)
-    def run(self: PlannerService, *args: P.args, **kwargs: P.kwargs) -> CommandResult:
+    def run(self: PlannerService, *args: object, **kwargs: object) -> CommandResult:
         token = clock.set_clock(self.clock_fn)
         try:
             return method(self, *args, **kwargs)
@@ -88,7 +87,7 @@ def command(
         finally:
             clock.reset_clock(token)
 
-    return run
+    return cast(C, run)
 
 
 class _UnitOfWork:

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from eventsourcing.application import Application
@@ -205,7 +206,8 @@ def test_a_fast_trigger_takes_its_arguments_in_any_order_or_position(
     assert [list(vars(event)) for event in events] == [
         ["originator_id", "originator_version", "timestamp", "facility", "count"]
     ] * 3
-    assert [(event.originator_version, event.count) for event in events] == [(2, 2), (3, 3), (4, 4)]
+    built = [event for event in events if isinstance(event, Camp.FacilitiesBuilt)]
+    assert [(event.originator_version, event.count) for event in built] == [(2, 2), (3, 3), (4, 4)]
     assert camp.facilities["latrine"] == 9
     assert camp.version == 4
 
@@ -238,7 +240,9 @@ def test_sqlite_notification_ids_are_the_rowids_of_the_rows(
                 ).fetchone()
                 for notification_id in ids
             ]
-        assert rows == [(s.originator_id.hex, s.originator_version) for s in stored_events]
+        assert rows == [
+            (UUID(str(s.originator_id)).hex, s.originator_version) for s in stored_events
+        ]
         assert (list(ids) == list(range(ids[0], ids[0] + len(ids)))) is not largest_rowid_taken
     finally:
         service.close()
