@@ -868,7 +868,6 @@ class _ScenarioBuilder:
                 f"(step {step} creates it at {format_time(created_at)})"
             )
 
-
     def _require_area_at(self, level: str, code: Any, at: datetime, where: _Where) -> None:
         if not isinstance(code, str) or not code:
             hint = f" (quote codes that look like numbers: {level}: '04202')" if code else ""

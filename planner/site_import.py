@@ -17,8 +17,9 @@ import hxl
 import yaml
 
 from domain.commands import COMMANDS, ArgumentError, check_arg
-from domain.errors import ConcurrencyError, PlannerError
-from domain.service import PlannerService
+from domain.errors import ConcurrencyError
+from domain.rights import Actor, RightsError, authorize
+from domain.service import CommandsRefused, PlannerService
 from domain.site import Site, SiteError
 
 MAX_ERRORS_SHOWN: Final = 50
@@ -242,10 +243,8 @@ def _row(
     try:
         site.validate()
     except SiteError as error:
-        column = (
-            error.field if error.field in columns else ("adm2" if "adm2" in columns else "camp")
-        )
-        fault(column, str(error))
+        field = error.field or ""
+        fault(field if field in columns else "adm2" if "adm2" in columns else "camp", str(error))
         return None
     return SiteRow(number, args, people)
 
@@ -316,12 +315,17 @@ class ImportResult:
     position: int | None
 
 
-def import_sites(service: PlannerService, sites: SiteList) -> ImportResult:
-    """Store a checked site list under its plan, all or nothing; raise SiteImportError if the
-    store refuses any row (an unknown plan, a site code already in use, a closed plan)."""
+def import_sites(
+    service: PlannerService, sites: SiteList, actor: Actor | None = None
+) -> ImportResult:
+    """Store a checked site list under its plan, all or nothing (with an `actor`, its rights are
+    checked for every command); raise SiteImportError if the store refuses any row (an unknown
+    plan, a site code already in use, a closed plan, no right to establish camps there)."""
     problems: list[str] = []
     if not service.exists("plan", sites.plan):
         problems.append(f"unknown plan {sites.plan!r}: draft it first")
+    elif actor is not None:  # no right to the plan: say so before anything about its camps
+        authorize(service, actor, "establish_camp", {"plan": sites.plan})
     for row in sites.rows:
         if service.exists("camp", row.establish["camp"]):
             problems.append(
@@ -330,19 +334,16 @@ def import_sites(service: PlannerService, sites: SiteList) -> ImportResult:
             )
     if problems:
         raise SiteImportError(sites.source, problems)
+    commands = [(row, command) for row in sites.rows for command in row.commands()]
     try:
-        with service.all_or_nothing():
-            for row in sites.rows:
-                for command, args in row.commands():
-                    try:
-                        service.execute(command, args)
-                    except PlannerError as refusal:
-                        raise SiteImportError(
-                            sites.source, [f"row {row.row}: {command} refused: {refusal}"]
-                        ) from None
+        position = service.execute_all([command for _, command in commands], actor=actor)
+    except CommandsRefused as refused:
+        if isinstance(refused.error, RightsError):
+            raise refused.error from None  # no right to the plan: not a fault of the list
+        row = commands[refused.index][0]
+        raise SiteImportError(sites.source, [f"row {row.row}: {refused}"]) from None
     except ConcurrencyError as error:
         raise SiteImportError(sites.source, [str(error)]) from None
-    position = service.recorder.max_notification_id()
     return ImportResult(len(sites.rows), sites.population, position)
 
 
@@ -373,3 +374,26 @@ def scenario_yaml(sites: SiteList, *, start: str, slug: str) -> str:
     }
     text: str = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
     return text
+
+
+class SiteLists:
+    """The site-list use case the HTTP API offers (`planner import-sites` over HTTP)."""
+
+    error = SiteImportError
+
+    def import_csv(
+        self, service: PlannerService, data: bytes, plan: str, name: str, actor: Actor | None
+    ) -> dict[str, Any]:
+        """Read, check and store a site list, all or nothing; what was stored."""
+        sites = read_site_list(data, plan, name)
+        result = import_sites(service, sites, actor)
+        return {
+            "plan": plan,
+            "sites": result.sites,
+            "people": result.people,
+            "camps": [row.establish["camp"] for row in sites.rows],
+            "position": result.position,
+        }
+
+
+SITE_LISTS = SiteLists()

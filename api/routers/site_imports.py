@@ -12,9 +12,9 @@ from api.auth import Principal
 from api.context import ApiContext
 from api.deps import Caller, Context
 from api.errors import ApiProblem
+from api.policy import actor_of
 from api.reads import json_response, read_body
 from api.schemas import Problem, SiteImportReport, Slug
-from planner.site_import import SiteImportError, SiteList, import_sites, read_site_list
 
 router = APIRouter(prefix="/sites", tags=["camps"])
 
@@ -56,7 +56,6 @@ async def import_site_list(
     """Each row becomes `establish_camp` (and `register_arrivals` for its people). Needs the
     right to establish camps in the plan (its coordinators, or admin). A list with any bad row
     stores nothing; the 422 problem lists each fault with its row, column and why."""
-    ctx.policy.authorize(caller, "establish_camp", {"plan": plan})  # before reading the body
     data = await read_body(request, ctx.settings.max_scenario_bytes, "site list")
     result = await run_in_threadpool(_import, ctx, caller, data, plan, name)
     return json_response(result, status=201)
@@ -65,24 +64,16 @@ async def import_site_list(
 def _import(
     ctx: ApiContext, caller: Principal, data: bytes, plan: str, name: str
 ) -> dict[str, Any]:
+    sites = ctx.planner.sites
     try:
-        sites: SiteList = read_site_list(data, plan, name)
-        with ctx.write_lock("plan", plan):
-            ctx.policy.authorize(caller, "establish_camp", {"plan": plan})  # still, under the lock
-            result = import_sites(ctx.planner.service, sites)
-    except SiteImportError as error:
+        return sites.import_csv(ctx.planner.service, data, plan, name, actor_of(caller))
+    except sites.error as error:
+        problems: list[str] = getattr(error, "problems", [str(error)])
         raise ApiProblem(
             422,
             "validation",
             "Site list refused",
             str(error),
             field="body",
-            extra={"problems": error.problems},
+            extra={"problems": problems},
         ) from None
-    return {
-        "plan": plan,
-        "sites": result.sites,
-        "people": result.people,
-        "camps": [row.establish["camp"] for row in sites.rows],
-        "position": result.position,
-    }

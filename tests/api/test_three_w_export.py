@@ -79,7 +79,9 @@ def test_libhxl_reads_the_export_with_site_columns(client: TestClient) -> None:
     assert {(r["#adm1+code"], r["#adm2+code"], r["#loc+type"]) for r in miyako} == {
         ("JP03", "JP03202", "evacuation_centre")
     }
-    assert {(float(r["#geo+lat"]), float(r["#geo+lon"])) for r in miyako} == {(39.64, 141.95)}
+    assert {(float(str(r["#geo+lat"])), float(str(r["#geo+lon"]))) for r in miyako} == {
+        (39.64, 141.95)
+    }
     south = next(r for r in rows if r["#loc+code"] == "south-1")
     assert (south["#geo+lat"], south["#geo+lon"]) == ("-33.9", "-70.6")  # not neutralised
     names = {r["#org+code"]: r["#org+name"] for r in rows}

@@ -35,7 +35,7 @@ def world(planner: Planner, placements: list[tuple[str, tuple[str, str | None]]]
         )
         s.join_plan(plan=plan, partner="ngo", role="implementer")
     for index, (plan, (adm1, adm2)) in enumerate(placements):
-        area = {"adm1": adm1} | ({"adm2": adm2} if adm2 else {})
+        area: dict[str, Any] = {"adm1": adm1} | ({"adm2": adm2} if adm2 else {})
         s.establish_camp(
             camp=f"c{index}",
             plan=plan,

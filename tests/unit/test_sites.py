@@ -15,14 +15,14 @@ from planner.replay import replay_scenario
 from planner.scenario import ScenarioError, parse_scenario
 from tests.projections_helpers import memory_planner, stored_records, view_of
 
-BASE = {
+BASE: dict[str, Any] = {
     "camp": "c",
     "plan": "p",
     "location": "Miyako",
     "site_area_m2": 4500.0,
     "shelter_capacity": 100,
 }
-SITE = {
+SITE: dict[str, Any] = {
     "name": "Miyako North Junior High School",
     "kind": "evacuation_centre",
     "adm1": "JP03",
@@ -157,7 +157,7 @@ def test_area_views_roll_up_camps_over_plans() -> None:
         s.draft_plan(plan=plan, title="T", crisis="c", planning_figure=10, required_sectors=["WSH"])
     s.register_partner(partner="ngo", name="NGO", kind="ngo")
     s.join_plan(plan="p", partner="ngo", role="implementer")
-    a = {**BASE, "adm1": "JP03", "adm2": "JP03202"}
+    a: dict[str, Any] = {**BASE, "adm1": "JP03", "adm2": "JP03202"}
     s.establish_camp(**{**a, "camp": "a"})  # p, WSH led below
     s.establish_camp(**{**a, "camp": "b", "plan": "q"})  # q, WSH uncovered
     s.establish_camp(**{**BASE, "camp": "x", "adm1": "JP03", "adm2": "JP03203"})
