@@ -28,13 +28,16 @@ from domain.catalog import (
     VULNERABLE_GROUPS,
     standards_for,
 )
+from projections.areas import CAMP_STATUSES, area_views
 from projections.queries import THREE_W_COLUMNS
 
 __all__ = ["PREFIX", "Nav", "Page", "parse_as_of", "when"]
 
 TIMELINE_ROWS = 200
+CAMP_TILES = 24  # a plan with more camps links to the areas page instead of a tile each
 MENU = (
     ("/", "Overview"),
+    (f"{PREFIX}/areas", "Areas"),
     (f"{PREFIX}/timeline", "Timeline"),
     (f"{PREFIX}/stockpiles", "Stockpiles & 3W"),
     (f"{PREFIX}/scenario", "Scenario"),
@@ -154,7 +157,25 @@ def overview_page(planner: Planner, nav: Nav) -> Page:
                 "camps": sorted(camps_by_plan.get(plan["id"], []), key=lambda c: c["camp"]),
             }
         )
-    return Page(nav, "overview.html", "Overview", {"cards": cards})
+    context = {
+        "cards": cards,
+        "areas": area_groups([c for group in camps_by_plan.values() for c in group], nav),
+        "statuses": CAMP_STATUSES,
+        "camp_tiles": CAMP_TILES,
+    }
+    return Page(nav, "overview.html", "Overview", context)
+
+
+def area_groups(camps: Sequence[Mapping[str, Any]], nav: Nav) -> list[dict[str, Any]]:
+    """adm1 areas, each followed by its adm2 areas, as table rows linking to their pages."""
+    return [
+        {
+            "view": view,
+            "link": nav.link(f"{PREFIX}/areas/{view['level']}/{view['area']}"),
+            "uncovered": ", ".join(f"{s} {n}" for s, n in view["uncovered"].items()),
+        }
+        for view in area_views(camps)
+    ]
 
 
 # -- camp -----------------------------------------------------------------------------------------
