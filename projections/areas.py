@@ -94,11 +94,17 @@ def area_codes(camps: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str | 
 def area_views(camps: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The view of every area the camps carry: adm1 areas, each followed by its adm2 areas."""
     docs = list(camps)
+    members: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for doc in docs:  # each camp once: O(camps), not O(areas × camps)
+        for level in AREA_LEVELS:
+            code = doc.get(level)
+            if code:
+                members.setdefault((level, code), []).append(doc)
     codes = area_codes(docs)
     views: list[dict[str, Any]] = []
     for adm1 in codes["adm1"]:
-        views.append(area_view("adm1", adm1, docs))
+        views.append(area_view("adm1", adm1, members[("adm1", adm1)]))
         for adm2, parent in codes["adm2"].items():
             if parent == adm1:
-                views.append(area_view("adm2", adm2, docs))
+                views.append(area_view("adm2", adm2, members[("adm2", adm2)]))
     return views
