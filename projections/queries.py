@@ -85,6 +85,22 @@ class ReadinessQueries:
         docs.sort(key=lambda d: (str(d.get(kind, d.get("camp", ""))), d["id"]))
         return [_public(doc) for doc in docs]
 
+    def views_page(
+        self,
+        kind: str,
+        *,
+        limit: int,
+        offset: int,
+        plan_id: str | None = None,
+        status: str | None = None,
+        location: str | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of the current views of a kind, filtered, and how many the filters keep:
+        read a page at a time from the store, whatever the number of views."""
+        filters = {"plan_id": plan_id, "status": status, "location": location}
+        docs = self.store.list_views(kind, limit=limit, offset=offset, **filters)
+        return [_public(doc) for doc in docs], self.store.count_views(kind, **filters)
+
     def who_does_what(
         self,
         *,

@@ -274,15 +274,43 @@ class ViewStoreMixin:
         plan_id: str | None = None,
         status: str | None = None,
         location: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Every current view of a kind, filtered on plan, status and location."""
-        sql = "SELECT doc, position, ts FROM {p}rp_current v WHERE kind = ?"
+        """Every current view of a kind, filtered on plan, status and location (a page of
+        them with `limit` and `offset`), in slug order."""
+        where, params = self._filters(kind, plan_id, status, location)
+        sql = "SELECT doc, position, ts FROM {p}rp_current v WHERE " + where
+        sql += " ORDER BY slug, entity_id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [_doc(row) for row in self._query(sql, params)]
+
+    def count_views(
+        self,
+        kind: str,
+        *,
+        plan_id: str | None = None,
+        status: str | None = None,
+        location: str | None = None,
+    ) -> int:
+        """How many current views of a kind the filters keep."""
+        where, params = self._filters(kind, plan_id, status, location)
+        rows = self._query("SELECT COUNT(*) AS n FROM {p}rp_current v WHERE " + where, params)
+        return int(rows[0]["n"])
+
+    @staticmethod
+    def _filters(
+        kind: str, plan_id: str | None, status: str | None, location: str | None
+    ) -> tuple[str, list[Any]]:
+        sql = "kind = ?"
         params: list[Any] = [kind]
         for column, value in (("plan_id", plan_id), ("status", status), ("location", location)):
             if value is not None:
                 sql += f" AND {column} = ?"
                 params.append(value)
-        return [_doc(row) for row in self._query(sql + " ORDER BY slug, entity_id", params)]
+        return sql, params
 
     def timeline(
         self, *, kind: str | None = None, entity_id: str | None = None, as_of_us: int | None = None

@@ -71,6 +71,9 @@ def test_sites_and_areas_survive_the_store(store_url: str) -> None:
             ("adm2", "JP03202"),
             ("adm2", "JP03203"),
         ]
+        page, total = queries.views_page("camp", limit=1, offset=1)
+        assert total == 2 and [d["camp"] for d in page] == ["ofunato-1"]  # in slug order
+        assert queries.views_page("camp", limit=5, offset=0, status="closed")[1] == 1
         camp = queries.views("camp")[0]
         assert {k: camp[k] for k in ("name", "kind", "lon")} == {
             "name": "宮古小学校",
