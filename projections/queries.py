@@ -140,8 +140,16 @@ class ReadinessQueries:
     def area(
         self, level: str, code: str, *, as_of: datetime | None = None
     ) -> dict[str, Any] | None:
-        """One area's view (adm1 or adm2), now or as of a time; None if no camp carries it."""
-        doc = area_view(level, code, self.views("camp", as_of=as_of))
+        """One area's view (adm1 or adm2), now or as of a time; None if no camp carries it.
+
+        Now, only the area's camps are read (the stored views carry their area codes)."""
+        if as_of is None:
+            adm1, adm2 = (code, None) if level == "adm1" else (None, code)
+            docs = self.store.list_views("camp", adm1=adm1, adm2=adm2)
+            camps = [_public(doc) for doc in docs]
+        else:
+            camps = self.views("camp", as_of=as_of)
+        doc = area_view(level, code, camps)
         return doc if doc["camp_list"] else None
 
     def areas(self, *, as_of: datetime | None = None) -> list[dict[str, Any]]:

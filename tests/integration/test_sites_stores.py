@@ -119,3 +119,31 @@ def test_import_sites_from_the_command_line(
     # a second import of the same list is refused whole: the codes are taken
     assert main(["import-sites", str(SAMPLE), "--plan", "iwate", "--db", store_url]) == 2
     assert "row 3: a camp 'miyako-gym' already exists" in capsys.readouterr().err
+
+
+def test_views_of_an_earlier_layout_get_the_area_columns(tmp_path: Path) -> None:
+    """A store whose `rp_current` predates area codes gains the columns (empty: its camps had
+    no codes) and then finds the camps of an area established later."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE rp_current (kind TEXT NOT NULL, entity_id TEXT NOT NULL, slug TEXT NOT "
+            "NULL, plan_id TEXT, status TEXT, location TEXT, position INTEGER NOT NULL, ts "
+            "INTEGER NOT NULL, doc BLOB NOT NULL, PRIMARY KEY (kind, entity_id))"
+        )
+    planner = open_planner(str(path))
+    try:
+        with sqlite3.connect(path) as conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(rp_current)")}
+        assert {"adm1", "adm2"} <= columns
+        planner.service.draft_plan(plan="p", title="P", crisis="c", planning_figure=10)
+        planner.service.establish_camp(
+            camp="c", plan="p", location="L", site_area_m2=10, shelter_capacity=1, adm1="X"
+        )
+        planner.catch_up()
+        area = planner.queries.area("adm1", "X")
+        assert area is not None and area["camp_list"] == ["c"]
+    finally:
+        planner.close()
