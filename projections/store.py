@@ -119,16 +119,17 @@ class ViewStoreMixin:
         with self.datastore.transaction(commit=True) as c:
             for statement in statements:
                 c.execute(statement)
-        self._add_area_columns()
+        if self._add_area_columns():
+            self.drop_all()  # the stored camp views' areas are unknown to the new columns
         if retired:
             self.drop_all()  # views of the earlier layout have no checkpoints: rebuild them
             with self.datastore.transaction(commit=True) as c:
                 for table in retired:
                     c.execute(self._sql(f"DROP TABLE {{p}}{table}"))
 
-    def _add_area_columns(self) -> None:
-        """Give an `rp_current` made before sites had areas its `adm1`/`adm2` columns (empty is
-        right for it: its camps were established without area codes), and their indexes."""
+    def _add_area_columns(self) -> bool:
+        """Give an `rp_current` made before the views stored areas its `adm1`/`adm2` columns
+        and their indexes; True if they were added (the views are then rebuilt)."""
         if self.postgres:
             sql = (
                 "SELECT column_name AS name FROM information_schema.columns "
@@ -138,15 +139,17 @@ class ViewStoreMixin:
         else:
             sql, params = "SELECT name FROM pragma_table_info('rp_current')", ()
         columns = {row["name"] for row in self._query(sql, params)}
+        missing = [column for column in ("adm1", "adm2") if column not in columns]
         p = self._prefix
         with self.datastore.transaction(commit=True) as c:
+            for column in missing:
+                c.execute(f"ALTER TABLE {p}rp_current ADD COLUMN {column} TEXT")
             for column in ("adm1", "adm2"):
-                if column not in columns:
-                    c.execute(f"ALTER TABLE {p}rp_current ADD COLUMN {column} TEXT")
                 c.execute(
                     f"CREATE INDEX IF NOT EXISTS rp_current_{column} "
                     f"ON {p}rp_current (kind, {column})"
                 )
+        return bool(missing)
 
     def _retired_layout(self) -> list[str]:
         """Tables of an earlier layout present in this database."""

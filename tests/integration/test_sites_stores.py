@@ -122,8 +122,8 @@ def test_import_sites_from_the_command_line(
 
 
 def test_views_of_an_earlier_layout_get_the_area_columns(tmp_path: Path) -> None:
-    """A store whose `rp_current` predates area codes gains the columns (empty: its camps had
-    no codes) and then finds the camps of an area established later."""
+    """A store whose `rp_current` predates the area columns gains them, its views are rebuilt
+    from the events, and an area's camps are found."""
     import sqlite3
 
     path = tmp_path / "old.sqlite"
@@ -133,11 +133,15 @@ def test_views_of_an_earlier_layout_get_the_area_columns(tmp_path: Path) -> None
             "NULL, plan_id TEXT, status TEXT, location TEXT, position INTEGER NOT NULL, ts "
             "INTEGER NOT NULL, doc BLOB NOT NULL, PRIMARY KEY (kind, entity_id))"
         )
+        conn.execute(
+            "INSERT INTO rp_current VALUES ('camp', 'x', 'x', NULL, NULL, NULL, 1, 0, '{}')"
+        )
     planner = open_planner(str(path))
     try:
         with sqlite3.connect(path) as conn:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(rp_current)")}
         assert {"adm1", "adm2"} <= columns
+        assert planner.views.position() == 0  # emptied: rebuilt from the events
         planner.service.draft_plan(plan="p", title="P", crisis="c", planning_figure=10)
         planner.service.establish_camp(
             camp="c", plan="p", location="L", site_area_m2=10, shelter_capacity=1, adm1="X"
