@@ -42,6 +42,14 @@ Text = Annotated[str, StringConstraints(pattern=r"\S", min_length=1, max_length=
 PositiveInt = Annotated[int, Field(gt=0, le=MAX_WHOLE, strict=True)]
 NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_WHOLE, strict=True)]
 PositiveNumber = Annotated[float, Field(gt=0, le=1e15, allow_inf_nan=False)]
+# A time with an offset, as ISO 8601 text; the command table checks and normalises it to UTC.
+Time = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$",
+        max_length=40,
+    ),
+]
 if TYPE_CHECKING:  # the enumerations are built from the catalog at run time
     Sector = str
     Item = str
@@ -118,6 +126,8 @@ _EXAMPLES: Final[Mapping[str, Any]] = {
     "required_sectors": ["CCM", "SHL", "WSH", "FSC", "HEA", "PRO"],
     "kind": "ngo",
     "role": "implementer",
+    "shipment": "truck-7",
+    "offer": "acme-water-1",
 }
 
 
@@ -133,6 +143,7 @@ _FIELD_TYPES: Final[Mapping[str, Any]] = {
     "item": Item,
     "currency": Currency,
     "facility": Facility,
+    "time": Time,
 }
 
 
@@ -157,6 +168,7 @@ def _description(spec: CommandSpec, arg: Arg) -> str:
         "facility": "facility kind",
         "sector": "cluster code",
         "sectors": "cluster codes",
+        "time": "ISO 8601 time with an offset, strictly after the command's time",
     }.get(arg.type, arg.name.replace("_", " "))
 
 
