@@ -9,7 +9,7 @@ from eventsourcing.domain import event
 
 from domain.base import PlannerAggregate
 from domain.catalog import SHIPMENT_LOSS_REASONS
-from domain.clock import parse_iso_utc
+from domain.clock import iso_utc, parse_iso_utc
 from domain.errors import DomainRefusal, StatusError, StockError
 from domain.stockpile import require_catalog_item, require_positive_quantity
 
@@ -18,7 +18,7 @@ def require_later(moment: str | None, now: datetime, field: str, what: str) -> N
     """Refuse a time (ISO 8601 UTC text) that is not strictly after the command's time."""
     if moment is not None and parse_iso_utc(moment) <= now:
         raise DomainRefusal(
-            f"{what} {moment} is not after the command's time {now.isoformat()}",
+            f"'{field}' ({what}) {moment} must be after the command's time {iso_utc(now)}",
             rule=f"{field} is after the command's time",
             field=field,
         )
