@@ -104,7 +104,7 @@ def test_layers_import_only_inwards(package: str, forbidden: set[str]) -> None:
     assert len(files) >= 2, f"the {package} package was not found"
     offenders = {
         str(path.relative_to(ROOT)): sorted(
-            name for module in imported_modules(path) for name in matches(module, forbidden)
+            {name for module in imported_modules(path) for name in matches(module, forbidden)}
         )
         for path in files
     }
