@@ -22,7 +22,6 @@ from api.commands import RESOURCE_PATHS
 from api.context import ApiContext, ApiSettings
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.idempotency import IdempotencyStore
-from api.policy import Policy
 from api.ports import Planner
 from api.routers import (
     camps,
@@ -86,7 +85,6 @@ def build_context(
         planner=planner,
         tokens=tokens,
         settings=settings,
-        policy=Policy(planner.service, planner.queries),
         idempotency=idempotency,
     )
 

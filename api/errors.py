@@ -27,6 +27,7 @@ from domain.errors import (
     PlannerError,
     VersionMismatchError,
 )
+from domain.rights import RightsError
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_PREFIX = "urn:response-planner:problem:"
@@ -122,6 +123,7 @@ def problem_response(
 
 # (error class, status, problem kind, title), most specific first.
 DOMAIN_ERRORS: Sequence[tuple[type[PlannerError], int, str, str]] = (
+    (RightsError, 403, "forbidden", "Not allowed for this token"),
     (VersionMismatchError, 412, "precondition-failed", "Precondition failed"),
     (NotFoundError, 404, "not-found", "No such entity"),
     (AlreadyExistsError, 409, "already-exists", "The slug is taken"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -40,9 +40,11 @@ from domain.errors import (
     StatusError,
     VersionMismatchError,
 )
+from domain.locking import SharedExclusiveLock
 from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.ports import PositionedEventStore, StorageAdapters
+from domain.rights import Actor, authorize, revokes
 from domain.stockpile import Stockpile
 
 A = TypeVar("A", bound=PlannerAggregate)
@@ -140,6 +142,7 @@ class PlannerService(Application[UUID]):
             if isinstance(self.events, PositionedEventStore) and not self._notify_overridden
             else None
         )
+        self._rights_lock = SharedExclusiveLock()
 
     @property
     def _uow(self) -> _UnitOfWork | None:
@@ -287,11 +290,38 @@ class PlannerService(Application[UUID]):
                 aggregate.collect_events()
 
     def execute(
-        self, command: str, args: Mapping[str, Any], *, expected_version: int | None = None
+        self,
+        command: str,
+        args: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        actor: Actor | None = None,
     ) -> CommandResult:
-        """Run a command of the contract by name with already validated arguments."""
+        """Run a command of the contract by name with already validated arguments.
+
+        With an `actor`, its rights (domain.rights) are checked against the same state the
+        command is validated with, under the rights lock, and its events are stored before the
+        lock is let go: a command that may revoke a right runs alone, so every command ordered
+        after it is checked against the new state. A coordinator drafting a plan joins it as
+        coordinator in the same transaction.
+        """
         if command not in COMMANDS:
             raise KeyError(f"unknown command {command!r}")
+        if actor is None:
+            return self._run(command, args, expected_version)
+        with self._rights_lock.hold(exclusive=revokes(command)), self.batch():
+            authorize(self, actor, command, args)
+            result = self._run(command, args, expected_version)
+            if command == "draft_plan" and actor.role == "coordinator":
+                result = self.join_plan(
+                    plan=args["plan"], partner=str(actor.partner), role="coordinator"
+                )
+            position = self.flush()
+        return replace(result, position=position)
+
+    def _run(
+        self, command: str, args: Mapping[str, Any], expected_version: int | None
+    ) -> CommandResult:
         method = getattr(self, command)
         if expected_version is not None:
             self.require_version(command, args, expected_version)
@@ -416,12 +446,13 @@ class PlannerService(Application[UUID]):
         ngos = [
             partner_id
             for partner_id, member in the_plan.members.items()
-            if member.kind == "ngo" and self._by_id(partner_id).active
+            if member.kind == "ngo" and self.by_id(partner_id).active
         ]
         the_plan.split_pool(currency=currency, ngo_members=ngos)
         return self._commit("plan", the_plan)
 
-    def _by_id(self, aggregate_id: UUID) -> Any:
+    def by_id(self, aggregate_id: UUID) -> Any:
+        """The aggregate of this id (from the batch first)."""
         uow = self._uow
         if uow is not None:
             found = uow.get(aggregate_id)
@@ -459,6 +490,14 @@ class PlannerService(Application[UUID]):
         the_plan = self.load("plan", plan, ResponsePlan)
         depot = self.load("stockpile", stockpile, Stockpile)
         the_plan.commit_stockpile(stockpile_id=depot.id, stockpile_slug=depot.slug)
+        return self._commit("plan", the_plan)
+
+    @command
+    def withdraw_stockpile(self, *, plan: str, stockpile: str) -> CommandResult:
+        """Withdraw a stockpile from a plan it is committed to."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        depot = self.load("stockpile", stockpile, Stockpile)
+        the_plan.withdraw_stockpile(stockpile_id=depot.id, stockpile_slug=depot.slug)
         return self._commit("plan", the_plan)
 
     # -- stockpiles ----------------------------------------------------------------------------
@@ -580,7 +619,7 @@ class PlannerService(Application[UUID]):
                 rule="a partner leads only sectors it declared",
                 field="sector",
             )
-        the_plan: ResponsePlan = self._by_id(site.plan_id)
+        the_plan: ResponsePlan = self.by_id(site.plan_id)
         if not the_plan.is_member(org.id):
             raise MembershipError(
                 f"partner '{org.slug}' is not a member of plan '{the_plan.slug}' "

@@ -98,6 +98,7 @@ def every_event(service: PlannerService, clock: SimulatedClock) -> None:
     service.dispatch_supplies(stockpile="durres", camp="kukes-1", item="water", quantity=45_000)
     service.distribute_supplies(camp="kukes-1", item="water", quantity=15_000)
     service.write_off_supplies(stockpile="durres", item="blanket", quantity=10, reason="damaged")
+    service.withdraw_stockpile(plan="kukes", stockpile="durres")
     service.build_facilities(camp="kukes-1", facility="latrine", count=60)
     service.register_departures(camp="kukes-1", people=200, under5=10)
     service.leave_plan(plan="kukes", partner="acme")
