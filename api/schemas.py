@@ -370,6 +370,55 @@ class StockpileView(_View):
     plans: list[str]
 
 
+class NeedTriple(BaseModel):
+    """What would close one gap: the shortfall, what is on its way, and the rest."""
+
+    shortfall: int
+    committed: int
+    uncommitted: int
+
+
+class ShipmentView(_View):
+    """One shipment: supplies on the road from a stockpile to a camp."""
+
+    shipment: str
+    stockpile: str
+    camp: str
+    item: str
+    quantity: int
+    received: int
+    lost_in_transit: int
+    status: Literal["in_transit", "delivered", "lost", "returned"]
+    eta: str | None
+    overdue: bool
+
+
+class OfferCamp(BaseModel):
+    """What one camp was given of an offer."""
+
+    accepted: int
+    delivered: int
+
+
+class OfferView(_View):
+    """One donor offer, with expiry applied as of the query's time."""
+
+    offer: str
+    partner: str
+    item: str
+    plan: str | None
+    quantity: int
+    accepted: int
+    delivered: int
+    declined: int
+    lapsed: int
+    cancelled: int
+    remaining: int
+    by_camp: dict[str, OfferCamp]
+    status: Literal["open", "committed", "fulfilled", "declined", "expired", "withdrawn"]
+    expires: str | None
+
+
 class Page(BaseModel):
     """A page of a list: `items`, the `total` matching the filters, and the page bounds."""
 
@@ -394,6 +443,25 @@ class StockpilePage(Page):
     """A page of stockpile views."""
 
     items: list[StockpileView]
+
+
+class ShipmentPage(Page):
+    """A page of shipment views."""
+
+    items: list[ShipmentView]
+
+
+class OfferPage(Page):
+    """A page of offer views."""
+
+    items: list[OfferView]
+
+
+class NeedsReport(BaseModel):
+    """Needs per camp (open camps with a shortfall) and summed per plan."""
+
+    camps: dict[str, dict[str, NeedTriple]]
+    plans: dict[str, dict[str, NeedTriple]]
 
 
 class StockTotals(BaseModel):

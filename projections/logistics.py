@@ -22,6 +22,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Camp state keys this module keeps: item → quantity reserved for the camp in any stockpile,
 # on the road to it, and accepted from offers and not yet delivered.
 CAMP_COMMITMENTS = ("reserved_for", "in_transit", "offered")
+TIMED_KINDS = ("offer", "shipment")  # views that change with time alone
 
 
 def time_us(moment: datetime | str) -> int:

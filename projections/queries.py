@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.logistics import time_us, with_time
+from projections.logistics import TIMED_KINDS, time_us, with_time
 from projections.projector import from_us, to_us
 from projections.store import PostgresViewStore, SQLiteViewStore
 from projections.time_travel import TimeTraveller
@@ -72,7 +72,7 @@ class ReadinessQueries:
     ) -> list[dict[str, Any]]:
         """All views of a kind, filtered, now or as of a time."""
         if as_of is None:
-            if status is not None and kind in _TIMED_KINDS:  # a stored status may have aged
+            if status is not None and kind in TIMED_KINDS:  # a stored status may have aged
                 return [
                     doc
                     for doc in self.views(kind, plan_id=plan_id, location=location)
@@ -131,9 +131,6 @@ class ReadinessQueries:
         for entry in entries:
             entry["at"] = from_us(entry.pop("ts_us")).isoformat()
         return entries
-
-
-_TIMED_KINDS = ("offer", "shipment")
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
