@@ -29,10 +29,12 @@ from api.routers import (
     dashboard,
     events,
     health,
+    offers,
     partners,
     plans,
     readiness,
     scenarios,
+    shipments,
     site_imports,
     stockpiles,
 )
@@ -68,6 +70,8 @@ TAGS = [
     {"name": "stockpiles", "description": "depots and supplies; stock levels"},
     {"name": "camps", "description": "camps, sector leads, residents; camp readiness"},
     {"name": "areas", "description": "administrative areas: camps rolled up by adm1 and adm2"},
+    {"name": "shipments", "description": "supplies on the road to camps; overdue shipments"},
+    {"name": "offers", "description": "donor offers, accepted for camps; needs by camp and plan"},
     {"name": "readiness", "description": "timeline and 3W across camps and plans"},
     {"name": "events", "description": "the notification log for integrators"},
     {"name": "scenarios", "description": "validate or replay scenario files"},
@@ -127,6 +131,8 @@ def create_app(
         scenarios,
     ):
         app.include_router(module.router, responses=COMMON_RESPONSES)
+    for router in (shipments.router, offers.router, offers.needs_router):
+        app.include_router(router, responses=COMMON_RESPONSES)
     app.include_router(health.router)
     app.include_router(dashboard.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -14,9 +14,10 @@ from domain.commands import COMMANDS
 from domain.errors import PlannerError
 from domain.site import AREA_LEVELS
 from planner.area_report import area_summary
-from planner.scenario import Check, Scenario, ScenarioError, Step, format_time
+from planner.scenario import CHECK_ENTITIES, Check, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
 from projections.areas import area_view
+from projections.logistics import time_us
 from projections.readiness import ReadinessFold
 
 BATCH_STEPS = 5000  # steps per transaction: each commit waits for the disk (fsync)
@@ -240,7 +241,7 @@ class _CheckEvaluator:
     ) -> None:
         self.fold = ReadinessFold()
         self.report = report
-        self.ids: dict[str, dict[str, str]] = {"camp": {}, "plan": {}, "stockpile": {}}
+        self.ids: dict[str, dict[str, str]] = {kind: {} for kind in CHECK_ENTITIES}
         for step in scenario.steps:
             for kind, name in _CREATING_ARGS[step.command]:
                 if kind in self.ids:
@@ -275,23 +276,21 @@ class _CheckEvaluator:
         while self.times:
             self._evaluate(self.times.pop(0))
 
-    def _view(self, kind: str, entity_id: str) -> dict[str, Any] | None:
-        table = {
-            "camp": self.fold.camps,
-            "plan": self.fold.plans,
-            "stockpile": self.fold.stockpiles,
-        }
-        return self.fold.view(kind, entity_id) if entity_id in table[kind] else None
+    def _view(self, kind: str, entity_id: str, moment: datetime) -> dict[str, Any] | None:
+        if entity_id not in self.fold.table_of(kind):
+            return None
+        return self.fold.view(kind, entity_id, time_us(moment))
 
     def _evaluate(self, moment: datetime) -> None:
         snapshot: dict[str, Any] = {}
         # camps first: plan views count camps by status
-        camp_views = {camp_id: self.fold.view("camp", camp_id) for camp_id in self.fold.camps}
+        at_us = time_us(moment)
+        camp_views = {c: self.fold.view("camp", c, at_us) for c in self.fold.camps}
         for entity_id, slug in self.ids["camp"].items():
             if entity_id in camp_views:
                 snapshot[f"camp {slug}"] = _summary("camp", camp_views[entity_id])
         for entity_id, slug in self.ids["plan"].items():
-            view = self._view("plan", entity_id)
+            view = self._view("plan", entity_id, moment)
             if view is not None:
                 snapshot[f"plan {slug}"] = _summary("plan", view)
         camps = list(camp_views.values())
@@ -306,7 +305,7 @@ class _CheckEvaluator:
                 if not view["camp_list"]:
                     view = None  # no camp carries the code (yet)
             else:
-                view = self._view(check.entity, str(self.id_of(check.entity, check.slug)))
+                view = self._view(check.entity, str(self.id_of(check.entity, check.slug)), moment)
             self.report.checks.append(evaluate_check(check, view))
 
 
