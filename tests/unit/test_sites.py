@@ -189,6 +189,7 @@ def test_area_views_roll_up_camps_over_plans() -> None:
     assert adm1["pregnant_lactating"] == adm1["unaccompanied_minors"] == 0
     assert adm1["people_by_status"] == {"ready": 0, "at_risk": 40, "not_ready": 30}
     assert adm1["uncovered"] == {"WSH": 1}  # b only (x is closed)
+
     # needs of the open camps a (40 people) and b (30), 3 ready days, sphere-emergency:
     # water ⌈40×15×3⌉ − 1,200 = 600 and 30×15×3 = 1,350; food 120 − 80 and 90; kits 1 − 1 and 1;
     # blankets and mats 40 + 30; each facility ⌈40/…⌉ + ⌈30/…⌉ = 1 + 1
