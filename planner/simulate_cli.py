@@ -21,6 +21,7 @@ import orjson
 
 from planner.scenario import Scenario, ScenarioError, load_scenario
 from planner.simulation import (
+    INVARIANTS,
     Outcome,
     SimulationReport,
     SimulationSpec,
@@ -35,12 +36,10 @@ from planner.simulation import (
     validate_simulate,
     wrap_words,
 )
+from planner.simulation import shocks_summary as kind_summaries
 from projections.readiness import CAMP_STATUSES
 
 EXIT_OK, EXIT_BROKEN, EXIT_BAD_INPUT = 0, 1, 2
-INVARIANTS = (
-    "domain invariants: no negative stock, pool never overdrawn, departures never exceed population"
-)
 
 
 def simulate(args: argparse.Namespace) -> int:
@@ -94,40 +93,8 @@ def _bad_input(args: argparse.Namespace, path: str, message: str) -> int:
 
 
 def shocks_summary(scenario: Scenario, spec: SimulationSpec, report: SimulationReport) -> list[str]:
-    """One line per shock kind the section explores."""
-    space = report.space
-    lines = []
-    if spec.arrival_surge is not None:
-        s = spec.arrival_surge
-        lines.append(
-            f"arrival surge ×{float(s.low):g}–{float(s.high):g} (steps of {float(s.resolution):g})"
-            f" on {len(space.surge_steps)} register_arrivals step(s)"
-        )
-    if spec.delivery_delay is not None:
-        d = spec.delivery_delay
-        lines.append(
-            f"delivery delay up to {offset_text(d.max)} (steps of {offset_text(d.resolution)}) "
-            f"on {len(space.delay_steps)} dispatch_supplies step(s)"
-        )
-    if spec.supply_loss is not None:
-        loss = spec.supply_loss
-        targets = ", ".join(f"{item}@{depot}" for depot, item, _ in space.loss_targets)
-        lines.append(
-            f"supply loss of up to {float(loss.max_fraction):.0%} of free stock, at most "
-            f"{loss.max_events} time(s) per run, of {targets}"
-        )
-    if spec.partner_withdrawal is not None:
-        lines.append(
-            f"partner withdrawal of up to {space.withdraw_max} of "
-            f"{', '.join(p for p, _ in space.partners)}"
-        )
-    if spec.funding_shortfall is not None:
-        f = spec.funding_shortfall
-        lines.append(
-            f"funding shortfall of up to {float(f.max_fraction):.0%} on "
-            f"{len(space.shortfall_steps)} receive_funds step(s)"
-        )
-    return lines
+    """One line per shock kind the section explores (each kind says its own)."""
+    return kind_summaries(spec, report.space)
 
 
 def outcome_title(report: SimulationReport, outcome: Outcome) -> str:
