@@ -32,8 +32,8 @@ from planner.simulation.kinds.funding_shortfall import FundingShortfall, Shortfa
 from planner.simulation.kinds.partner_withdrawal import PartnerWithdrawal, Withdrawal
 from planner.simulation.kinds.supply_loss import LOSS_COMMAND, Loss, SupplyLoss
 from planner.simulation.reader import created_slugs
-from planner.simulation.requirements import Requirement
 from planner.simulation.reproduction import fragment_yaml, reproduction_yaml, yaml_value
+from planner.simulation.requirements import Requirement
 from planner.simulation.results import Breach, CampStats, Refusal, RunResult
 from planner.simulation.search import (
     Outcome,

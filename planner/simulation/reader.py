@@ -128,7 +128,9 @@ class SpecReader:
     ) -> tuple[str, ...]:
         """A non-empty list of catalog items."""
         if not isinstance(value, list) or not value:
-            raise self.error(f"'{what}' must be a non-empty list of items; got {shown(value)}", line)
+            raise self.error(
+                f"'{what}' must be a non-empty list of items; got {shown(value)}", line
+            )
         for item in value:
             if not isinstance(item, str) or item not in allowed:
                 raise self.error(

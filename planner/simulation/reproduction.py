@@ -90,8 +90,7 @@ def _timeline_yaml(scenario: Scenario, result: RunResult, *, only_changes: bool)
         when = offset_text(step.at - start)
         if refusal is not None:
             lines.append(
-                f"  # {step_label(step)} at {when} refused under this shock and left "
-                f"out: {refusal}"
+                f"  # {step_label(step)} at {when} refused under this shock and left out: {refusal}"
             )
         elif step.number == 0:
             lines += _step_yaml(step, start, _added_note(step))

@@ -121,7 +121,9 @@ def read_requirement(reader: SpecReader, entry: Any, number: int, line: int | No
     prop = _property(reader, entry, subject, what, line)
     slug = _slug(reader, entry, subject, what, line)
     after, until = _window(reader, entry, subject, slug, what, line)
-    value = property_value(reader, prop, entry[prop], f"{what}: '{prop}'", key_line(entry, prop) or line)
+    value = property_value(
+        reader, prop, entry[prop], f"{what}: '{prop}'", key_line(entry, prop) or line
+    )
     name = entry.get("name", "")
     if not isinstance(name, str):
         raise reader.error(f"{what}: 'name' must be a string; got {shown(name)}", line)
@@ -132,8 +134,7 @@ def _subject(reader: SpecReader, entry: dict[Any, Any], what: str, line: int | N
     subjects = [s for s in ("camp", "plan") if s in entry]
     if len(subjects) != 1:
         raise reader.error(
-            f"{what} names exactly one of camp, plan; it names "
-            f"{' and '.join(subjects) or 'none'}",
+            f"{what} names exactly one of camp, plan; it names {' and '.join(subjects) or 'none'}",
             line,
         )
     return subjects[0]

@@ -131,7 +131,9 @@ class ShockSpace:
 
     def shock(self, units: Units) -> Shock:
         """The concrete shock of some units (identity parts left out, parts sorted)."""
-        return Shock(**{kind.field: kind.parts(space, units.of(kind)) for kind, space in self.parts})
+        return Shock(
+            **{kind.field: kind.parts(space, units.of(kind)) for kind, space in self.parts}
+        )
 
     def sample(self, rng: random.Random) -> Units:
         """Draw units from the grids, kind by kind in registry order (each kind says how)."""
@@ -192,6 +194,8 @@ def _changes_by_step(scenario: Scenario, shock: Shock) -> dict[int, list[tuple[S
         for part in shock.of(kind):
             step = numbers.get(part.step)
             if step is None or step.command != kind.perturbs:
-                raise ValueError(f"step {part.step} is not a {kind.perturbs} step of {scenario.path}")
+                raise ValueError(
+                    f"step {part.step} is not a {kind.perturbs} step of {scenario.path}"
+                )
             changes.setdefault(part.step, []).append((kind, part))
     return changes

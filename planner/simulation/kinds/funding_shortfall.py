@@ -113,9 +113,7 @@ class FundingShortfallKind(StepGridKind):
             for s in parts
         }
 
-    def features(
-        self, space: StepGrid, scenario: Scenario, parts: Sequence[Shortfall]
-    ) -> Features:
+    def features(self, space: StepGrid, scenario: Scenario, parts: Sequence[Shortfall]) -> Features:
         """The mean shortfall; each receipt's shortfall."""
         if not space.steps:
             return {}, {}

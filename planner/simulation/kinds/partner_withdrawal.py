@@ -158,7 +158,9 @@ class PartnerWithdrawalKind(ShockKind):
     def added_steps(self, parts: Sequence[Withdrawal]) -> list[Step]:
         """A withdraw_partner step per withdrawal."""
         return [
-            Step(0, 0, w.at, "withdraw_partner", {"partner": w.partner, "reason": WITHDRAWAL_REASON})
+            Step(
+                0, 0, w.at, "withdraw_partner", {"partner": w.partner, "reason": WITHDRAWAL_REASON}
+            )
             for w in sorted(parts)
         ]
 

@@ -72,9 +72,7 @@ class StepGridKind(ShockKind):
     def parts(self, space: StepGrid, units: tuple[int, ...]) -> tuple[Any, ...]:
         """One part per step off the identity."""
         return tuple(
-            self.part(step, u, space)
-            for step, u in zip(space.steps, units, strict=True)
-            if u != 0
+            self.part(step, u, space) for step, u in zip(space.steps, units, strict=True) if u != 0
         )
 
     def sample(self, space: StepGrid, rng: random.Random) -> tuple[int, ...]:
