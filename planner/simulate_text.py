@@ -111,47 +111,6 @@ def format_text(report: SimulationReport) -> str:
 def report_dict(report: SimulationReport) -> dict[str, Any]:
     """The JSON report."""
     scenario = report.scenario
-    start = scenario.start
-    outcomes = []
-    for outcome in report.outcomes:
-        entry: dict[str, Any] = {
-            "requirement": outcome.number or None,
-            "kind": "invariants" if outcome.requirement is None else outcome.requirement.prop,
-            "line": None if outcome.requirement is None else outcome.requirement.line,
-            "text": outcome_title(report, outcome),
-            "broken_runs": outcome.broken_runs,
-            "runs": report.runs,
-            "share": outcome.broken_runs / report.runs,
-            "fails_without_shock": outcome.search == "baseline",
-            "search": outcome.search,
-            "search_runs": outcome.search_runs,
-            "budget_exhausted": outcome.budget_exhausted,
-            "minimal": None,
-        }
-        if outcome.minimal is not None:
-            breach = outcome.minimal.breach(outcome.number)
-            assert breach is not None
-            entry["minimal"] = {
-                "shock": outcome.minimal.shock.as_dict(start),
-                "words": minimal_in_words(scenario, outcome),
-                "breach": {"at": offset_text(breach.at - start), "message": breach.message},
-                "refused": [
-                    {
-                        "step": r.step.number or None,
-                        "do": r.step.command,
-                        "at": offset_text(r.step.at - start),
-                        "message": r.message,
-                    }
-                    for r in outcome.minimal.refusals
-                ],
-                "fragment": fragment_yaml(scenario, outcome.minimal),
-                "scenario": reproduction_yaml(scenario, outcome),
-            }
-        if report.samples:
-            coarse, fine = correlations(report, outcome.number)
-            entry["correlations"] = {name: r for name, r in coarse}
-            entry["top_correlations"] = [{"part": name, "r": r} for name, r in fine]
-        outcomes.append(entry)
     return {
         "scenario": scenario.slug,
         "title": scenario.title,
@@ -166,12 +125,60 @@ def report_dict(report: SimulationReport) -> dict[str, Any]:
         },
         "shocks": shocks_summary(scenario, report.spec, report),
         "ok": not report.broken,
-        "requirements": outcomes,
+        "requirements": [_outcome_dict(report, outcome) for outcome in report.outcomes],
         "refused_steps": [
             {"step": label, "runs": count, "share": count / report.runs}
             for label, count in refusal_shares(report)
         ],
         "camps": camp_summary(report),
+    }
+
+
+def _outcome_dict(report: SimulationReport, outcome: Outcome) -> dict[str, Any]:
+    """One requirement (or the invariants) in the JSON report."""
+    entry: dict[str, Any] = {
+        "requirement": outcome.number or None,
+        "kind": "invariants" if outcome.requirement is None else outcome.requirement.prop,
+        "line": None if outcome.requirement is None else outcome.requirement.line,
+        "text": outcome_title(report, outcome),
+        "broken_runs": outcome.broken_runs,
+        "runs": report.runs,
+        "share": outcome.broken_runs / report.runs,
+        "fails_without_shock": outcome.search == "baseline",
+        "search": outcome.search,
+        "search_runs": outcome.search_runs,
+        "budget_exhausted": outcome.budget_exhausted,
+        "minimal": _minimal_dict(report.scenario, outcome),
+    }
+    if report.samples:
+        coarse, fine = correlations(report, outcome.number)
+        entry["correlations"] = {name: r for name, r in coarse}
+        entry["top_correlations"] = [{"part": name, "r": r} for name, r in fine]
+    return entry
+
+
+def _minimal_dict(scenario: Scenario, outcome: Outcome) -> dict[str, Any] | None:
+    """The minimal failing shock of an outcome in the JSON report (None if none was found)."""
+    if outcome.minimal is None:
+        return None
+    start = scenario.start
+    breach = outcome.minimal.breach(outcome.number)
+    assert breach is not None
+    return {
+        "shock": outcome.minimal.shock.as_dict(start),
+        "words": minimal_in_words(scenario, outcome),
+        "breach": {"at": offset_text(breach.at - start), "message": breach.message},
+        "refused": [
+            {
+                "step": r.step.number or None,
+                "do": r.step.command,
+                "at": offset_text(r.step.at - start),
+                "message": r.message,
+            }
+            for r in outcome.minimal.refusals
+        ],
+        "fragment": fragment_yaml(scenario, outcome.minimal),
+        "scenario": reproduction_yaml(scenario, outcome),
     }
 
 

@@ -154,46 +154,62 @@ def _search(done: _Runs, outcome: Outcome, budget: int, seed: int) -> int:
         return 0
     if number == 0 and not outcome.broken_runs:
         return 0  # the domain enforces the invariants: search only if a sampled run broke one
-    space = done.simulator.space
-    spent = 0
-    limit = budget
-
-    def broken(units: Units) -> bool:
-        nonlocal spent
-        shock = space.shock(units)
-        result = done.cache.get(shock)
-        if result is None:
-            if spent >= limit:
-                outcome.budget_exhausted = True
-                return False
-            spent += 1
-            result = done.cache[shock] = done.simulator.run(shock)
-        return result.breach(number) is not None
-
-    found = _hypothesis_find(space, broken, budget, seed)
+    search = _Search(done, outcome, budget)
+    found = search.find(seed)
     if found is not None:
-        outcome.search = "hypothesis"
-        # Polish: if the budget cut hypothesis's shrinking short, a few greedy steps may still
-        # drop a part it kept (each candidate costs at most one run).
-        limit = spent + max(10, budget // 4)
-        exhausted, outcome.budget_exhausted = outcome.budget_exhausted, False
-        found = greedy_shrink(space, found, broken)
-        outcome.budget_exhausted = exhausted and outcome.budget_exhausted
-    else:
+        outcome.minimal = done.cache[done.simulator.space.shock(found)]
+    outcome.search_runs = search.spent
+    return search.spent
+
+
+class _Search:
+    """One requirement's search: each new run counts against a budget (cached runs are free)."""
+
+    def __init__(self, done: _Runs, outcome: Outcome, budget: int) -> None:
+        self.done = done
+        self.outcome = outcome
+        self.budget = budget
+        self.space = done.simulator.space
+        self.spent = 0
+        self.limit = budget
+
+    def broken(self, units: Units) -> bool:
+        """True if the shock of these units breaks the requirement (False once out of budget)."""
+        shock = self.space.shock(units)
+        result = self.done.cache.get(shock)
+        if result is None:
+            if self.spent >= self.limit:
+                self.outcome.budget_exhausted = True
+                return False
+            self.spent += 1
+            result = self.done.cache[shock] = self.done.simulator.run(shock)
+        return result.breach(self.outcome.number) is not None
+
+    def find(self, seed: int) -> Units | None:
+        """Hypothesis's minimal failing units, polished; else a failing sample's, shrunk."""
+        outcome, space = self.outcome, self.space
+        found = _hypothesis_find(space, self.broken, self.budget, seed)
+        if found is not None:
+            outcome.search = "hypothesis"
+            # Polish: if the budget cut hypothesis's shrinking short, a few greedy steps may
+            # still drop a part it kept (each candidate costs at most one run).
+            self.limit = self.spent + max(10, self.budget // 4)
+            exhausted, outcome.budget_exhausted = outcome.budget_exhausted, False
+            found = greedy_shrink(space, found, self.broken)
+            outcome.budget_exhausted = exhausted and outcome.budget_exhausted
+            return found
+        done = self.done
         failing = [
             u
             for s, u in zip(done.samples, done.sample_units, strict=True)
-            if s.breach(number) is not None
+            if s.breach(outcome.number) is not None
         ]
-        if failing:
-            limit = spent + budget  # the greedy shrinker gets a budget of its own
-            outcome.budget_exhausted = False
-            found = greedy_shrink(space, min(failing, key=space.size), broken)
-            outcome.search = "greedy"
-    if found is not None:
-        outcome.minimal = done.cache[space.shock(found)]
-    outcome.search_runs = spent
-    return spent
+        if not failing:
+            return None
+        self.limit = self.spent + self.budget  # the greedy shrinker gets a budget of its own
+        outcome.budget_exhausted = False
+        outcome.search = "greedy"
+        return greedy_shrink(space, min(failing, key=space.size), self.broken)
 
 
 def _hypothesis_find(

@@ -8,7 +8,7 @@ under its `field` name, e.g. `Shock(surges=(Surge(12, 1.4),))`, `shock.surges`.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -172,17 +172,23 @@ def apply_shock(scenario: Scenario, shock: Shock) -> list[Step]:
     changes = _changes_by_step(scenario, shock)
     steps: list[Step] = []
     for step in scenario.steps:
-        changed: Step | None = step
-        for kind, part in changes.get(step.number, ()):
-            changed = kind.perturb(changed, part)
-            if changed is None:
-                break
+        changed = _perturbed(step, changes.get(step.number, ()))
         if changed is not None:
             steps.append(changed)
     for kind in sorted(registered(), key=lambda k: k.added_rank):
         steps += kind.added_steps(shock.of(kind))
     steps.sort(key=lambda s: s.at)
     return steps
+
+
+def _perturbed(step: Step, changes: Sequence[tuple[ShockKind, Any]]) -> Step | None:
+    """A step under the parts that change it, in registry order (None: a part dropped it)."""
+    for kind, part in changes:
+        changed = kind.perturb(step, part)
+        if changed is None:
+            return None
+        step = changed
+    return step
 
 
 def _changes_by_step(scenario: Scenario, shock: Shock) -> dict[int, list[tuple[ShockKind, Any]]]:
