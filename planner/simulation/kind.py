@@ -162,6 +162,23 @@ def without(values: tuple[Any, ...], index: int) -> tuple[Any, ...]:
     return values[:index] + values[index + 1 :]
 
 
+def simpler_events(
+    units: tuple[tuple[int, ...], ...], phase: int, floors: tuple[int | None, ...]
+) -> Iterator[tuple[tuple[int, ...], ...]]:
+    """The shrink candidates of units that are a list of events (tuples of ints): in the
+    DROP_EVENTS round each event dropped, in SHRINK_EVENTS each field of each event moved towards
+    its floor (None: a field that does not shrink, such as which target)."""
+    if phase == DROP_EVENTS:
+        for i in range(len(units)):
+            yield without(units, i)
+    elif phase == SHRINK_EVENTS:
+        for i, event in enumerate(units):
+            for j, floor in enumerate(floors):
+                if floor is not None:
+                    for value in towards(event[j], floor):
+                        yield put(units, i, put(event, j, value))
+
+
 _NUMBERED: dict[int, tuple[Scenario, dict[int, Step]]] = {}
 
 

@@ -15,14 +15,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from planner.scenario import Scenario, Step
 from planner.simulation.kind import (
-    DROP_EVENTS,
-    SHRINK_EVENTS,
     Features,
     Horizon,
     ShockKind,
-    put,
-    towards,
-    without,
+    simpler_events,
 )
 from planner.simulation.reader import SpecReader
 from planner.simulation.times import DAY, offset_text
@@ -142,15 +138,7 @@ class ExtraArrivalsKind(ShockKind):
         return st.lists(one, max_size=1).map(tuple)
 
     def simpler(self, space: ExtraSpace, units: Any, phase: int) -> Iterator[Any]:
-        if phase == DROP_EVENTS:
-            for i in range(len(units)):
-                yield without(units, i)
-        elif phase == SHRINK_EVENTS:
-            for i, (c, n, back) in enumerate(units):
-                for m in towards(n, 1):
-                    yield put(units, i, (c, m, back))
-                for b in towards(back, 0):
-                    yield put(units, i, (c, n, b))
+        return simpler_events(units, phase, (None, 1, 0))
 
     def size(self, space: ExtraSpace, units: Any) -> int:
         return sum(n + 1 for _, n, _ in units)

@@ -10,14 +10,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from planner.scenario import Scenario, Step
 from planner.simulation.kind import (
-    DROP_EVENTS,
-    SHRINK_EVENTS,
     Features,
     Horizon,
     ShockKind,
-    put,
-    towards,
-    without,
+    simpler_events,
 )
 from planner.simulation.reader import SpecReader
 from planner.simulation.times import DAY, offset_text
@@ -141,13 +137,7 @@ class PartnerWithdrawalKind(ShockKind):
 
     def simpler(self, space: WithdrawalSpace, units: WithdrawalUnits, phase: int) -> Iterator[Any]:
         """Drop a withdrawal; then a later time."""
-        if phase == DROP_EVENTS:
-            for i in range(len(units)):
-                yield without(units, i)
-        elif phase == SHRINK_EVENTS:
-            for i, (p, back) in enumerate(units):
-                for b in towards(back, 0):
-                    yield put(units, i, (p, b))
+        return simpler_events(units, phase, (None, 0))
 
     def size(self, space: WithdrawalSpace, units: WithdrawalUnits) -> int:
         """Each withdrawal counts 2."""

@@ -12,14 +12,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from planner.scenario import Scenario, Step
 from planner.simulation.kind import (
-    DROP_EVENTS,
-    SHRINK_EVENTS,
     Features,
     Horizon,
     ShockKind,
-    put,
-    towards,
-    without,
+    simpler_events,
 )
 from planner.simulation.reader import FRACTION_RESOLUTION, SpecReader
 from planner.simulation.times import DAY, offset_text
@@ -167,15 +163,7 @@ class SupplyLossKind(ShockKind):
 
     def simpler(self, space: LossSpace, units: LossUnits, phase: int) -> Iterator[Any]:
         """Drop a loss; then a smaller fraction or a later time."""
-        if phase == DROP_EVENTS:
-            for i in range(len(units)):
-                yield without(units, i)
-        elif phase == SHRINK_EVENTS:
-            for i, (t, f, back) in enumerate(units):
-                for g in towards(f, 1):
-                    yield put(units, i, (t, g, back))
-                for b in towards(back, 0):
-                    yield put(units, i, (t, f, b))
+        return simpler_events(units, phase, (None, 1, 0))
 
     def size(self, space: LossSpace, units: LossUnits) -> int:
         """Each loss counts its fraction plus one."""
