@@ -22,6 +22,7 @@ from planner.simulation.results import Breach, RunResult, step_label
 from planner.simulation.shock import Shock, ShockSpace, apply_shock
 from planner.simulation.spec import SimulationSpec
 from planner.simulation.watch import Watch
+from planner.wiring import new_service
 from projections.readiness import ReadinessFold
 
 Probe = tuple[datetime, str, str]
@@ -94,7 +95,7 @@ class RunContext:
     def execute(self) -> RunResult:
         """Run every step, evaluating requirements at their times; return the result."""
         clock = SimulatedClock(self.start)
-        service = PlannerService(
+        service = new_service(
             {"PERSISTENCE_MODULE": "eventsourcing.popo"},
             namespace=self.sim.namespace,
             clock_fn=clock,

@@ -141,3 +141,21 @@ def test_a_registered_kind_is_searched_said_and_reproduced() -> None:
 
 def test_the_package_exports_no_private_names() -> None:
     assert all(not name.startswith("_") for name in simulation.__all__)
+
+
+def test_the_simulator_uses_the_public_observers_hook() -> None:
+    import ast
+    from pathlib import Path
+
+    package = Path(simulation.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = {ast.unparse(base) for base in node.bases}
+                assert "PlannerService" not in bases, f"{path.name}: {node.name} subclasses it"
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                owner = ast.unparse(node.value)
+                dunder = node.attr.endswith("__")
+                assert dunder or owner in ("self", "other"), f"{path.name}: {owner}.{node.attr}"
+    assert "observers.append" in (package / "engine.py").read_text(encoding="utf-8")
