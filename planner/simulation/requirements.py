@@ -7,14 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from domain.catalog import CONSUMABLES, CURRENCIES
+from domain.catalog import CONSUMABLES, CURRENCIES, FACILITIES, ITEMS
 from planner.scenario import format_time, key_line, parse_offset_or_time, shown, suggestion
 from planner.simulation.reader import SpecReader
 from planner.simulation.times import offset_text
 from projections.readiness import CAMP_STATUSES
 
-CAMP_PROPERTIES: Final = ("status_not", "status", "min_days_of_cover")
-PLAN_PROPERTIES: Final = ("tripartite", "min_preparedness_days", "min_pool_balance")
+NEED_PROPERTIES: Final = ("max_uncommitted_need",)  # of a camp or a plan (Part 2 needs)
+CAMP_PROPERTIES: Final = ("status_not", "status", "min_days_of_cover", *NEED_PROPERTIES)
+PLAN_PROPERTIES: Final = (
+    "tripartite",
+    "min_preparedness_days",
+    "min_pool_balance",
+    *NEED_PROPERTIES,
+)
 REQUIREMENT_KEYS: Final = (
     "camp",
     "plan",
@@ -22,7 +28,7 @@ REQUIREMENT_KEYS: Final = (
     "until",
     "name",
     *CAMP_PROPERTIES,
-    *PLAN_PROPERTIES,
+    *(p for p in PLAN_PROPERTIES if p not in CAMP_PROPERTIES),
 )
 LIVE_STATUSES: Final = ("ready", "at_risk", "not_ready")
 
@@ -73,6 +79,8 @@ def property_words(prop: str, value: Any) -> str:
         )
     if prop == "min_pool_balance":
         return ", ".join(f"pool at least {v:,} {cur}" for cur, v in value.items())
+    if prop == "max_uncommitted_need":
+        return ", ".join(f"uncommitted need of {key} at most {v:,}" for key, v in value.items())
     return "tripartite" if value else "not tripartite"
 
 
@@ -146,7 +154,7 @@ def _property(
     allowed = CAMP_PROPERTIES if subject == "camp" else PLAN_PROPERTIES
     other = PLAN_PROPERTIES if subject == "camp" else CAMP_PROPERTIES
     for key in other:
-        if key in entry:
+        if key in entry and key not in allowed:
             raise reader.error(
                 f"{what}: '{key}' is a property of a {'plan' if subject == 'camp' else 'camp'}"
                 f"; a {subject} requirement has one of {', '.join(allowed)}",
@@ -214,6 +222,8 @@ def property_value(reader: SpecReader, prop: str, value: Any, what: str, line: i
         return value
     if prop in ("min_days_of_cover", "min_preparedness_days"):
         return _days_by_item(reader, value, what, line)
+    if prop == "max_uncommitted_need":
+        return _need_caps(reader, value, what, line)
     return _pool(reader, value, what, line)
 
 
@@ -250,6 +260,30 @@ def _days_by_item(reader: SpecReader, value: Any, what: str, line: int | None) -
             raise reader.error(f"{what}.{item} must be 0 or more", here)
         result[item] = float(number)
     return result
+
+
+def _need_caps(reader: SpecReader, value: Any, what: str, line: int | None) -> dict[str, int]:
+    keys = (*ITEMS, *FACILITIES)
+    if not isinstance(value, dict) or not value:
+        raise reader.error(
+            f"{what} must be a mapping of item or facility to a quantity, e.g. {{water: 5000}}; "
+            f"got {shown(value)}",
+            line,
+        )
+    caps: dict[str, int] = {}
+    for key, cap in value.items():
+        here = key_line(value, key) or line
+        if key not in keys:
+            raise reader.error(
+                f"{what} names {shown(key)}{suggestion(key, keys)}, which is no item or facility",
+                here,
+            )
+        if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
+            raise reader.error(
+                f"{what}.{key} must be a whole number, 0 or more; got {shown(cap)}", here
+            )
+        caps[key] = cap
+    return caps
 
 
 def _pool(reader: SpecReader, value: Any, what: str, line: int | None) -> dict[str, int]:
@@ -292,7 +326,10 @@ def requirement_breach(requirement: Requirement, doc: dict[str, Any] | None) -> 
         return None
     if prop == "tripartite":
         return _tripartite_breach(subject, value, doc)
-    short = _shortages(prop, value, doc)
+    if prop == "max_uncommitted_need":
+        short = _excesses(value, doc)
+    else:
+        short = _shortages(prop, value, doc)
     return f"{subject} with " + ", ".join(short) if short else None
 
 
@@ -316,6 +353,20 @@ def _shortages(prop: str, value: Any, doc: dict[str, Any]) -> list[str]:
         f"a pool of {pool.get(currency, 0):,} {currency} (at least {amount:,} needed)"
         for currency, amount in value.items()
         if pool.get(currency, 0) < amount
+    ]
+
+
+def _uncommitted(doc: dict[str, Any], key: str) -> int:
+    """A view's uncommitted need of one key (0 when the key has no shortfall)."""
+    need = (doc.get("needs") or {}).get(key)
+    return 0 if need is None else int(need["uncommitted"])
+
+
+def _excesses(value: dict[str, int], doc: dict[str, Any]) -> list[str]:
+    return [
+        f"an uncommitted need of {_uncommitted(doc, key):,} {key} (at most {cap:,} allowed)"
+        for key, cap in value.items()
+        if _uncommitted(doc, key) > cap
     ]
 
 
@@ -343,4 +394,6 @@ def expected_fields(requirement: Requirement, view: dict[str, Any]) -> dict[str,
         return {"preparedness_days": {item: view["preparedness_days"][item] for item in value}}
     if requirement.prop == "min_pool_balance":
         return {"pool_balance": {c: view["pool_balance"].get(c, 0) for c in value}}
+    if requirement.prop == "max_uncommitted_need":
+        return {"needs": {key: {"uncommitted": _uncommitted(view, key)} for key in value}}
     return {"tripartite": view["tripartite"]}

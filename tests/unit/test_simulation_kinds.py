@@ -55,13 +55,17 @@ def plan(section: str = SECTION) -> tuple[Scenario, str]:
     return parse_scenario(text, "toy.yaml"), text
 
 
-def test_the_five_kinds_are_registered_in_order() -> None:
+def test_the_kinds_are_registered_in_order() -> None:
     assert [k.name for k in registry.registered()] == [
         "arrival_surge",
         "delivery_delay",
         "supply_loss",
         "partner_withdrawal",
         "funding_shortfall",
+        "shipment_delay",
+        "shipment_loss",
+        "offer_withdrawal",
+        "offer_lapse",
     ]
     fields = [k.field for k in registry.registered()]
     assert len(set(fields)) == len(fields)

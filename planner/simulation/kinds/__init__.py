@@ -13,7 +13,11 @@ from planner.simulation.kinds import (
     arrival_surge,
     delivery_delay,
     funding_shortfall,
+    offer_lapse,
+    offer_withdrawal,
     partner_withdrawal,
+    shipment_delay,
+    shipment_loss,
     supply_loss,
 )
 
@@ -23,6 +27,10 @@ KINDS: tuple[ShockKind, ...] = (
     supply_loss.KIND,
     partner_withdrawal.KIND,
     funding_shortfall.KIND,
+    shipment_delay.KIND,
+    shipment_loss.KIND,
+    offer_withdrawal.KIND,
+    offer_lapse.KIND,
 )
 
 

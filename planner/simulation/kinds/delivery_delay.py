@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from planner.scenario import Scenario, Step, key_line
 from planner.simulation.kind import Features, step_of
@@ -35,11 +35,27 @@ class Delay:
     delay: timedelta
 
 
+def read_delay(
+    body: Mapping[Any, Any], reader: SpecReader, what: str, line: int | None
+) -> tuple[timedelta, timedelta]:
+    """`max` and `resolution` (default a day, or an hour if `max` is under a day) of a delay."""
+    maximum = reader.parsed(body, "max", what, line, reader.duration)
+    resolution = reader.optional(body, "resolution", what, line, reader.duration)
+    if resolution is None:
+        resolution = DAY if maximum >= DAY else HOUR
+    if resolution > maximum:
+        raise reader.error(
+            f"'{what}.resolution' is longer than '{what}.max'",
+            key_line(body, "resolution") or line,
+        )
+    return maximum, resolution
+
+
 class DeliveryDelayKind(StepGridKind):
     """delivery_delay: up to `max` on each dispatch_supplies step."""
 
     name = "delivery_delay"
-    keys = ("max", "resolution", "camps", "items")
+    keys: ClassVar[tuple[str, ...]] = ("max", "resolution", "camps", "items")
     field = "delays"
     empty_reason = "no dispatch_supplies step (for the camps and items named)"
     perturbs = "dispatch_supplies"
@@ -47,15 +63,7 @@ class DeliveryDelayKind(StepGridKind):
     def read(self, body: Mapping[Any, Any], reader: SpecReader, line: int | None) -> DeliveryDelay:
         """max, resolution (default a day, or an hour under a day), camps, items."""
         what = f"simulate.shocks.{self.name}"
-        maximum = reader.parsed(body, "max", what, line, reader.duration)
-        resolution = reader.optional(body, "resolution", what, line, reader.duration)
-        if resolution is None:
-            resolution = DAY if maximum >= DAY else HOUR
-        if resolution > maximum:
-            raise reader.error(
-                f"'{what}.resolution' is longer than '{what}.max'",
-                key_line(body, "resolution") or line,
-            )
+        maximum, resolution = read_delay(body, reader, what, line)
         camps = reader.optional_slugs(body, "camp", what, line)
         items = reader.optional(body, "items", what, line, reader.items)
         return DeliveryDelay(maximum, resolution, camps, items)

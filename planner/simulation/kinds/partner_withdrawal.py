@@ -1,4 +1,7 @@
-"""Partner withdrawals: up to `max_partners` partners withdraw, each at a time of its own."""
+"""Partner withdrawals: up to `max_partners` partners withdraw, each at a time of its own.
+
+The kind is written for any entity a step creates and a step withdraws (offers reuse it).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
     from planner.simulation.engine import RunResult
 
 WITHDRAWAL_REASON: Final = "withdrew (simulated shock)"
-WithdrawalUnits = tuple[tuple[int, int], ...]  # (partner index, steps back from the horizon)
+WithdrawalUnits = tuple[tuple[int, int], ...]  # (entity index, steps back from the horizon)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Withdrawal:
 
 @dataclass(frozen=True)
 class WithdrawalSpace:
-    """The partners that may withdraw (with their registration times) and the grids."""
+    """The entities that may withdraw (with their creation times) and the grids."""
 
     horizon: datetime
     partners: tuple[tuple[str, datetime], ...] = ()
@@ -64,21 +67,32 @@ class PartnerWithdrawalKind(ShockKind):
     empty_reason = "no partner to withdraw (of the partners named)"
     adds = ("withdraw_partner",)
     added_note = "shock: partner withdrawal"
+    entity = "partner"  # the slug kind (and argument) of what withdraws
+    creates = "register_partner"  # the command that creates it
+    count_key = "max_partners"
+
+    def part(self, at: datetime, slug: str) -> Any:
+        """The withdrawal of `slug` at `at`."""
+        return Withdrawal(at, slug)
+
+    def slug(self, part: Any) -> str:
+        """Who withdraws in a part."""
+        return str(getattr(part, self.entity))
 
     def read(
         self, body: Mapping[Any, Any], reader: SpecReader, line: int | None
     ) -> PartnerWithdrawal:
         """max_partners, resolution, partners."""
         what = f"simulate.shocks.{self.name}"
-        count = reader.parsed(body, "max_partners", what, line, reader.events)
+        count = reader.parsed(body, self.count_key, what, line, reader.events)
         resolution = reader.optional(body, "resolution", what, line, reader.duration) or DAY
-        partners = reader.optional_slugs(body, "partner", what, line)
+        partners = reader.optional_slugs(body, self.entity, what, line)
         return PartnerWithdrawal(count, resolution, partners)
 
     def summary(self, params: PartnerWithdrawal, space: WithdrawalSpace) -> str:
         """'partner withdrawal of up to 1 of jpf, pwj'."""
         names = ", ".join(p for p, _ in space.partners)
-        return f"partner withdrawal of up to {space.max} of {names}"
+        return f"{self.entity} withdrawal of up to {space.max} of {names}"
 
     # -- the space -----------------------------------------------------------------------------
 
@@ -89,10 +103,10 @@ class PartnerWithdrawalKind(ShockKind):
         if params is None:
             return WithdrawalSpace(horizon.end)
         partners = tuple(
-            (s.args["partner"], s.at)
+            (s.args[self.entity], s.at)
             for s in scenario.steps
-            if s.command == "register_partner"
-            and (params.partners is None or s.args["partner"] in params.partners)
+            if s.command == self.creates
+            and (params.partners is None or s.args[self.entity] in params.partners)
         )
         earliest = min((at for _, at in partners), default=horizon.end)
         return WithdrawalSpace(
@@ -113,7 +127,7 @@ class PartnerWithdrawalKind(ShockKind):
         for p, back in units:
             partner, registered = space.partners[p]
             at = max(registered, space.horizon - back * space.resolution)
-            withdrawals.append(Withdrawal(at, partner))
+            withdrawals.append(self.part(at, partner))
         return tuple(sorted(withdrawals))
 
     def sample(self, space: WithdrawalSpace, rng: random.Random) -> WithdrawalUnits:
@@ -148,9 +162,7 @@ class PartnerWithdrawalKind(ShockKind):
     def added_steps(self, parts: Sequence[Withdrawal]) -> list[Step]:
         """A withdraw_partner step per withdrawal."""
         return [
-            Step(
-                0, 0, w.at, "withdraw_partner", {"partner": w.partner, "reason": WITHDRAWAL_REASON}
-            )
+            Step(0, 0, w.at, self.adds[0], {self.entity: self.slug(w), "reason": WITHDRAWAL_REASON})
             for w in sorted(parts)
         ]
 
@@ -158,14 +170,15 @@ class PartnerWithdrawalKind(ShockKind):
 
     def part_dict(self, part: Withdrawal, start: datetime) -> dict[str, Any]:
         """{at, partner}."""
-        return {"at": offset_text(part.at - start), "partner": part.partner}
+        return {"at": offset_text(part.at - start), self.entity: self.slug(part)}
 
     def phrases(
         self, scenario: Scenario, parts: Sequence[Withdrawal], result: RunResult
     ) -> list[str]:
         """'the withdrawal of partner pwj at +42d'."""
+        start = scenario.start
         return [
-            f"the withdrawal of partner {w.partner} at {offset_text(w.at - scenario.start)}"
+            f"the withdrawal of {self.entity} {self.slug(w)} at {offset_text(w.at - start)}"
             for w in parts
         ]
 
@@ -175,9 +188,13 @@ class PartnerWithdrawalKind(ShockKind):
         """How many withdrew; whether each partner did."""
         if not space.partners:
             return {}, {}
-        gone = {w.partner for w in parts}
-        fine = {f"withdrawal of {partner}": float(partner in gone) for partner, _ in space.partners}
-        return {"partner withdrawals (count)": float(len(parts))}, fine
+        gone = {self.slug(w) for w in parts}
+        fine = {self.fine_label(slug): float(slug in gone) for slug, _ in space.partners}
+        return {f"{self.entity} withdrawals (count)": float(len(parts))}, fine
+
+    def fine_label(self, slug: str) -> str:
+        """The correlation label of one entity's withdrawal."""
+        return f"withdrawal of {slug}"
 
 
 KIND: Final = PartnerWithdrawalKind()
