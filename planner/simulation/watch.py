@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 from planner.simulation.requirements import Requirement, requirement_breach
 from planner.simulation.results import Breach, CampStats
 from planner.simulation.times import when_text
+from projections.logistics import time_us
 from projections.readiness import plan_view
 
 if TYPE_CHECKING:
@@ -56,6 +57,17 @@ class Watch:
         self.views[key] = doc
         return doc
 
+    def view_at(self, kind: str, slug: str, moment: datetime) -> dict[str, Any] | None:
+        """The view of an entity as of `moment` (offers and shipments apply expiry and
+        overdue as of then; the other views do not depend on the time)."""
+        if kind not in ("shipment", "offer"):
+            return self.view(kind, slug)
+        fold = self.run.fold
+        entity_id = self.run.entity_id(kind, slug)
+        if entity_id not in fold.table_of(kind):
+            return None
+        return fold.view(kind, entity_id, time_us(moment))
+
     def before(self, moment: datetime) -> None:
         """Evaluate what is due strictly before `moment` on the state as of then."""
         while self.probes and self.probes[0][0] < moment:
@@ -101,8 +113,8 @@ class Watch:
 
     def capture(self, probe: tuple[datetime, str, str]) -> None:
         """Keep a copy of a probed view."""
-        _, kind, slug = probe
-        doc = self.view(kind, slug)
+        moment, kind, slug = probe
+        doc = self.view_at(kind, slug, moment)
         self.result.probes[probe] = None if doc is None else dict(doc)
 
     def check(self, requirement: Requirement, moment: datetime) -> bool:
