@@ -17,19 +17,21 @@ from uuid import UUID
 from domain.catalog import (
     CONSUMABLES,
     FACILITIES,
-    ITEMS,
     PARTNER_KINDS,
     PER_PERSON_ITEMS,
     PROTECTION_SECTOR,
-    SECTORS,
     TRIPARTITE_KINDS,
     VULNERABLE_GROUPS,
-    standards_for,
 )
+from projections import rules
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w")
+# Domain events that change no view, by name ("Aggregate.Event"): the fold has no handler for
+# them on purpose. Every other domain event needs a `_on_<Aggregate>__<Event>` handler
+# (tests/unit/test_fold_handlers.py walks every event class of `domain/`).
+EVENTS_CHANGING_NO_VIEW: frozenset[str] = frozenset()
 
 
 _CANONICAL_IDS: dict[str, str] = {}
@@ -57,22 +59,6 @@ def canonical_id(value: Any) -> str:
 
 def _round(value: Fraction | float) -> float:
     return round(float(value), 4)
-
-
-def _ratio_below(numerator: int, denominator: int, threshold: Fraction) -> bool:
-    """numerator / denominator < threshold, in exact integer arithmetic (no Fraction objects)."""
-    return numerator * threshold.denominator < threshold.numerator * denominator
-
-
-def congestion_band(area_per_person: Fraction | float) -> str:
-    """Congestion by site area per person: none ≥ 45, low 30–45, moderate 20–30, high < 20 m²."""
-    if area_per_person >= 45:
-        return "none"
-    if area_per_person >= 30:
-        return "low"
-    if area_per_person >= 20:
-        return "moderate"
-    return "high"
 
 
 class ReadinessFold:
@@ -496,58 +482,49 @@ DERIVED_PLAN_STATE = ("standards", "ready_fraction", "thresholds")
 
 
 def _derive_plan_state(plan: dict[str, Any]) -> None:
-    """Fill a plan's derived fields (never stored): exact standards and ready days, and the
-    same as integer pairs for `camp_status`."""
-    standards = standards_for(plan["standards_profile"], plan["standards_overrides"])
-    ready = Fraction(plan["ready_days"])
-    plan["standards"] = standards
-    plan["ready_fraction"] = ready
-    plan["thresholds"] = (
-        tuple((i, standards[i].numerator, standards[i].denominator) for i in CONSUMABLES),
-        tuple((f, standards[f].numerator, standards[f].denominator) for f in FACILITIES),
-        ready.numerator,
-        ready.denominator,
+    """Fill a plan's derived fields (never stored): its thresholds (`rules.Thresholds`), and
+    from them its exact standards and ready days."""
+    thresholds = rules.thresholds_for(
+        plan["standards_profile"], plan["standards_overrides"], plan["ready_days"]
     )
+    plan["standards"] = thresholds.standards
+    plan["ready_fraction"] = thresholds.ready
+    plan["thresholds"] = thresholds
+
+
+# -- the camp readiness rules (`projections.rules`): the status alone, and the whole view ---------
 
 
 def camp_status(fold: ReadinessFold, camp_id: str) -> str:
     """A camp's status by the same rules as `camp_view`, without building the view.
 
     The projector asks this after every moment that touches a camp (for the timeline), so it
-    works in integers and returns as soon as the status is settled; a property test holds it
-    equal to the view's status.
+    asks the rules for verdicts only (integers) and returns as soon as the status is settled;
+    a property test holds it equal to the view's status.
     """
     camp = fold.camps[camp_id]
     if camp["closed"]:
-        return "closed"
+        return rules.CLOSED
     covered = fold.coverage.get(camp_id)
     if covered is None:
         covered = fold.coverage[camp_id] = _covered(fold, camp)
     if not covered:
-        return "not_ready"
+        return rules.NOT_READY
     pop = camp["population"]["people"]
     if pop == 0:
-        return "ready"
-    needs, limits, ready_num, ready_den = fold.plans[camp["plan_id"]]["thresholds"]
-    stock = camp["stock"]
-    at_risk = False
-    for item, num, den in needs:
-        held, needed = stock.get(item, 0) * den, pop * num
-        if held < needed:
-            return "not_ready"
-        if held * ready_den < ready_num * needed:
-            at_risk = True
-    if at_risk or pop > camp["shelter_capacity"] or camp["site_area_m2"] < 30 * pop:
-        return "at_risk"
-    delivered = camp["delivered"]
-    for item in PER_PERSON_ITEMS:
-        if delivered.get(item, 0) < pop:
-            return "at_risk"
-    facilities = camp["facilities"]
-    for facility, num, den in limits:
-        if pop * den > num * facilities.get(facility, 0):  # none built: 0 is below pop
-            return "at_risk"
-    return "ready"
+        return rules.READY
+    thresholds: rules.Thresholds = fold.plans[camp["plan_id"]]["thresholds"]
+    verdict = rules.consumables(camp["stock"], pop, thresholds, None)
+    if verdict is not None:  # not ready, or at risk: nothing below makes it worse
+        return verdict
+    if (
+        rules.overcrowding(pop, camp["shelter_capacity"], None)
+        or rules.congestion(camp["site_area_m2"], pop, None)
+        or rules.per_person_items(camp["delivered"], pop, None)
+        or rules.facilities(camp["facilities"], pop, thresholds, None)
+    ):
+        return rules.AT_RISK
+    return rules.READY
 
 
 def _covered(fold: ReadinessFold, camp: Mapping[str, Any]) -> bool:
@@ -556,133 +533,75 @@ def _covered(fold: ReadinessFold, camp: Mapping[str, Any]) -> bool:
     return all(fold.lead_counts(leads.get(sector)) for sector in plan["required_sectors"])
 
 
+def _camp_verdicts(
+    fold: ReadinessFold, camp: Mapping[str, Any], thresholds: rules.Thresholds
+) -> tuple[list[str], list[rules.Verdict], list[str]]:
+    """Every criterion's verdict and gaps, in the contract's order: (uncovered, verdicts, gaps)."""
+    pop = camp["population"]["people"]
+    plan = fold.plans[camp["plan_id"]]
+    leads = camp["leads"]
+    gaps: list[str] = []
+    uncovered = rules.uncovered_sectors(plan["required_sectors"], leads, fold.lead_counts)
+    for sector in uncovered:
+        lead = leads.get(sector)
+        gaps.append(rules.sector_gap(sector, None if lead is None else fold.partner_slug(lead)))
+    verdicts: list[rules.Verdict] = [rules.NOT_READY if uncovered else None]
+    if pop > 0:
+        verdicts += [
+            rules.consumables(camp["stock"], pop, thresholds, gaps),
+            rules.per_person_items(camp["delivered"], pop, gaps),
+            rules.facilities(camp["facilities"], pop, thresholds, gaps),
+            rules.congestion(camp["site_area_m2"], pop, gaps),
+            rules.overcrowding(pop, camp["shelter_capacity"], gaps),
+        ]
+    protected = fold.lead_counts(leads.get(PROTECTION_SECTOR))
+    rules.nobody_left_behind(camp["population"], protected, gaps)
+    return uncovered, verdicts, gaps
+
+
+def _camp_measures(camp: Mapping[str, Any], thresholds: rules.Thresholds) -> dict[str, Any]:
+    """The camp view's measured fields: days of cover, per person, people per facility, area."""
+    pop = camp["population"]["people"]
+    days_of_cover: dict[str, float | None] = {}
+    for item, num, den in thresholds.needs:
+        # days = stock ÷ (pop × need), kept as the exact ratio stock·den ÷ pop·num
+        days_of_cover[item] = (
+            _round(camp["stock"].get(item, 0) * den / (pop * num)) if pop else None
+        )
+    per_person = {
+        item: _round(camp["delivered"].get(item, 0) / pop) if pop else None
+        for item in PER_PERSON_ITEMS
+    }
+    people_per: dict[str, float | None] = {}
+    for facility in FACILITIES:
+        count = camp["facilities"].get(facility, 0)
+        people_per[facility] = _round(pop / count) if count else None
+    area = Fraction(camp["site_area_m2"], pop) if pop else None
+    return {
+        "days_of_cover": days_of_cover,
+        "per_person": per_person,
+        "people_per": people_per,
+        "site_area_per_person": None if area is None else _round(area),
+        "congestion": None if area is None else rules.congestion_band(area),
+        "overcrowded": pop > camp["shelter_capacity"],
+    }
+
+
 def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
     """The camp readiness view (contract: "Camp readiness view")."""
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
-    standards: dict[str, Fraction] = plan["standards"]
-    ready_days: Fraction = plan["ready_fraction"]
-    one = Fraction(1)
-    pop = camp["population"]["people"]
-    gaps: list[str] = []
-    not_ready = False
-    at_risk = False
-
-    uncovered = []
-    for sector in plan["required_sectors"]:
-        lead = camp["leads"].get(sector)
-        if not fold.lead_counts(lead):
-            uncovered.append(sector)
-            if lead is None:
-                gaps.append(f"sector {sector} ({SECTORS[sector]}) has no lead")
-            else:
-                gaps.append(
-                    f"sector {sector} ({SECTORS[sector]}) is led by "
-                    f"'{fold.partner_slug(lead)}', which has withdrawn"
-                )
-    not_ready = bool(uncovered)
-
-    days_of_cover: dict[str, float | None] = {}
-    for item in CONSUMABLES:
-        if pop == 0:
-            days_of_cover[item] = None
-            continue
-        need = standards[item]
-        # days = stock ÷ (pop × need), kept as the exact ratio stock·den ÷ pop·num
-        held, needed = camp["stock"].get(item, 0) * need.denominator, pop * need.numerator
-        days = held / needed
-        days_of_cover[item] = _round(days)
-        unit = ITEMS[item].unit.split(" ")[0]
-        if _ratio_below(held, needed, one):
-            not_ready = True
-            gaps.append(
-                f"{item} covers {float(days):.2f} days for {pop:,} people, under 1 day "
-                f"(need {float(standards[item] * pop):,.2f} {unit}s a day)"
-            )
-        elif _ratio_below(held, needed, ready_days):
-            at_risk = True
-            gaps.append(
-                f"{item} covers {float(days):.2f} days, under the plan's "
-                f"{float(ready_days):g} ready days"
-            )
-
-    per_person: dict[str, float | None] = {}
-    for item in PER_PERSON_ITEMS:
-        if pop == 0:
-            per_person[item] = None
-            continue
-        delivered = camp["delivered"].get(item, 0)
-        ratio = delivered / pop
-        per_person[item] = _round(ratio)
-        if delivered < pop:
-            at_risk = True
-            gaps.append(f"{item}: {float(ratio):.2f} per person, under 1 per person")
-
-    people_per: dict[str, float | None] = {}
-    for facility in FACILITIES:
-        count = camp["facilities"].get(facility, 0)
-        limit = standards[facility]
-        if count == 0:
-            people_per[facility] = None
-            if pop > 0:
-                at_risk = True
-                gaps.append(f"{facility}: none built for {pop:,} people")
-            continue
-        ratio = pop / count
-        people_per[facility] = _round(ratio)
-        if pop * limit.denominator > limit.numerator * count:
-            at_risk = True
-            gaps.append(
-                f"{facility}: {float(ratio):,.1f} people per {facility}, "
-                f"standard at most {float(limit):g}"
-            )
-
-    area = Fraction(camp["site_area_m2"])
-    if pop > 0:
-        per_person_area = area / pop
-        area_per_person: Fraction | None = per_person_area
-        congestion: str | None = congestion_band(per_person_area)
-    else:
-        area_per_person = congestion = None
-    if congestion in ("moderate", "high"):
-        at_risk = True
-        assert area_per_person is not None
-        gaps.append(
-            f"congestion {congestion}: {float(area_per_person):.1f} m² of site per person "
-            "(standard 45)"
-        )
-    overcrowded = pop > camp["shelter_capacity"]
-    if overcrowded:
-        at_risk = True
-        gaps.append(
-            f"overcrowded: {pop:,} people for a shelter capacity of {camp['shelter_capacity']:,}"
-        )
-
-    vulnerable = {g: camp["population"][g] for g in VULNERABLE_GROUPS if camp["population"][g]}
-    if vulnerable and not fold.lead_counts(camp["leads"].get(PROTECTION_SECTOR)):
-        listed = ", ".join(f"{group} {count:,}" for group, count in vulnerable.items())
-        gaps.append(
-            f"vulnerable people registered ({listed}) while protection (PRO) has no lead: "
-            "leave nobody behind"
-        )
-
-    if camp["closed"]:
-        status = "closed"
-    elif not_ready:
-        status = "not_ready"
-    elif at_risk:
-        status = "at_risk"
-    else:
-        status = "ready"
-
+    thresholds: rules.Thresholds = plan["thresholds"]
+    uncovered, verdicts, gaps = _camp_verdicts(fold, camp, thresholds)
+    measures = _camp_measures(camp, thresholds)
     return {
         "camp": camp["slug"],
         "id": camp_id,
         "plan": plan["slug"],
         "plan_id": camp["plan_id"],
         "location": camp["location"],
-        "status": status,
-        "population": pop,
+        "status": rules.CLOSED if camp["closed"] else rules.worst(verdicts),
+        "population": camp["population"]["people"],
         **{group: camp["population"][group] for group in VULNERABLE_GROUPS},
         "required_sectors": list(plan["required_sectors"]),
         "uncovered_sectors": uncovered,
@@ -695,17 +614,17 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
             for sector, partners in sorted(camp.get("co_leads", {}).items())
             if partners
         },
-        "days_of_cover": days_of_cover,
-        "per_person": per_person,
-        "people_per": people_per,
+        "days_of_cover": measures["days_of_cover"],
+        "per_person": measures["per_person"],
+        "people_per": measures["people_per"],
         "facilities": dict(camp["facilities"]),
         "stock": dict(sorted(camp["stock"].items())),
         "delivered": dict(sorted(camp["delivered"].items())),
         "site_area_m2": camp["site_area_m2"],
         "shelter_capacity": camp["shelter_capacity"],
-        "site_area_per_person": None if area_per_person is None else _round(area_per_person),
-        "congestion": congestion,
-        "overcrowded": overcrowded,
+        "site_area_per_person": measures["site_area_per_person"],
+        "congestion": measures["congestion"],
+        "overcrowded": measures["overcrowded"],
         "ready_days": plan["ready_days"],
         "gaps": gaps,
     }

@@ -20,16 +20,17 @@ from api.dashboard.charts import Point, cover_bars, readiness_timeline, status_l
 from api.dashboard.templating import PREFIX, money, number, when
 from domain.catalog import (
     CONSUMABLES,
+    DEFAULT_PROFILE,
     FACILITIES,
     MIN_SITE_AREA_PER_PERSON_M2,
     PER_PERSON_ITEMS,
     SECTORS,
     TRIPARTITE_KINDS,
     VULNERABLE_GROUPS,
-    standards_for,
 )
 from planner.wiring import Planner
 from projections.queries import THREE_W_COLUMNS
+from projections.rules import READY, Thresholds, cover_status, facility_verdict, thresholds_for
 
 __all__ = ["PREFIX", "Nav", "Page", "parse_as_of", "when"]
 
@@ -232,30 +233,37 @@ def _sector_cells(camp: Mapping[str, Any]) -> list[dict[str, Any]]:
     return cells
 
 
-def _facility_rows(camp: Mapping[str, Any], standards: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Each facility: built, people per unit, the standard and the verdict."""
+def _facility_rows(camp: Mapping[str, Any], thresholds: Thresholds) -> list[dict[str, Any]]:
+    """Each facility: built, people per unit, the standard and the rules' verdict."""
     rows = []
     for facility in FACILITIES:
-        limit = float(standards[facility])
-        ratio = camp["people_per"].get(facility)
-        if ratio is None:
-            verdict = "none built" if camp["population"] else "no residents"
-            status = "at_risk" if camp["population"] else "closed"
-        elif ratio > limit:
-            verdict, status = "over the standard", "at_risk"
-        else:
-            verdict, status = "within the standard", "ready"
+        limit = thresholds.standards[facility]
+        count = camp["facilities"].get(facility, 0)
+        status, verdict = facility_verdict(camp["population"], count, limit)
         rows.append(
             {
                 "label": FACILITY_LABELS[facility],
-                "count": camp["facilities"].get(facility, 0),
-                "ratio": ratio,
-                "limit": limit,
+                "count": count,
+                "ratio": camp["people_per"].get(facility),
+                "limit": float(limit),
                 "status": status,
                 "verdict": verdict,
             }
         )
     return rows
+
+
+def _cover_statuses(camp: Mapping[str, Any], thresholds: Thresholds) -> dict[str, str]:
+    """Each consumable's status by the rules, on the exact stock (not the rounded days)."""
+    pop = camp["population"]
+    return {
+        item: cover_status(
+            camp["stock"].get(item, 0) * den, pop * num, thresholds.ready_num, thresholds.ready_den
+        )
+        or READY
+        for item, num, den in thresholds.needs
+        if pop
+    }
 
 
 def camp_page(planner: Planner, nav: Nav, camp_id: str) -> Page | None:
@@ -264,16 +272,19 @@ def camp_page(planner: Planner, nav: Nav, camp_id: str) -> Page | None:
     if camp is None:
         return None
     plan = planner.queries.view("plan", camp["plan_id"], as_of=nav.as_of) or {}
-    standards_doc = plan.get("standards") or {}
-    standards = standards_for(
-        standards_doc.get("profile", "sphere-emergency"), standards_doc.get("overrides") or {}
+    standards = plan.get("standards") or {}
+    thresholds = thresholds_for(
+        standards.get("profile", DEFAULT_PROFILE),
+        standards.get("overrides") or {},
+        camp["ready_days"],
     )
+    cover = cover_bars(camp["days_of_cover"], camp["ready_days"], _cover_statuses(camp, thresholds))
     context = {
         "camp": camp,
         "groups": [(GROUP_LABELS[g], camp[g]) for g in VULNERABLE_GROUPS],
         "sectors": _sector_cells(camp),
-        "cover": cover_bars(camp["days_of_cover"], camp["ready_days"]),
-        "facilities": _facility_rows(camp, standards),
+        "cover": cover,
+        "facilities": _facility_rows(camp, thresholds),
         "per_person": [(item, camp["per_person"].get(item)) for item in PER_PERSON_ITEMS],
         "site_area_standard": MIN_SITE_AREA_PER_PERSON_M2,
         "swatches": SWATCHES,
