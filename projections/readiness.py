@@ -559,49 +559,52 @@ def _camp_verdicts(
     return uncovered, verdicts, gaps
 
 
-def _camp_measures(camp: Mapping[str, Any], thresholds: rules.Thresholds) -> dict[str, Any]:
-    """The camp view's measured fields: days of cover, per person, people per facility, area."""
+Measures = dict[str, float | None]
+
+
+def _camp_measures(
+    camp: Mapping[str, Any], thresholds: rules.Thresholds
+) -> tuple[Measures, Measures, Measures]:
+    """The camp view's measures: days of cover, items per person, people per facility."""
     pop = camp["population"]["people"]
-    days_of_cover: dict[str, float | None] = {}
+    days_of_cover: Measures = {}
     for item, num, den in thresholds.needs:
         # days = stock ÷ (pop × need), kept as the exact ratio stock·den ÷ pop·num
         days_of_cover[item] = (
             _round(camp["stock"].get(item, 0) * den / (pop * num)) if pop else None
         )
-    per_person = {
+    per_person: Measures = {
         item: _round(camp["delivered"].get(item, 0) / pop) if pop else None
         for item in PER_PERSON_ITEMS
     }
-    people_per: dict[str, float | None] = {}
+    people_per: Measures = {}
     for facility in FACILITIES:
         count = camp["facilities"].get(facility, 0)
         people_per[facility] = _round(pop / count) if count else None
-    area = Fraction(camp["site_area_m2"], pop) if pop else None
-    return {
-        "days_of_cover": days_of_cover,
-        "per_person": per_person,
-        "people_per": people_per,
-        "site_area_per_person": None if area is None else _round(area),
-        "congestion": None if area is None else rules.congestion_band(area),
-        "overcrowded": pop > camp["shelter_capacity"],
-    }
+    return days_of_cover, per_person, people_per
 
 
 def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
-    """The camp readiness view (contract: "Camp readiness view")."""
+    """The camp readiness view (contract: "Camp readiness view"), by `projections.rules`."""
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
     thresholds: rules.Thresholds = plan["thresholds"]
+    pop = camp["population"]["people"]
     uncovered, verdicts, gaps = _camp_verdicts(fold, camp, thresholds)
-    measures = _camp_measures(camp, thresholds)
+    status = rules.CLOSED if camp["closed"] else rules.worst(verdicts)
+    days_of_cover, per_person, people_per = _camp_measures(camp, thresholds)
+    area_per_person = Fraction(camp["site_area_m2"], pop) if pop else None
+    congestion = None if area_per_person is None else rules.congestion_band(area_per_person)
+    overcrowded = pop > camp["shelter_capacity"]
+
     return {
         "camp": camp["slug"],
         "id": camp_id,
         "plan": plan["slug"],
         "plan_id": camp["plan_id"],
         "location": camp["location"],
-        "status": rules.CLOSED if camp["closed"] else rules.worst(verdicts),
-        "population": camp["population"]["people"],
+        "status": status,
+        "population": pop,
         **{group: camp["population"][group] for group in VULNERABLE_GROUPS},
         "required_sectors": list(plan["required_sectors"]),
         "uncovered_sectors": uncovered,
@@ -614,17 +617,17 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
             for sector, partners in sorted(camp.get("co_leads", {}).items())
             if partners
         },
-        "days_of_cover": measures["days_of_cover"],
-        "per_person": measures["per_person"],
-        "people_per": measures["people_per"],
+        "days_of_cover": days_of_cover,
+        "per_person": per_person,
+        "people_per": people_per,
         "facilities": dict(camp["facilities"]),
         "stock": dict(sorted(camp["stock"].items())),
         "delivered": dict(sorted(camp["delivered"].items())),
         "site_area_m2": camp["site_area_m2"],
         "shelter_capacity": camp["shelter_capacity"],
-        "site_area_per_person": measures["site_area_per_person"],
-        "congestion": measures["congestion"],
-        "overcrowded": measures["overcrowded"],
+        "site_area_per_person": None if area_per_person is None else _round(area_per_person),
+        "congestion": congestion,
+        "overcrowded": overcrowded,
         "ready_days": plan["ready_days"],
         "gaps": gaps,
     }
