@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from api.auth import Principal
 from api.dashboard.charts import Point, cover_bars, readiness_timeline, status_label, stock_bar
 from api.dashboard.templating import PREFIX, money, number, when
+from api.ports import Planner
 from domain.catalog import (
     CONSUMABLES,
     DEFAULT_PROFILE,
@@ -28,7 +29,6 @@ from domain.catalog import (
     TRIPARTITE_KINDS,
     VULNERABLE_GROUPS,
 )
-from planner.wiring import Planner
 from projections.queries import THREE_W_COLUMNS
 from projections.rules import READY, Thresholds, cover_status, facility_verdict, thresholds_for
 

@@ -27,9 +27,7 @@ from api.context import ApiContext
 from api.dashboard import pages
 from api.dashboard.pages import PREFIX, Nav, Page
 from api.dashboard.templating import templates
-from planner.replay import replay_scenario
-from planner.scenario import ScenarioError, parse_offset_or_time, parse_scenario
-from planner.wiring import Planner
+from api.ports import Planner, ScenarioFile
 
 router = APIRouter(include_in_schema=False)
 
@@ -270,10 +268,11 @@ async def scenario_replay(request: Request) -> Response:
     except UnicodeDecodeError as error:
         return refuse(f"The file is not UTF-8 text (byte {error.start}).", 422)
     until_text = fields.get("until", (None, b""))[1].decode("utf-8", "replace").strip()
+    scenarios = ctx.planner.scenarios
     try:
-        scenario = await run_in_threadpool(parse_scenario, text, name)
-        until = parse_offset_or_time(until_text, scenario.start) if until_text else None
-    except ScenarioError as error:
+        scenario = await run_in_threadpool(scenarios.parse, text, name)
+        until = scenarios.parse_until(until_text, scenario.start) if until_text else None
+    except scenarios.error as error:
         return refuse(str(error), 422)
     except ValueError as error:
         return refuse(f"Stop at: {error}", 422)
@@ -281,10 +280,12 @@ async def scenario_replay(request: Request) -> Response:
     return _html(request, pages.scenario_page(nav, limit, report=report))
 
 
-def _replay_in_scratch(ctx: ApiContext, scenario: Any, until: datetime | None) -> dict[str, Any]:
+def _replay_in_scratch(
+    ctx: ApiContext, scenario: ScenarioFile, until: datetime | None
+) -> dict[str, Any]:
     """As `POST /scenarios/replay`: a fresh in-memory store, one replay at a time per process."""
     with ctx.replays:
-        return replay_scenario(scenario, "memory:", until=until).as_dict()
+        return ctx.planner.scenarios.replay(scenario, until)
 
 
 def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:
