@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
+import projections.rules as rules
 from domain.catalog import (
     CONSUMABLES,
     FACILITIES,
@@ -22,8 +23,8 @@ from domain.catalog import (
     PROTECTION_SECTOR,
     TRIPARTITE_KINDS,
     VULNERABLE_GROUPS,
+    standards_for,
 )
-from projections import rules
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
@@ -489,14 +490,13 @@ DERIVED_PLAN_STATE = ("standards", "ready_fraction", "thresholds")
 
 
 def _derive_plan_state(plan: dict[str, Any]) -> None:
-    """Fill a plan's derived fields (never stored): its thresholds (`rules.Thresholds`), and
-    from them its exact standards and ready days."""
-    thresholds = rules.thresholds_for(
-        plan["standards_profile"], plan["standards_overrides"], plan["ready_days"]
-    )
-    plan["standards"] = thresholds.standards
-    plan["ready_fraction"] = thresholds.ready
-    plan["thresholds"] = thresholds
+    """Fill a plan's derived fields (never stored): exact standards and ready days, and the
+    same as integer pairs for `camp_status`."""
+    standards = standards_for(plan["standards_profile"], plan["standards_overrides"])
+    ready = Fraction(plan["ready_days"])
+    plan["standards"] = standards
+    plan["ready_fraction"] = ready
+    plan["thresholds"] = rules.Thresholds.of(standards, ready)
 
 
 # -- the camp readiness rules (`projections.rules`): the status alone, and the whole view ---------
@@ -600,7 +600,7 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
     uncovered, verdicts, gaps = _camp_verdicts(fold, camp, thresholds)
     status = rules.CLOSED if camp["closed"] else rules.worst(verdicts)
     days_of_cover, per_person, people_per = _camp_measures(camp, thresholds)
-    area_per_person = Fraction(camp["site_area_m2"], pop) if pop else None
+    area_per_person = Fraction(camp["site_area_m2"]) / pop if pop else None
     congestion = None if area_per_person is None else rules.congestion_band(area_per_person)
     overcrowded = pop > camp["shelter_capacity"]
 

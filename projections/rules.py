@@ -53,21 +53,24 @@ class Thresholds:
     ready_num: int
     ready_den: int
 
+    @classmethod
+    def of(cls, standards: Mapping[str, Fraction], ready: Fraction) -> Thresholds:
+        """The thresholds of exact standards and ready days."""
+        return cls(
+            standards=standards,
+            ready=ready,
+            needs=tuple((i, standards[i].numerator, standards[i].denominator) for i in CONSUMABLES),
+            limits=tuple((f, standards[f].numerator, standards[f].denominator) for f in FACILITIES),
+            ready_num=ready.numerator,
+            ready_den=ready.denominator,
+        )
+
 
 def thresholds_for(
     profile: str, overrides: Mapping[str, float], ready_days: float | Fraction
 ) -> Thresholds:
     """The thresholds of a plan's standards profile, its overrides and its ready days."""
-    standards = standards_for(profile, dict(overrides))
-    ready = Fraction(ready_days)
-    return Thresholds(
-        standards=standards,
-        ready=ready,
-        needs=tuple((i, standards[i].numerator, standards[i].denominator) for i in CONSUMABLES),
-        limits=tuple((f, standards[f].numerator, standards[f].denominator) for f in FACILITIES),
-        ready_num=ready.numerator,
-        ready_den=ready.denominator,
-    )
+    return Thresholds.of(standards_for(profile, dict(overrides)), Fraction(ready_days))
 
 
 def worst(verdicts: Iterable[Verdict]) -> str:
@@ -249,12 +252,12 @@ def congestion_band(area_per_person: Fraction | float) -> str:
     return CONGESTION_BANDS[-1][0]
 
 
-def congestion(site_area_m2: int, pop: int, gaps: Gaps) -> Verdict:
+def congestion(site_area_m2: float, pop: int, gaps: Gaps) -> Verdict:
     """Too little site area per person (a congested band): at risk."""
     if site_area_m2 >= UNCONGESTED_FLOOR_M2 * pop:
         return None
     if gaps is not None:
-        area = Fraction(site_area_m2, pop)
+        area = Fraction(site_area_m2) / pop  # the area may be given in decimals
         band = congestion_band(area)
         shown = _written_under(area, Fraction(BAND_CEILINGS[band]), 1)
         gaps.append(

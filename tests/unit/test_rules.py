@@ -71,6 +71,13 @@ def test_congestion_reads_inside_its_band(area: int, expected: str) -> None:
     assert gaps == [expected]
 
 
+def test_a_site_area_in_decimals_is_read_exactly() -> None:
+    gaps: list[str] = []
+    assert rules.congestion(19_999.5, 1_000, gaps) == rules.AT_RISK
+    assert gaps == ["congestion high: 19.9995 m² of site per person (standard 45)"]
+    assert rules.congestion(30_000.0, 1_000, None) is None
+
+
 NUMBER = r"([\d,]+(?:\.\d+)?)"
 UNDER = [
     re.compile(rf"covers {NUMBER} days for [\d,]+ people, under (1) day"),
