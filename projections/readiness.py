@@ -29,10 +29,6 @@ from domain.catalog import (
 ViewKey = tuple[str, str]  # (view kind, entity id)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w")
-# Domain events that change no view, by name ("Aggregate.Event"): the fold has no handler for
-# them on purpose. Every other domain event needs a `_on_<Aggregate>__<Event>` handler
-# (tests/unit/test_fold_handlers.py walks every event class of `domain/`).
-EVENTS_CHANGING_NO_VIEW: frozenset[str] = frozenset()
 
 
 _CANONICAL_IDS: dict[str, str] = {}
@@ -60,6 +56,12 @@ def canonical_id(value: Any) -> str:
 
 def _round(value: Fraction | float) -> float:
     return round(float(value), 4)
+
+
+# Domain events that change no view, by name ("Aggregate.Event"): the fold has no handler for
+# them on purpose. Every other domain event needs a `_on_<Aggregate>__<Event>` handler
+# (tests/unit/test_fold_handlers.py walks every event class of `domain/`).
+EVENTS_CHANGING_NO_VIEW: frozenset[str] = frozenset()
 
 
 class ReadinessFold:

@@ -89,28 +89,21 @@ def plain(value: Fraction | float) -> str:
     return f"{float(value):g}"
 
 
-def _written_under(value: Fraction, bound: Fraction, places: int) -> str:
-    """`value` (< bound) to `places` decimals, or more, so that it reads under `bound` as
-    written (`plain`); rounded down if even that is not enough."""
-    written = min(bound, Fraction(plain(bound)))
+def shown_apart(value: Fraction | float, limit: Fraction | float, places: int = 2) -> str:
+    """`value` (not equal to `limit`) with `places` decimals, or as many more as it takes (up
+    to `EXTRA_PLACES`) to read on its side of `limit` as `plain` writes it; then cut towards it:
+    a gap never reads "3.00 days, under 3" (2.9993 reads 2.999)."""
+    exact, bound = Fraction(value), Fraction(limit)
+    written = Fraction(plain(bound))
+    under = exact < bound
+    edge = min(bound, written) if under else max(bound, written)
     for p in range(places, places + EXTRA_PLACES):
-        shown = round(value, p)
-        if shown < written:
+        shown = round(exact, p)
+        if (shown < edge) if under else (shown > edge):
             return f"{float(shown):,.{p}f}"
     p = places + EXTRA_PLACES
-    return f"{math.floor(value * 10**p) / 10**p:,.{p}f}"
-
-
-def _written_over(value: Fraction, bound: Fraction, places: int) -> str:
-    """`value` (> bound) to `places` decimals, or more, so that it reads over `bound` as
-    written; rounded up if even that is not enough."""
-    written = max(bound, Fraction(plain(bound)))
-    for p in range(places, places + EXTRA_PLACES):
-        shown = round(value, p)
-        if shown > written:
-            return f"{float(shown):,.{p}f}"
-    p = places + EXTRA_PLACES
-    return f"{math.ceil(value * 10**p) / 10**p:,.{p}f}"
+    cut = math.floor(exact * 10**p) if under else math.ceil(exact * 10**p)
+    return f"{cut / 10**p:,.{p}f}"
 
 
 # -- 1. sector coverage: every required sector has a lead that counts ------------------------------
@@ -174,11 +167,11 @@ def cover_gap(item: str, status: str, days: Fraction, pop: int, t: Thresholds) -
         unit = ITEMS[item].unit.split(" ")[0]
         need = float(t.standards[item] * pop)
         return (
-            f"{item} covers {_written_under(days, Fraction(1), 2)} days for {pop:,} people, "
+            f"{item} covers {shown_apart(days, Fraction(1), 2)} days for {pop:,} people, "
             f"under 1 day (need {need:,.2f} {unit}s a day)"
         )
     return (
-        f"{item} covers {_written_under(days, t.ready, 2)} days, under the plan's "
+        f"{item} covers {shown_apart(days, t.ready, 2)} days, under the plan's "
         f"{plain(t.ready)} ready days"
     )
 
@@ -195,7 +188,7 @@ def per_person_items(delivered: Mapping[str, int], pop: int, gaps: Gaps) -> Verd
             if gaps is None:
                 return AT_RISK
             verdict = AT_RISK
-            ratio = _written_under(Fraction(count, pop), Fraction(PER_PERSON_STANDARD), 2)
+            ratio = shown_apart(Fraction(count, pop), Fraction(PER_PERSON_STANDARD), 2)
             gaps.append(f"{item}: {ratio} per person, under {PER_PERSON_STANDARD} per person")
     return verdict
 
@@ -228,7 +221,7 @@ def facility_gap(facility: str, pop: int, count: int, limit: Fraction) -> str:
     """The gap of a facility over its standard."""
     if count == 0:
         return f"{facility}: none built for {pop:,} people"
-    ratio = _written_over(Fraction(pop, count), limit, 1)
+    ratio = shown_apart(Fraction(pop, count), limit, 1)
     return f"{facility}: {ratio} people per {facility}, standard at most {plain(limit)}"
 
 
@@ -259,7 +252,7 @@ def congestion(site_area_m2: float, pop: int, gaps: Gaps) -> Verdict:
     if gaps is not None:
         area = Fraction(site_area_m2) / pop  # the area may be given in decimals
         band = congestion_band(area)
-        shown = _written_under(area, Fraction(BAND_CEILINGS[band]), 1)
+        shown = shown_apart(area, Fraction(BAND_CEILINGS[band]), 1)
         gaps.append(
             f"congestion {band}: {shown} m² of site per "
             f"person (standard {MIN_SITE_AREA_PER_PERSON_M2})"

@@ -12,7 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from api.dashboard import charts
 from domain.catalog import CONGESTION_BANDS, STANDARDS_PROFILES
@@ -175,3 +176,17 @@ def test_the_dashboards_bars_use_the_rules_verdict(
 )
 def test_the_facility_verdict_is_the_rules(pop: int, count: int, expected: tuple[str, str]) -> None:
     assert rules.facility_verdict(pop, count, Fraction(50)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.fractions(min_value=0, max_value=10_000),
+    limit=st.fractions(min_value=0, max_value=10_000),
+    places=st.sampled_from([1, 2]),
+)
+def test_a_gap_number_never_rounds_onto_its_limit(
+    value: Fraction, limit: Fraction, places: int
+) -> None:
+    assume(value != limit)
+    shown = Fraction(rules.shown_apart(value, limit, places).replace(",", ""))
+    assert (shown < limit) if value < limit else (shown > limit)
