@@ -25,6 +25,7 @@ from domain.catalog import (
     VULNERABLE_GROUPS,
     standards_for,
 )
+from projections.shapes import Levels, Member, PartnerState, PlanView, StockpileView
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
@@ -68,7 +69,7 @@ class ReadinessFold:
     """The state the readiness views need, folded from events in notification order."""
 
     def __init__(self) -> None:
-        self.partners: dict[str, dict[str, Any]] = {}
+        self.partners: dict[str, PartnerState] = {}
         self.plans: dict[str, dict[str, Any]] = {}
         self.stockpiles: dict[str, dict[str, Any]] = {}
         self.camps: dict[str, dict[str, Any]] = {}
@@ -646,7 +647,7 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
     """The plan readiness view (contract: "Plan readiness view")."""
     plan = fold.plans[plan_id]
     members_by_kind = dict.fromkeys(PARTNER_KINDS, 0)
-    member_list = []
+    member_list: list[Member] = []
     for partner_id, roles in plan["members"].items():
         partner = fold.partners[partner_id]
         member_list.append(
@@ -680,7 +681,7 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
         needed = plan["planning_figure"] * need.numerator
         preparedness[item] = _round(available * need.denominator / needed)
 
-    return {
+    doc: PlanView = {
         "plan": plan["slug"],
         "id": plan_id,
         "title": plan["title"],
@@ -710,12 +711,13 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
         "stockpiles": [fold.stockpiles[s]["slug"] for s in plan["stockpiles"]],
         "preparedness_days": preparedness,
     }
+    return dict(doc)  # a plain document for the store and the queries
 
 
 def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
     """The stockpile view (contract: "Stockpile view")."""
     depot = fold.stockpiles[stockpile_id]
-    items = {}
+    items: dict[str, Levels] = {}
     for item in sorted(depot["on_hand"]):
         on_hand = depot["on_hand"][item]
         reserved = depot["reserved"].get(item, 0)
@@ -725,7 +727,7 @@ def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
         for camp_id, by_item in depot["reservations"].items()
         if any(by_item.values())
     }
-    return {
+    doc: StockpileView = {
         "stockpile": depot["slug"],
         "id": stockpile_id,
         "partner": fold.partner_slug(depot["partner_id"]),
@@ -734,6 +736,7 @@ def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
         "reservations": dict(sorted(reservations.items())),
         "plans": [fold.plans[p]["slug"] for p in depot["plans"]],
     }
+    return dict(doc)  # a plain document for the store and the queries
 
 
 def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
