@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import projections.rules as rules
+import projections.shapes as shapes
 from domain.catalog import (
     CONSUMABLES,
     FACILITIES,
@@ -25,7 +26,6 @@ from domain.catalog import (
     VULNERABLE_GROUPS,
     standards_for,
 )
-from projections.shapes import Levels, Member, PartnerState, PlanView, StockpileView
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
@@ -69,7 +69,7 @@ class ReadinessFold:
     """The state the readiness views need, folded from events in notification order."""
 
     def __init__(self) -> None:
-        self.partners: dict[str, PartnerState] = {}
+        self.partners: dict[str, shapes.PartnerState] = {}
         self.plans: dict[str, dict[str, Any]] = {}
         self.stockpiles: dict[str, dict[str, Any]] = {}
         self.camps: dict[str, dict[str, Any]] = {}
@@ -647,7 +647,7 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
     """The plan readiness view (contract: "Plan readiness view")."""
     plan = fold.plans[plan_id]
     members_by_kind = dict.fromkeys(PARTNER_KINDS, 0)
-    member_list: list[Member] = []
+    member_list: list[shapes.Member] = []
     for partner_id, roles in plan["members"].items():
         partner = fold.partners[partner_id]
         member_list.append(
@@ -681,7 +681,7 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
         needed = plan["planning_figure"] * need.numerator
         preparedness[item] = _round(available * need.denominator / needed)
 
-    doc: PlanView = {
+    doc: shapes.PlanView = {
         "plan": plan["slug"],
         "id": plan_id,
         "title": plan["title"],
@@ -717,7 +717,7 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
 def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
     """The stockpile view (contract: "Stockpile view")."""
     depot = fold.stockpiles[stockpile_id]
-    items: dict[str, Levels] = {}
+    items: dict[str, shapes.Levels] = {}
     for item in sorted(depot["on_hand"]):
         on_hand = depot["on_hand"][item]
         reserved = depot["reserved"].get(item, 0)
@@ -727,7 +727,7 @@ def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
         for camp_id, by_item in depot["reservations"].items()
         if any(by_item.values())
     }
-    doc: StockpileView = {
+    doc: shapes.StockpileView = {
         "stockpile": depot["slug"],
         "id": stockpile_id,
         "partner": fold.partner_slug(depot["partner_id"]),
