@@ -28,6 +28,7 @@ from domain.catalog import (
 )
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
+Moment = datetime | str  # an event's time: a datetime (live events) or its ISO form (decoded)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w")
 
@@ -85,7 +86,7 @@ class ReadinessFold:
         self.touched_camps: set[str] = set()
         self.touched_stockpiles: set[str] = set()
         self.touched: set[ViewKey] = set()
-        self.handlers: dict[str, Callable[[str, Any, Mapping[str, Any]], None]] = {
+        self.handlers: dict[str, Callable[[str, Moment, Mapping[str, Any]], None]] = {
             name[len("_on_") :].replace("__", "."): getattr(self, name)
             for name in dir(self)
             if name.startswith("_on_")
@@ -113,7 +114,7 @@ class ReadinessFold:
         self._fold(event_name, oid, ts, fields)
         self._forget_touched()
 
-    def _fold(self, event_name: str, oid: str, ts: Any, fields: Mapping[str, Any]) -> None:
+    def _fold(self, event_name: str, oid: str, ts: Moment, fields: Mapping[str, Any]) -> None:
         handler = self.handlers.get(event_name)
         if handler is not None:
             handler(oid, ts, fields)
@@ -162,7 +163,7 @@ class ReadinessFold:
             keys = self._stockpile_keys[stockpile_id] = (("stockpile", stockpile_id), *plans)
         return keys
 
-    def _on_Partner__Registered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Partner__Registered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.coverage.clear()
         self.partners_changed.add(oid)
         self.partners[oid] = {
@@ -172,7 +173,7 @@ class ReadinessFold:
             "withdrawn": False,
         }
 
-    def _on_Partner__Withdrew(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Partner__Withdrew(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.partners[oid]["withdrawn"] = True
         self.coverage.clear()
         self.partners_changed.add(oid)
@@ -185,7 +186,7 @@ class ReadinessFold:
             if oid in plan["members"]:
                 self.touched.add(("plan", plan_id))
 
-    def _on_ResponsePlan__Drafted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__Drafted(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.plans[oid] = {
             "slug": f["slug"],
             "title": f["title"],
@@ -208,12 +209,12 @@ class ReadinessFold:
         self.lifecycle_changed.add(oid)
         self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__PartnerJoined(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__PartnerJoined(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         member = self.plans[oid]["members"].setdefault(canonical_id(f["partner_id"]), [])
         member.append(f["role"])
         self._plan_and_3w(oid)
 
-    def _on_ResponsePlan__PartnerLeft(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__PartnerLeft(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.plans[oid]["members"].pop(canonical_id(f["partner_id"]), None)
         self._plan_and_3w(oid)
 
@@ -226,26 +227,30 @@ class ReadinessFold:
         totals[currency] = totals.get(currency, 0) + amount
         self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__FundsPledged(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__FundsPledged(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._money(oid, "pledged", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__FundsReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__FundsReceived(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._money(oid, "received", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__FundsDisbursed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__FundsDisbursed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._money(oid, "disbursed", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__PoolSplit(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__PoolSplit(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._money(oid, "disbursed", f["currency"], f["share"] * len(f["recipients"]))
 
-    def _on_ResponsePlan__StockpileCommitted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__StockpileCommitted(
+        self, oid: str, ts: Moment, f: Mapping[str, Any]
+    ) -> None:
         stockpile_id = canonical_id(f["stockpile_id"])
         self.plans[oid]["stockpiles"].append(stockpile_id)
         self.stockpiles[stockpile_id]["plans"].append(oid)
         self._stockpile_keys.pop(stockpile_id, None)
         self.touched |= {("plan", oid), ("stockpile", stockpile_id)}
 
-    def _on_ResponsePlan__StockpileWithdrawn(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__StockpileWithdrawn(
+        self, oid: str, ts: Moment, f: Mapping[str, Any]
+    ) -> None:
         stockpile_id = canonical_id(f["stockpile_id"])
         self.plans[oid]["stockpiles"].remove(stockpile_id)
         self.stockpiles[stockpile_id]["plans"].remove(oid)
@@ -257,16 +262,16 @@ class ReadinessFold:
         self.lifecycle_changed.add(oid)
         self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__Activated(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__Activated(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._status(oid, "activated")
 
-    def _on_ResponsePlan__StoodDown(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__StoodDown(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._status(oid, "standing_down")
 
-    def _on_ResponsePlan__Closed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__Closed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._status(oid, "closed")
 
-    def _on_Stockpile__Opened(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__Opened(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.stockpiles[oid] = {
             "slug": f["slug"],
             "partner_id": canonical_id(f["partner_id"]),
@@ -299,25 +304,27 @@ class ReadinessFold:
         if not by_camp:
             del reservations[camp_id]
 
-    def _on_Stockpile__SuppliesReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesReceived(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._stock(oid, f["item"], on_hand=f["quantity"])
 
-    def _on_Stockpile__SuppliesReserved(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesReserved(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._reservation(oid, f, f["quantity"])
         self._stock(oid, f["item"], reserved=f["quantity"])
 
-    def _on_Stockpile__ReservationReleased(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__ReservationReleased(
+        self, oid: str, ts: Moment, f: Mapping[str, Any]
+    ) -> None:
         self._reservation(oid, f, -f["quantity"])
         self._stock(oid, f["item"], reserved=-f["quantity"])
 
-    def _on_Stockpile__SuppliesDispatched(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesDispatched(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._reservation(oid, f, -f["from_reservation"])
         self._stock(oid, f["item"], on_hand=-f["quantity"], reserved=-f["from_reservation"])
 
     def _on_Stockpile__SuppliesWrittenOff(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._stock(oid, f["item"], on_hand=-f["quantity"])
 
-    def _on_Camp__Established(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__Established(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         plan_id = canonical_id(f["plan_id"])
         self.camps[oid] = {
             "slug": f["slug"],
@@ -359,13 +366,13 @@ class ReadinessFold:
         self.touched_camps.add(oid)
         self.touched.add(("3w", oid))  # the 3W rows change only with who leads what
 
-    def _on_Camp__SectorAssigned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SectorAssigned(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._lead(oid, ts, f["sector"], canonical_id(f["partner_id"]), f.get("co_lead_ids", ()))
 
-    def _on_Camp__SectorReassigned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SectorReassigned(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._lead(oid, ts, f["sector"], canonical_id(f["partner_id"]), f.get("co_lead_ids", ()))
 
-    def _on_Camp__SectorReleased(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SectorReleased(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._lead(oid, ts, f["sector"], None)
 
     def _people(self, oid: str, f: Mapping[str, Any], sign: int) -> None:
@@ -376,30 +383,30 @@ class ReadinessFold:
                 population[group] += sign * count
         self.touched_camps.add(oid)
 
-    def _on_Camp__ArrivalsRegistered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__ArrivalsRegistered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._people(oid, f, +1)
 
-    def _on_Camp__DeparturesRegistered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__DeparturesRegistered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._people(oid, f, -1)
 
-    def _on_Camp__SuppliesDelivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SuppliesDelivered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         camp = self.camps[oid]
         item, quantity = f["item"], f["quantity"]
         camp["stock"][item] = camp["stock"].get(item, 0) + quantity
         camp["delivered"][item] = camp["delivered"].get(item, 0) + quantity
         self.touched_camps.add(oid)
 
-    def _on_Camp__SuppliesDistributed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SuppliesDistributed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         stock = self.camps[oid]["stock"]
         stock[f["item"]] = stock.get(f["item"], 0) - f["quantity"]
         self.touched_camps.add(oid)
 
-    def _on_Camp__FacilitiesBuilt(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__FacilitiesBuilt(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         facilities = self.camps[oid]["facilities"]
         facilities[f["facility"]] = facilities.get(f["facility"], 0) + f["count"]
         self.touched_camps.add(oid)
 
-    def _on_Camp__Closed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__Closed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.camps[oid]["closed"] = True
         self.touched_camps.add(oid)
 

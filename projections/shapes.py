@@ -8,10 +8,8 @@ kind: counts are `int`, ratios `float`, a missing ratio `None`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import NotRequired, TypedDict
 
-Moment = datetime | str  # an event's time: a datetime (live events) or its ISO form (decoded)
 Ratios = dict[str, float | None]  # item or facility -> a ratio, null when it has no meaning
 Counts = dict[str, int]  # item, facility, currency, kind or status -> a whole number
 
