@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from api.dashboard.markup import Html, h, join
-from projections.rules import days_cover_status
+from projections.rules import days_cover_status, shown_apart
 
 STATUS_LABELS = {
     "ready": "ready",
@@ -34,6 +34,14 @@ def _n(value: float) -> str:
 
 def _days(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _cover_days(days: float, status: str, ready_days: float) -> str:
+    """Days of cover in words, on the side of 1 day or the ready days its status says."""
+    if status == "ready":
+        return _days(days)
+    limit = 1 if status == "not_ready" else ready_days
+    return shown_apart(days, limit).rstrip("0").rstrip(".")
 
 
 def cover_class(days: float, ready_days: float) -> str:
@@ -83,7 +91,7 @@ def cover_bars(
                 _n(height - 12),
             )
             note = {"not_ready": "under 1 day", "at_risk": "under ready days"}.get(css, "")
-            text = f"{'▸ ' if days > scale else ''}{_days(days)} days"
+            text = f"{'▸ ' if days > scale else ''}{_cover_days(days, css, ready_days)} days"
         label = f"{item}: {text}{' ' + note if note else ''} (ready: {_days(ready_days)} days)"
         rows.append(
             h(

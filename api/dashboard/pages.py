@@ -253,17 +253,23 @@ def _facility_rows(camp: Mapping[str, Any], thresholds: Thresholds) -> list[dict
     return rows
 
 
-def _cover_statuses(camp: Mapping[str, Any], thresholds: Thresholds) -> dict[str, str]:
-    """Each consumable's status by the rules, on the exact stock (not the rounded days)."""
+def _cover(
+    camp: Mapping[str, Any], thresholds: Thresholds
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    """Each consumable's days of cover, unrounded (the view's 4 decimals would show 0.99996 days
+    as 1), and its status by the rules on the exact stock."""
     pop = camp["population"]
-    return {
-        item: cover_status(
-            camp["stock"].get(item, 0) * den, pop * num, thresholds.ready_num, thresholds.ready_den
-        )
-        or READY
-        for item, num, den in thresholds.needs
-        if pop
-    }
+    days: dict[str, float | None] = {}
+    statuses: dict[str, str] = {}
+    for item, num, den in thresholds.needs:
+        if not pop:
+            days[item] = None
+            continue
+        held, needed = camp["stock"].get(item, 0) * den, pop * num
+        days[item] = held / needed
+        status = cover_status(held, needed, thresholds.ready_num, thresholds.ready_den)
+        statuses[item] = status or READY
+    return days, statuses
 
 
 def camp_page(planner: Planner, nav: Nav, camp_id: str) -> Page | None:
@@ -278,7 +284,8 @@ def camp_page(planner: Planner, nav: Nav, camp_id: str) -> Page | None:
         standards.get("overrides") or {},
         camp["ready_days"],
     )
-    cover = cover_bars(camp["days_of_cover"], camp["ready_days"], _cover_statuses(camp, thresholds))
+    days_of_cover, cover_statuses = _cover(camp, thresholds)
+    cover = cover_bars(days_of_cover, camp["ready_days"], cover_statuses)
     context = {
         "camp": camp,
         "groups": [(GROUP_LABELS[g], camp[g]) for g in VULNERABLE_GROUPS],

@@ -190,3 +190,14 @@ def test_a_gap_number_never_rounds_onto_its_limit(
     assume(value != limit)
     shown = Fraction(rules.shown_apart(value, limit, places).replace(",", ""))
     assert (shown < limit) if value < limit else (shown > limit)
+
+
+def test_the_cover_bars_read_on_their_side_of_the_limits() -> None:
+    bars = charts.cover_bars(
+        {"water": 0.99996, "food_ration": 2.9999, "medical_kit": 4.0},
+        3,
+        {"water": "not_ready", "food_ration": "at_risk", "medical_kit": "ready"},
+    )
+    assert "<strong>0.99996 days</strong><br>under 1 day" in bars
+    assert "<strong>2.9999 days</strong><br>under ready days" in bars
+    assert "<strong>4 days</strong>" in bars
