@@ -6,8 +6,6 @@ document with or without them has the same shape. Numbers read back from JSON ke
 kind: counts are `int`, ratios `float`, a missing ratio `None`.
 """
 
-from __future__ import annotations
-
 from typing import NotRequired, TypedDict
 
 Ratios = dict[str, float | None]  # item or facility -> a ratio, null when it has no meaning
@@ -149,6 +147,13 @@ class ThreeWRow(TypedDict):
     plan: str
     status: str
     since: str
+    # Part 2: the camp's site
+    site_name: NotRequired[str]
+    site_kind: NotRequired[str]
+    adm1: NotRequired[str | None]
+    adm2: NotRequired[str | None]
+    lat: NotRequired[float | None]
+    lon: NotRequired[float | None]
 
 
 class WhoDoesWhatView(TypedDict):
@@ -159,3 +164,12 @@ class WhoDoesWhatView(TypedDict):
     plan: str
     plan_id: str
     rows: list[ThreeWRow]
+
+
+# The shape of each kind of view document, for the checks that hold the fold to them.
+VIEW_SHAPES: dict[str, type] = {
+    "camp": CampView,
+    "plan": PlanView,
+    "stockpile": StockpileView,
+    "3w": WhoDoesWhatView,
+}
