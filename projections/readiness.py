@@ -583,9 +583,8 @@ def camp_status(fold: ReadinessFold, camp_id: str) -> str:
 
 
 def _covered(fold: ReadinessFold, camp: Mapping[str, Any]) -> bool:
-    leads = camp["leads"]
     plan = fold.plans[camp["plan_id"]]
-    return all(fold.lead_counts(leads.get(sector)) for sector in plan["required_sectors"])
+    return not rules.uncovered_sectors(plan["required_sectors"], camp["leads"], fold.lead_counts)
 
 
 def _camp_verdicts(
@@ -597,10 +596,7 @@ def _camp_verdicts(
     leads = camp["leads"]
     gaps: list[str] = []
     uncovered = rules.uncovered_sectors(plan["required_sectors"], leads, fold.lead_counts)
-    for sector in uncovered:
-        lead = leads.get(sector)
-        gaps.append(rules.sector_gap(sector, None if lead is None else fold.partner_slug(lead)))
-    verdicts: list[rules.Verdict] = [rules.NOT_READY if uncovered else None]
+    verdicts = [rules.sector_coverage(uncovered, leads, fold.partner_slug, gaps)]
     if pop > 0:
         verdicts += [
             rules.consumables(camp["stock"], pop, thresholds, gaps),

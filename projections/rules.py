@@ -116,6 +116,20 @@ def uncovered_sectors(
     return [sector for sector in required if not counts(leads.get(sector))]
 
 
+def sector_coverage(
+    uncovered: Iterable[str], leads: Mapping[str, str], slug_of: Callable[[str], str], gaps: Gaps
+) -> Verdict:
+    """Any required sector uncovered: not ready (each one a gap, naming a lead that withdrew)."""
+    verdict: Verdict = None
+    for sector in uncovered:
+        verdict = NOT_READY
+        if gaps is None:
+            break
+        lead = leads.get(sector)
+        gaps.append(sector_gap(sector, None if lead is None else slug_of(lead)))
+    return verdict
+
+
 def sector_gap(sector: str, withdrawn_lead: str | None) -> str:
     """The gap of an uncovered sector (`withdrawn_lead`: the slug of a lead that withdrew)."""
     if withdrawn_lead is None:
