@@ -13,7 +13,8 @@ import orjson
 from eventsourcing.persistence import PersistenceError
 from psycopg import Error as PsycopgError
 
-from planner.replay import ReplayReport, ScenarioAlreadyReplayed, replay_scenario
+from planner.replay import ScenarioAlreadyReplayed, replay_scenario
+from planner.report import format_report, format_totals
 from planner.scenario import ScenarioError, load_scenario, parse_offset_or_time
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
@@ -42,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--json", action="store_true", help="print the report as JSON")
     replay.add_argument("--until", metavar="WHEN", help="stop at a simulated time (+3d or ISO)")
     replay.add_argument("--reset", action="store_true", help="erase the store first")
+    replay.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also print every step applied and the readiness at every check time",
+    )
     replay.set_defaults(handler=_replay)
 
     check = commands.add_parser("check", help="validate scenario files without storing anything")
@@ -137,7 +143,7 @@ def _replay(args: argparse.Namespace) -> int:
                 continue
             reports.append(report.as_dict())
             if not args.json:
-                print(format_report(report))
+                print(format_report(report, timeline=args.timeline))
             if report.error is not None:
                 worst = EXIT_BAD_INPUT
             elif not report.ok and worst == EXIT_OK:
@@ -150,6 +156,8 @@ def _replay(args: argparse.Namespace) -> int:
             orjson.dumps(reports[0] if len(reports) == 1 else reports, option=orjson.OPT_INDENT_2)
         )
         sys.stdout.write("\n")
+    elif len(args.files) > 1:
+        print(format_totals(reports))
     return worst
 
 
@@ -219,50 +227,6 @@ def _rebuild(args: argparse.Namespace) -> int:
         planner.close()
     print(f"views rebuilt up to event {position}")
     return EXIT_OK
-
-
-def format_report(report: ReplayReport) -> str:
-    """The human-readable replay report."""
-    data = report.as_dict()
-    lines = [f"== {data['title']} ({data['scenario']}) — {data['file']}"]
-    lines.append(
-        f"   {data['steps_applied']} of {data['steps_total']} steps applied, "
-        f"{data['events_stored']} events stored"
-        + (f", stopped at {data['until']}" if data["until"] else "")
-    )
-    lines.append("-- timeline")
-    for step in data["timeline"]:
-        args = ", ".join(f"{k}={v}" for k, v in step["with"].items())
-        lines.append(f"   {step['at']}  #{step['step']:<4} {step['do']}({args})")
-    if data["error"]:
-        lines.append(f"-- STOPPED: {data['error']}")
-    for snapshot in data["readiness"]:
-        lines.append(f"-- readiness at {snapshot['at']}")
-        for name, summary in snapshot["entities"].items():
-            details = ", ".join(
-                f"{k}={_short(v)}" for k, v in summary.items() if k not in ("status", "gaps")
-            )
-            lines.append(f"   {name}: {summary['status'].upper()}  {details}")
-            for gap in summary.get("gaps", []):
-                lines.append(f"      gap: {gap}")
-    lines.append("-- checks")
-    for check in data["checks"]:
-        lines.append(
-            f"   {check['result']}  check {check['check']} (line {check['line']}) "
-            f"{check['entity']} {check['slug']} at {check['at']}"
-        )
-        for miss in check["mismatches"]:
-            lines.append(
-                f"         {miss['field']}: expected {_short(miss['expected'])}, "
-                f"actual {'(no such field)' if miss.get('missing') else _short(miss['actual'])}"
-            )
-    verdict = "OK" if data["ok"] else "FAILED"
-    lines.append(f"== {verdict}: checks {data['passed']} PASS, {data['failed']} FAIL")
-    return "\n".join(lines)
-
-
-def _short(value: Any) -> str:
-    return orjson.dumps(value).decode() if not isinstance(value, str) else value
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ materialised views, time travel, rebuilds and the simulator.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from fractions import Fraction
@@ -57,6 +58,20 @@ def canonical_id(value: Any) -> str:
 
 def _round(value: Fraction | float) -> float:
     return round(float(value), 4)
+
+
+def shown_apart(value: Fraction | float, limit: Fraction | float, places: int = 2) -> str:
+    """`value` (not equal to `limit`) with `places` decimals, or as many more as it takes to stay
+    on its side of the limit: a gap never reads "3.00 days, under 3" (2.9993 shows as 2.9993)."""
+    number, bound = float(value), float(limit)
+    for shown_places in range(places, places + 3):
+        text = f"{number:,.{shown_places}f}"
+        shown = float(text.replace(",", ""))
+        if (shown < bound) if number < bound else (shown > bound):
+            return text
+    factor = 10 ** (places + 2)
+    cut = math.floor(number * factor) if number < bound else math.ceil(number * factor)
+    return f"{cut / factor:,.{places + 2}f}"
 
 
 def _ratio_below(numerator: int, denominator: int, threshold: Fraction) -> bool:
@@ -596,13 +611,13 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         if _ratio_below(held, needed, one):
             not_ready = True
             gaps.append(
-                f"{item} covers {float(days):.2f} days for {pop:,} people, under 1 day "
+                f"{item} covers {shown_apart(days, 1)} days for {pop:,} people, under 1 day "
                 f"(need {float(standards[item] * pop):,.2f} {unit}s a day)"
             )
         elif _ratio_below(held, needed, ready_days):
             at_risk = True
             gaps.append(
-                f"{item} covers {float(days):.2f} days, under the plan's "
+                f"{item} covers {shown_apart(days, ready_days)} days, under the plan's "
                 f"{float(ready_days):g} ready days"
             )
 
@@ -616,7 +631,7 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         per_person[item] = _round(ratio)
         if delivered < pop:
             at_risk = True
-            gaps.append(f"{item}: {float(ratio):.2f} per person, under 1 per person")
+            gaps.append(f"{item}: {shown_apart(ratio, 1)} per person, under 1 per person")
 
     people_per: dict[str, float | None] = {}
     for facility in FACILITIES:
@@ -633,7 +648,7 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         if pop * limit.denominator > limit.numerator * count:
             at_risk = True
             gaps.append(
-                f"{facility}: {float(ratio):,.1f} people per {facility}, "
+                f"{facility}: {shown_apart(ratio, limit, 1)} people per {facility}, "
                 f"standard at most {float(limit):g}"
             )
 
