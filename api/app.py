@@ -25,6 +25,7 @@ from api.policy import Policy
 from api.routers import (
     camps,
     dashboard,
+    docs,
     events,
     health,
     partners,
@@ -110,6 +111,8 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served offline by api.routers.docs
+        redoc_url=None,
     )
     app.state.api = context
     install_error_handlers(app)
@@ -117,6 +120,7 @@ def create_app(
         app.include_router(module.router, responses=COMMON_RESPONSES)
     app.include_router(health.router)
     app.include_router(dashboard.router)
+    app.include_router(docs.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true")
     simulate.add_argument("--report", type=Path, metavar="DIR", help="write an HTML report here")
     simulate.set_defaults(handler=_simulate)
+
+    from planner import demo, tokens
+
+    tokens.add_parser(commands)
+    demo.add_parser(commands)
     return parser
 
 
@@ -218,14 +223,24 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
+    from planner.store_notes import FILL_HINT, describe_store, missing_sqlite_file
     from planner.wiring import open_planner
 
+    missing = missing_sqlite_file(args.db)
+    if missing is not None:
+        print(
+            f"ERROR {missing}: nothing to rebuild, and none is made (give --db or set "
+            f"$PLANNER_DATABASE_URL; {FILL_HINT.format(url='PATH')})",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     planner = open_planner(args.db)
     try:
+        print(describe_store(planner))
         position = planner.rebuild()
     finally:
         planner.close()
-    print(f"views rebuilt up to event {position}")
+    print(f"views rebuilt up to event {position:,}")
     return EXIT_OK
 
 

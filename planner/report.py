@@ -55,8 +55,8 @@ def check_counts(data: Mapping[str, Any]) -> str:
     """'12 of 14 checks passed, 2 failed' (or the error of a file that could not be read)."""
     if "checks" not in data:
         return str(data.get("error"))
-    total = data["passed"] + data["failed"]
-    return f"{number(data['passed'])} of {number(total)} checks passed, {number(data['failed'])} failed"
+    passed, failed = data["passed"], data["failed"]
+    return f"{number(passed)} of {number(passed + failed)} checks passed, {number(failed)} failed"
 
 
 # -- summary sections ------------------------------------------------------------------------
@@ -128,7 +128,9 @@ def check_lines(data: Mapping[str, Any]) -> list[str]:
         lines.extend(wrap_items(head + (":" if equal else ""), equal))
         for field, miss in missed.items():
             actual = "(no such field)" if miss.get("missing") else show(miss["actual"])
-            lines.append(f"{INDENT}      {field}: expected {show(miss['expected'])}, actual {actual}")
+            lines.append(
+                f"{INDENT}      {field}: expected {show(miss['expected'])}, actual {actual}"
+            )
     return lines
 
 

@@ -166,6 +166,34 @@ def test_replay_into_a_store_holding_the_scenario_refuses_unless_reset(
     assert stored_rows(db) == before
 
 
+def test_a_store_holding_part_of_the_scenario_says_how_far_it_got(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, scenario = tmp_path / "store.db", write(tmp_path, SMALL)
+    assert main(["replay", "--db", str(db), "--until", "+1d", str(scenario)]) == 0
+    capsys.readouterr()
+    assert main(["replay", "--db", str(db), str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "already holds only part of scenario 'small'" in err
+    assert "its events reach 2030-01-02T00:00:00Z, as far as step 6 of 9 (line 12)" in err
+    assert "use --reset to start afresh" in err
+
+
+def test_rebuild_refuses_a_store_that_does_not_exist_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PLANNER_DATABASE_URL", raising=False)
+    assert main(["rebuild"]) == 2
+    assert "there is no store at data/planner.sqlite (no such file)" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rebuild_of_a_new_store_says_it_is_new(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rebuild", "--db", "memory:"]) == 0
+    assert "store memory: is new: no events yet" in capsys.readouterr().out
+
+
 BAD_FILES = {
     "unknown top-level key": ("colour: red\n", "unknown top-level key"),
     "unknown command": (
