@@ -1,0 +1,153 @@
+"""The README's plain install works: the project without extras, in a fresh virtual environment
+(no system packages), from the pinned constraints, then every `planner` command once.
+
+Runs under CI (CI set) or with PLANNER_TEST_INSTALL=1: it takes a minute and needs PyPI (or
+pip's cache). Elsewhere it is skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from planner.cli import _parser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))
+ENABLED = bool(os.environ.get("CI") or os.environ.get("PLANNER_TEST_INSTALL"))
+
+pytestmark = pytest.mark.skipif(
+    not ENABLED, reason="a fresh install runs under CI or with PLANNER_TEST_INSTALL=1"
+)
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with the project installed as the README says, no extras."""
+    where = tmp_path_factory.mktemp("fresh") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
+    pip = [str(where / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
+    install = [*pip, "install", "--quiet", "-c", str(ROOT / "constraints.txt"), "-e", str(ROOT)]
+    done = subprocess.run(install, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return where
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def _env() -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("PLANNER_", "PYTHON"))}
+    return keep | {"PLANNER_LOG_LEVEL": "warning"}
+
+
+def _run(venv: Path, cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(venv / "bin" / "planner"), *argv],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serving(venv: Path, cwd: Path, *argv: str) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [str(venv / "bin" / "planner"), *argv],
+        cwd=cwd,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_for(base: str, process: subprocess.Popen[str], path: str = "/healthz") -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"exited: {process.stderr.read() if process.stderr else ''}")
+        try:
+            if httpx.get(f"{base}{path}", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"{base}{path} never answered")
+
+
+def _no_traceback(done: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_install_has_no_extras(venv: Path) -> None:
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = {line.split("==")[0].lower() for line in done.stdout.split()}
+    assert "hypothesis" in installed  # a run-time dependency (the simulator)
+    assert not installed & {"pytest", "schemathesis", "selenium", "mypy"}
+
+
+COVERED = {"replay", "check", "rebuild", "simulate", "serve", "project", "tokens", "demo"}
+
+
+def test_every_planner_command_is_covered_here() -> None:
+    commands = next(a for a in _parser()._actions if a.dest == "==SUPPRESS==" and a.choices)
+    assert set(commands.choices) == COVERED  # type: ignore[arg-type]
+
+
+def test_check_replay_rebuild_simulate_tokens(venv: Path, workdir: Path) -> None:
+    for argv in (
+        ["--help"],
+        ["check", *SCENARIOS],
+        ["replay", *SCENARIOS],
+        ["replay", "--db", "store.sqlite", *SCENARIOS],
+        ["rebuild", "--db", "store.sqlite"],
+        ["tokens", "add", "--role", "admin"],
+        ["tokens", "list"],
+    ):
+        done = _run(venv, workdir, *argv)
+        _no_traceback(done)
+        assert done.returncode == 0, (argv, done.stdout, done.stderr)
+    simulate = _run(venv, workdir, "simulate", SCENARIOS[1], "--runs", "3", "--seed", "1")
+    _no_traceback(simulate)
+    assert simulate.returncode in (0, 1) and "requirement" in simulate.stdout, simulate.stderr
+
+
+def test_serve_project_demo(venv: Path, workdir: Path) -> None:
+    assert _run(venv, workdir, "replay", "--db", "store.sqlite", SCENARIOS[0]).returncode == 0
+    port = _free_port()
+    for server in _serving(venv, workdir, "serve", "--db", "store.sqlite", "--port", str(port)):
+        _wait_for(f"http://127.0.0.1:{port}", server, "/docs")
+    for follower in _serving(venv, workdir, "project", "--db", "store.sqlite"):
+        assert follower.stderr is not None
+        assert "following" in follower.stderr.readline() + follower.stderr.readline()
+    port = _free_port()
+    for demo in _serving(venv, workdir, "demo", "--port", str(port)):
+        _wait_for(f"http://127.0.0.1:{port}", demo)
