@@ -183,6 +183,16 @@ def fitted_top(values: Sequence[float], ready_days: float) -> float:
     return math.ceil(top / step) * step
 
 
+def round_marks(top: float) -> list[float]:
+    """1, 2, 5, 10, 20, 50, … below `top`: grid lines of a square-root days axis."""
+    marks: list[float] = []
+    power = 1.0
+    while power < top:
+        marks.extend(m * power for m in (1, 2, 5) if m * power < top)
+        power *= 10
+    return marks
+
+
 def spread(wanted: Sequence[float], low: float, high: float, gap: float = LABEL_GAP) -> list[float]:
     """Positions as near `wanted` (sorted ascending) as can be, each `gap` from the next,
     all within low..high (as far as they fit): labels that never overlap."""
@@ -236,18 +246,28 @@ def readiness_timeline(
         return left + plot_w * offset / span
 
     def y(days: float) -> float:
-        return plot_top + plot_h * (1 - min(max(days, 0.0), ymax) / ymax)
+        # square-root scale: weeks of medical kits and the few days of water around the
+        # ready line both stay readable on one axis
+        share = math.sqrt(min(max(days, 0.0), ymax) / ymax)
+        return plot_top + plot_h * (1 - share)
 
     parts: list[Html] = [
         h('<text class="axis" x="0" y="{}">status</text>', _n(band_y + band_h / 2 + 6)),
-        h('<text class="axis" x="{}" y="{}">days of cover</text>', _n(left + 6), _n(plot_top - 6)),
+        h(
+            '<text class="axis" x="{}" y="{}">days of cover (square-root scale)</text>',
+            _n(left + 6),
+            _n(plot_top - 6),
+        ),
     ]
-    step = nice_step(ymax)
-    grid = [step * i for i in range(1, round(ymax / step) + 1)]
     lines = [  # most important label first: a label too near one before it is left out
         (float(ready_days), "target", f"{_days(ready_days)} ready"),
         (0.0, "axis-line", "0"),
-        *((mark, "grid", _days(mark)) for mark in grid if abs(mark - ready_days) > 1e-9),
+        (1.0, "grid", "1"),
+        (ymax, "grid", _days(ymax)),
+        *((mark, "grid", _days(mark)) for mark in round_marks(ymax)),
+    ]
+    lines = [
+        line for i, line in enumerate(lines) if all(abs(line[0] - o[0]) > 1e-9 for o in lines[:i])
     ]
     labels = _non_overlapping([(y(mark), css, text) for mark, css, text in lines])
     for mark, css, _ in lines:
