@@ -64,6 +64,14 @@ def run(args: argparse.Namespace) -> int:
     return serve(serve_args)
 
 
+def shown(path: Path) -> str:
+    """A path as a person typed it: relative to the current folder when it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def fill(url: str, path: Path) -> bool:
     """Replay one file into the store unless it is there already; False on a bad file."""
     from planner.replay import ScenarioAlreadyReplayed, replay_scenario
@@ -74,11 +82,14 @@ def fill(url: str, path: Path) -> bool:
         scenario = load_scenario(path)
         report = replay_scenario(scenario, url)
     except ScenarioAlreadyReplayed as already:
-        print(f"kept   {path}: {already.progress}", file=sys.stderr)
+        print(f"kept   {shown(path)}: {already.progress}", file=sys.stderr)
         return True
     except (ScenarioError, OSError, ValueError) as error:
         print(f"ERROR {error}", file=sys.stderr)
         return False
     data = report.as_dict()
-    print(f"{verdict(data):<6} {path}: replayed into {url}, {check_counts(data)}", file=sys.stderr)
+    print(
+        f"{verdict(data):<6} {shown(path)}: replayed into {url}, {check_counts(data)}",
+        file=sys.stderr,
+    )
     return True
