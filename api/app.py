@@ -1,10 +1,11 @@
 """The FastAPI application: routers, error mapping, OpenAPI. The planner is wired elsewhere.
 
-`create_app(planner, tokens)` takes an open Planner (planner.wiring.open_planner) and the token
-registry; it opens no database itself (the idempotency table is created through the views'
-datastore). Starting and stopping the projection follower is the caller's business
-(`planner serve`), except that `settings.close_planner_on_shutdown` closes the planner when the
-app shuts down (the app factory of multi-worker servers uses it).
+`create_app(planner, tokens)` takes an open planner (the `api.ports.Planner` that
+planner.wiring.open_planner returns) and the token registry; it opens no database itself (the
+idempotency table is created through the views' datastore). Starting and stopping the
+projection follower is the caller's business (`planner serve`), except that
+`settings.close_planner_on_shutdown` closes the planner when the app shuts down (the app factory
+of multi-worker servers uses it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from api.commands import RESOURCE_PATHS
 from api.context import ApiContext, ApiSettings
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.idempotency import IdempotencyStore
-from api.policy import Policy
+from api.ports import Planner
 from api.routers import (
     camps,
     dashboard,
@@ -35,7 +36,6 @@ from api.routers import (
     stockpiles,
 )
 from api.schemas import Problem
-from planner.wiring import Planner
 from projections.store import PostgresViewStore
 
 API_VERSION = "1.0.0"
@@ -86,7 +86,6 @@ def build_context(
         planner=planner,
         tokens=tokens,
         settings=settings,
-        policy=Policy(planner.service, planner.queries),
         idempotency=idempotency,
     )
 
@@ -115,7 +114,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.api = context
-    install_error_handlers(app)
+    install_error_handlers(app, scenario_error=planner.scenarios.error)
     for module in (partners, plans, stockpiles, camps, readiness, events, scenarios):
         app.include_router(module.router, responses=COMMON_RESPONSES)
     app.include_router(health.router)

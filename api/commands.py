@@ -2,8 +2,9 @@
 
 Every command endpoint is built by `add_command_route()` and runs `run_command()` in the thread
 pool (saving events is blocking work). Order of checks: authentication (401) → body and path
-validation (422) → idempotency replay → rights (403) → If-Match (412) → the domain (404, 409).
-Nothing is stored unless every check passes.
+validation (422) → idempotency replay → then, inside the service's command lock, rights (403,
+domain.rights) → If-Match (412) → the domain (404, 409). Nothing is stored unless every check
+passes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import inspect
 import random
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -24,6 +25,7 @@ from api.context import ApiContext
 from api.deps import authenticate, get_context
 from api.errors import ApiProblem, invalid, precondition_failed
 from api.idempotency import PENDING, StoredResponse
+from api.policy import actor_of
 from api.reads import JSON
 from api.schemas import (
     PATH_ARGS,
@@ -105,7 +107,6 @@ def run_command(ctx: ApiContext, call: CommandCall) -> Response:
         replayed = _replay(ctx.idempotency.lookup(scope, key), fingerprint)
         if replayed is not None:
             return replayed
-    ctx.policy.authorize(call.principal, call.command, args)
     if key is not None and not ctx.idempotency.claim(scope, key, fingerprint):
         replayed = _replay(ctx.idempotency.lookup(scope, key), fingerprint)
         if replayed is not None:
@@ -179,12 +180,11 @@ def _execute(
         raise precondition_failed(
             f"{spec.entity} '{slug}' does not exist, so If-Match {expected} cannot hold"
         )
-    join = command == "draft_plan" and principal.role == "coordinator"
     attempts = 1 if expected is not None else max(1, ctx.settings.retry_attempts)
     with ctx.write_lock(spec.entity, slug):
         for attempt in range(1, attempts + 1):
             try:
-                return _once(ctx, principal, command, args, expected, join)
+                return _once(ctx, principal, command, args, expected)
             except ConcurrencyError:
                 if expected is not None:
                     raise precondition_failed(
@@ -198,27 +198,12 @@ def _execute(
 
 
 def _once(
-    ctx: ApiContext,
-    principal: Principal,
-    command: str,
-    args: dict[str, Any],
-    expected: Any,
-    join: bool,
+    ctx: ApiContext, principal: Principal, command: str, args: dict[str, Any], expected: Any
 ) -> CommandResult:
-    service = ctx.planner.service
-    if expected is None and not join:
-        return service.execute(command, args)
-    # One batch: the version checked is the version changed, and a coordinator's new plan
-    # is stored with its coordinator membership in one transaction.
-    with service.batch():
-        version = expected if isinstance(expected, int) else None
-        result = service.execute(command, args, expected_version=version)
-        if join:
-            result = service.join_plan(
-                plan=args["plan"], partner=str(principal.partner), role="coordinator"
-            )
-        position = service.flush()
-    return replace(result, position=position)
+    version = expected if isinstance(expected, int) else None
+    return ctx.planner.service.execute(
+        command, args, expected_version=version, actor=actor_of(principal)
+    )
 
 
 def command_response(result: CommandResult, *, created: bool) -> Response:

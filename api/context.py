@@ -1,4 +1,4 @@
-"""What every request handler works with: the planner, the tokens, the policy and the settings."""
+"""What every request handler works with: the planner, the tokens and the settings."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Literal
 from api.auth import TokenRegistry
 from api.idempotency import IdempotencyStore
 from api.inline_views import InlineViews
-from api.policy import Policy
-from planner.wiring import Planner
+from api.ports import Planner
 
 WRITE_LOCK_STRIPES = 64
 
@@ -43,7 +42,6 @@ class ApiContext:
     planner: Planner
     tokens: TokenRegistry
     settings: ApiSettings
-    policy: Policy
     idempotency: IdempotencyStore
     replays: threading.BoundedSemaphore = field(init=False)
     inline_views: InlineViews | None = field(init=False)

@@ -22,7 +22,7 @@ bearer = HTTPBearer(
 
 
 def context_of(request: Request) -> ApiContext:
-    """The app's context (planner, tokens, policy, settings)."""
+    """The app's context (planner, tokens, settings)."""
     context: ApiContext = request.app.state.api
     return context
 

@@ -27,7 +27,7 @@ from domain.errors import (
     PlannerError,
     VersionMismatchError,
 )
-from planner.scenario import ScenarioError
+from domain.rights import RightsError
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_PREFIX = "urn:response-planner:problem:"
@@ -123,6 +123,7 @@ def problem_response(
 
 # (error class, status, problem kind, title), most specific first.
 DOMAIN_ERRORS: Sequence[tuple[type[PlannerError], int, str, str]] = (
+    (RightsError, 403, "forbidden", "Not allowed for this token"),
     (VersionMismatchError, 412, "precondition-failed", "Precondition failed"),
     (NotFoundError, 404, "not-found", "No such entity"),
     (AlreadyExistsError, 409, "already-exists", "The slug is taken"),
@@ -189,7 +190,7 @@ def _argument_error(request: Request, error: Exception) -> Response:
 
 
 def _scenario_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, ScenarioError)
+    """An invalid scenario file (`api.ports.ScenarioUseCases.error`): 422 naming step and line."""
     return problem_response(
         422,
         "invalid-scenario",
@@ -197,7 +198,10 @@ def _scenario_error(request: Request, error: Exception) -> Response:
         str(error),
         instance=request.url.path,
         field="body",
-        extra={"ok": False, "step": error.step, "check": error.check, "line": error.line},
+        extra={
+            "ok": False,
+            **{key: getattr(error, key, None) for key in ("step", "check", "line")},
+        },
     )
 
 
@@ -332,12 +336,12 @@ def _database_error(request: Request, error: Exception) -> Response:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, scenario_error: type[Exception]) -> None:
     """Register every mapping of errors to problem responses on the app."""
     app.add_exception_handler(ApiProblem, _api_problem)
     app.add_exception_handler(PlannerError, _planner_error)
     app.add_exception_handler(ArgumentError, _argument_error)
-    app.add_exception_handler(ScenarioError, _scenario_error)
+    app.add_exception_handler(scenario_error, _scenario_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for error_class in DATABASE_ERRORS:

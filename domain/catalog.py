@@ -72,6 +72,32 @@ PER_PERSON_ITEMS: Final = tuple(name for name, item in ITEMS.items() if item.kin
 
 FACILITIES: Final = ("latrine", "water_tap", "health_post", "waste_container", "bathing_shelter")
 
+# The cluster whose lead does the camp work with an item or facility (distributions, building).
+ITEM_SECTORS: Final = MappingProxyType(
+    {
+        "water": "WSH",
+        "hygiene_kit": "WSH",
+        "jerrycan": "WSH",
+        "soap": "WSH",
+        "latrine_slab": "WSH",
+        "food_ration": "FSC",
+        "medical_kit": "HEA",
+        "blanket": "SHL",
+        "sleeping_mat": "SHL",
+        "tent": "SHL",
+    }
+)
+FACILITY_SECTORS: Final = MappingProxyType(
+    {
+        "latrine": "WSH",
+        "water_tap": "WSH",
+        "waste_container": "WSH",
+        "bathing_shelter": "WSH",
+        "health_post": "HEA",
+    }
+)
+CAMP_MANAGEMENT_SECTOR: Final = "CCM"
+
 # Daily need per person (consumables) and at most this many people per unit (facilities).
 STANDARDS_PROFILES: Final = MappingProxyType(
     {

@@ -131,6 +131,7 @@ COMMANDS: Final[Mapping[str, CommandSpec]] = {
             (_slug("stockpile", creates=True), _slug("partner"), Arg("location", "text")),
         ),
         CommandSpec("commit_stockpile", "plan", (_slug("plan"), _slug("stockpile"))),
+        CommandSpec("withdraw_stockpile", "plan", (_slug("plan"), _slug("stockpile"))),
         CommandSpec(
             "receive_supplies",
             "stockpile",

@@ -99,6 +99,11 @@ class ResponsePlan(PlannerAggregate):
 
         stockpile_id: UUID
 
+    class StockpileWithdrawn(PlannerAggregate.Event):
+        """A stockpile's holder withdrew it from the plan (it no longer counts there)."""
+
+        stockpile_id: UUID
+
     class Activated(PlannerAggregate.Event):
         """The crisis arrived and the plan went live."""
 
@@ -355,6 +360,21 @@ class ResponsePlan(PlannerAggregate):
     @event(StockpileCommitted)
     def _commit_stockpile(self, stockpile_id: UUID) -> None:
         self.stockpiles.append(stockpile_id)
+
+    def withdraw_stockpile(self, *, stockpile_id: UUID, stockpile_slug: str) -> None:
+        """Withdraw a committed stockpile from this plan (its reservations stay)."""
+        self.require_open("withdraw a stockpile")
+        if stockpile_id not in self.stockpiles:
+            raise DomainRefusal(
+                f"stockpile '{stockpile_slug}' is not committed to plan '{self.slug}'",
+                rule="only a committed stockpile is withdrawn",
+                field="stockpile",
+            )
+        self._withdraw_stockpile(stockpile_id=stockpile_id)
+
+    @event(StockpileWithdrawn)
+    def _withdraw_stockpile(self, stockpile_id: UUID) -> None:
+        self.stockpiles.remove(stockpile_id)
 
     def activate(self) -> None:
         """Activate the plan: the crisis is here."""

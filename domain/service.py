@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -25,7 +25,6 @@ from eventsourcing.persistence import (
     Mapper,
     Transcoder,
 )
-from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain import clock
 from domain.base import PLANNER_NAMESPACE, PlannerAggregate, entity_id
@@ -41,14 +40,16 @@ from domain.errors import (
     StatusError,
     VersionMismatchError,
 )
+from domain.locking import SharedExclusiveLock
 from domain.partner import Partner
 from domain.plan import ResponsePlan
+from domain.ports import PositionedEventStore, StorageAdapters
+from domain.rights import Actor, authorize, revokes
 from domain.stockpile import Stockpile
-from domain.storage import PlannerEventStore, PlannerMapper, PlannerSQLiteRecorder
-from domain.transcoder import OrjsonTranscoder
 
 A = TypeVar("A", bound=PlannerAggregate)
-P = ParamSpec("P")
+# A command method: keyword arguments in, a CommandResult out (its signature is kept).
+C = TypeVar("C", bound=Callable[..., "CommandResult"])
 
 _ID_CACHE_SIZE = 100_000
 
@@ -74,13 +75,11 @@ class CommandResult:
     position: int | None
 
 
-def command(
-    method: Callable[Concatenate[PlannerService, P], CommandResult],
-) -> Callable[Concatenate[PlannerService, P], CommandResult]:
+def command(method: C) -> C:
     """Run a command method under the service's clock; on refusal, drop its half-made events."""
 
     @wraps(method)
-    def run(self: PlannerService, *args: P.args, **kwargs: P.kwargs) -> CommandResult:
+    def run(self: PlannerService, *args: object, **kwargs: object) -> CommandResult:
         token = clock.set_clock(self.clock_fn)
         try:
             return method(self, *args, **kwargs)
@@ -90,7 +89,7 @@ def command(
         finally:
             clock.reset_clock(token)
 
-    return run
+    return cast(C, run)
 
 
 class _UnitOfWork:
@@ -126,7 +125,9 @@ class PlannerService(Application[UUID]):
         *,
         namespace: UUID = PLANNER_NAMESPACE,
         clock_fn: clock.Clock | None = None,
+        storage: StorageAdapters | None = None,
     ) -> None:
+        self.storage = storage  # read by the construct_* hooks that super().__init__ calls
         super().__init__(env)
         self.namespace = namespace
         self.clock_fn = clock_fn or clock.utc_now
@@ -135,6 +136,13 @@ class PlannerService(Application[UUID]):
         # Called with each command's new events, in order (the replay folds them in-process).
         self.observers: list[Callable[[list[DomainEventProtocol[UUID]]], None]] = []
         self._notify_overridden = type(self)._notify is not Application._notify
+        # Recordings are only made if a subclass listens for them (overrides _notify).
+        self._positioned: PositionedEventStore | None = (
+            self.events
+            if isinstance(self.events, PositionedEventStore) and not self._notify_overridden
+            else None
+        )
+        self._rights_lock = SharedExclusiveLock()
 
     @property
     def _uow(self) -> _UnitOfWork | None:
@@ -147,27 +155,27 @@ class PlannerService(Application[UUID]):
         self._local.uow = value
 
     def construct_transcoder(self) -> Transcoder:
-        """Serialize events with orjson, keeping the library's type markers."""
-        return OrjsonTranscoder()
+        """The bootstrap's transcoder, or the library's."""
+        if self.storage is None:
+            return super().construct_transcoder()
+        return self.storage.transcoder()
 
     def construct_mapper(self) -> Mapper[UUID]:
-        """The planner's mapper (same records as the library's), unless MAPPER_TOPIC names one."""
-        if self.env.get(self.factory.MAPPER_TOPIC):
+        """The bootstrap's mapper, or the library's."""
+        if self.storage is None:
             return super().construct_mapper()
-        return self.factory.mapper(
-            transcoder=self.construct_transcoder(), mapper_class=PlannerMapper
-        )
+        return self.storage.mapper(self.factory, self.construct_transcoder())
 
     def construct_recorder(self) -> ApplicationRecorder:
-        """The configured recorder; the library's SQLite one becomes the planner's (same ids)."""
+        """The configured recorder, as the bootstrap's storage adapts it."""
         recorder = super().construct_recorder()
-        if type(recorder) is SQLiteApplicationRecorder:
-            return PlannerSQLiteRecorder(recorder.datastore, recorder.events_table_name)
-        return recorder
+        return recorder if self.storage is None else self.storage.recorder(recorder)
 
     def construct_event_store(self) -> EventStore[UUID]:
-        """The planner's event store (same records and recordings as the library's)."""
-        return PlannerEventStore(mapper=self.mapper, recorder=self.recorder)
+        """The bootstrap's event store, or the library's."""
+        if self.storage is None:
+            return super().construct_event_store()
+        return self.storage.event_store(self.mapper, self.recorder)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -242,12 +250,10 @@ class PlannerService(Application[UUID]):
     def _store(self, events: list[DomainEventProtocol[UUID]]) -> int | None:
         try:
             # events.put() is what save() does for plain events, without save()'s runtime
-            # Protocol checks, which cost more than the insert itself in long replays. The
-            # recordings are only made if a subclass listens for them (overrides _notify).
-            store = self.events
-            if isinstance(store, PlannerEventStore) and not self._notify_overridden:
-                return store.put_for_position(events)
-            recordings = store.put(events)
+            # Protocol checks, which cost more than the insert itself in long replays.
+            if self._positioned is not None:
+                return self._positioned.put_for_position(events)
+            recordings = self.events.put(events)
         except IntegrityError as error:
             uow = self._uow
             if uow is not None:
@@ -284,11 +290,38 @@ class PlannerService(Application[UUID]):
                 aggregate.collect_events()
 
     def execute(
-        self, command: str, args: Mapping[str, Any], *, expected_version: int | None = None
+        self,
+        command: str,
+        args: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        actor: Actor | None = None,
     ) -> CommandResult:
-        """Run a command of the contract by name with already validated arguments."""
+        """Run a command of the contract by name with already validated arguments.
+
+        With an `actor`, its rights (domain.rights) are checked against the same state the
+        command is validated with, under the rights lock, and its events are stored before the
+        lock is let go: a command that may revoke a right runs alone, so every command ordered
+        after it is checked against the new state. A coordinator drafting a plan joins it as
+        coordinator in the same transaction.
+        """
         if command not in COMMANDS:
             raise KeyError(f"unknown command {command!r}")
+        if actor is None:
+            return self._run(command, args, expected_version)
+        with self._rights_lock.hold(exclusive=revokes(command)), self.batch():
+            authorize(self, actor, command, args)
+            result = self._run(command, args, expected_version)
+            if command == "draft_plan" and actor.role == "coordinator":
+                result = self.join_plan(
+                    plan=args["plan"], partner=str(actor.partner), role="coordinator"
+                )
+            position = self.flush()
+        return replace(result, position=position)
+
+    def _run(
+        self, command: str, args: Mapping[str, Any], expected_version: int | None
+    ) -> CommandResult:
         method = getattr(self, command)
         if expected_version is not None:
             self.require_version(command, args, expected_version)
@@ -413,12 +446,13 @@ class PlannerService(Application[UUID]):
         ngos = [
             partner_id
             for partner_id, member in the_plan.members.items()
-            if member.kind == "ngo" and self._by_id(partner_id).active
+            if member.kind == "ngo" and self.by_id(partner_id).active
         ]
         the_plan.split_pool(currency=currency, ngo_members=ngos)
         return self._commit("plan", the_plan)
 
-    def _by_id(self, aggregate_id: UUID) -> Any:
+    def by_id(self, aggregate_id: UUID) -> Any:
+        """The aggregate of this id (from the batch first)."""
         uow = self._uow
         if uow is not None:
             found = uow.get(aggregate_id)
@@ -456,6 +490,14 @@ class PlannerService(Application[UUID]):
         the_plan = self.load("plan", plan, ResponsePlan)
         depot = self.load("stockpile", stockpile, Stockpile)
         the_plan.commit_stockpile(stockpile_id=depot.id, stockpile_slug=depot.slug)
+        return self._commit("plan", the_plan)
+
+    @command
+    def withdraw_stockpile(self, *, plan: str, stockpile: str) -> CommandResult:
+        """Withdraw a stockpile from a plan it is committed to."""
+        the_plan = self.load("plan", plan, ResponsePlan)
+        depot = self.load("stockpile", stockpile, Stockpile)
+        the_plan.withdraw_stockpile(stockpile_id=depot.id, stockpile_slug=depot.slug)
         return self._commit("plan", the_plan)
 
     # -- stockpiles ----------------------------------------------------------------------------
@@ -577,7 +619,7 @@ class PlannerService(Application[UUID]):
                 rule="a partner leads only sectors it declared",
                 field="sector",
             )
-        the_plan: ResponsePlan = self._by_id(site.plan_id)
+        the_plan: ResponsePlan = self.by_id(site.plan_id)
         if not the_plan.is_member(org.id):
             raise MembershipError(
                 f"partner '{org.slug}' is not a member of plan '{the_plan.slug}' "

@@ -137,7 +137,7 @@ def replay_scenario(
     try:
         _refuse_if_replayed(planner, scenario)
         before = planner.service.recorder.max_notification_id() or 0
-        with _collector_skipping_existing_objects():
+        with collector_skipping_existing_objects():
             _apply_steps(planner, scenario, clock, report, until, evaluator.before)
         report.events_stored = (planner.service.recorder.max_notification_id() or 0) - before
         if report.error is None:
@@ -152,7 +152,7 @@ def replay_scenario(
 
 
 @contextmanager
-def _collector_skipping_existing_objects() -> Iterator[None]:
+def collector_skipping_existing_objects() -> Iterator[None]:
     """Keep the cyclic garbage collector off the objects that exist before the steps run.
 
     A long scenario is hundreds of thousands of objects that live through the whole replay;
@@ -197,7 +197,7 @@ def replay_progress(
         if not service.exists(kind, slug):
             missing += 1
             continue
-        modified = service.repository.get(service.id_of(kind, slug)).modified_on
+        modified: datetime = service.repository.get(service.id_of(kind, slug)).modified_on
         reached = modified if reached is None else max(reached, modified)
     steps = scenario.steps
     upto = [s for s in steps if reached is not None and s.at <= reached]
@@ -238,7 +238,7 @@ def _apply_steps(
             before(step.at)
             clock.now = step.at
             try:
-                service.execute(step.command, _service_args(scenario, step))
+                service.execute(step.command, service_args(scenario, step))
             except PlannerError as refusal:
                 report.error = ScenarioError(
                     scenario.path,
@@ -252,7 +252,8 @@ def _apply_steps(
                 service.flush()
 
 
-def _service_args(scenario: Scenario, step: Step) -> dict[str, Any]:
+def service_args(scenario: Scenario, step: Step) -> dict[str, Any]:
+    """The service arguments of a step: a plan is drafted with the scenario's standards."""
     if step.command != "draft_plan":
         return step.args
     return {

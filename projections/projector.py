@@ -257,7 +257,7 @@ class ReadinessProjection(Projection[SQLiteViewStore | PostgresViewStore]):
         self.projector = ReadinessProjector()
         self.projector.restore(*view.saved_state())
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Fold one event and store its view changes with its tracking record."""
         record = event_record(domain_event, tracking.notification_id)
         self.view.write(self.projector.process([record]))

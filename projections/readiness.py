@@ -270,6 +270,13 @@ class ReadinessFold:
         self._stockpile_keys.pop(stockpile_id, None)
         self.touched |= {("plan", oid), ("stockpile", stockpile_id)}
 
+    def _on_ResponsePlan__StockpileWithdrawn(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        stockpile_id = canonical_id(f["stockpile_id"])
+        self.plans[oid]["stockpiles"].remove(stockpile_id)
+        self.stockpiles[stockpile_id]["plans"].remove(oid)
+        self._stockpile_keys.pop(stockpile_id, None)
+        self.touched |= {("plan", oid), ("stockpile", stockpile_id)}
+
     def _status(self, oid: str, status: str) -> None:
         self.plans[oid]["status"] = status
         self.lifecycle_changed.add(oid)

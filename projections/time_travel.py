@@ -69,7 +69,7 @@ class TimeTraveller:
         """Fold stored events (those read before first) up to the last one at or before
         `as_of_us`; the rows read but not folded stay in `pending` for a later time."""
         decoder = EventDecoder()
-        not_after = _time_test(projector, as_of_us)
+        not_after = time_test(projector, as_of_us)
         while True:
             if not pending:
                 after = projector.position
@@ -97,7 +97,7 @@ class TimeTraveller:
 _UTC_SUFFIX = "+00:00"
 
 
-def _time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Any], bool]:
+def time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Any], bool]:
     """A test: is an event time at or before `as_of_us`?
 
     Stored times are `isoformat()` of UTC datetimes, and those sort as text in time order (a

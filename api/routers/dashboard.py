@@ -25,11 +25,9 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Principal
 from api.context import ApiContext
 from api.dashboard import pages
-from api.dashboard.markup import Html
-from api.dashboard.pages import PREFIX, Nav
-from planner.replay import replay_scenario
-from planner.scenario import ScenarioError, parse_offset_or_time, parse_scenario
-from planner.wiring import Planner
+from api.dashboard.pages import PREFIX, Nav, Page
+from api.dashboard.templating import templates
+from api.ports import Planner, ScenarioFile
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,8 +57,15 @@ def _principal(request: Request) -> Principal | None:
     return _context(request).tokens.identify(token)
 
 
-def _html(markup: Html, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(str(markup), status_code=status, headers=SECURITY_HEADERS)
+def _html(request: Request, page: Page, status: int = 200) -> HTMLResponse:
+    """A page rendered from its template, with the strict security headers."""
+    return templates.TemplateResponse(
+        request,
+        page.template,
+        page.template_context(),
+        status_code=status,
+        headers=SECURITY_HEADERS,
+    )
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -103,12 +108,12 @@ def _signed_in(request: Request) -> Nav | Response:
     return _nav(request, principal)
 
 
-def _page(request: Request, render: Callable[[Planner, Nav], Html]) -> Response:
+def _page(request: Request, render: Callable[[Planner, Nav], Page]) -> Response:
     """A page of the views for a signed-in person, or the redirect to the sign-in form."""
     nav = _signed_in(request)
     if not isinstance(nav, Nav):
         return nav
-    return _html(render(_context(request).planner, nav))
+    return _html(request, render(_context(request).planner, nav))
 
 
 # -- sign in and out ------------------------------------------------------------------------------
@@ -126,7 +131,7 @@ def login_form(request: Request, next: str | None = None, token: str | None = No
     """The sign-in form; with `?token=` (the link `planner serve` prints) it signs in at once."""
     next_path = _safe_next(next)
     if token is None:
-        return _html(pages.login_page(Nav(path=request.url.path), next_path))
+        return _html(request, pages.login_page(Nav(path=request.url.path), next_path))
     return _sign_in(request, token.strip()[:LOGIN_BODY_LIMIT], next_path)
 
 
@@ -134,7 +139,7 @@ def _sign_in(request: Request, token: str, next_path: str) -> Response:
     """Keep a known token in the session cookie and go on; the form again for an unknown one."""
     if not token or _context(request).tokens.identify(token) is None:
         page = pages.login_page(Nav(path=request.url.path), next_path, UNKNOWN_TOKEN)
-        return _html(page, 401)
+        return _html(request, page, 401)
     response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
     response.set_cookie(
         COOKIE,
@@ -154,7 +159,8 @@ async def login(request: Request) -> Response:
     async for chunk in request.stream():
         body += chunk
         if len(body) > LOGIN_BODY_LIMIT:
-            return _html(pages.login_page(Nav(path=request.url.path), "/", "Too long."), 413)
+            page = pages.login_page(Nav(path=request.url.path), "/", "Too long.")
+            return _html(request, page, 413)
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     token = (fields.get("token") or [""])[0].strip()
     next_path = _safe_next((fields.get("next") or ["/"])[0])
@@ -191,12 +197,12 @@ def camp(request: Request, camp_id: str) -> Response:
     if not isinstance(nav, Nav):
         return nav
     ctx = _context(request)
-    markup = pages.camp_page(ctx.planner, nav, camp_id[:100])
-    if markup is None:
+    page = pages.camp_page(ctx.planner, nav, camp_id[:100])
+    if page is None:
         when = "" if nav.as_of is None else f" at {pages.when(nav.as_of)}"
         message = f"There is no such camp{when}."
-        return _html(pages.error_page(nav, "No such camp", message), 404)
-    return _html(markup)
+        return _html(request, pages.error_page(nav, "No such camp", message), 404)
+    return _html(request, page)
 
 
 @router.get(f"{PREFIX}/timeline")
@@ -239,7 +245,7 @@ def scenario_form(request: Request) -> Response:
     if not isinstance(nav, Nav):
         return nav
     limit = _context(request).settings.max_scenario_bytes
-    return _html(pages.scenario_page(nav, limit))
+    return _html(request, pages.scenario_page(nav, limit))
 
 
 @router.post(f"{PREFIX}/scenario")
@@ -253,7 +259,7 @@ async def scenario_replay(request: Request) -> Response:
     limit = ctx.settings.max_scenario_bytes
 
     def refuse(message: str, status: int) -> Response:
-        return _html(pages.scenario_page(nav, limit, error=message), status)
+        return _html(request, pages.scenario_page(nav, limit, error=message), status)
 
     body = bytearray()
     async for chunk in request.stream():
@@ -275,21 +281,24 @@ async def scenario_replay(request: Request) -> Response:
     except UnicodeDecodeError as error:
         return refuse(f"The file is not UTF-8 text (byte {error.start}).", 422)
     until_text = fields.get("until", (None, b""))[1].decode("utf-8", "replace").strip()
+    scenarios = ctx.planner.scenarios
     try:
-        scenario = await run_in_threadpool(parse_scenario, text, name)
-        until = parse_offset_or_time(until_text, scenario.start) if until_text else None
-    except ScenarioError as error:
+        scenario = await run_in_threadpool(scenarios.parse, text, name)
+        until = scenarios.parse_until(until_text, scenario.start) if until_text else None
+    except scenarios.error as error:
         return refuse(str(error), 422)
     except ValueError as error:
         return refuse(f"Stop at: {error}", 422)
     report = await run_in_threadpool(_replay_in_scratch, ctx, scenario, until)
-    return _html(pages.scenario_page(nav, limit, report=report))
+    return _html(request, pages.scenario_page(nav, limit, report=report))
 
 
-def _replay_in_scratch(ctx: ApiContext, scenario: Any, until: datetime | None) -> dict[str, Any]:
+def _replay_in_scratch(
+    ctx: ApiContext, scenario: ScenarioFile, until: datetime | None
+) -> dict[str, Any]:
     """As `POST /scenarios/replay`: a fresh in-memory store, one replay at a time per process."""
     with ctx.replays:
-        return replay_scenario(scenario, "memory:", until=until).as_dict()
+        return ctx.planner.scenarios.replay(scenario, until)
 
 
 def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:

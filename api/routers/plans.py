@@ -32,6 +32,13 @@ _COMMANDS = (
     ("/{plan}/stand-down", "stand_down_plan", "Start standing the plan down", ""),
     ("/{plan}/close", "close_plan", "Close the plan", ""),
     ("/{plan}/stockpiles", "commit_stockpile", "Commit a stockpile to the plan", ""),
+    (
+        "/{plan}/stockpile-withdrawals",
+        "withdraw_stockpile",
+        "Withdraw a stockpile from the plan",
+        "The stockpile's holder takes it back: it no longer counts in the plan's preparedness; "
+        "reservations already made stay until released or dispatched.",
+    ),
 )
 
 if TYPE_CHECKING:

@@ -15,10 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from api.context import ApiContext
 from api.deps import Caller, Context
 from api.errors import ApiProblem, invalid
+from api.ports import ScenarioFile
 from api.reads import json_response
 from api.schemas import Problem, ScenarioCheckResult, ScenarioReport
-from planner.replay import replay_scenario
-from planner.scenario import Scenario, parse_offset_or_time, parse_scenario
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
@@ -74,9 +73,9 @@ async def _scenario_text(request: Request, ctx: ApiContext) -> str:
         ) from None
 
 
-async def _parse(request: Request, ctx: ApiContext, name: str) -> Scenario:
+async def _parse(request: Request, ctx: ApiContext, name: str) -> ScenarioFile:
     text = await _scenario_text(request, ctx)
-    return await run_in_threadpool(parse_scenario, text, name)
+    return await run_in_threadpool(ctx.planner.scenarios.parse, text, name)
 
 
 @router.post(
@@ -124,13 +123,13 @@ async def replay(
     stop = None
     if until is not None:
         try:
-            stop = parse_offset_or_time(until, scenario.start)
+            stop = ctx.planner.scenarios.parse_until(until, scenario.start)
         except ValueError as error:
             raise invalid(f"until: {error}", field="until") from None
     report = await run_in_threadpool(_replay_in_scratch, ctx, scenario, stop)
     return json_response(report)
 
 
-def _replay_in_scratch(ctx: ApiContext, scenario: Scenario, until: Any) -> dict[str, Any]:
+def _replay_in_scratch(ctx: ApiContext, scenario: ScenarioFile, until: Any) -> dict[str, Any]:
     with ctx.replays:
-        return replay_scenario(scenario, "memory:", until=until).as_dict()
+        return ctx.planner.scenarios.replay(scenario, until)

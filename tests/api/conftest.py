@@ -28,6 +28,7 @@ TOKENS: dict[str, tuple[str, str, str | None]] = {
     "biz": ("tok-partner-biz-0123456789", "partner", "biz"),
     "viewer": ("tok-viewer-gov-0123456789", "viewer", "gov"),
     "ghost": ("tok-partner-ghost-0123456789", "partner", "ghost"),
+    "other": ("tok-partner-other-0123456789", "partner", "other"),
 }
 
 

@@ -145,14 +145,20 @@ CASES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         "pledges",
         "/plans/p/pledges",
         {"partner": "amda", "amount": 5, "currency": "EUR"},
-        {"admin", "coord", "amda"},
+        {"admin", "amda"},
     ),
     (
         "pledges",
         "/plans/p/pledges",
         {"partner": "biz", "amount": 5, "currency": "EUR"},
-        {"admin", "coord", "biz"},
+        {"admin", "biz"},
     ),
+    (
+        "pledges",
+        "/plans/p/pledges",
+        {"partner": "other", "amount": 5, "currency": "EUR"},
+        {"admin"},
+    ),  # in its own name, but 'other' is no member of plan p
     (
         "funds",
         "/plans/p/disbursements",
@@ -161,7 +167,14 @@ CASES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ),  # empty pool: refused by the domain for those allowed
     ("funds", "/plans/p/split-pool", {"currency": "EUR"}, set()),
     ("funds", "/plans/p/receipts", {"partner": "gov", "amount": 1, "currency": "EUR"}, set()),
-    ("stockpile commitment", "/plans/p/stockpiles", {"stockpile": "depot-biz"}, {"admin", "coord"}),
+    ("stockpile commitment", "/plans/p/stockpiles", {"stockpile": "depot-biz"}, {"admin", "biz"}),
+    ("stockpile commitment", "/plans/q/stockpiles", {"stockpile": "depot-biz"}, {"admin"}),
+    (
+        "stockpile commitment",
+        "/plans/p/stockpile-withdrawals",
+        {"stockpile": "depot-amda"},
+        {"admin", "amda"},
+    ),
     (
         "stockpile opening",
         "/stockpiles",
@@ -178,7 +191,7 @@ CASES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         "own stockpile",
         "/stockpiles/depot-amda/receipts",
         {"item": "soap", "quantity": 5},
-        {"admin", "amda", "coord"},
+        {"admin", "amda"},
     ),
     (
         "own stockpile",
@@ -190,7 +203,7 @@ CASES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         "own stockpile",
         "/stockpiles/depot-amda/write-offs",
         {"item": "water", "quantity": 5, "reason": "expired"},
-        {"admin", "amda", "coord"},
+        {"admin", "amda"},
     ),
     (
         "stock to camps",
@@ -204,6 +217,12 @@ CASES: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
         {"camp": "c", "item": "water", "quantity": 5},
         {"admin", "amda", "coord"},
     ),
+    (
+        "stock to camps",
+        "/stockpiles/depot-amda/reservations",
+        {"camp": "d", "item": "water", "quantity": 5},
+        {"admin", "amda"},
+    ),  # camp d's plan q has not got depot-amda committed
     (
         "stock to camps",
         "/stockpiles/depot-biz/dispatches",

@@ -147,6 +147,12 @@ FLOW: list[tuple[str, dict[str, Any] | None, str, int]] = [
     ),
     ("/camps/korce/facilities", {"facility": "latrine", "count": 6}, "build_facilities", 200),
     ("/camps/korce/close", {}, "close_camp", 200),
+    (
+        "/plans/kosovo/stockpile-withdrawals",
+        {"stockpile": "durres"},
+        "withdraw_stockpile",
+        200,
+    ),
     ("/plans/kosovo/stand-down", {"reason": "returns home"}, "stand_down_plan", 200),
     ("/plans/kosovo/leave", {"partner": "biz"}, "leave_plan", 200),
     ("/plans/kosovo/close", {"reason": "done"}, "close_plan", 200),

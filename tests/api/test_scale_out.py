@@ -23,7 +23,7 @@ import pytest
 from api.auth import TokenRegistry
 from api.context import ApiSettings
 from planner.wiring import open_planner
-from tests.conftest import _execute_autocommit, postgres_schema_url, require_postgres
+from tests.conftest import execute_autocommit, postgres_schema_url, require_postgres
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 
 def servers() -> Iterator[tuple[str, str]]:
     require_postgres()
     schema = f"test_api_{uuid.uuid4().hex[:12]}"
-    _execute_autocommit(f'CREATE SCHEMA "{schema}"')
+    execute_autocommit(f'CREATE SCHEMA "{schema}"')
     url = postgres_schema_url(schema)
     setup = open_planner(url)  # create the tables once, before the processes race to
     from api.app import build_context
@@ -115,7 +115,7 @@ def servers() -> Iterator[tuple[str, str]]:
                 process.wait()
             if process.stderr is not None:
                 process.stderr.close()
-        _execute_autocommit(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        execute_autocommit(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def test_two_servers_share_one_database(servers: tuple[str, str]) -> None:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -149,16 +149,19 @@ class Running:
             self.process.wait()
 
 
+StartPlanner = Callable[[list[str]], Running]
+
+
 @pytest.fixture
-def run_planner(tmp_path: Path) -> Iterator[type[Running]]:
+def run_planner(tmp_path: Path) -> Iterator[StartPlanner]:
+    """Start `planner ARGV…` in tmp_path; every process started is stopped afterwards."""
     started: list[Running] = []
 
-    class Started(Running):
-        def __init__(self, argv: list[str]) -> None:
-            super().__init__(argv, tmp_path)
-            started.append(self)
+    def start(argv: list[str]) -> Running:
+        started.append(Running(argv, tmp_path))
+        return started[-1]
 
-    yield Started  # type: ignore[misc]
+    yield start
     for running in started:
         running.stop()
 
@@ -185,7 +188,7 @@ def _sign_in(link: str) -> httpx.Client:
 
 
 def test_serve_without_tokens_prints_a_one_time_admin_sign_in_link(
-    run_planner: type[Running], tmp_path: Path
+    run_planner: StartPlanner, tmp_path: Path
 ) -> None:
     port = _free_port()
     server = run_planner(["serve", "--db", "store.sqlite", "--port", str(port)])
@@ -205,7 +208,7 @@ def test_serve_without_tokens_prints_a_one_time_admin_sign_in_link(
 
 
 def test_serve_reads_the_tokens_planner_tokens_made(
-    run_planner: type[Running], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_planner: StartPlanner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PLANNER_TOKENS_FILE", raising=False)
@@ -219,7 +222,7 @@ def test_serve_reads_the_tokens_planner_tokens_made(
 
 
 def test_demo_replays_the_bundled_scenarios_into_a_store_and_serves_it(
-    run_planner: type[Running], tmp_path: Path
+    run_planner: StartPlanner, tmp_path: Path
 ) -> None:
     port = _free_port()
     demo = run_planner(["demo", "--port", str(port)])
