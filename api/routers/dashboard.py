@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.assets import packaged_file
 from api.auth import Principal
 from api.context import ApiContext
 from api.dashboard import pages
@@ -331,12 +332,4 @@ def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | Non
 @router.get(f"{PREFIX}/static/{{name}}")
 def static(name: str) -> Response:
     """The stylesheet (served from the package; nothing comes from the internet)."""
-    path = STATIC / name
-    kind = STATIC_TYPES.get(path.suffix)
-    if kind is None or path.parent != STATIC or not path.is_file():
-        return Response("not found", status_code=404, media_type="text/plain")
-    return Response(
-        path.read_bytes(),
-        media_type=kind,
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    return packaged_file(STATIC, name, STATIC_TYPES, max_age=3600)

@@ -17,6 +17,8 @@ from fastapi.openapi.docs import (
     get_swagger_ui_oauth2_redirect_html,
 )
 
+from api.assets import packaged_file
+
 router = APIRouter(include_in_schema=False)
 
 ASSETS = Path(fastapi_offline.__file__).resolve().parent / "static"
@@ -69,12 +71,4 @@ def redoc(request: Request) -> Response:
 @router.get(f"{ASSETS_PATH}/{{name}}")
 def asset(name: str) -> Response:
     """A script, stylesheet or icon of the documentation pages (from the package)."""
-    path = ASSETS / name
-    kind = ASSET_TYPES.get(path.suffix)
-    if kind is None or path.parent != ASSETS or not path.is_file():
-        return Response("not found", status_code=404, media_type="text/plain")
-    return Response(
-        path.read_bytes(),
-        media_type=kind,
-        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
-    )
+    return packaged_file(ASSETS, name, ASSET_TYPES, max_age=86400)

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.processes import free_port, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml"))
@@ -62,12 +61,6 @@ def _run(venv: Path, cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serving(venv: Path, cwd: Path, *argv: str) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
         [str(venv / "bin" / "planner"), *argv],
@@ -82,19 +75,6 @@ def _serving(venv: Path, cwd: Path, *argv: str) -> Iterator[subprocess.Popen[str
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def _wait_for(base: str, process: subprocess.Popen[str], path: str = "/healthz") -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"exited: {process.stderr.read() if process.stderr else ''}")
-        try:
-            if httpx.get(f"{base}{path}", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"{base}{path} never answered")
 
 
 def _no_traceback(done: subprocess.CompletedProcess[str]) -> None:
@@ -142,12 +122,12 @@ def test_check_replay_rebuild_simulate_tokens(venv: Path, workdir: Path) -> None
 
 def test_serve_project_demo(venv: Path, workdir: Path) -> None:
     assert _run(venv, workdir, "replay", "--db", "store.sqlite", SCENARIOS[0]).returncode == 0
-    port = _free_port()
+    port = free_port()
     for server in _serving(venv, workdir, "serve", "--db", "store.sqlite", "--port", str(port)):
-        _wait_for(f"http://127.0.0.1:{port}", server, "/docs")
+        wait_until_answers(f"http://127.0.0.1:{port}/docs", server, 120)
     for follower in _serving(venv, workdir, "project", "--db", "store.sqlite"):
         assert follower.stderr is not None
         assert "following" in follower.stderr.readline() + follower.stderr.readline()
-    port = _free_port()
+    port = free_port()
     for demo in _serving(venv, workdir, "demo", "--port", str(port)):
-        _wait_for(f"http://127.0.0.1:{port}", demo)
+        wait_until_answers(f"http://127.0.0.1:{port}/healthz", demo, 120)

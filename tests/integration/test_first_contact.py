@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
 import stat
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import yaml
 
 from api.auth import TokenRegistry
 from planner.cli import main
+from tests.processes import free_port, wait_until_answers
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,12 +101,6 @@ def test_a_bad_token_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
 # -- servers -------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Running:
     """A `planner` process whose standard error is read line by line as it comes."""
 
@@ -166,17 +160,6 @@ def run_planner(tmp_path: Path) -> Iterator[StartPlanner]:
         running.stop()
 
 
-def _wait_healthy(base: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"{base} did not answer")
-
-
 def _sign_in(link: str) -> httpx.Client:
     """Follow the printed sign-in link as a browser would; the client keeps the cookie."""
     client = httpx.Client(base_url=link.split("/dashboard/")[0], timeout=10)
@@ -190,12 +173,12 @@ def _sign_in(link: str) -> httpx.Client:
 def test_serve_without_tokens_prints_a_one_time_admin_sign_in_link(
     run_planner: StartPlanner, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     server = run_planner(["serve", "--db", "store.sqlite", "--port", str(port)])
     assert "is new: no events yet" in server.wait_for("store store.sqlite")
     link = server.wait_for("/dashboard/login?token=").strip()
     token = link.rsplit("=", 1)[1]
-    _wait_healthy(f"http://127.0.0.1:{port}")
+    wait_until_answers(f"http://127.0.0.1:{port}/healthz")
     with closing(_sign_in(link)) as browser:
         assert browser.get("/").status_code == 200
         assert browser.get("/dashboard/timeline").status_code == 200
@@ -214,28 +197,28 @@ def test_serve_reads_the_tokens_planner_tokens_made(
     monkeypatch.delenv("PLANNER_TOKENS_FILE", raising=False)
     assert main(["tokens", "add", "--role", "viewer", "--partner", "gov"]) == 0
     assert (tmp_path / "data" / "tokens.yaml").exists()
-    port = _free_port()
+    port = free_port()
     server = run_planner(["serve", "--db", "store.sqlite", "--port", str(port)])
     server.wait_for("dashboard: http://127.0.0.1")
-    _wait_healthy(f"http://127.0.0.1:{port}")
+    wait_until_answers(f"http://127.0.0.1:{port}/healthz")
     assert not any("one-time" in line for line in server.seen)
 
 
 def test_demo_replays_the_bundled_scenarios_into_a_store_and_serves_it(
     run_planner: StartPlanner, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     demo = run_planner(["demo", "--port", str(port)])
     for scenario in ("camp-japan-1999", "japan-platform-standby", "tohoku-2011"):
         line = demo.wait_for(f"{scenario}.yaml")
         assert line.startswith("OK ") and "replayed into data/demo.sqlite" in line
     link = demo.wait_for("/dashboard/login?token=").strip()
-    _wait_healthy(f"http://127.0.0.1:{port}")
+    wait_until_answers(f"http://127.0.0.1:{port}/healthz")
     with closing(_sign_in(link)) as browser:
         overview = browser.get("/").text
         assert "camp-chaman" in overview or "Chaman" in overview
     demo.stop()
-    again = run_planner(["demo", "--port", str(_free_port())])
+    again = run_planner(["demo", "--port", str(free_port())])
     line = again.wait_for("tohoku-2011.yaml")
     assert line.startswith("kept ") and "scenario 'tohoku-2011' (all" in line
     again.wait_for("/dashboard/login?token=")
