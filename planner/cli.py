@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from planner.report import format_report, format_totals
 from planner.scenario import ScenarioError, load_scenario, parse_offset_or_time
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,7 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except BrokenPipeError:  # `planner replay … | head`: the reader stopped; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return code
 
 
@@ -167,8 +173,6 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _env_url() -> str | None:
-    import os
-
     from planner.config import DATABASE_URL_VARIABLE
 
     return os.environ.get(DATABASE_URL_VARIABLE)
