@@ -75,7 +75,9 @@ def open_planner(
     views = _view_store(service, env)
     follower = ProjectionFollower(service, views)
     follower.catch_up()
-    queries = ReadinessQueries(views, TimeTraveller(views, EventRows(service.recorder)))
+    queries = ReadinessQueries(
+        views, TimeTraveller(views, EventRows(service.recorder)), clock=lambda: service.clock_fn()
+    )
     return Planner(url, service, views, follower, queries)
 
 
