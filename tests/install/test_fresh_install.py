@@ -115,7 +115,8 @@ def test_check_replay_rebuild_simulate_tokens(venv: Path, workdir: Path) -> None
         done = _run(venv, workdir, *argv)
         _no_traceback(done)
         assert done.returncode == 0, (argv, done.stdout, done.stderr)
-    simulate = _run(venv, workdir, "simulate", SCENARIOS[1], "--runs", "3", "--seed", "1")
+    standby = str(ROOT / "scenarios" / "japan-platform-standby.yaml")  # has a simulate section
+    simulate = _run(venv, workdir, "simulate", standby, "--runs", "3", "--seed", "1")
     _no_traceback(simulate)
     assert simulate.returncode in (0, 1) and "requirement" in simulate.stdout, simulate.stderr
 
