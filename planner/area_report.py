@@ -24,6 +24,17 @@ def area_summary(camp_views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
     ]
 
 
+def area_section(data: Mapping[str, Any]) -> list[str]:
+    """The replay report's section (planner.report.SUMMARY_SECTIONS): the areas at each check
+    time, when some camp carries an area code."""
+    lines: list[str] = []
+    for snapshot in data["readiness"]:
+        if snapshot.get("areas"):
+            lines.append(f"-- areas at {snapshot['at']}")
+            lines.extend(format_area_summary(snapshot["areas"]))
+    return lines
+
+
 def format_area_summary(summary: Iterable[Mapping[str, Any]]) -> list[str]:
     """The summary as report lines, adm2 areas indented under their adm1."""
     lines = []

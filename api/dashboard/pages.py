@@ -219,12 +219,49 @@ def _chart_window(nav: Nav, points: Sequence[Point]) -> tuple[datetime, datetime
     return start, end
 
 
-def _chart(planner: Planner, nav: Nav, camp: Mapping[str, Any]) -> str | None:
-    """A camp's readiness over time (status band and days of cover), if it has a history."""
-    points = camp_points(planner, camp["id"], nav.as_of)
+CRISIS_GAP = timedelta(days=90)  # camps whose histories lie further apart get their own axis
+
+
+def shared_windows(
+    nav: Nav, series: Mapping[str, Sequence[Point]]
+) -> dict[str, tuple[datetime, datetime]]:
+    """One time axis for the camps of one crisis: camps whose histories overlap (or lie less
+    than CRISIS_GAP apart) share a window, so that their charts line up; a store holding
+    crises years apart gets one axis per crisis instead of squeezing each into a sliver."""
+    spans = sorted(
+        (min(p.at for p in points), max(p.at for p in points), camp_id)
+        for camp_id, points in series.items()
+        if points
+    )
+    groups: list[list[str]] = []
+    group_end: datetime | None = None
+    for first, last, camp_id in spans:
+        if group_end is None or first > group_end + CRISIS_GAP:
+            groups.append([])
+            group_end = last
+        groups[-1].append(camp_id)
+        group_end = max(group_end, last)
+    windows: dict[str, tuple[datetime, datetime]] = {}
+    for group in groups:
+        window = _chart_window(nav, [p for camp_id in group for p in series[camp_id]])
+        windows.update(dict.fromkeys(group, window))
+    return windows
+
+
+def _chart(
+    planner: Planner,
+    nav: Nav,
+    camp: Mapping[str, Any],
+    points: Sequence[Point] | None = None,
+    window: tuple[datetime, datetime] | None = None,
+) -> str | None:
+    """A camp's readiness over time (status band and days of cover), if it has a history; on
+    its own time axis unless given a shared `window`."""
+    if points is None:
+        points = camp_points(planner, camp["id"], nav.as_of)
     if not points:
         return None
-    start, end = _chart_window(nav, points)
+    start, end = window or _chart_window(nav, points)
     return readiness_timeline(camp["camp"], points, start, end, camp["ready_days"], CONSUMABLES)
 
 
@@ -325,10 +362,14 @@ def camp_page(planner: Planner, nav: Nav, camp_id: str) -> Page | None:
 
 def timeline_page(planner: Planner, nav: Nav) -> Page:
     """Each camp's status and days of cover over time; the status changes as a table."""
-    camps = planner.queries.views("camp", as_of=nav.as_of)
+    camps = sorted(
+        planner.queries.views("camp", as_of=nav.as_of), key=lambda c: (c["plan"], c["camp"])
+    )
+    series = {camp["id"]: camp_points(planner, camp["id"], nav.as_of) for camp in camps}
+    windows = shared_windows(nav, series)  # the camps of one crisis line up
     charts = []
-    for camp in sorted(camps, key=lambda c: (c["plan"], c["camp"])):
-        chart = _chart(planner, nav, camp)
+    for camp in camps:
+        chart = _chart(planner, nav, camp, series[camp["id"]], windows.get(camp["id"]))
         if chart is not None:
             charts.append({"camp": camp, "chart": chart})
     changes = planner.queries.timeline(as_of=nav.as_of)

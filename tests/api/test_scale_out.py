@@ -1,7 +1,7 @@
 """Scale-out: two `planner serve` processes and one `planner project` on one PostgreSQL schema.
 
 Commands sent to one server are visible in queries on the other, and racing writes through
-both lose nothing. Skipped without PostgreSQL on 127.0.0.1:5432 (failed under CI).
+both lose nothing. Skipped without the tests' PostgreSQL server (failed under CI).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pytest
 from api.auth import TokenRegistry
 from api.context import ApiSettings
 from planner.wiring import open_planner
-from tests.conftest import POSTGRES_URL, execute_autocommit, require_postgres
+from tests.conftest import execute_autocommit, postgres_schema_url, require_postgres
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def servers() -> Iterator[tuple[str, str]]:
     require_postgres()
     schema = f"test_api_{uuid.uuid4().hex[:12]}"
     execute_autocommit(f'CREATE SCHEMA "{schema}"')
-    url = f"{POSTGRES_URL}?schema={schema}"
+    url = postgres_schema_url(schema)
     setup = open_planner(url)  # create the tables once, before the processes race to
     from api.app import build_context
 

@@ -329,7 +329,7 @@ def test_domain_refusals_of_a_scenario_step_name_the_step(step: str, words: str)
 
 
 def test_the_replay_report_summarises_areas_at_each_check_time() -> None:
-    from planner.cli import format_report
+    from planner.report import format_report
 
     text = scenario("adm1: JP03, adm2: '03202'", "adm2: '03202'")
     report = replay_scenario(parse_scenario(text, "sites.yaml"), "memory:")
