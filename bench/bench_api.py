@@ -56,6 +56,7 @@ COMMAND_CAMPS = ("camp-0", "camp-1", "camp-2", "camp-3")
 PEOPLE = 1
 TARGET_RATIO = 0.60
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+SERVER_PIDS: dict[str, int] = {}  # base URL -> process id of the running server
 
 
 # -- the server -------------------------------------------------------------------------------
@@ -83,8 +84,12 @@ def seed(url: str, busy: int) -> int:
 
 
 @contextmanager
-def server(url: str, workdir: Path) -> Iterator[str]:
-    """`planner serve` on a free port of 127.0.0.1; yields its base URL; stops it afterwards."""
+def server(
+    url: str, workdir: Path, *, workers: int = 1, prefix: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """`planner serve` on a free port of 127.0.0.1; yields its base URL; stops it afterwards.
+
+    `prefix` runs the server under another program (a profiler: `py-spy record ... --`)."""
     tokens = workdir / "tokens.yaml"
     tokens.write_text(
         f"- {{token: {ADMIN_TOKEN}, role: admin}}\n"
@@ -93,11 +98,12 @@ def server(url: str, workdir: Path) -> Iterator[str]:
     )
     port = free_port()
     env = {**os.environ, "PLANNER_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "planner.cli", "serve", "--db", url]
-    command += ["--tokens", str(tokens), "--port", str(port)]
+    command = [*prefix, sys.executable, "-m", "planner.cli", "serve", "--db", url]
+    command += ["--tokens", str(tokens), "--port", str(port), "--workers", str(workers)]
     log = (workdir / f"server-{port}.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"127.0.0.1:{port}"
+    SERVER_PIDS[base] = process.pid
     try:
         deadline = time.monotonic() + 30
         while True:
