@@ -105,6 +105,13 @@ class PlannerEventStore(EventStore[UUID]):
         _, notification_ids = self._insert(domain_events, **kwargs)
         return notification_ids[-1] if notification_ids else None
 
+    def put_for_positions(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> Sequence[int]:
+        """Store domain events as `put` does; return their notification ids."""
+        _, notification_ids = self._insert(domain_events, **kwargs)
+        return notification_ids or []
+
     def _insert(
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
     ) -> tuple[list[StoredEvent], Sequence[int] | None]:

@@ -48,3 +48,9 @@ class PositionedEventStore(Protocol):
     def put_for_position(self, domain_events: Sequence[DomainEventProtocol[UUID]]) -> int | None:
         """Store the events; return the last one's notification id (None if none)."""
         ...
+
+    def put_for_positions(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]]
+    ) -> Sequence[int]:
+        """Store the events in one transaction; return each one's notification id."""
+        ...
