@@ -25,9 +25,11 @@ from eventsourcing.persistence import (
     StoredEvent,
     Transcoder,
 )
+from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 
+from adapters.postgres import PlannerPostgresRecorder
 from adapters.transcoder import OrjsonTranscoder
 
 _new = object.__new__
@@ -192,9 +194,12 @@ class PlannerStorage:
         return factory.mapper(transcoder=transcoder, mapper_class=PlannerMapper)
 
     def recorder(self, recorder: ApplicationRecorder) -> ApplicationRecorder:
-        """The configured recorder; the library's SQLite one becomes the planner's (same ids)."""
+        """The configured recorder; the library's SQLite and PostgreSQL ones become the
+        planner's (same records, same ids)."""
         if type(recorder) is SQLiteApplicationRecorder:
             return PlannerSQLiteRecorder(recorder.datastore, recorder.events_table_name)
+        if type(recorder) is PostgresApplicationRecorder:
+            return PlannerPostgresRecorder(recorder.datastore, recorder.events_table_name)
         return recorder
 
     def event_store(self, mapper: Mapper[UUID], recorder: ApplicationRecorder) -> EventStore[UUID]:
