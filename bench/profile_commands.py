@@ -50,7 +50,8 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 WAITS = (
     ("waiting for a database connection", ("ConnectionPool.get_connection", "psycopg_pool")),
     ("waiting for the events table lock", ("_lock_table",)),
-    ("waiting for the command lock", ("locking.py", "_rights_lock", "group.py")),
+    ("waiting for its group to be stored", ("group_commit.py",)),
+    ("waiting for the command lock", ("locking.py", "_rights_lock")),
     ("waiting for the per-entity write lock", ("_execute (api/commands.py",)),
 )
 _BLOCKING_LEAVES = ("wait (", "acquire (", "_execute (api/commands.py")
