@@ -9,6 +9,7 @@ them for every event type); only how they are put together differs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +32,7 @@ from eventsourcing.utils import get_topic
 
 from adapters.postgres import PlannerPostgresRecorder
 from adapters.transcoder import OrjsonTranscoder
+from adapters.writer_lock import writer_lock
 
 _new = object.__new__
 _set = object.__setattr__
@@ -205,6 +207,10 @@ class PlannerStorage:
     def event_store(self, mapper: Mapper[UUID], recorder: ApplicationRecorder) -> EventStore[UUID]:
         """The planner's event store (same records and recordings as the library's)."""
         return PlannerEventStore(mapper=mapper, recorder=recorder)
+
+    def writer_lock(self, recorder: ApplicationRecorder) -> AbstractContextManager[None]:
+        """The store's cross-process writer lock (adapters/writer_lock.py)."""
+        return writer_lock(recorder)
 
 
 PLANNER_STORAGE = PlannerStorage()

@@ -8,6 +8,7 @@ the same records (planner/wiring.py plugs in adapters/storage.py). The domain na
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
@@ -38,6 +39,10 @@ class StorageAdapters(Protocol):
 
     def event_store(self, mapper: Mapper[UUID], recorder: ApplicationRecorder) -> EventStore[UUID]:
         """The event store over that mapper and recorder."""
+        ...
+
+    def writer_lock(self, recorder: ApplicationRecorder) -> AbstractContextManager[None]:
+        """A lock held by one process at a time on the store (a group commit runs under it)."""
         ...
 
 

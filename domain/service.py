@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -377,7 +377,7 @@ class PlannerService(Application[UUID]):
         conflicts with another process's write, each command is run again on its own.
         """
         done: list[tuple[Submitted[CommandResult], CommandResult, int]] = []
-        with self._rights_lock.hold(exclusive=True):
+        with self._rights_lock.hold(exclusive=True), self._writer_lock():
             uow = self._uow = _UnitOfWork()
             try:
                 for item in group:
@@ -401,6 +401,12 @@ class PlannerService(Application[UUID]):
                 self._uow = None
         for item, result, end in done:
             item.finish(replace(result, position=positions[end - 1] if end else None))
+
+    def _writer_lock(self) -> AbstractContextManager[None]:
+        """The store's lock against other processes' groups (none without storage adapters)."""
+        if self.storage is None:
+            return nullcontext()
+        return self.storage.writer_lock(self.recorder)
 
     def _run_each(self, items: list[Submitted[CommandResult]]) -> None:
         for item in items:
