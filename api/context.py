@@ -75,11 +75,11 @@ class ApiContext:
             return True
         if self.settings.projector == "in-process":
             self.planner.follower.wait_for(position, timeout)
-        delay = 0.005
+        delay = 0.002  # another process projects: poll the views' position, soon and often
         while self.views_position() < position:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 0.05)
+            delay = min(delay * 2, 0.01)
         return True

@@ -25,6 +25,7 @@ from api.app import create_app
 from api.auth import TOKENS_FILE_VARIABLE, TokenConfigError, TokenRegistry
 from api.context import ApiSettings
 from planner.config import DATABASE_URL_VARIABLE, ConfigError, database_url
+from planner.wakeup import wake_on_store
 from planner.wiring import Planner, open_planner
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
@@ -75,8 +76,11 @@ def serve(args: argparse.Namespace) -> int:
             "$PLANNER_TOKENS): every request but /healthz and /readyz gets 401",
             file=sys.stderr,
         )
+    stop_waking = threading.Event()
     try:
         if planner is not None and not args.no_projector:
+            if args.workers > 1:
+                stop_waking = wake_on_store(planner)  # the workers store the events
             planner.follower.start()
         if args.workers > 1:
             os.environ[DATABASE_URL_VARIABLE] = url
@@ -96,6 +100,7 @@ def serve(args: argparse.Namespace) -> int:
             app = create_app(planner, tokens, settings=settings)
             uvicorn.run(app, host=args.host, port=args.port, **_server_options())
     finally:
+        stop_waking.set()
         if planner is not None:
             planner.close()
     return EXIT_OK
@@ -123,6 +128,7 @@ def project(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop_waking = wake_on_store(planner)
     planner.follower.start()
     print(f"following {planner.url} from event {planner.follower.position}", file=sys.stderr)
     try:
@@ -134,6 +140,7 @@ def project(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        stop_waking.set()
         planner.close()
     print(f"stopped at event {planner.follower.position}", file=sys.stderr)
     return EXIT_OK
