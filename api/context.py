@@ -61,8 +61,8 @@ class ApiContext:
             self.inline_views.close()
 
     def views_position(self) -> int:
-        """The last event position stored in the views."""
-        return self.planner.views.position()
+        """The last event position in the views queries read (on a replica: replayed there)."""
+        return self.planner.served_views.position()
 
     def last_position(self) -> int:
         """The last event position stored in the event log."""

@@ -611,10 +611,31 @@ def postgres_store(args: argparse.Namespace, workdir: Path, reads: list[Load]) -
     with psycopg.connect(args.postgres_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        return store_run("PostgreSQL", f"{args.postgres_url}?schema={schema}", args, workdir, reads)
+        url = f"{args.postgres_url}?schema={schema}"
+        run = store_run("PostgreSQL", url, args, workdir, reads)
+        replica = _replica(args)
+        places = [("primary", None)] + (
+            [("replica", f"{replica}?schema={schema}")] if replica else []
+        )
+        for where, read_url in places:
+            with server(url, workdir, read_url=read_url) as base:
+                run.reads[where] = read_phase(base, args)
+                if read_url:
+                    run.read_your_writes[-1] = read_your_writes(base)
+        return run
     finally:
         with psycopg.connect(args.postgres_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _replica(args: argparse.Namespace) -> str | None:
+    """The streaming replica's URL if one runs (bench/pg_replica.py makes it), else None."""
+    if args.replica_url == "none":
+        return None
+    from bench.pg_replica import _is_streaming_replica, replica_url
+
+    url = args.replica_url or replica_url()
+    return url if _is_streaming_replica(url) else None
 
 
 def show_store(run: StoreRun) -> bool:
@@ -626,10 +647,15 @@ def show_store(run: StoreRun) -> bool:
         f"  {run.name}: raw one transaction per row {run.raw_per_row:,.0f} rows/s, "
         f"raw executemany {run.raw_bulk:,.0f} rows/s"
     )
+    for where, (trivial, readiness) in run.reads.items():
+        show_load(f"reads from the {where}: GET /healthz", trivial)
+        show_load(f"reads from the {where}: GET /camps/{READ_CAMP}", readiness)
+        print(f"    readiness / trivial: {readiness.rate / trivial.rate:.0%}")
     for workers, (median, worst) in sorted(run.read_your_writes.items()):
         verdict = "meets" if median < RYW_TARGET_MS else "MISSES"
+        label = "replica reads" if workers < 0 else f"{workers} worker{'s' * (workers > 1)}"
         print(
-            f"    {workers} worker{'s' if workers > 1 else ' '} read-your-writes (answer to view, "
+            f"    {label} read-your-writes (answer to view, "
             f"new connection): median {median:.1f} ms, worst {worst:.1f} ms ({verdict} the "
             f"{RYW_TARGET_MS:.0f} ms target)"
         )
@@ -683,6 +709,11 @@ def main() -> int:
     parser.add_argument("--busy", type=int, default=300, help="commands seeded after the setup")
     parser.add_argument("--postgres-url", default=os.environ.get("PLANNER_BENCH_POSTGRES_URL"))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--replica-url",
+        help="streaming replica to read views from (default: 127.0.0.1:5433 if it streams; "
+        "'none' to skip; bench/pg_replica.py makes one)",
+    )
     parser.add_argument("--python-load", action="store_true", help="do not use wrk for reads")
     args = parser.parse_args()
     args.postgres_url = args.postgres_url or DEFAULT_POSTGRES_URL

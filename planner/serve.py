@@ -30,9 +30,10 @@ from planner.wiring import Planner, open_planner
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 _FACTORY = "planner.serve:app_factory"
+READ_URL_VARIABLE = "PLANNER_READ_DATABASE_URL"  # a worker's replica (--read-db)
 
 
-def open_shared(url: str | None, attempts: int = 6) -> Planner:
+def open_shared(url: str | None, attempts: int = 6, read_url: str | None = None) -> Planner:
     """open_planner(), retried when processes starting together race to create the tables.
 
     PostgreSQL answers concurrent DDL on the same objects with errors such as "tuple
@@ -40,7 +41,7 @@ def open_shared(url: str | None, attempts: int = 6) -> Planner:
     """
     for attempt in range(1, attempts + 1):
         try:
-            return open_planner(url)
+            return open_planner(url, read_url=read_url)
         except PersistenceError:
             if attempt == attempts:
                 raise
@@ -65,8 +66,9 @@ def serve(args: argparse.Namespace) -> int:
         tokens = TokenRegistry.from_environment(args.tokens)
         url = database_url(args.db)
         planner: Planner | None = None
+        read_url = getattr(args, "read_db", None)
         if args.workers <= 1 or not args.no_projector:
-            planner = open_shared(url)
+            planner = open_shared(url, read_url=read_url if args.workers <= 1 else None)
     except (TokenConfigError, ConfigError) as error:
         print(f"ERROR {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -84,6 +86,8 @@ def serve(args: argparse.Namespace) -> int:
             planner.follower.start()
         if args.workers > 1:
             os.environ[DATABASE_URL_VARIABLE] = url
+            if read_url:
+                os.environ[READ_URL_VARIABLE] = read_url
             if args.tokens:
                 os.environ[TOKENS_FILE_VARIABLE] = os.path.abspath(args.tokens)
             uvicorn.run(
@@ -113,7 +117,9 @@ def app_factory() -> Any:
     $PLANNER_TOKENS. The worker does not project: the supervising process (or
     `planner project`) keeps the views current.
     """
-    planner = open_shared(os.environ.get(DATABASE_URL_VARIABLE))
+    planner = open_shared(
+        os.environ.get(DATABASE_URL_VARIABLE), read_url=os.environ.get(READ_URL_VARIABLE)
+    )
     tokens = TokenRegistry.from_environment()
     settings = ApiSettings(projector="external", close_planner_on_shutdown=True)
     return create_app(planner, tokens, settings=settings)
