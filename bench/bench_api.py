@@ -96,7 +96,12 @@ def seed(url: str, busy: int) -> int:
 
 @contextmanager
 def server(
-    url: str, workdir: Path, *, workers: int = 1, prefix: tuple[str, ...] = ()
+    url: str,
+    workdir: Path,
+    *,
+    workers: int = 1,
+    prefix: tuple[str, ...] = (),
+    read_url: str | None = None,
 ) -> Iterator[str]:
     """`planner serve` on a free port of 127.0.0.1; yields its base URL; stops it afterwards.
 
@@ -111,6 +116,8 @@ def server(
     env = {**os.environ, "PLANNER_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
     command = [*prefix, sys.executable, "-m", "planner.cli", "serve", "--db", url]
     command += ["--tokens", str(tokens), "--port", str(port), "--workers", str(workers)]
+    if read_url:
+        command += ["--read-db", read_url]
     log = (workdir / f"server-{port}.log").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"127.0.0.1:{port}"
@@ -568,6 +575,7 @@ class StoreRun:
     raw_bulk: float = 0.0
     commands: dict[tuple[int, int], CommandRun] = field(default_factory=dict)
     read_your_writes: dict[int, tuple[float, float]] = field(default_factory=dict)
+    reads: dict[str, tuple[Load, Load]] = field(default_factory=dict)  # where -> healthz, view
     skipped: str = ""
 
 
@@ -632,10 +640,10 @@ def _replica(args: argparse.Namespace) -> str | None:
     """The streaming replica's URL if one runs (bench/pg_replica.py makes it), else None."""
     if args.replica_url == "none":
         return None
-    from bench.pg_replica import _is_streaming_replica, replica_url
+    from bench.pg_replica import is_streaming_replica, replica_url
 
     url = args.replica_url or replica_url()
-    return url if _is_streaming_replica(url) else None
+    return url if is_streaming_replica(url) else None
 
 
 def show_store(run: StoreRun) -> bool:

@@ -39,10 +39,10 @@ def ensure_replica(port: int = REPLICA_PORT) -> str:
     import psycopg
 
     url = replica_url(port)
-    if _is_streaming_replica(url):
+    if is_streaming_replica(url):
         return url
     with psycopg.connect(PRIMARY_URL, autocommit=True, connect_timeout=3) as conn:
-        settings = dict(
+        settings: dict[str, str] = dict(
             conn.execute(
                 "SELECT name, setting FROM pg_settings WHERE name IN "
                 "('wal_level', 'max_wal_senders', 'server_version_num', 'hba_file')"
@@ -73,14 +73,15 @@ def ensure_replica(port: int = REPLICA_PORT) -> str:
     if not mine or mine[0][3] != "online":
         _run(["pg_ctlcluster", version, CLUSTER, "start"])
     deadline = time.monotonic() + 30
-    while not _is_streaming_replica(url):
+    while not is_streaming_replica(url):
         if time.monotonic() > deadline:
             raise ReplicaUnavailable(f"the replica on port {port} did not come up streaming")
         time.sleep(0.5)
     return url
 
 
-def _is_streaming_replica(url: str) -> bool:
+def is_streaming_replica(url: str) -> bool:
+    """True if a PostgreSQL server at `url` is in recovery and streaming from its primary."""
     import psycopg
 
     try:

@@ -47,7 +47,7 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("HTTP, validation, response", ("fastapi/", "pydantic", "starlette/", "api/", "anyio/")),
     ("fold and write views", ("projections/",)),
 )
-WAITS = (
+WAITS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("waiting for a database connection", ("ConnectionPool.get_connection", "psycopg_pool")),
     ("waiting for the events table lock", ("_lock_table",)),
     ("waiting for its group to be stored", ("group_commit.py",)),

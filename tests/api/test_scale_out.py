@@ -30,13 +30,13 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN = {"Authorization": "Bearer scale-out-admin-token"}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -68,7 +68,7 @@ def servers() -> Iterator[tuple[str, str]]:
         ).decode(),
         "PLANNER_LOG_LEVEL": "warning",
     }
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     cli = [sys.executable, "-m", "planner.cli"]
     processes = [
         subprocess.Popen(
@@ -102,7 +102,7 @@ def servers() -> Iterator[tuple[str, str]]:
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base, process in zip(bases, processes, strict=False):
-            _wait_healthy(base, process)
+            wait_healthy(base, process)
         yield bases[0], bases[1]
     finally:
         for process in processes:

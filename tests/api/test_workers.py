@@ -22,7 +22,7 @@ import orjson
 import pytest
 
 from planner.wiring import open_planner
-from tests.api.test_scale_out import ADMIN, ROOT, _free_port, _wait_healthy
+from tests.api.test_scale_out import ADMIN, ROOT, free_port, wait_healthy
 from tests.conftest import POSTGRES_URL, execute_autocommit, require_postgres
 
 pytestmark = pytest.mark.integration
@@ -43,7 +43,7 @@ def workers() -> Iterator[str]:
         ).decode(),
         "PLANNER_LOG_LEVEL": "warning",
     }
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "planner.cli", "serve", "--db", url, "--workers", "2"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
@@ -51,7 +51,7 @@ def workers() -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process)
+        wait_healthy(base, process)
         with httpx.Client(headers=ADMIN, timeout=10) as http:
             for path, body in (
                 ("/partners", {"partner": "pwj", "name": "Peace Winds Japan", "kind": "ngo"}),

@@ -22,7 +22,7 @@ import pytest
 
 from bench.pg_replica import ReplicaUnavailable, ensure_replica
 from planner.wiring import open_planner
-from tests.api.test_scale_out import ADMIN, ROOT, _free_port, _wait_healthy
+from tests.api.test_scale_out import ADMIN, ROOT, free_port, wait_healthy
 from tests.conftest import POSTGRES_URL, execute_autocommit, require_postgres
 
 pytestmark = pytest.mark.integration
@@ -82,7 +82,7 @@ def test_queries_read_the_replica_and_see_each_command(store: tuple[str, str]) -
         ).decode(),
         "PLANNER_LOG_LEVEL": "warning",
     }
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "planner.cli", "serve", "--db", url, "--read-db", read_url]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
@@ -90,7 +90,7 @@ def test_queries_read_the_replica_and_see_each_command(store: tuple[str, str]) -
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process)
+        wait_healthy(base, process)
         with httpx.Client(headers=ADMIN, timeout=10) as http:
             for path, body in (
                 ("/partners", {"partner": "pwj", "name": "Peace Winds Japan", "kind": "ngo"}),
