@@ -28,10 +28,12 @@ from api.routers import (
     dashboard,
     events,
     health,
+    offers,
     partners,
     plans,
     readiness,
     scenarios,
+    shipments,
     stockpiles,
 )
 from api.schemas import Problem
@@ -65,6 +67,8 @@ TAGS = [
     {"name": "plans", "description": "plans, members, pooled funds; plan readiness"},
     {"name": "stockpiles", "description": "depots and supplies; stock levels"},
     {"name": "camps", "description": "camps, sector leads, residents; camp readiness"},
+    {"name": "shipments", "description": "supplies on the road to camps; overdue shipments"},
+    {"name": "offers", "description": "donor offers, accepted for camps; needs by camp and plan"},
     {"name": "readiness", "description": "timeline and 3W across camps and plans"},
     {"name": "events", "description": "the notification log for integrators"},
     {"name": "scenarios", "description": "validate or replay scenario files"},
@@ -114,6 +118,8 @@ def create_app(
     install_error_handlers(app, scenario_error=planner.scenarios.error)
     for module in (partners, plans, stockpiles, camps, readiness, events, scenarios):
         app.include_router(module.router, responses=COMMON_RESPONSES)
+    for router in (shipments.router, offers.router, offers.needs_router):
+        app.include_router(router, responses=COMMON_RESPONSES)
     app.include_router(health.router)
     app.include_router(dashboard.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -46,6 +46,8 @@ RESOURCE_PATHS = {
     "plan": "/plans",
     "stockpile": "/stockpiles",
     "camp": "/camps",
+    "shipment": "/shipments",
+    "offer": "/offers",
 }
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 _MAX_VERSION_DIGITS = 15  # a version is a whole number below 2**53 (no entity gets near)

@@ -42,10 +42,12 @@ from domain.errors import (
 )
 from domain.group_commit import GroupCommitter, Submitted
 from domain.locking import SharedExclusiveLock
+from domain.offer import Offer
 from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.ports import PositionedEventStore, StorageAdapters
 from domain.rights import Actor, authorize, revokes
+from domain.shipment import Shipment
 from domain.stockpile import Stockpile
 
 A = TypeVar("A", bound=PlannerAggregate)
@@ -59,6 +61,8 @@ AGGREGATE_CLASSES: Mapping[str, type[PlannerAggregate]] = {
     "plan": ResponsePlan,
     "stockpile": Stockpile,
     "camp": Camp,
+    "shipment": Shipment,
+    "offer": Offer,
 }
 
 
@@ -793,6 +797,151 @@ class PlannerService(Application[UUID]):
         site = self.load("camp", camp, Camp)
         site.close()
         return self._commit("camp", site)
+
+    # -- shipments -----------------------------------------------------------------------------
+
+    @command
+    def send_shipment(
+        self,
+        *,
+        shipment: str,
+        stockpile: str,
+        camp: str,
+        item: str,
+        quantity: int,
+        eta: str | None = None,
+    ) -> CommandResult:
+        """Send supplies on the road to an open camp: they leave the stockpile now."""
+        shipment_id = self._require_new("shipment", shipment)
+        depot = self.load("stockpile", stockpile, Stockpile)
+        site = self.load("camp", camp, Camp)
+        site.require_open("have a shipment sent to it")
+        new = Shipment.send(
+            id=shipment_id,
+            slug=shipment,
+            stockpile_id=depot.id,
+            camp_id=site.id,
+            item=item,
+            quantity=quantity,
+            eta=eta,
+            now=clock.now(),
+        )
+        depot.ship(
+            shipment_id=shipment_id,
+            camp_id=site.id,
+            camp_slug=site.slug,
+            item=item,
+            quantity=quantity,
+        )
+        return self._commit("shipment", new, depot)
+
+    @command
+    def deliver_shipment(self, *, shipment: str, quantity: int | None = None) -> CommandResult:
+        """A shipment arrives (all of it, or `quantity`; the rest counts as lost on the way)."""
+        cargo = self.load("shipment", shipment, Shipment)
+        cargo.require_in_transit("deliver it")
+        site: Camp = self.by_id(cargo.camp_id)
+        received = cargo.deliver(quantity=quantity)
+        site.receive_shipment(
+            shipment_id=cargo.id,
+            stockpile_id=cargo.stockpile_id,
+            item=cargo.item,
+            quantity=received,
+        )
+        return self._commit("shipment", cargo, site)
+
+    @command
+    def lose_shipment(self, *, shipment: str, reason: str) -> CommandResult:
+        """Nothing of a shipment arrives."""
+        cargo = self.load("shipment", shipment, Shipment)
+        cargo.lose(reason=reason)
+        return self._commit("shipment", cargo)
+
+    @command
+    def return_shipment(self, *, shipment: str) -> CommandResult:
+        """A shipment goes back, whole, on hand in its stockpile."""
+        cargo = self.load("shipment", shipment, Shipment)
+        cargo.send_back()
+        depot: Stockpile = self.by_id(cargo.stockpile_id)
+        depot.take_back(shipment_id=cargo.id, item=cargo.item, quantity=cargo.quantity)
+        return self._commit("shipment", cargo, depot)
+
+    # -- donor offers --------------------------------------------------------------------------
+
+    @command
+    def offer_supplies(
+        self,
+        *,
+        offer: str,
+        partner: str,
+        item: str,
+        quantity: int,
+        plan: str | None = None,
+        expires: str | None = None,
+    ) -> CommandResult:
+        """Record a registered, active partner's offer of goods (for one plan's camps, if named)."""
+        offer_id = self._require_new("offer", offer)
+        donor = self.load("partner", partner, Partner)
+        donor.require_active("make offers")
+        plan_id = None
+        if plan is not None:
+            the_plan = self.load("plan", plan, ResponsePlan)
+            the_plan.require_open("receive an offer")
+            plan_id = the_plan.id
+        new = Offer.make(
+            id=offer_id,
+            slug=offer,
+            partner_id=donor.id,
+            item=item,
+            quantity=quantity,
+            plan_id=plan_id,
+            expires=expires,
+            now=clock.now(),
+        )
+        return self._commit("offer", new)
+
+    @command
+    def accept_offer(self, *, offer: str, camp: str, quantity: int) -> CommandResult:
+        """Accept part of an open offer for an open camp (of the offer's plan, if it names one)."""
+        gift = self.load("offer", offer, Offer)
+        site = self.load("camp", camp, Camp)
+        site.require_open("accept an offer for it")
+        if gift.plan_id is not None and gift.plan_id != site.plan_id:
+            the_plan: ResponsePlan = self.by_id(gift.plan_id)
+            raise MembershipError(
+                f"offer '{gift.slug}' is for plan '{the_plan.slug}'; camp '{site.slug}' "
+                "belongs to another plan",
+                rule="an offer for a plan goes to that plan's camps",
+                field="camp",
+            )
+        gift.accept(camp_id=site.id, camp_slug=site.slug, quantity=quantity, now=clock.now())
+        return self._commit("offer", gift)
+
+    @command
+    def decline_offer(self, *, offer: str, reason: str) -> CommandResult:
+        """Decline all that remains of an offer."""
+        gift = self.load("offer", offer, Offer)
+        gift.decline(reason=reason, now=clock.now())
+        return self._commit("offer", gift)
+
+    @command
+    def deliver_offer(self, *, offer: str, camp: str, quantity: int) -> CommandResult:
+        """The donor delivers accepted goods into an open camp's stock."""
+        gift = self.load("offer", offer, Offer)
+        site = self.load("camp", camp, Camp)
+        site.require_open("receive a donor's delivery")
+        gift.deliver(camp_id=site.id, camp_slug=site.slug, quantity=quantity)
+        site.receive_offer(
+            offer_id=gift.id, partner_id=gift.partner_id, item=gift.item, quantity=quantity
+        )
+        return self._commit("offer", gift, site)
+
+    @command
+    def withdraw_offer(self, *, offer: str, reason: str = "") -> CommandResult:
+        """The donor withdraws an offer: what remains and what is undelivered are cancelled."""
+        gift = self.load("offer", offer, Offer)
+        gift.withdraw(reason=reason, now=clock.now())
+        return self._commit("offer", gift)
 
 
 __all__ = ["AGGREGATE_CLASSES", "CommandResult", "PlannerService", "StatusError"]

@@ -90,7 +90,9 @@ def open_planner(
     follower.catch_up()
     read_views = _replica_views(env, read_url) if read_url else None
     served = read_views or views
-    queries = ReadinessQueries(served, TimeTraveller(served, EventRows(service.recorder)))
+    queries = ReadinessQueries(
+        served, TimeTraveller(served, EventRows(service.recorder)), clock=lambda: service.clock_fn()
+    )
     return Planner(url, service, views, follower, queries, read_views)
 
 

@@ -31,12 +31,14 @@ from projections.store import (
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 # Camps first: plan views count camps by the status their views just got.
-_KIND_ORDER = {"camp": 0, "3w": 1, "stockpile": 2, "plan": 3}
+_KIND_ORDER = {"camp": 0, "3w": 1, "stockpile": 2, "plan": 3, "shipment": 4, "offer": 5}
 _TABLE_OF_KIND = {
     "partner": "partners",
     "plan": "plans",
     "stockpile": "stockpiles",
     "camp": "camps",
+    "shipment": "shipments",
+    "offer": "offers",
 }
 _ENTITY_TABLES = tuple(_TABLE_OF_KIND.values())
 CHECKPOINT_EVERY = 500

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -23,17 +24,20 @@ from adapters.postgres import PlannerPostgresRecorder
 from adapters.storage import PLANNER_STORAGE
 from domain.base import PlannerAggregate
 from domain.camp import Camp
+from domain.clock import iso_utc
 from domain.errors import ConcurrencyError
+from domain.offer import Offer
 from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.service import PlannerService
+from domain.shipment import Shipment
 from domain.stockpile import Stockpile
 from planner.config import persistence_env
 from planner.wiring import new_service
 
 pytestmark = pytest.mark.integration
 
-AGGREGATES = (Partner, ResponsePlan, Stockpile, Camp)
+AGGREGATES = (Partner, ResponsePlan, Stockpile, Camp, Shipment, Offer)
 SimulatedClock = Any  # tests.conftest.SimulatedClock
 
 
@@ -102,6 +106,30 @@ def every_event(service: PlannerService, clock: SimulatedClock) -> None:
     service.withdraw_stockpile(plan="kukes", stockpile="durres")
     service.build_facilities(camp="kukes-1", facility="latrine", count=60)
     service.register_departures(camp="kukes-1", people=200, under5=10)
+    tomorrow = iso_utc(clock.now + timedelta(days=1))
+    for truck, item, quantity in (
+        ("t1", "water", 1_000),
+        ("t2", "water", 500),
+        ("t3", "blanket", 9),
+    ):
+        service.send_shipment(
+            shipment=truck,
+            stockpile="durres",
+            camp="kukes-1",
+            item=item,
+            quantity=quantity,
+            eta=tomorrow,
+        )
+    service.deliver_shipment(shipment="t1", quantity=900)
+    service.lose_shipment(shipment="t2", reason="stolen")
+    service.return_shipment(shipment="t3")
+    service.offer_supplies(
+        offer="o1", partner="acme", item="blanket", quantity=300, plan="kukes", expires=tomorrow
+    )
+    service.accept_offer(offer="o1", camp="kukes-1", quantity=100)
+    service.deliver_offer(offer="o1", camp="kukes-1", quantity=60)
+    service.decline_offer(offer="o1", reason="not_needed")
+    service.withdraw_offer(offer="o1", reason="trucks requisitioned")
     service.leave_plan(plan="kukes", partner="acme")
     service.withdraw_partner(partner="unhcr", reason="mandate ended")
     service.close_camp(camp="kukes-1")
