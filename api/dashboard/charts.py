@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from api.dashboard.markup import Html, h, join
+from projections.rules import days_cover_status, shown_apart
 
 STATUS_LABELS = {
     "ready": "ready",
@@ -35,20 +36,30 @@ def _days(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _cover_days(days: float, status: str, ready_days: float) -> str:
+    """Days of cover in words, on the side of 1 day or the ready days its status says."""
+    if status == "ready":
+        return _days(days)
+    limit = 1 if status == "not_ready" else ready_days
+    return shown_apart(days, limit).rstrip("0").rstrip(".")
+
+
 def cover_class(days: float, ready_days: float) -> str:
-    """The status a number of days of cover stands for: under 1 day, under ready_days, or ok."""
-    if days < 1:
-        return "not_ready"
-    if days < ready_days:
-        return "at_risk"
-    return "ready"
+    """The status a number of days of cover stands for (the readiness rules' verdict)."""
+    return days_cover_status(days, ready_days)
 
 
-def cover_bars(days_of_cover: Mapping[str, float | None], ready_days: float) -> Html:
+def cover_bars(
+    days_of_cover: Mapping[str, float | None],
+    ready_days: float,
+    statuses: Mapping[str, str] | None = None,
+) -> Html:
     """A table: per consumable, its days of cover as a bar against 1 day and ready_days.
 
     The numbers are table text (full size on any screen); each bar is a small inline SVG
-    with a thin mark at 1 day and a thick dashed mark at the plan's ready days.
+    with a thin mark at 1 day and a thick dashed mark at the plan's ready days. `statuses`
+    (item -> the rules' verdict on the exact figures) colours the bars; without it, the
+    verdict on the rounded days shown.
     """
     bar_w, height = 360.0, 34.0
     finite = [v for v in days_of_cover.values() if v is not None]
@@ -72,7 +83,7 @@ def cover_bars(days_of_cover: Mapping[str, float | None], ready_days: float) -> 
         if days is None:
             bar, text, note, css = Html(""), "no residents", "", "closed"
         else:
-            css = cover_class(days, ready_days)
+            css = statuses[item] if statuses else cover_class(days, ready_days)
             bar = h(
                 '<rect class="bar st-{}" x="1" y="6" width="{}" height="{}"></rect>',
                 css,
@@ -80,7 +91,7 @@ def cover_bars(days_of_cover: Mapping[str, float | None], ready_days: float) -> 
                 _n(height - 12),
             )
             note = {"not_ready": "under 1 day", "at_risk": "under ready days"}.get(css, "")
-            text = f"{'▸ ' if days > scale else ''}{_days(days)} days"
+            text = f"{'▸ ' if days > scale else ''}{_cover_days(days, css, ready_days)} days"
         label = f"{item}: {text}{' ' + note if note else ''} (ready: {_days(ready_days)} days)"
         rows.append(
             h(
