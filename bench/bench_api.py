@@ -52,7 +52,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.workload import busy_steps, setup_steps  # noqa: E402
+from bench.workload import busy_steps, raw_events_table, setup_steps  # noqa: E402
 from domain.camp import Camp  # noqa: E402
 from planner.wiring import open_planner  # noqa: E402
 
@@ -526,30 +526,18 @@ def raw_sqlite(workdir: Path, seconds: float) -> tuple[float, float]:
 def raw_postgres(url: str, seconds: float) -> tuple[float, float]:
     """Rows/s of plain psycopg into an events-like table of a scratch schema: one transaction
     per row (autocommit), and executemany in one transaction."""
-    import psycopg
-
-    schema = f"bench_raw_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            conn.execute(
-                f'CREATE TABLE "{schema}".raw (originator_id uuid, originator_version bigint, '
-                "topic text, state bytea, notification_id bigserial, "
-                "PRIMARY KEY (originator_id, originator_version))"
-            )
-            insert = f'INSERT INTO "{schema}".raw VALUES (%s, %s, %s, %s)'
-            topic = "domain.camp:Camp.ArrivalsRegistered"
-            per_row = _timed_rows(
-                seconds,
-                lambda n: conn.execute(insert, (uuid.uuid4(), n, topic, RAW_STATE), prepare=True),
-            )
-            rows = [(uuid.uuid4(), n, topic, RAW_STATE) for n in range(20_000)]
-            started = time.perf_counter()
-            with conn.transaction(), conn.cursor() as cursor:
-                cursor.executemany(insert, rows)
-            bulk = len(rows) / (time.perf_counter() - started)
-        finally:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with raw_events_table(url, "bench_raw") as (conn, table):
+        insert = f"INSERT INTO {table} VALUES (%s, %s, %s, %s)"
+        topic = "domain.camp:Camp.ArrivalsRegistered"
+        per_row = _timed_rows(
+            seconds,
+            lambda n: conn.execute(insert, (uuid.uuid4(), n, topic, RAW_STATE), prepare=True),
+        )
+        rows = [(uuid.uuid4(), n, topic, RAW_STATE) for n in range(20_000)]
+        started = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cursor:
+            cursor.executemany(insert, rows)
+        bulk = len(rows) / (time.perf_counter() - started)
     return per_row, bulk
 
 

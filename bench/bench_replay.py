@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.workload import busy_steps, scenario_yaml
+from bench.workload import busy_steps, raw_events_table, scenario_yaml
 
 
 def final_check(steps: int) -> str:
@@ -68,34 +68,19 @@ def raw_copy(rows: int, url: str) -> float:
     """Rows/s of a plain psycopg binary COPY of event-like rows into a scratch schema's table."""
     import uuid
 
-    import psycopg
-
     payload = b'{"item":"water","quantity":1000,"source_id":null,"timestamp":' + b"x" * 200 + b"}"
-    schema = f"bench_copy_{uuid.uuid4().hex[:10]}"
     ids = [uuid.UUID(int=i % 50 + 1) for i in range(50)]
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            conn.execute(
-                f'CREATE TABLE "{schema}".raw (originator_id uuid, originator_version bigint, '
-                "topic text, state bytea, notification_id bigserial, "
-                "PRIMARY KEY (originator_id, originator_version))"
-            )
-            started = time.perf_counter()
-            with conn.transaction(), conn.cursor() as cursor:
-                statement = (
-                    f'COPY "{schema}".raw (originator_id, originator_version, topic, state) '
-                    "FROM STDIN (FORMAT BINARY)"
-                )
-                with cursor.copy(statement) as copy:
-                    copy.set_types(["uuid", "int8", "text", "bytea"])
-                    for i in range(rows):
-                        copy.write_row(
-                            (ids[i % 50], i, "domain.camp:Camp.ArrivalsRegistered", payload)
-                        )
-            elapsed = time.perf_counter() - started
-        finally:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with raw_events_table(url, "bench_copy") as (conn, table):
+        started = time.perf_counter()
+        statement = (
+            f"COPY {table} (originator_id, originator_version, topic, state) "
+            "FROM STDIN (FORMAT BINARY)"
+        )
+        with conn.transaction(), conn.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(["uuid", "int8", "text", "bytea"])
+            for i in range(rows):
+                copy.write_row((ids[i % 50], i, "domain.camp:Camp.ArrivalsRegistered", payload))
+        elapsed = time.perf_counter() - started
     return rows / elapsed
 
 

@@ -9,24 +9,19 @@ readable at once (`?after=`) from either worker. Skipped without PostgreSQL.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import orjson
 import pytest
 
 from planner.wiring import open_planner
-from tests.api.test_scale_out import ADMIN, ROOT, free_port, wait_healthy
 from tests.conftest import POSTGRES_URL, execute_autocommit, require_postgres
+from tests.servers import ADMIN, make_camp, planner_serve
 
 pytestmark = pytest.mark.integration
-CAMP = {"camp": "c", "plan": "p", "location": "L", "site_area_m2": 9000, "shelter_capacity": 200}
 
 
 @pytest.fixture(scope="module")
@@ -35,40 +30,13 @@ def workers() -> Iterator[str]:
     schema = f"test_workers_{uuid.uuid4().hex[:12]}"
     execute_autocommit(f'CREATE SCHEMA "{schema}"')
     url = f"{POSTGRES_URL}?schema={schema}"
-    open_planner(url).close()  # tables created once, before the processes start
-    env = {
-        **os.environ,
-        "PLANNER_TOKENS": orjson.dumps(
-            [{"token": ADMIN["Authorization"][7:], "role": "admin"}]
-        ).decode(),
-        "PLANNER_LOG_LEVEL": "warning",
-    }
-    port = free_port()
-    command = [sys.executable, "-m", "planner.cli", "serve", "--db", url, "--workers", "2"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(base, process)
-        with httpx.Client(headers=ADMIN, timeout=10) as http:
-            for path, body in (
-                ("/partners", {"partner": "pwj", "name": "Peace Winds Japan", "kind": "ngo"}),
-                ("/plans", {"plan": "p", "title": "P", "crisis": "Flood", "planning_figure": 10}),
-                ("/camps", CAMP),
-            ):
-                assert http.post(base + path, json=body).status_code == 201
-        yield base
+        open_planner(url).close()  # tables created once, before the processes start
+        with planner_serve("--db", url, "--workers", "2") as base:
+            with httpx.Client(headers=ADMIN, timeout=10) as http:
+                make_camp(http, base)
+            yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        assert process.stderr is not None
-        process.stderr.close()
         execute_autocommit(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
