@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--read-db",
+        help="PostgreSQL streaming replica to read the views from (commands go to --db)",
+    )
     serve.add_argument("--tokens", help="token file (default $PLANNER_TOKENS_FILE)")
     serve.add_argument(
         "--no-projector", action="store_true", help="do not follow events (another process does)"

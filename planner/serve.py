@@ -34,13 +34,15 @@ from api.context import ApiSettings
 from planner.config import DATABASE_URL_VARIABLE, ConfigError, database_url
 from planner.store_notes import describe_store
 from planner.tokens import DEFAULT_TOKENS_FILE, new_token
+from planner.wakeup import wake_on_store
 from planner.wiring import Planner, open_planner
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 _FACTORY = "planner.serve:app_factory"
+READ_URL_VARIABLE = "PLANNER_READ_DATABASE_URL"  # a worker's replica (--read-db)
 
 
-def open_shared(url: str | None, attempts: int = 6) -> Planner:
+def open_shared(url: str | None, attempts: int = 6, read_url: str | None = None) -> Planner:
     """open_planner(), retried when processes starting together race to create the tables.
 
     PostgreSQL answers concurrent DDL on the same objects with errors such as "tuple
@@ -48,7 +50,7 @@ def open_shared(url: str | None, attempts: int = 6) -> Planner:
     """
     for attempt in range(1, attempts + 1):
         try:
-            return open_planner(url)
+            return open_planner(url, read_url=read_url)
         except PersistenceError:
             if attempt == attempts:
                 raise
@@ -73,8 +75,9 @@ def serve(args: argparse.Namespace) -> int:
         tokens, tokens_path = load_tokens(args.tokens)
         url = database_url(args.db)
         planner: Planner | None = None
+        read_url = getattr(args, "read_db", None)
         if args.workers <= 1 or not args.no_projector:
-            planner = open_shared(url)
+            planner = open_shared(url, read_url=read_url if args.workers <= 1 else None)
     except (TokenConfigError, ConfigError) as error:
         print(f"ERROR {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -82,8 +85,11 @@ def serve(args: argparse.Namespace) -> int:
     if planner is not None:
         print(describe_store(planner), file=sys.stderr)
     announce(args.host, args.port, one_time)
+    stop_waking = threading.Event()
     try:
         if planner is not None and not args.no_projector:
+            if args.workers > 1:
+                stop_waking = wake_on_store(planner)  # the workers store the events
             planner.follower.start()
         if args.workers > 1:
             os.environ[DATABASE_URL_VARIABLE] = url
@@ -92,6 +98,8 @@ def serve(args: argparse.Namespace) -> int:
             elif one_time is not None:
                 entry = [{"token_sha256": token_digest(one_time).hex(), "role": "admin"}]
                 os.environ[TOKENS_VARIABLE] = json.dumps(entry)
+            if read_url:
+                os.environ[READ_URL_VARIABLE] = read_url
             uvicorn.run(
                 _FACTORY,
                 factory=True,
@@ -106,6 +114,7 @@ def serve(args: argparse.Namespace) -> int:
             app = create_app(planner, tokens, settings=settings)
             uvicorn.run(app, host=args.host, port=args.port, **_server_options())
     finally:
+        stop_waking.set()
         if planner is not None:
             planner.close()
     return EXIT_OK
@@ -158,7 +167,9 @@ def app_factory() -> Any:
     $PLANNER_TOKENS. The worker does not project: the supervising process (or
     `planner project`) keeps the views current.
     """
-    planner = open_shared(os.environ.get(DATABASE_URL_VARIABLE))
+    planner = open_shared(
+        os.environ.get(DATABASE_URL_VARIABLE), read_url=os.environ.get(READ_URL_VARIABLE)
+    )
     tokens = TokenRegistry.from_environment()
     settings = ApiSettings(projector="external", close_planner_on_shutdown=True)
     return create_app(planner, tokens, settings=settings)
@@ -174,6 +185,7 @@ def project(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(describe_store(planner), file=sys.stderr)
+    stop_waking = wake_on_store(planner)
     planner.follower.start()
     print(f"following {planner.url} from event {planner.follower.position}", file=sys.stderr)
     try:
@@ -185,6 +197,7 @@ def project(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        stop_waking.set()
         planner.close()
     print(f"stopped at event {planner.follower.position}", file=sys.stderr)
     return EXIT_OK
