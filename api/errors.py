@@ -186,7 +186,12 @@ def _api_problem(request: Request, error: Exception) -> Response:
 
 def _argument_error(request: Request, error: Exception) -> Response:
     return problem_response(
-        422, "validation", "Invalid request", str(error), instance=request.url.path
+        422,
+        "validation",
+        "Invalid request",
+        str(error),
+        instance=request.url.path,
+        field=getattr(error, "field", None),
     )
 
 

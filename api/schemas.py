@@ -26,22 +26,28 @@ from domain.catalog import (
     CURRENCIES,
     FACILITIES,
     ITEMS,
+    MAX_NUMBER,
+    MAX_SLUG_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_WHOLE_NUMBER,
     SECTORS,
     STANDARD_KEYS,
     STANDARDS_PROFILES,
 )
-from domain.commands import COMMANDS, Arg, CommandSpec
+from domain.commands import COMMANDS, SLUG_PATTERN, TEXT_PATTERN, Arg, CommandSpec
 
-MAX_WHOLE: Final = 2**53 - 1  # exact in every JSON reader
-SLUG_PATTERN: Final = r"^[A-Za-z0-9._-]+$"
+MAX_WHOLE: Final = MAX_WHOLE_NUMBER  # exact in every JSON reader
 
 Slug = Annotated[
-    str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=128, strict=True)
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=MAX_SLUG_LENGTH, strict=True),
 ]
-Text = Annotated[str, StringConstraints(pattern=r"\S", min_length=1, max_length=4000)]
+Text = Annotated[
+    str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=MAX_TEXT_LENGTH)
+]
 PositiveInt = Annotated[int, Field(gt=0, le=MAX_WHOLE, strict=True)]
 NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_WHOLE, strict=True)]
-PositiveNumber = Annotated[float, Field(gt=0, le=1e15, allow_inf_nan=False)]
+PositiveNumber = Annotated[float, Field(gt=0, le=MAX_NUMBER, allow_inf_nan=False)]
 if TYPE_CHECKING:  # the enumerations are built from the catalog at run time
     Sector = str
     Item = str

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import yaml
 
-from domain.catalog import DEFAULT_PROFILE, STANDARD_KEYS, STANDARDS_PROFILES
+from domain.catalog import DEFAULT_PROFILE, MAX_NUMBER, STANDARD_KEYS, STANDARDS_PROFILES
 from domain.commands import COMMANDS, ArgumentError, CommandSpec, validate_args
 
 TOP_LEVEL_KEYS: Final = (
@@ -878,11 +878,12 @@ def _override_value(key: str, value: Any, where: _Where) -> float:
         isinstance(value, int | float)
         and not isinstance(value, bool)
         and math.isfinite(value)
-        and value > 0
+        and 0 < value <= MAX_NUMBER
     )
     if not valid:
         raise where.error(
-            f"standards override {key!r} must be a number greater than 0; got {_shown(value)}"
+            f"standards override {key!r} must be a number greater than 0; got {_shown(value)} "
+            f"(at most {MAX_NUMBER:g})"
         )
     return float(value)
 
