@@ -33,6 +33,7 @@ class ApiSettings:
     stream_poll_interval: float = 0.25
     stream_heartbeat: float = 15.0
     stream_max_duration: float = 3600.0
+    ready_max_lag: int = 1000  # /readyz answers 503 while the views lag more events than this
 
 
 @dataclass

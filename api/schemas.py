@@ -506,9 +506,12 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     """The database answers, and how far the views lag behind the event log."""
 
-    status: Literal["ready", "unavailable"]
+    status: Literal["ready", "unavailable", "lagging", "quarantined"]
     database: str
     last_position: int | None
     views_position: int | None
     lag: int | None = Field(description="events stored but not yet in the views")
     projector: str
+    quarantined: int | None = Field(
+        None, description="events the projector could not project (see docs/api.md)"
+    )

@@ -17,6 +17,7 @@ from planner.replay import ReplayReport, ScenarioAlreadyReplayed, replay_scenari
 from planner.scenario import ScenarioError, load_scenario, parse_offset_or_time
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
+QUARANTINE_SHOWN = 20  # quarantined events listed by `planner rebuild`
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,10 +216,19 @@ def _rebuild(args: argparse.Namespace) -> int:
     planner = open_planner(args.db)
     try:
         position = planner.rebuild()
+        quarantined = planner.views.quarantined(limit=QUARANTINE_SHOWN)
+        count = len(planner.views.quarantined_positions())
     finally:
         planner.close()
     print(f"views rebuilt up to event {position}")
-    return EXIT_OK
+    if not count:
+        return EXIT_OK
+    print(f"{count} event(s) could not be projected and are quarantined (the views skip them):")
+    for entry in quarantined:
+        print(f"  event {entry['position']} {entry['topic']}: {entry['error']}")
+    if count > len(quarantined):
+        print(f"  … and {count - len(quarantined)} more")
+    return EXIT_FAILED_CHECK
 
 
 def format_report(report: ReplayReport) -> str:

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -62,6 +62,7 @@ class Nav:
     principal: Principal | None = None
     as_of: datetime | None = None
     as_of_error: str | None = None
+    alerts: list[str] = field(default_factory=list)  # shown on every page (e.g. quarantine)
 
     def link(self, path: str, **params: str) -> str:
         """A dashboard URL that keeps the as-of time."""
@@ -179,6 +180,9 @@ def layout(nav: Nav, title: str, body: Html, *, chrome: bool = True, as_of: bool
         )
     if nav.as_of_error:
         notes = join([h('<p class="banner error" role="alert">{}</p>', nav.as_of_error), notes])
+    if nav.alerts:
+        banner = '<p class="banner error" role="alert" id="alert">{}</p>'
+        notes = join([*(h(banner, alert) for alert in nav.alerts), notes])
     return h(
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

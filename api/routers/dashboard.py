@@ -92,6 +92,13 @@ def _nav(request: Request, principal: Principal) -> Nav:
         nav.as_of_error = (
             f"'{raw}' is not a date and time (use 2001-10-17T08:30, UTC): showing the current state"
         )
+    quarantined = len(_context(request).planner.views.quarantined_positions())
+    if quarantined:
+        nav.alerts.append(
+            f"{quarantined} stored event(s) could not be projected and are quarantined: the "
+            "views skip them, so they may be incomplete. An operator should look at /readyz "
+            "and `planner rebuild`."
+        )
     return nav
 
 
