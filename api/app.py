@@ -33,6 +33,7 @@ from api.routers import (
     stockpiles,
 )
 from api.schemas import Problem
+from api.scratch import warm_up
 from planner.wiring import Planner
 from projections.store import PostgresViewStore
 
@@ -96,6 +97,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm_up()  # start the scenario workers now, not on somebody's first upload
         yield
         current: ApiContext = app.state.api
         current.close()

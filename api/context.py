@@ -10,6 +10,7 @@ from typing import Literal
 from api.auth import TokenRegistry
 from api.idempotency import IdempotencyStore
 from api.inline_views import InlineViews
+from api.scratch import ScratchPool
 from planner.wiring import Planner
 
 WRITE_LOCK_STRIPES = 64
@@ -28,7 +29,7 @@ class ApiSettings:
     retry_attempts: int = 12
     max_scenario_bytes: int = 1_000_000
     projector: Literal["in-process", "external"] = "in-process"
-    replay_concurrency: int = 1
+    replay_concurrency: int = 1  # scenario checks and scratch replays at once (429 beyond)
     close_planner_on_shutdown: bool = False
     stream_poll_interval: float = 0.25
     stream_heartbeat: float = 15.0
@@ -44,13 +45,13 @@ class ApiContext:
     tokens: TokenRegistry
     settings: ApiSettings
     idempotency: IdempotencyStore
-    replays: threading.BoundedSemaphore = field(init=False)
+    scratch: ScratchPool = field(init=False)
     inline_views: InlineViews | None = field(init=False)
     _write_locks: tuple[threading.Lock, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         self.inline_views = InlineViews.for_store(self.planner.views)
-        self.replays = threading.BoundedSemaphore(max(1, self.settings.replay_concurrency))
+        self.scratch = ScratchPool(self.settings.replay_concurrency)
         self._write_locks = tuple(threading.Lock() for _ in range(WRITE_LOCK_STRIPES))
 
     def write_lock(self, kind: str, slug: str) -> threading.Lock:

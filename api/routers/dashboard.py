@@ -11,24 +11,21 @@ OpenAPI document.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.context import ApiContext
 from api.dashboard import pages
 from api.dashboard.markup import Html
 from api.dashboard.pages import PREFIX, Nav
-from planner.replay import replay_scenario
-from planner.scenario import ScenarioError, parse_offset_or_time, parse_scenario
+from api.errors import ApiProblem
+from planner.scenario import ScenarioError
 from planner.wiring import Planner
 
 router = APIRouter(include_in_schema=False)
@@ -270,20 +267,14 @@ async def scenario_replay(request: Request) -> Response:
         return refuse(f"The file is not UTF-8 text (byte {error.start}).", 422)
     until_text = fields.get("until", (None, b""))[1].decode("utf-8", "replace").strip()
     try:
-        scenario = await run_in_threadpool(parse_scenario, text, name)
-        until = parse_offset_or_time(until_text, scenario.start) if until_text else None
+        report = await ctx.scratch.replay(text, name, until_text or None)
     except ScenarioError as error:
         return refuse(str(error), 422)
     except ValueError as error:
         return refuse(f"Stop at: {error}", 422)
-    report = await run_in_threadpool(_replay_in_scratch, ctx, scenario, until)
+    except ApiProblem as problem:
+        return refuse(problem.detail, problem.status)
     return _html(pages.scenario_page(nav, limit, report=report))
-
-
-def _replay_in_scratch(ctx: ApiContext, scenario: Any, until: datetime | None) -> dict[str, Any]:
-    """As `POST /scenarios/replay`: a fresh in-memory store, one replay at a time per process."""
-    with ctx.replays:
-        return replay_scenario(scenario, "memory:", until=until).as_dict()
 
 
 def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:
