@@ -34,6 +34,7 @@ from api.routers import (
 )
 from api.schemas import Problem
 from api.scratch import warm_up
+from api.sessions import SessionStore
 from planner.wiring import Planner
 from projections.store import PostgresViewStore
 
@@ -81,11 +82,16 @@ def build_context(
         planner.views.datastore, postgres=isinstance(planner.views, PostgresViewStore)
     )
     idempotency.create_table()
+    sessions = SessionStore(
+        planner.views.datastore, postgres=isinstance(planner.views, PostgresViewStore)
+    )
+    sessions.create_table()
     return ApiContext(
         planner=planner,
         tokens=tokens,
         settings=settings,
         idempotency=idempotency,
+        sessions=sessions,
     )
 
 

@@ -11,6 +11,7 @@ from api.auth import TokenRegistry
 from api.idempotency import IdempotencyStore
 from api.inline_views import InlineViews
 from api.scratch import ScratchPool
+from api.sessions import SessionStore
 from planner.wiring import Planner
 
 WRITE_LOCK_STRIPES = 64
@@ -45,6 +46,7 @@ class ApiContext:
     tokens: TokenRegistry
     settings: ApiSettings
     idempotency: IdempotencyStore
+    sessions: SessionStore
     scratch: ScratchPool = field(init=False)
     inline_views: InlineViews | None = field(init=False)
     _write_locks: tuple[threading.Lock, ...] = field(init=False)

@@ -22,7 +22,7 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 
 from api.app import create_app
-from api.auth import TOKENS_FILE_VARIABLE, TokenConfigError, TokenRegistry
+from api.auth import TOKENS_FILE_VARIABLE, TokenConfigError, TokenRegistry, reload_on_sighup
 from api.context import ApiSettings
 from planner.config import DATABASE_URL_VARIABLE, ConfigError, database_url
 from planner.wiring import Planner, open_planner
@@ -94,6 +94,7 @@ def serve(args: argparse.Namespace) -> int:
             assert planner is not None
             settings = ApiSettings(projector="external" if args.no_projector else "in-process")
             app = create_app(planner, tokens, settings=settings)
+            reload_on_sighup(tokens)  # the token file is read again, no restart needed
             uvicorn.run(app, host=args.host, port=args.port, **_server_options())
     finally:
         if planner is not None:

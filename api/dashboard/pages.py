@@ -63,6 +63,7 @@ class Nav:
     as_of: datetime | None = None
     as_of_error: str | None = None
     alerts: list[str] = field(default_factory=list)  # shown on every page (e.g. quarantine)
+    csrf: str = ""  # the session's (or the sign-in form's) CSRF token, carried by every form
 
     def link(self, path: str, **params: str) -> str:
         """A dashboard URL that keeps the as-of time."""
@@ -148,11 +149,13 @@ def layout(nav: Nav, title: str, body: Html, *, chrome: bool = True, as_of: bool
         if nav.principal is not None:
             who = h(
                 '<div class="who"><span>{} ({})</span>'
-                '<form class="inline" method="post" action="{}"><button type="submit">'
+                '<form class="inline" method="post" action="{}">'
+                '<input type="hidden" name="csrf" value="{}"><button type="submit">'
                 "Sign out</button></form></div>",
                 nav.principal.partner or "admin",
                 nav.principal.role,
                 f"{PREFIX}/logout",
+                nav.csrf,
             )
         control = Html("")
         if as_of:
@@ -208,6 +211,7 @@ def login_page(nav: Nav, next_path: str, error: str | None = None) -> Html:
         "nothing but can replay scenario files in a scratch store.</p>"
         '<form method="post" action="{}">'
         '<input type="hidden" name="next" value="{}">'
+        '<input type="hidden" name="csrf" value="{}">'
         '<label for="token">Token</label>'
         '<input type="password" id="token" name="token" autocomplete="current-password" '
         "required>"
@@ -215,6 +219,7 @@ def login_page(nav: Nav, next_path: str, error: str | None = None) -> Html:
         message,
         f"{PREFIX}/login",
         next_path,
+        nav.csrf,
     )
     return layout(nav, "Sign in", body, chrome=False)
 
@@ -688,19 +693,21 @@ def three_w_csv(planner: Planner, as_of: datetime | None) -> bytes:
 # -- scenario -------------------------------------------------------------------------------------
 
 
-def scenario_form(max_bytes: int) -> Html:
-    """The upload form."""
+def scenario_form(max_bytes: int, csrf: str = "") -> Html:
+    """The upload form (with the session's CSRF token)."""
     return h(
         "<p>Upload a scenario file to replay it in a scratch store and see its report: the "
         "checks, the readiness at each check time and the steps. The planner's own store is "
         "never touched.</p>"
         '<form method="post" enctype="multipart/form-data" class="upload">'
+        '<input type="hidden" name="csrf" value="{}">'
         '<p><label for="scenario_file">Scenario file (YAML, at most {} kB)</label><br>'
         '<input type="file" id="scenario_file" name="file" accept=".yaml,.yml,text/yaml" '
         "required></p>"
         '<p><label for="until">Stop at (optional: +3d or an ISO 8601 time)</label><br>'
         '<input type="text" id="until" name="until" size="28"></p>'
         '<button type="submit" id="replay">Replay</button></form>',
+        csrf,
         max_bytes // 1000,
     )
 
@@ -719,7 +726,7 @@ def scenario_page(
     if report is not None:
         parts.append(_report(report))
         parts.append(Html("<h2>Replay another file</h2>"))
-    parts.append(scenario_form(max_bytes))
+    parts.append(scenario_form(max_bytes, nav.csrf))
     return layout(nav, "Scenario replay", join(parts), as_of=False)
 
 

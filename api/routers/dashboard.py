@@ -1,8 +1,12 @@
 """The readiness dashboard: HTML pages at `/` and under `/dashboard/`, signed in by cookie.
 
-A person signs in with an API token (any role: a viewer token suffices); the token is kept in
-an HttpOnly, SameSite=Strict session cookie and checked against the same token registry as
-the API's bearer tokens on every request. Without it, pages redirect to the sign-in form.
+A person signs in with an API token (any role: a viewer token suffices). The cookie holds only a
+random server-side session id (`api.sessions`: HttpOnly, SameSite=Strict, Secure unless served
+over plain HTTP to a loopback address, expiring after 8 hours); the token behind the session is
+checked against the token registry on every request, and signing out deletes the session.
+Every form carries a CSRF token (the sign-in form's is bound to a short-lived cookie, the others
+to the session) and every POST must come from this site (Origin, else Referer, when the browser
+sends one). Without a session, pages redirect to the sign-in form.
 The pages only read the views; the one thing to post is a scenario file, replayed in a scratch
 in-memory store exactly as `POST /scenarios/replay` does. None of these routes is part of the
 OpenAPI document.
@@ -10,27 +14,33 @@ OpenAPI document.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.auth import Principal
+from api.auth import Principal, token_digest
 from api.context import ApiContext
 from api.dashboard import pages
 from api.dashboard.markup import Html
 from api.dashboard.pages import PREFIX, Nav
 from api.errors import ApiProblem
+from api.sessions import SESSION_TTL_SECONDS, Session
 from planner.scenario import ScenarioError
 from planner.wiring import Planner
 
 router = APIRouter(include_in_schema=False)
 
 COOKIE = "planner_session"
+LOGIN_CSRF_COOKIE = "planner_login_csrf"
+LOGIN_CSRF_SECONDS = 3600
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 STATIC = Path(__file__).resolve().parent.parent / "dashboard" / "static"
 STATIC_TYPES = {".css": "text/css; charset=utf-8"}
 LOGIN_BODY_LIMIT = 16_384
@@ -49,11 +59,36 @@ def _context(request: Request) -> ApiContext:
     return context
 
 
-def _principal(request: Request) -> Principal | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
+def _session(request: Request) -> tuple[str, Session] | None:
+    session_id = request.cookies.get(COOKIE)
+    if not session_id:
         return None
-    return _context(request).tokens.identify(token)
+    session = _context(request).sessions.get(session_id)
+    return None if session is None else (session_id, session)
+
+
+def _principal(request: Request) -> Principal | None:
+    found = _session(request)
+    if found is None:
+        return None
+    return _context(request).tokens.identify_digest(found[1].token_digest)
+
+
+def _secure(request: Request) -> bool:
+    """Cookies are Secure unless the page is served over plain HTTP to a loopback address."""
+    return not (request.url.scheme == "http" and request.url.hostname in LOCAL_HOSTS)
+
+
+def _same_origin(request: Request) -> bool:
+    """A POST comes from this site: its Origin (else Referer), if sent, names this host."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source is None:
+        return True  # not a browser's cross-site request (browsers send Origin on POSTs)
+    return urlsplit(source).netloc == request.headers.get("host", request.url.netloc)
+
+
+def _forbidden(nav: Nav, why: str) -> Response:
+    return _html(pages.error_page(nav, "Refused", why), 403)
 
 
 def _html(markup: Html, status: int = 200) -> HTMLResponse:
@@ -82,6 +117,8 @@ def _safe_next(value: str | None) -> str:
 
 def _nav(request: Request, principal: Principal) -> Nav:
     nav = Nav(path=request.url.path, principal=principal)
+    found = _session(request)
+    nav.csrf = found[1].csrf if found is not None else ""
     raw = request.query_params.get("as_of")
     try:
         nav.as_of = pages.parse_as_of(raw)
@@ -120,47 +157,74 @@ def _page(request: Request, render: Callable[[Planner, Nav], Html]) -> Response:
 
 @router.get(f"{PREFIX}/login")
 def login_form(request: Request, next: str | None = None) -> Response:
-    """The sign-in form."""
-    return _html(pages.login_page(Nav(path=request.url.path), _safe_next(next)))
-
-
-@router.post(f"{PREFIX}/login")
-async def login(request: Request) -> Response:
-    """Check the token; keep it in the session cookie and go where the person was going."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > LOGIN_BODY_LIMIT:
-            return _html(pages.login_page(Nav(path=request.url.path), "/", "Too long."), 413)
-    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    token = (fields.get("token") or [""])[0].strip()
-    next_path = _safe_next((fields.get("next") or ["/"])[0])
-    if not token or _context(request).tokens.identify(token) is None:
-        page = pages.login_page(
-            Nav(path=request.url.path), next_path, "That token is not known here."
-        )
-        return _html(page, 401)
-    response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
+    """The sign-in form, with a CSRF token bound to a short-lived cookie."""
+    csrf = secrets.token_urlsafe(32)
+    nav = Nav(path=request.url.path, csrf=csrf)
+    response = _html(pages.login_page(nav, _safe_next(next)))
     response.set_cookie(
-        COOKIE,
-        token,
+        LOGIN_CSRF_COOKIE,
+        csrf,
+        max_age=LOGIN_CSRF_SECONDS,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
+        secure=_secure(request),
+        path=PREFIX,
     )
     return response
 
 
-@router.post(f"{PREFIX}/logout")
-def logout(request: Request) -> Response:
-    """Forget the session cookie."""
-    response = RedirectResponse(f"{PREFIX}/login", status_code=303, headers=SECURITY_HEADERS)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+@router.post(f"{PREFIX}/login")
+async def login(request: Request) -> Response:
+    """Check the token; start a server-side session and go where the person was going."""
+    nav = Nav(path=request.url.path)
+    if not _same_origin(request):
+        return _forbidden(nav, "Sign-in requests must come from this site.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > LOGIN_BODY_LIMIT:
+            return _html(pages.login_page(nav, "/", "Too long."), 413)
+    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    token = (fields.get("token") or [""])[0].strip()
+    next_path = _safe_next((fields.get("next") or ["/"])[0])
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    given = (fields.get("csrf") or [""])[0]
+    if not expected or not hmac.compare_digest(expected, given):
+        return _forbidden(nav, "The sign-in form expired; open it again and sign in.")
+    ctx = _context(request)
+    digest = token_digest(token) if token else b""
+    if not token or ctx.tokens.identify_digest(digest) is None:
+        nav.csrf = expected
+        page = pages.login_page(nav, next_path, "That token is not known here.")
+        return _html(page, 401)
+    session_id, _ = ctx.sessions.create(digest)
+    response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        max_age=SESSION_TTL_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
     return response
 
 
-# -- pages ----------------------------------------------------------------------------------------
+@router.post(f"{PREFIX}/logout")
+async def logout(request: Request) -> Response:
+    """End the session (server-side) and forget its cookie."""
+    found = _session(request)
+    if found is not None:
+        fields = parse_qs((await request.body())[:LOGIN_BODY_LIMIT].decode("utf-8", "replace"))
+        given = (fields.get("csrf") or [""])[0]
+        if not _same_origin(request) or not hmac.compare_digest(found[1].csrf, given):
+            return _forbidden(Nav(path=request.url.path), "Sign out from the dashboard's button.")
+        _context(request).sessions.revoke(found[0])
+    response = RedirectResponse(f"{PREFIX}/login", status_code=303, headers=SECURITY_HEADERS)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return response
 
 
 @router.get("/")
@@ -246,6 +310,9 @@ async def scenario_replay(request: Request) -> Response:
     def refuse(message: str, status: int) -> Response:
         return _html(pages.scenario_page(nav, limit, error=message), status)
 
+    if not _same_origin(request):
+        return refuse("Uploads must come from this site.", 403)
+
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -255,6 +322,8 @@ async def scenario_replay(request: Request) -> Response:
         fields = parse_form_data(bytes(body), request.headers.get("content-type", ""))
     except ValueError as error:
         return refuse(str(error), 400)
+    if not hmac.compare_digest(fields.get("csrf", (None, b""))[1], nav.csrf.encode()):
+        return refuse("The form expired; reload the page and upload again.", 403)
     name, data = fields.get("file", (None, b""))
     name = (name or "upload.yaml")[:200]
     if len(data) > limit:

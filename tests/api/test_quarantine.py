@@ -21,6 +21,7 @@ from domain.camp import Camp
 from planner.cli import main
 from planner.wiring import Planner, open_planner
 from tests.api.conftest import TOKENS, auth, build_world, last_position
+from tests.dashboard_helpers import sign_in
 
 
 @pytest.fixture
@@ -94,13 +95,11 @@ def test_poisoned_events_are_quarantined_and_the_views_move_on(
     assert now.status_code == 200, now.text
     assert now.json()["population"] == 400
 
-    login = client.post(
-        "/dashboard/login",
-        data={"token": TOKENS["viewer"][0], "next": "/dashboard/"},
-        follow_redirects=True,
-    )
-    assert login.status_code == 200
-    assert "quarantined" in login.text
+    with TestClient(client.app, base_url="http://127.0.0.1") as browser:
+        assert sign_in(browser, TOKENS["viewer"][0]).status_code == 303
+        page = browser.get("/dashboard/timeline")
+        assert page.status_code == 200
+        assert "quarantined" in page.text
 
     more = client.post("/camps/d/arrivals", json={"people": 1}, headers=auth("coord-other"))
     assert more.status_code == 200
