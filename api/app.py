@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.auth import TokenRegistry
 from api.commands import RESOURCE_PATHS
 from api.context import ApiContext, ApiSettings
+from api.deps import reject_unknown_query
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.idempotency import IdempotencyStore
 from api.routers import (
@@ -57,6 +58,7 @@ Commands and readiness queries of the response planner.
 
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "no bearer token, or an unknown one"},
+    409: {"model": Problem, "description": "?after= names a position not stored yet"},
     422: {"model": Problem, "description": "invalid path, query, header or body (see `errors`)"},
     503: {"model": Problem, "description": "?after= not reached in time, or no database"},
 }
@@ -119,9 +121,10 @@ def create_app(
     )
     app.state.api = context
     install_error_handlers(app)
+    strict_query = [Depends(reject_unknown_query)]
     for module in (partners, plans, stockpiles, camps, readiness, events, scenarios):
-        app.include_router(module.router, responses=COMMON_RESPONSES)
-    app.include_router(health.router)
+        app.include_router(module.router, responses=COMMON_RESPONSES, dependencies=strict_query)
+    app.include_router(health.router, dependencies=strict_query)
     app.include_router(dashboard.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -34,7 +34,8 @@ class ApiSettings:
     close_planner_on_shutdown: bool = False
     stream_poll_interval: float = 0.25
     stream_heartbeat: float = 15.0
-    stream_max_duration: float = 3600.0
+    stream_max_duration: float = 3600.0  # a stream ends then; the client resumes from its id
+    max_streams_per_token: int = 4  # concurrent /events/stream connections per token (429)
     ready_max_lag: int = 1000  # /readyz answers 503 while the views lag more events than this
 
 
@@ -50,11 +51,31 @@ class ApiContext:
     scratch: ScratchPool = field(init=False)
     inline_views: InlineViews | None = field(init=False)
     _write_locks: tuple[threading.Lock, ...] = field(init=False)
+    _streams: dict[str, int] = field(init=False, default_factory=dict)
+    _streams_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.inline_views = InlineViews.for_store(self.planner.views)
         self.scratch = ScratchPool(self.settings.replay_concurrency)
         self._write_locks = tuple(threading.Lock() for _ in range(WRITE_LOCK_STRIPES))
+
+    def open_stream(self, caller: str) -> bool:
+        """Count one more event stream of a caller; False when it has its maximum open."""
+        with self._streams_lock:
+            open_now = self._streams.get(caller, 0)
+            if open_now >= self.settings.max_streams_per_token:
+                return False
+            self._streams[caller] = open_now + 1
+            return True
+
+    def close_stream(self, caller: str) -> None:
+        """Count one event stream of a caller less."""
+        with self._streams_lock:
+            left = self._streams.get(caller, 0) - 1
+            if left > 0:
+                self._streams[caller] = left
+            else:
+                self._streams.pop(caller, None)
 
     def write_lock(self, kind: str, slug: str) -> threading.Lock:
         """A lock serializing this process's commands on one entity (striped: bounded memory).

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -45,8 +46,19 @@ Slug = Annotated[
 Text = Annotated[
     str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=MAX_TEXT_LENGTH)
 ]
-PositiveInt = Annotated[int, Field(gt=0, le=MAX_WHOLE, strict=True)]
-NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_WHOLE, strict=True)]
+
+
+def _whole_float(value: Any) -> Any:
+    """A whole-number float (5.0) is an integer in JSON Schema: take it as one."""
+    if type(value) is float and value.is_integer() and abs(value) <= MAX_WHOLE:
+        return int(value)
+    return value
+
+
+PositiveInt = Annotated[int, BeforeValidator(_whole_float), Field(gt=0, le=MAX_WHOLE, strict=True)]
+NonNegativeInt = Annotated[
+    int, BeforeValidator(_whole_float), Field(ge=0, le=MAX_WHOLE, strict=True)
+]
 PositiveNumber = Annotated[float, Field(gt=0, le=MAX_NUMBER, allow_inf_nan=False)]
 if TYPE_CHECKING:  # the enumerations are built from the catalog at run time
     Sector = str
