@@ -1,10 +1,11 @@
 """The FastAPI application: routers, error mapping, OpenAPI. The planner is wired elsewhere.
 
-`create_app(planner, tokens)` takes an open Planner (planner.wiring.open_planner) and the token
-registry; it opens no database itself (the idempotency table is created through the views'
-datastore). Starting and stopping the projection follower is the caller's business
-(`planner serve`), except that `settings.close_planner_on_shutdown` closes the planner when the
-app shuts down (the app factory of multi-worker servers uses it).
+`create_app(planner, tokens)` takes an open planner (the `api.ports.Planner` that
+planner.wiring.open_planner returns) and the token registry; it opens no database itself (the
+idempotency table is created through the views' datastore). Starting and stopping the
+projection follower is the caller's business (`planner serve`), except that
+`settings.close_planner_on_shutdown` closes the planner when the app shuts down (the app factory
+of multi-worker servers uses it).
 """
 
 from __future__ import annotations
@@ -22,21 +23,22 @@ from api.context import ApiContext, ApiSettings
 from api.deps import reject_unknown_query
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.idempotency import IdempotencyStore
+from api.ports import Planner
 from api.routers import (
     camps,
     dashboard,
     events,
     health,
+    offers,
     partners,
     plans,
     readiness,
     scenarios,
+    shipments,
     stockpiles,
 )
 from api.schemas import Problem
-from api.scratch import warm_up
 from api.sessions import SessionStore
-from planner.wiring import Planner
 from projections.store import PostgresViewStore
 
 API_VERSION = "1.0.0"
@@ -68,6 +70,8 @@ TAGS = [
     {"name": "plans", "description": "plans, members, pooled funds; plan readiness"},
     {"name": "stockpiles", "description": "depots and supplies; stock levels"},
     {"name": "camps", "description": "camps, sector leads, residents; camp readiness"},
+    {"name": "shipments", "description": "supplies on the road to camps; overdue shipments"},
+    {"name": "offers", "description": "donor offers, accepted for camps; needs by camp and plan"},
     {"name": "readiness", "description": "timeline and 3W across camps and plans"},
     {"name": "events", "description": "the notification log for integrators"},
     {"name": "scenarios", "description": "validate or replay scenario files"},
@@ -105,7 +109,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        warm_up()  # start the scenario workers now, not on somebody's first upload
+        planner.scenarios.warm_up()  # start the scenario workers now, not on a first upload
         yield
         current: ApiContext = app.state.api
         current.close()
@@ -120,10 +124,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.api = context
-    install_error_handlers(app)
+    install_error_handlers(app, scenario_error=planner.scenarios.error)
     strict_query = [Depends(reject_unknown_query)]
     for module in (partners, plans, stockpiles, camps, readiness, events, scenarios):
         app.include_router(module.router, responses=COMMON_RESPONSES, dependencies=strict_query)
+    for router in (shipments.router, offers.router, offers.needs_router):
+        app.include_router(router, responses=COMMON_RESPONSES, dependencies=strict_query)
     app.include_router(health.router, dependencies=strict_query)
     app.include_router(dashboard.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

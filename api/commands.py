@@ -46,6 +46,8 @@ RESOURCE_PATHS = {
     "plan": "/plans",
     "stockpile": "/stockpiles",
     "camp": "/camps",
+    "shipment": "/shipments",
+    "offer": "/offers",
 }
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]{1,15}"?)\s*$'  # what parse_if_match takes

@@ -10,9 +10,9 @@ from typing import Literal
 from api.auth import TokenRegistry
 from api.idempotency import IdempotencyStore
 from api.inline_views import InlineViews
+from api.ports import Planner
 from api.scratch import ScratchPool
 from api.sessions import SessionStore
-from planner.wiring import Planner
 
 WRITE_LOCK_STRIPES = 64
 
@@ -56,7 +56,7 @@ class ApiContext:
 
     def __post_init__(self) -> None:
         self.inline_views = InlineViews.for_store(self.planner.views)
-        self.scratch = ScratchPool(self.settings.replay_concurrency)
+        self.scratch = ScratchPool(self.settings.replay_concurrency, self.planner.scenarios)
         self._write_locks = tuple(threading.Lock() for _ in range(WRITE_LOCK_STRIPES))
 
     def open_stream(self, caller: str) -> bool:

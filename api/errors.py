@@ -29,7 +29,6 @@ from domain.errors import (
     VersionMismatchError,
 )
 from domain.rights import RightsError
-from planner.scenario import ScenarioError
 
 PROBLEM_JSON = "application/problem+json"
 _TYPE_PREFIX = "urn:response-planner:problem:"
@@ -197,7 +196,7 @@ def _argument_error(request: Request, error: Exception) -> Response:
 
 
 def _scenario_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, ScenarioError)
+    """An invalid scenario file (`api.ports.ScenarioUseCases.error`): 422 naming step and line."""
     return problem_response(
         422,
         "invalid-scenario",
@@ -205,7 +204,10 @@ def _scenario_error(request: Request, error: Exception) -> Response:
         str(error),
         instance=request.url.path,
         field="body",
-        extra={"ok": False, "step": error.step, "check": error.check, "line": error.line},
+        extra={
+            "ok": False,
+            **{key: getattr(error, key, None) for key in ("step", "check", "line")},
+        },
     )
 
 
@@ -358,12 +360,12 @@ def _database_error(request: Request, error: Exception) -> Response:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, scenario_error: type[Exception]) -> None:
     """Register every mapping of errors to problem responses on the app."""
     app.add_exception_handler(ApiProblem, _api_problem)
     app.add_exception_handler(PlannerError, _planner_error)
     app.add_exception_handler(ArgumentError, _argument_error)
-    app.add_exception_handler(ScenarioError, _scenario_error)
+    app.add_exception_handler(scenario_error, _scenario_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for error_class in DATABASE_ERRORS:

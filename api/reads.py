@@ -15,6 +15,7 @@ from api.context import ApiContext
 from api.deps import After, AsOf, Caller, context_of
 from api.errors import ApiProblem
 from api.schemas import Problem, Slug
+from projections.logistics import TIMED_KINDS
 
 JSON = "application/json"
 POSITION_HEADER = "X-Views-Position"
@@ -76,7 +77,7 @@ async def one_view(
     """
     headers = {} if after is None else await run_in_threadpool(caught_up, ctx, after)
     entity_id = str(ctx.planner.service.id_of(kind, slug))
-    if ctx.inline_views is not None and as_of is None:
+    if ctx.inline_views is not None and as_of is None and kind not in TIMED_KINDS:
         body = ctx.inline_views.get(kind, entity_id)
         if body is None and (other := replayed_id(ctx, kind, slug, entity_id)) is not None:
             body = ctx.inline_views.get(kind, other)

@@ -55,11 +55,20 @@ def _whole_float(value: Any) -> Any:
     return value
 
 
-PositiveInt = Annotated[int, BeforeValidator(_whole_float), Field(gt=0, le=MAX_WHOLE, strict=True)]
+# The constraints before the validator: so the JSON schema says exclusiveMinimum/maximum.
+PositiveInt = Annotated[int, Field(gt=0, le=MAX_WHOLE, strict=True), BeforeValidator(_whole_float)]
 NonNegativeInt = Annotated[
-    int, BeforeValidator(_whole_float), Field(ge=0, le=MAX_WHOLE, strict=True)
+    int, Field(ge=0, le=MAX_WHOLE, strict=True), BeforeValidator(_whole_float)
 ]
 PositiveNumber = Annotated[float, Field(gt=0, le=MAX_NUMBER, allow_inf_nan=False)]
+# A time with an offset, as ISO 8601 text; the command table checks and normalises it to UTC.
+Time = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$",
+        max_length=40,
+    ),
+]
 if TYPE_CHECKING:  # the enumerations are built from the catalog at run time
     Sector = str
     Item = str
@@ -136,6 +145,8 @@ _EXAMPLES: Final[Mapping[str, Any]] = {
     "required_sectors": ["CCM", "SHL", "WSH", "FSC", "HEA", "PRO"],
     "kind": "ngo",
     "role": "implementer",
+    "shipment": "truck-7",
+    "offer": "acme-water-1",
 }
 
 
@@ -151,6 +162,7 @@ _FIELD_TYPES: Final[Mapping[str, Any]] = {
     "item": Item,
     "currency": Currency,
     "facility": Facility,
+    "time": Time,
 }
 
 
@@ -175,6 +187,7 @@ def _description(spec: CommandSpec, arg: Arg) -> str:
         "facility": "facility kind",
         "sector": "cluster code",
         "sectors": "cluster codes",
+        "time": "ISO 8601 time with an offset, strictly after the command's time",
     }.get(arg.type, arg.name.replace("_", " "))
 
 
@@ -376,6 +389,55 @@ class StockpileView(_View):
     plans: list[str]
 
 
+class NeedTriple(BaseModel):
+    """What would close one gap: the shortfall, what is on its way, and the rest."""
+
+    shortfall: int
+    committed: int
+    uncommitted: int
+
+
+class ShipmentView(_View):
+    """One shipment: supplies on the road from a stockpile to a camp."""
+
+    shipment: str
+    stockpile: str
+    camp: str
+    item: str
+    quantity: int
+    received: int
+    lost_in_transit: int
+    status: Literal["in_transit", "delivered", "lost", "returned"]
+    eta: str | None
+    overdue: bool
+
+
+class OfferCamp(BaseModel):
+    """What one camp was given of an offer."""
+
+    accepted: int
+    delivered: int
+
+
+class OfferView(_View):
+    """One donor offer, with expiry applied as of the query's time."""
+
+    offer: str
+    partner: str
+    item: str
+    plan: str | None
+    quantity: int
+    accepted: int
+    delivered: int
+    declined: int
+    lapsed: int
+    cancelled: int
+    remaining: int
+    by_camp: dict[str, OfferCamp]
+    status: Literal["open", "committed", "fulfilled", "declined", "expired", "withdrawn"]
+    expires: str | None
+
+
 class Page(BaseModel):
     """A page of a list: `items`, the `total` matching the filters, and the page bounds."""
 
@@ -400,6 +462,25 @@ class StockpilePage(Page):
     """A page of stockpile views."""
 
     items: list[StockpileView]
+
+
+class ShipmentPage(Page):
+    """A page of shipment views."""
+
+    items: list[ShipmentView]
+
+
+class OfferPage(Page):
+    """A page of offer views."""
+
+    items: list[OfferView]
+
+
+class NeedsReport(BaseModel):
+    """Needs per camp (open camps with a shortfall) and summed per plan."""
+
+    camps: dict[str, dict[str, NeedTriple]]
+    plans: dict[str, dict[str, NeedTriple]]
 
 
 class StockTotals(BaseModel):

@@ -99,8 +99,8 @@ def store_only(scenario_path: str, db_path: str) -> dict[str, float]:
     from planner.replay import (
         BATCH_STEPS,
         SimulatedClock,
-        _collector_skipping_existing_objects,
-        _service_args,
+        collector_skipping_existing_objects,
+        service_args,
     )
     from planner.scenario import load_scenario
 
@@ -109,10 +109,10 @@ def store_only(scenario_path: str, db_path: str) -> dict[str, float]:
     env = persistence_env(db_path) | {"CREATE_TABLE": "y"}
     service = PlannerService(env, namespace=workspace_namespace(scenario.slug), clock_fn=clock)
     started = time.perf_counter()
-    with _collector_skipping_existing_objects(), service.batch():
+    with collector_skipping_existing_objects(), service.batch():
         for index, step in enumerate(scenario.steps, start=1):
             clock.now = step.at
-            service.execute(step.command, _service_args(scenario, step))
+            service.execute(step.command, service_args(scenario, step))
             if index % BATCH_STEPS == 0:
                 service.flush()
     elapsed = time.perf_counter() - started

@@ -99,6 +99,22 @@ class Camp(PlannerAggregate):
         item: str
         quantity: int
 
+    class ShipmentReceived(PlannerAggregate.Event):
+        """A shipment from a stockpile arrived in camp stock."""
+
+        shipment_id: UUID
+        stockpile_id: UUID
+        item: str
+        quantity: int
+
+    class OfferReceived(PlannerAggregate.Event):
+        """A donor delivered goods of an accepted offer into camp stock."""
+
+        offer_id: UUID
+        partner_id: UUID
+        item: str
+        quantity: int
+
     class SuppliesDistributed(PlannerAggregate.Event):
         """Camp stock was handed out to residents."""
 
@@ -340,6 +356,43 @@ class Camp(PlannerAggregate):
     def _receive_delivery(self, stockpile_id: UUID, item: str, quantity: int) -> None:
         self.stock[item] += quantity
         self.delivered[item] += quantity
+
+    def receive_shipment(
+        self, *, shipment_id: UUID, stockpile_id: UUID, item: str, quantity: int
+    ) -> None:
+        """Take an arriving shipment into camp stock."""
+        self._require_open_for_arrival(f"shipment of {item}")
+        require_positive_quantity(quantity)
+        self._receive_shipment(
+            shipment_id=shipment_id, stockpile_id=stockpile_id, item=item, quantity=quantity
+        )
+
+    @event(ShipmentReceived)
+    def _receive_shipment(
+        self, shipment_id: UUID, stockpile_id: UUID, item: str, quantity: int
+    ) -> None:
+        self.stock[item] += quantity
+        self.delivered[item] += quantity
+
+    def receive_offer(self, *, offer_id: UUID, partner_id: UUID, item: str, quantity: int) -> None:
+        """Take a donor's delivery of accepted goods into camp stock."""
+        self.require_open("receive a donor's delivery")
+        require_positive_quantity(quantity)
+        self._receive_offer(offer_id=offer_id, partner_id=partner_id, item=item, quantity=quantity)
+
+    @event(OfferReceived)
+    def _receive_offer(self, offer_id: UUID, partner_id: UUID, item: str, quantity: int) -> None:
+        self.stock[item] += quantity
+        self.delivered[item] += quantity
+
+    def _require_open_for_arrival(self, what: str) -> None:
+        if self.closed:
+            raise StatusError(
+                f"camp '{self.slug}' is closed; a {what} to a closed camp can only be lost "
+                "or returned",
+                rule="nothing changes in a closed camp",
+                field="camp",
+            )
 
     def distribute(self, *, item: str, quantity: int) -> None:
         """Hand camp stock out to residents; never more than the camp holds."""

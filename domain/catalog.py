@@ -34,6 +34,10 @@ TRIPARTITE_KINDS: Final = ("ngo", "business", "government")
 PLAN_ROLES: Final = ("coordinator", "implementer", "funder", "supplier")
 PLAN_STATUSES: Final = ("drafted", "activated", "standing_down", "closed")
 WRITE_OFF_REASONS: Final = ("expired", "damaged", "lost")
+SHIPMENT_LOSS_REASONS: Final = ("lost", "damaged", "stolen")
+SHIPMENT_STATUSES: Final = ("in_transit", "delivered", "lost", "returned")
+OFFER_DECLINE_REASONS: Final = ("not_needed", "unsuitable", "duplicate")
+OFFER_STATUSES: Final = ("open", "committed", "fulfilled", "declined", "expired", "withdrawn")
 VULNERABLE_GROUPS: Final = (
     "under5",
     "elderly",

@@ -33,6 +33,17 @@ def reset_clock(token: Token[Clock]) -> None:
     _current_clock.reset(token)
 
 
+def iso_utc(moment: datetime) -> str:
+    """A moment as ISO 8601 UTC text, written with 'Z' (how events and views show times)."""
+    text = moment.astimezone(UTC).isoformat()
+    return text[: -len("+00:00")] + "Z"
+
+
+def parse_iso_utc(text: str) -> datetime:
+    """The moment of an ISO 8601 text with an offset ('Z' allowed), in UTC."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
 @contextmanager
 def using_clock(clock: Clock) -> Iterator[None]:
     """Stamp the events created inside this block with the given clock."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any, Final
 
@@ -21,14 +22,17 @@ from domain.catalog import (
     MAX_SLUG_LENGTH,
     MAX_TEXT_LENGTH,
     MAX_WHOLE_NUMBER,
+    OFFER_DECLINE_REASONS,
     PARTNER_KINDS,
     PLAN_ROLES,
     SECTORS,
+    SHIPMENT_LOSS_REASONS,
     VULNERABLE_GROUPS,
     WRITE_OFF_REASONS,
 )
+from domain.clock import iso_utc
 
-ENTITY_KINDS: Final = ("partner", "plan", "stockpile", "camp")
+ENTITY_KINDS: Final = ("partner", "plan", "stockpile", "camp", "shipment", "offer")
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,9 @@ class Arg:
     `type` is one of: "slug" (names an entity of kind `entity`; `creates` when the command
     brings it into being), "slugs" (a list of distinct slugs of kind `entity`), "text",
     "positive_int", "non_negative_int", "positive_number", "choice" (one of `choices`),
-    "sector", "sectors" (list of cluster codes), "item", "currency", "facility".
+    "sector", "sectors" (list of cluster codes), "item", "currency", "facility", "time" (an
+    ISO 8601 time with offset, or an aware datetime; normalised to ISO 8601 UTC text; scenario
+    files may also write an offset from their start, which the loader resolves first).
     """
 
     name: str
@@ -195,6 +201,56 @@ COMMANDS: Final[Mapping[str, CommandSpec]] = {
             (_slug("camp"), Arg("facility", "facility"), Arg("count", "positive_int")),
         ),
         CommandSpec("close_camp", "camp", (_slug("camp"),)),
+        CommandSpec(
+            "send_shipment",
+            "shipment",
+            (
+                _slug("shipment", creates=True),
+                *_STOCK_FOR_CAMP,
+                Arg("eta", "time", required=False),
+            ),
+        ),
+        CommandSpec(
+            "deliver_shipment",
+            "shipment",
+            (_slug("shipment"), Arg("quantity", "positive_int", required=False)),
+        ),
+        CommandSpec(
+            "lose_shipment",
+            "shipment",
+            (_slug("shipment"), Arg("reason", "choice", choices=SHIPMENT_LOSS_REASONS)),
+        ),
+        CommandSpec("return_shipment", "shipment", (_slug("shipment"),)),
+        CommandSpec(
+            "offer_supplies",
+            "offer",
+            (
+                _slug("offer", creates=True),
+                _slug("partner"),
+                Arg("item", "item"),
+                Arg("quantity", "positive_int"),
+                _slug("plan", required=False),
+                Arg("expires", "time", required=False),
+            ),
+        ),
+        CommandSpec(
+            "accept_offer",
+            "offer",
+            (_slug("offer"), _slug("camp"), Arg("quantity", "positive_int")),
+        ),
+        CommandSpec(
+            "decline_offer",
+            "offer",
+            (_slug("offer"), Arg("reason", "choice", choices=OFFER_DECLINE_REASONS)),
+        ),
+        CommandSpec(
+            "deliver_offer",
+            "offer",
+            (_slug("offer"), _slug("camp"), Arg("quantity", "positive_int")),
+        ),
+        CommandSpec(
+            "withdraw_offer", "offer", (_slug("offer"), Arg("reason", "text", required=False))
+        ),
     )
 }
 
@@ -321,6 +377,24 @@ def _one_of(what: str, known: Any) -> Any:
     return check
 
 
+def _time(arg: Arg, value: Any) -> str:
+    moment: datetime | None = value if isinstance(value, datetime) else None
+    if isinstance(value, str) and "T" in value:
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        raise ArgumentError(
+            f"'{arg.name}' must be an ISO 8601 time with an offset "
+            f"(like 2011-03-20T09:00:00Z), got {value!r}"
+        )
+    try:
+        return iso_utc(moment)
+    except OverflowError:
+        raise ArgumentError(f"'{arg.name}' is out of range: {value!r}") from None
+
+
 def _sectors(arg: Arg, value: Any) -> list[str]:
     if not isinstance(value, list):
         raise ArgumentError(f"'{arg.name}' must be a list of cluster codes, got {value!r}")
@@ -347,6 +421,7 @@ _CHECKERS: Final = {
     "item": _one_of("catalog item", ITEMS),
     "currency": _one_of("ISO 4217 currency code", CURRENCIES),
     "facility": _one_of("facility", FACILITIES),
+    "time": _time,
 }
 
 

@@ -21,8 +21,10 @@ from domain.base import PlannerAggregate
 from domain.camp import Camp
 from domain.catalog import CAMP_MANAGEMENT_SECTOR, FACILITY_SECTORS, ITEM_SECTORS
 from domain.errors import NotFoundError, PlannerError
+from domain.offer import Offer
 from domain.partner import Partner
 from domain.plan import ResponsePlan
+from domain.shipment import Shipment
 from domain.stockpile import Stockpile
 
 A = TypeVar("A", bound=PlannerAggregate)
@@ -148,6 +150,67 @@ SECTOR_LEAD = Relation(
 )
 
 
+# -- shipments and offers (issue 16): relations through the shipment or offer the command names
+
+
+def _shipment(call: Call) -> Shipment:
+    return call.facts.load("shipment", call.args["shipment"], Shipment)
+
+
+def _offer(call: Call) -> Offer:
+    return call.facts.load("offer", call.args["offer"], Offer)
+
+
+def _holds_shipment_origin(call: Call) -> bool:
+    depot: Stockpile = call.facts.by_id(_shipment(call).stockpile_id)
+    return depot.partner_id == call.me.id
+
+
+def _coordinates_shipment_camp(call: Call) -> bool:
+    site: Camp = call.facts.by_id(_shipment(call).camp_id)
+    return _coordinates(call, call.facts.by_id(site.plan_id))
+
+
+def _leads_shipment_item(call: Call) -> bool:
+    cargo = _shipment(call)
+    site: Camp = call.facts.by_id(cargo.camp_id)
+    sector = ITEM_SECTORS.get(cargo.item)
+    return sector is not None and site.leads.get(sector) == call.me.id
+
+
+def _coordinates_offer_plan(call: Call) -> bool:
+    plan_id = _offer(call).plan_id
+    # An offer for no plan in particular is open to every plan: any coordinator may decline it.
+    return plan_id is None or _coordinates(call, call.facts.by_id(plan_id))
+
+
+SHIPMENT_HOLDER = Relation(
+    "shipment's stockpile holder",
+    "the caller's organization holds the stockpile the shipment left",
+    _holds_shipment_origin,
+)
+SHIPMENT_COORDINATOR = Relation(
+    "shipment's camp coordinator",
+    "the caller's organization coordinates the plan of the shipment's camp",
+    _coordinates_shipment_camp,
+)
+SHIPMENT_SECTOR_LEAD = Relation(
+    "shipment's item sector lead",
+    "the caller's organization leads, in the receiving camp, the sector of the shipment's item",
+    _leads_shipment_item,
+)
+OFFER_DONOR = Relation(
+    "offer's donor",
+    "the caller's organization made the offer",
+    lambda call: _offer(call).partner_id == call.me.id,
+)
+OFFER_PLAN_COORDINATOR = Relation(
+    "offer's plan coordinator",
+    "the caller's organization coordinates the offer's plan (any plan, if it names none)",
+    _coordinates_offer_plan,
+)
+
+
 @dataclass(frozen=True)
 class Grant:
     """Tokens of these roles may run the command when every relation holds."""
@@ -220,6 +283,21 @@ RIGHTS: Final[Mapping[str, Rights]] = {
     "distribute_supplies": _camp_work(lambda args: ITEM_SECTORS.get(args["item"])),
     "build_facilities": _camp_work(lambda args: FACILITY_SECTORS.get(args["facility"])),
     "close_camp": Rights(CAMP_COORDINATORS.grants, revokes=True),
+    # -- shipments and offers (issue 16) --
+    "send_shipment": STOCK_FOR_CAMP,
+    "deliver_shipment": Rights(
+        (
+            _grant(COORDINATOR, SHIPMENT_COORDINATOR),
+            _grant(MEMBER_ROLES, SHIPMENT_SECTOR_LEAD),
+        )
+    ),
+    "lose_shipment": Rights((_grant(MEMBER_ROLES, SHIPMENT_HOLDER),)),
+    "return_shipment": Rights((_grant(MEMBER_ROLES, SHIPMENT_HOLDER),)),
+    "offer_supplies": Rights((_grant(MEMBER_ROLES, OWN_ORGANIZATION),)),
+    "accept_offer": CAMP_COORDINATORS,
+    "decline_offer": Rights((_grant(COORDINATOR, OFFER_PLAN_COORDINATOR),)),
+    "deliver_offer": Rights((_grant(MEMBER_ROLES, OFFER_DONOR),)),
+    "withdraw_offer": Rights((_grant(MEMBER_ROLES, OFFER_DONOR),)),
 }
 
 
@@ -283,6 +361,11 @@ _FIELD_OF: Final = {
     STOCKPILE_HOLDER.name: "stockpile",
     COMMITTED_STOCK_COORDINATOR.name: "stockpile",
     SECTOR_LEAD.name: "camp",
+    SHIPMENT_HOLDER.name: "shipment",
+    SHIPMENT_COORDINATOR.name: "shipment",
+    SHIPMENT_SECTOR_LEAD.name: "shipment",
+    OFFER_DONOR.name: "offer",
+    OFFER_PLAN_COORDINATOR.name: "offer",
 }
 
 

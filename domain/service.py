@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -25,7 +25,6 @@ from eventsourcing.persistence import (
     Mapper,
     Transcoder,
 )
-from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain import clock
 from domain.base import PLANNER_NAMESPACE, PlannerAggregate, entity_id
@@ -42,15 +41,17 @@ from domain.errors import (
     VersionMismatchError,
 )
 from domain.locking import SharedExclusiveLock
+from domain.offer import Offer
 from domain.partner import Partner
 from domain.plan import ResponsePlan
+from domain.ports import PositionedEventStore, StorageAdapters
 from domain.rights import Actor, authorize, revokes
+from domain.shipment import Shipment
 from domain.stockpile import Stockpile
-from domain.storage import PlannerEventStore, PlannerMapper, PlannerSQLiteRecorder
-from domain.transcoder import OrjsonTranscoder
 
 A = TypeVar("A", bound=PlannerAggregate)
-P = ParamSpec("P")
+# A command method: keyword arguments in, a CommandResult out (its signature is kept).
+C = TypeVar("C", bound=Callable[..., "CommandResult"])
 
 _ID_CACHE_SIZE = 100_000
 
@@ -59,6 +60,8 @@ AGGREGATE_CLASSES: Mapping[str, type[PlannerAggregate]] = {
     "plan": ResponsePlan,
     "stockpile": Stockpile,
     "camp": Camp,
+    "shipment": Shipment,
+    "offer": Offer,
 }
 
 
@@ -76,13 +79,11 @@ class CommandResult:
     position: int | None
 
 
-def command(
-    method: Callable[Concatenate[PlannerService, P], CommandResult],
-) -> Callable[Concatenate[PlannerService, P], CommandResult]:
+def command(method: C) -> C:
     """Run a command method under the service's clock; on refusal, drop its half-made events."""
 
     @wraps(method)
-    def run(self: PlannerService, *args: P.args, **kwargs: P.kwargs) -> CommandResult:
+    def run(self: PlannerService, *args: object, **kwargs: object) -> CommandResult:
         token = clock.set_clock(self.clock_fn)
         try:
             return method(self, *args, **kwargs)
@@ -92,7 +93,7 @@ def command(
         finally:
             clock.reset_clock(token)
 
-    return run
+    return cast(C, run)
 
 
 class _UnitOfWork:
@@ -128,7 +129,9 @@ class PlannerService(Application[UUID]):
         *,
         namespace: UUID = PLANNER_NAMESPACE,
         clock_fn: clock.Clock | None = None,
+        storage: StorageAdapters | None = None,
     ) -> None:
+        self.storage = storage  # read by the construct_* hooks that super().__init__ calls
         super().__init__(env)
         self.namespace = namespace
         self.clock_fn = clock_fn or clock.utc_now
@@ -137,6 +140,12 @@ class PlannerService(Application[UUID]):
         # Called with each command's new events, in order (the replay folds them in-process).
         self.observers: list[Callable[[list[DomainEventProtocol[UUID]]], None]] = []
         self._notify_overridden = type(self)._notify is not Application._notify
+        # Recordings are only made if a subclass listens for them (overrides _notify).
+        self._positioned: PositionedEventStore | None = (
+            self.events
+            if isinstance(self.events, PositionedEventStore) and not self._notify_overridden
+            else None
+        )
         self._rights_lock = SharedExclusiveLock()
 
     @property
@@ -150,27 +159,27 @@ class PlannerService(Application[UUID]):
         self._local.uow = value
 
     def construct_transcoder(self) -> Transcoder:
-        """Serialize events with orjson, keeping the library's type markers."""
-        return OrjsonTranscoder()
+        """The bootstrap's transcoder, or the library's."""
+        if self.storage is None:
+            return super().construct_transcoder()
+        return self.storage.transcoder()
 
     def construct_mapper(self) -> Mapper[UUID]:
-        """The planner's mapper (same records as the library's), unless MAPPER_TOPIC names one."""
-        if self.env.get(self.factory.MAPPER_TOPIC):
+        """The bootstrap's mapper, or the library's."""
+        if self.storage is None:
             return super().construct_mapper()
-        return self.factory.mapper(
-            transcoder=self.construct_transcoder(), mapper_class=PlannerMapper
-        )
+        return self.storage.mapper(self.factory, self.construct_transcoder())
 
     def construct_recorder(self) -> ApplicationRecorder:
-        """The configured recorder; the library's SQLite one becomes the planner's (same ids)."""
+        """The configured recorder, as the bootstrap's storage adapts it."""
         recorder = super().construct_recorder()
-        if type(recorder) is SQLiteApplicationRecorder:
-            return PlannerSQLiteRecorder(recorder.datastore, recorder.events_table_name)
-        return recorder
+        return recorder if self.storage is None else self.storage.recorder(recorder)
 
     def construct_event_store(self) -> EventStore[UUID]:
-        """The planner's event store (same records and recordings as the library's)."""
-        return PlannerEventStore(mapper=self.mapper, recorder=self.recorder)
+        """The bootstrap's event store, or the library's."""
+        if self.storage is None:
+            return super().construct_event_store()
+        return self.storage.event_store(self.mapper, self.recorder)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -245,12 +254,10 @@ class PlannerService(Application[UUID]):
     def _store(self, events: list[DomainEventProtocol[UUID]]) -> int | None:
         try:
             # events.put() is what save() does for plain events, without save()'s runtime
-            # Protocol checks, which cost more than the insert itself in long replays. The
-            # recordings are only made if a subclass listens for them (overrides _notify).
-            store = self.events
-            if isinstance(store, PlannerEventStore) and not self._notify_overridden:
-                return store.put_for_position(events)
-            recordings = store.put(events)
+            # Protocol checks, which cost more than the insert itself in long replays.
+            if self._positioned is not None:
+                return self._positioned.put_for_position(events)
+            recordings = self.events.put(events)
         except IntegrityError as error:
             uow = self._uow
             if uow is not None:
@@ -667,6 +674,151 @@ class PlannerService(Application[UUID]):
         site = self.load("camp", camp, Camp)
         site.close()
         return self._commit("camp", site)
+
+    # -- shipments -----------------------------------------------------------------------------
+
+    @command
+    def send_shipment(
+        self,
+        *,
+        shipment: str,
+        stockpile: str,
+        camp: str,
+        item: str,
+        quantity: int,
+        eta: str | None = None,
+    ) -> CommandResult:
+        """Send supplies on the road to an open camp: they leave the stockpile now."""
+        shipment_id = self._require_new("shipment", shipment)
+        depot = self.load("stockpile", stockpile, Stockpile)
+        site = self.load("camp", camp, Camp)
+        site.require_open("have a shipment sent to it")
+        new = Shipment.send(
+            id=shipment_id,
+            slug=shipment,
+            stockpile_id=depot.id,
+            camp_id=site.id,
+            item=item,
+            quantity=quantity,
+            eta=eta,
+            now=clock.now(),
+        )
+        depot.ship(
+            shipment_id=shipment_id,
+            camp_id=site.id,
+            camp_slug=site.slug,
+            item=item,
+            quantity=quantity,
+        )
+        return self._commit("shipment", new, depot)
+
+    @command
+    def deliver_shipment(self, *, shipment: str, quantity: int | None = None) -> CommandResult:
+        """A shipment arrives (all of it, or `quantity`; the rest counts as lost on the way)."""
+        cargo = self.load("shipment", shipment, Shipment)
+        cargo.require_in_transit("deliver it")
+        site: Camp = self.by_id(cargo.camp_id)
+        received = cargo.deliver(quantity=quantity)
+        site.receive_shipment(
+            shipment_id=cargo.id,
+            stockpile_id=cargo.stockpile_id,
+            item=cargo.item,
+            quantity=received,
+        )
+        return self._commit("shipment", cargo, site)
+
+    @command
+    def lose_shipment(self, *, shipment: str, reason: str) -> CommandResult:
+        """Nothing of a shipment arrives."""
+        cargo = self.load("shipment", shipment, Shipment)
+        cargo.lose(reason=reason)
+        return self._commit("shipment", cargo)
+
+    @command
+    def return_shipment(self, *, shipment: str) -> CommandResult:
+        """A shipment goes back, whole, on hand in its stockpile."""
+        cargo = self.load("shipment", shipment, Shipment)
+        cargo.send_back()
+        depot: Stockpile = self.by_id(cargo.stockpile_id)
+        depot.take_back(shipment_id=cargo.id, item=cargo.item, quantity=cargo.quantity)
+        return self._commit("shipment", cargo, depot)
+
+    # -- donor offers --------------------------------------------------------------------------
+
+    @command
+    def offer_supplies(
+        self,
+        *,
+        offer: str,
+        partner: str,
+        item: str,
+        quantity: int,
+        plan: str | None = None,
+        expires: str | None = None,
+    ) -> CommandResult:
+        """Record a registered, active partner's offer of goods (for one plan's camps, if named)."""
+        offer_id = self._require_new("offer", offer)
+        donor = self.load("partner", partner, Partner)
+        donor.require_active("make offers")
+        plan_id = None
+        if plan is not None:
+            the_plan = self.load("plan", plan, ResponsePlan)
+            the_plan.require_open("receive an offer")
+            plan_id = the_plan.id
+        new = Offer.make(
+            id=offer_id,
+            slug=offer,
+            partner_id=donor.id,
+            item=item,
+            quantity=quantity,
+            plan_id=plan_id,
+            expires=expires,
+            now=clock.now(),
+        )
+        return self._commit("offer", new)
+
+    @command
+    def accept_offer(self, *, offer: str, camp: str, quantity: int) -> CommandResult:
+        """Accept part of an open offer for an open camp (of the offer's plan, if it names one)."""
+        gift = self.load("offer", offer, Offer)
+        site = self.load("camp", camp, Camp)
+        site.require_open("accept an offer for it")
+        if gift.plan_id is not None and gift.plan_id != site.plan_id:
+            the_plan: ResponsePlan = self.by_id(gift.plan_id)
+            raise MembershipError(
+                f"offer '{gift.slug}' is for plan '{the_plan.slug}'; camp '{site.slug}' "
+                "belongs to another plan",
+                rule="an offer for a plan goes to that plan's camps",
+                field="camp",
+            )
+        gift.accept(camp_id=site.id, camp_slug=site.slug, quantity=quantity, now=clock.now())
+        return self._commit("offer", gift)
+
+    @command
+    def decline_offer(self, *, offer: str, reason: str) -> CommandResult:
+        """Decline all that remains of an offer."""
+        gift = self.load("offer", offer, Offer)
+        gift.decline(reason=reason, now=clock.now())
+        return self._commit("offer", gift)
+
+    @command
+    def deliver_offer(self, *, offer: str, camp: str, quantity: int) -> CommandResult:
+        """The donor delivers accepted goods into an open camp's stock."""
+        gift = self.load("offer", offer, Offer)
+        site = self.load("camp", camp, Camp)
+        site.require_open("receive a donor's delivery")
+        gift.deliver(camp_id=site.id, camp_slug=site.slug, quantity=quantity)
+        site.receive_offer(
+            offer_id=gift.id, partner_id=gift.partner_id, item=gift.item, quantity=quantity
+        )
+        return self._commit("offer", gift, site)
+
+    @command
+    def withdraw_offer(self, *, offer: str, reason: str = "") -> CommandResult:
+        """The donor withdraws an offer: what remains and what is undelivered are cancelled."""
+        gift = self.load("offer", offer, Offer)
+        gift.withdraw(reason=reason, now=clock.now())
+        return self._commit("offer", gift)
 
 
 __all__ = ["AGGREGATE_CLASSES", "CommandResult", "PlannerService", "StatusError"]

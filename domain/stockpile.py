@@ -75,6 +75,22 @@ class Stockpile(PlannerAggregate):
         quantity: int
         from_reservation: int
 
+    class SuppliesShipped(PlannerAggregate.Event):
+        """Supplies left on a shipment to a camp: `from_reservation` of them reserved for it."""
+
+        shipment_id: UUID
+        camp_id: UUID
+        item: str
+        quantity: int
+        from_reservation: int
+
+    class ShipmentReturned(PlannerAggregate.Event):
+        """A shipment came back: its quantity is on hand again (not reserved)."""
+
+        shipment_id: UUID
+        item: str
+        quantity: int
+
     class SuppliesWrittenOff(PlannerAggregate.Event):
         """Free stock was lost, damaged or expired."""
 
@@ -155,27 +171,62 @@ class Stockpile(PlannerAggregate):
 
     def dispatch(self, *, camp_id: UUID, camp_slug: str, item: str, quantity: int) -> None:
         """Send supplies to a camp: its reservation first, then free stock."""
+        taken = self._take_for(camp_id, camp_slug, item, quantity, "dispatch", "a dispatch")
+        self._dispatch(camp_id=camp_id, item=item, quantity=quantity, from_reservation=taken)
+
+    def _take_for(
+        self, camp_id: UUID, camp_slug: str, item: str, quantity: int, doing: str, what: str
+    ) -> int:
+        """Check what may leave for a camp; return how much of it comes from its reservation."""
         require_catalog_item(item)
         require_positive_quantity(quantity)
         held = self.reservations[(camp_id, item)]
         may_take = held + self.available(item)
         if quantity > may_take:
             raise StockError(
-                f"stockpile '{self.slug}' cannot dispatch {quantity} {item} to camp "
+                f"stockpile '{self.slug}' cannot {doing} {quantity} {item} to camp "
                 f"'{camp_slug}': at most {may_take} (reserved for it {held}, "
                 f"free {self.available(item)})",
-                rule="a dispatch never exceeds what it may take",
+                rule=f"{what} never exceeds what it may take",
                 field="quantity",
             )
-        self._dispatch(
-            camp_id=camp_id, item=item, quantity=quantity, from_reservation=min(held, quantity)
-        )
+        return min(held, quantity)
 
     @event(SuppliesDispatched)
     def _dispatch(self, camp_id: UUID, item: str, quantity: int, from_reservation: int) -> None:
         self.on_hand[item] -= quantity
         self.reserved[item] -= from_reservation
         self.reservations[(camp_id, item)] -= from_reservation
+
+    def ship(
+        self, *, shipment_id: UUID, camp_id: UUID, camp_slug: str, item: str, quantity: int
+    ) -> None:
+        """Send supplies on a shipment to a camp, with the same limits as a dispatch."""
+        taken = self._take_for(camp_id, camp_slug, item, quantity, "ship", "a shipment")
+        self._ship(
+            shipment_id=shipment_id,
+            camp_id=camp_id,
+            item=item,
+            quantity=quantity,
+            from_reservation=taken,
+        )
+
+    @event(SuppliesShipped)
+    def _ship(
+        self, shipment_id: UUID, camp_id: UUID, item: str, quantity: int, from_reservation: int
+    ) -> None:
+        self.on_hand[item] -= quantity
+        self.reserved[item] -= from_reservation
+        self.reservations[(camp_id, item)] -= from_reservation
+
+    def take_back(self, *, shipment_id: UUID, item: str, quantity: int) -> None:
+        """Put a returned shipment back on hand."""
+        require_positive_quantity(quantity)
+        self._take_back(shipment_id=shipment_id, item=item, quantity=quantity)
+
+    @event(ShipmentReturned)
+    def _take_back(self, shipment_id: UUID, item: str, quantity: int) -> None:
+        self.on_hand[item] += quantity
 
     def write_off(self, *, item: str, quantity: int, reason: str) -> None:
         """Remove expired, damaged or lost free stock."""

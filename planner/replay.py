@@ -12,8 +12,9 @@ from typing import Any
 from domain.base import workspace_namespace
 from domain.commands import COMMANDS
 from domain.errors import PlannerError
-from planner.scenario import Check, Scenario, ScenarioError, Step, format_time
+from planner.scenario import CHECK_ENTITIES, Check, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
+from projections.logistics import time_us
 from projections.readiness import ReadinessFold
 
 BATCH_STEPS = 5000  # steps per transaction: each commit waits for the disk (fsync)
@@ -133,7 +134,7 @@ def replay_scenario(
     try:
         _refuse_if_replayed(planner, scenario)
         before = planner.service.recorder.max_notification_id() or 0
-        with _collector_skipping_existing_objects():
+        with collector_skipping_existing_objects():
             _apply_steps(planner, scenario, clock, report, until, evaluator.before)
         report.events_stored = (planner.service.recorder.max_notification_id() or 0) - before
         if report.error is None:
@@ -148,7 +149,7 @@ def replay_scenario(
 
 
 @contextmanager
-def _collector_skipping_existing_objects() -> Iterator[None]:
+def collector_skipping_existing_objects() -> Iterator[None]:
     """Keep the cyclic garbage collector off the objects that exist before the steps run.
 
     A long scenario is hundreds of thousands of objects that live through the whole replay;
@@ -204,7 +205,7 @@ def _apply_steps(
             before(step.at)
             clock.now = step.at
             try:
-                service.execute(step.command, _service_args(scenario, step))
+                service.execute(step.command, service_args(scenario, step))
             except PlannerError as refusal:
                 report.error = ScenarioError(
                     scenario.path,
@@ -218,7 +219,8 @@ def _apply_steps(
                 service.flush()
 
 
-def _service_args(scenario: Scenario, step: Step) -> dict[str, Any]:
+def service_args(scenario: Scenario, step: Step) -> dict[str, Any]:
+    """The service arguments of a step: a plan is drafted with the scenario's standards."""
     if step.command != "draft_plan":
         return step.args
     return {
@@ -237,7 +239,7 @@ class _CheckEvaluator:
     ) -> None:
         self.fold = ReadinessFold()
         self.report = report
-        self.ids: dict[str, dict[str, str]] = {"camp": {}, "plan": {}, "stockpile": {}}
+        self.ids: dict[str, dict[str, str]] = {kind: {} for kind in CHECK_ENTITIES}
         for step in scenario.steps:
             for kind, name in _CREATING_ARGS[step.command]:
                 if kind in self.ids:
@@ -272,24 +274,21 @@ class _CheckEvaluator:
         while self.times:
             self._evaluate(self.times.pop(0))
 
-    def _view(self, kind: str, entity_id: str) -> dict[str, Any] | None:
-        table = {
-            "camp": self.fold.camps,
-            "plan": self.fold.plans,
-            "stockpile": self.fold.stockpiles,
-        }
-        return self.fold.view(kind, entity_id) if entity_id in table[kind] else None
+    def _view(self, kind: str, entity_id: str, moment: datetime) -> dict[str, Any] | None:
+        if entity_id not in self.fold.table_of(kind):
+            return None
+        return self.fold.view(kind, entity_id, time_us(moment))
 
     def _evaluate(self, moment: datetime) -> None:
         snapshot: dict[str, Any] = {}
         for kind in _CHECKED_KINDS:  # camps first: plan views count camps by status
             for entity_id, slug in self.ids[kind].items():
-                view = self._view(kind, entity_id)
+                view = self._view(kind, entity_id, moment)
                 if view is not None:
                     snapshot[f"{kind} {slug}"] = _summary(kind, view)
         self.report.snapshots.append({"at": format_time(moment), "entities": snapshot})
         for check in self.checks[moment]:
-            view = self._view(check.entity, str(self.id_of(check.entity, check.slug)))
+            view = self._view(check.entity, str(self.id_of(check.entity, check.slug)), moment)
             self.report.checks.append(evaluate_check(check, view))
 
 

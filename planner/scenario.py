@@ -35,8 +35,11 @@ TOP_LEVEL_KEYS: Final = (
 )
 REQUIRED_KEYS: Final = ("scenario", "title", "start", "steps")
 STEP_KEYS: Final = ("at", "do", "with")
-CHECK_ENTITIES: Final = ("camp", "plan", "stockpile")
+CHECK_ENTITIES: Final = ("camp", "plan", "stockpile", "shipment", "offer")
+# Check fields holding times: written like `at` (an offset from start, or ISO 8601).
+CHECK_TIME_FIELDS: Final = {"shipment": ("eta",), "offer": ("expires",)}
 CHECK_KEYS: Final = ("at", *CHECK_ENTITIES, "expect")
+_CHECK_FORM: Final = "|".join(CHECK_ENTITIES)
 STANDARDS_KEYS: Final = ("profile", "overrides")
 
 _SCENARIO_SLUG: Final = re.compile(r"[a-z0-9-]+")
@@ -793,7 +796,7 @@ class _ScenarioBuilder:
         at = _time(entry["at"], start, where)
         _check_order(at, start, previous, where)
         spec = _command(entry["do"], where)
-        args = _arguments(spec, entry.get("with"), where)
+        args = _arguments(spec, _times_resolved(spec, entry.get("with"), start, where), where)
         self._track_slugs(spec, args, at, where)
         assert where.step is not None and where.line is not None
         return Step(where.step, where.line, at, spec.name, args)
@@ -838,7 +841,7 @@ class _ScenarioBuilder:
             return ()
         if not isinstance(raw, list):
             raise self.at_key("checks").error(
-                f"'checks' must be a list of checks {{at, camp|plan|stockpile, expect}}; "
+                f"'checks' must be a list of checks {{at, {_CHECK_FORM}, expect}}; "
                 f"got {_shown(raw)}"
             )
         return tuple(
@@ -851,7 +854,7 @@ class _ScenarioBuilder:
     def _check(self, entry: Any, where: _Where, start: datetime) -> Check:
         if not isinstance(entry, dict):
             raise where.error(
-                f"a check must be a mapping {{at, camp|plan|stockpile, expect}}; "
+                f"a check must be a mapping {{at, {_CHECK_FORM}, expect}}; "
                 f"got {_shown(entry)}"
             )
         _reject_unknown_keys(entry, CHECK_KEYS, "check", where)
@@ -864,6 +867,9 @@ class _ScenarioBuilder:
         if "expect" not in entry:
             raise where.error("the check has no 'expect' (the expected field values)")
         expect = _expectations(entry["expect"], where)
+        for name in CHECK_TIME_FIELDS.get(kind, ()):
+            if expect.get(name) is not None:
+                expect[name] = format_time(_time(expect[name], start, where, name))
         assert where.check is not None and where.line is not None
         return Check(where.check, where.line, at, kind, slug, expect)
 
@@ -922,11 +928,22 @@ def _reject_unknown_keys(
             )
 
 
-def _time(value: Any, start: datetime, where: _Where) -> datetime:
+def _time(value: Any, start: datetime, where: _Where, name: str = "at") -> datetime:
     try:
         return parse_offset_or_time(value, start)
     except ValueError as exc:
-        raise where.error(f"bad 'at': {exc}") from None
+        raise where.error(f"bad '{name}': {exc}") from None
+
+
+def _times_resolved(spec: CommandSpec, value: Any, start: datetime, where: _Where) -> Any:
+    """The step's arguments with time arguments (`eta`, `expires`) resolved like `at`."""
+    if not isinstance(value, dict):
+        return value
+    resolved = dict(value)
+    for arg in spec.args:
+        if arg.type == "time" and resolved.get(arg.name) is not None:
+            resolved[arg.name] = _time(resolved[arg.name], start, where, arg.name)
+    return resolved
 
 
 def _check_order(at: datetime, start: datetime, previous: Step | None, where: _Where) -> None:

@@ -1,12 +1,14 @@
-"""The one place that wires the event store, the projections and (later) the API together."""
+"""The one bootstrap: the service with its storage adapters, the projections and the views."""
 
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
+from adapters.storage import PLANNER_STORAGE
 from domain import clock
 from domain.base import PLANNER_NAMESPACE
 from domain.service import PlannerService
@@ -16,6 +18,9 @@ from projections.follower import ProjectionFollower
 from projections.queries import ReadinessQueries
 from projections.store import PostgresViewStore, SQLiteViewStore, memory_view_store
 from projections.time_travel import TimeTraveller
+
+if TYPE_CHECKING:
+    from planner.usecases import ScenarioFiles
 
 
 @dataclass
@@ -38,6 +43,13 @@ class Planner:
         self.follower.projector.restore([], 0)
         return self.follower.catch_up()
 
+    @property
+    def scenarios(self) -> ScenarioFiles:
+        """The scenario use cases (check, replay in a scratch store) the HTTP API offers."""
+        from planner.usecases import SCENARIO_FILES  # late: a replay opens planners here
+
+        return SCENARIO_FILES
+
     def close(self) -> None:
         """Stop following and release database connections."""
         self.follower.stop()
@@ -59,12 +71,24 @@ def open_planner(
     env = persistence_env(url) | {"CREATE_TABLE": "y"}
     if env.get("POSTGRES_SCHEMA"):
         _create_schema(env)
-    service = PlannerService(env, namespace=namespace, clock_fn=clock_fn)
+    service = new_service(env, namespace=namespace, clock_fn=clock_fn)
     views = _view_store(service, env)
     follower = ProjectionFollower(service, views)
     follower.catch_up()
-    queries = ReadinessQueries(views, TimeTraveller(views, EventRows(service.recorder)))
+    queries = ReadinessQueries(
+        views, TimeTraveller(views, EventRows(service.recorder)), clock=lambda: service.clock_fn()
+    )
     return Planner(url, service, views, follower, queries)
+
+
+def new_service(
+    env: dict[str, str],
+    *,
+    namespace: UUID = PLANNER_NAMESPACE,
+    clock_fn: clock.Clock | None = None,
+) -> PlannerService:
+    """A PlannerService on the store `env` names, storing through the planner's adapters."""
+    return PlannerService(env, namespace=namespace, clock_fn=clock_fn, storage=PLANNER_STORAGE)
 
 
 def _create_schema(env: dict[str, str]) -> None:

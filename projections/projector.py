@@ -31,12 +31,14 @@ from projections.store import (
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 # Camps first: plan views count camps by the status their views just got.
-_KIND_ORDER = {"camp": 0, "3w": 1, "stockpile": 2, "plan": 3}
+_KIND_ORDER = {"camp": 0, "3w": 1, "stockpile": 2, "plan": 3, "shipment": 4, "offer": 5}
 _TABLE_OF_KIND = {
     "partner": "partners",
     "plan": "plans",
     "stockpile": "stockpiles",
     "camp": "camps",
+    "shipment": "shipments",
+    "offer": "offers",
 }
 _ENTITY_TABLES = tuple(_TABLE_OF_KIND.values())
 CHECKPOINT_EVERY = 500
@@ -277,7 +279,7 @@ class ReadinessProjection(Projection[SQLiteViewStore | PostgresViewStore]):
         self.projector = ReadinessProjector()
         self.projector.restore(*view.saved_state())
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Fold one event and store its view changes with its tracking record."""
         record = event_record(domain_event, tracking.notification_id)
         self.view.write(self.projector.process([record]))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from projections.logistics import TIMED_KINDS, time_us, with_time
 from projections.projector import from_us, to_us
 from projections.store import PostgresViewStore, SQLiteViewStore
 from projections.time_travel import TimeTraveller
@@ -24,10 +26,20 @@ class ReadinessQueries:
     """Answers readiness questions from the materialised views."""
 
     def __init__(
-        self, store: SQLiteViewStore | PostgresViewStore, traveller: TimeTraveller
+        self,
+        store: SQLiteViewStore | PostgresViewStore,
+        traveller: TimeTraveller,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.store = store
         self.traveller = traveller
+        # "Now" for the current views that change with time alone (offer expiry, overdue
+        # shipments): the planner's clock when the query is answered.
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def now_us(self) -> int:
+        """The query's time on the planner's clock, in µs since the epoch."""
+        return time_us(self.clock())
 
     def view(
         self, kind: str, entity_id: str, as_of: datetime | None = None
@@ -35,6 +47,8 @@ class ReadinessQueries:
         """One view by entity id, now or as of a time; None if it did not exist then."""
         if as_of is None:
             doc = self.store.get(kind, entity_id)
+            if doc is not None:
+                doc = with_time(kind, doc, self.now_us())
         else:
             docs = self.traveller.views_at(to_us(as_of), [(kind, entity_id)])
             doc = docs[0] if docs else None
@@ -58,8 +72,15 @@ class ReadinessQueries:
     ) -> list[dict[str, Any]]:
         """All views of a kind, filtered, now or as of a time."""
         if as_of is None:
+            if status is not None and kind in TIMED_KINDS:  # a stored status may have aged
+                return [
+                    doc
+                    for doc in self.views(kind, plan_id=plan_id, location=location)
+                    if doc.get("status") == status
+                ]
             docs = self.store.list_views(kind, plan_id=plan_id, status=status, location=location)
-            return [_public(doc) for doc in docs]
+            now = self.now_us()
+            return [_public(with_time(kind, doc, now)) for doc in docs]
         docs = [
             doc
             for doc in self.traveller.views_at(to_us(as_of), kind=kind)

@@ -26,10 +26,18 @@ from domain.catalog import (
     VULNERABLE_GROUPS,
     standards_for,
 )
+from projections.logistics import (
+    LogisticsHandlers,
+    camp_needs,
+    in_transit,
+    offer_view,
+    shipment_view,
+    summed_needs,
+)
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
-VIEW_KINDS = ("camp", "plan", "stockpile", "3w")
+VIEW_KINDS = ("camp", "plan", "stockpile", "3w", "shipment", "offer")
 
 
 _CANONICAL_IDS: dict[str, str] = {}
@@ -75,7 +83,7 @@ def congestion_band(area_per_person: Fraction | float) -> str:
     return "high"
 
 
-class ReadinessFold:
+class ReadinessFold(LogisticsHandlers):
     """The state the readiness views need, folded from events in notification order."""
 
     def __init__(self) -> None:
@@ -83,6 +91,8 @@ class ReadinessFold:
         self.plans: dict[str, dict[str, Any]] = {}
         self.stockpiles: dict[str, dict[str, Any]] = {}
         self.camps: dict[str, dict[str, Any]] = {}
+        self.shipments: dict[str, dict[str, Any]] = {}
+        self.offers: dict[str, dict[str, Any]] = {}
         self.camp_status: dict[str, str] = {}
         self.coverage: dict[str, bool] = {}  # camp → every required sector has a counting lead
         self._camp_keys: dict[str, tuple[ViewKey, ViewKey]] = {}  # camp → its and its plan's
@@ -154,6 +164,8 @@ class ReadinessFold:
         keys += [("3w", c) for c in self.camps]
         keys += [("stockpile", s) for s in self.stockpiles]
         keys += [("plan", p) for p in self.plans]
+        keys += [("shipment", s) for s in self.shipments]
+        keys += [("offer", o) for o in self.offers]
         return keys
 
     def camp_keys(self, camp_id: str) -> tuple[ViewKey, ViewKey]:
@@ -300,6 +312,7 @@ class ReadinessFold:
             return  # a dispatch from free stock
         reservations = self.stockpiles[oid]["reservations"]
         camp_id, item = canonical_id(f["camp_id"]), f["item"]
+        self._commit_to_camp(camp_id, "reserved_for", item, delta)
         by_camp = reservations.setdefault(camp_id, {})
         quantity = by_camp.get(item, 0) + delta
         if quantity:
@@ -323,6 +336,12 @@ class ReadinessFold:
     def _on_Stockpile__SuppliesDispatched(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._reservation(oid, f, -f["from_reservation"])
         self._stock(oid, f["item"], on_hand=-f["quantity"], reserved=-f["from_reservation"])
+
+    def _on_Stockpile__SuppliesShipped(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._on_Stockpile__SuppliesDispatched(oid, ts, f)
+
+    def _on_Stockpile__ShipmentReturned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._stock(oid, f["item"], on_hand=f["quantity"])
 
     def _on_Stockpile__SuppliesWrittenOff(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._stock(oid, f["item"], on_hand=-f["quantity"])
@@ -436,6 +455,8 @@ class ReadinessFold:
                 ("plans", self.plans),
                 ("stockpiles", self.stockpiles),
                 ("camps", self.camps),
+                ("shipments", self.shipments),
+                ("offers", self.offers),
             )
         }
 
@@ -447,7 +468,8 @@ class ReadinessFold:
         return state
 
     def load_entity(self, table: str, entity_id: str, state: dict[str, Any]) -> None:
-        """Put one entity's exported state back (table: partners, plans, stockpiles, camps)."""
+        """Put one entity's exported state back (table: partners, plans, stockpiles, camps,
+        shipments, offers)."""
         if table == "plans":
             _derive_plan_state(state)
         getattr(self, table)[entity_id] = state
@@ -465,8 +487,9 @@ class ReadinessFold:
                 fold.load_entity(table, entity_id, entity)
         return fold
 
-    def view(self, kind: str, entity_id: str) -> dict[str, Any]:
-        """Compute the current view document of one entity."""
+    def view(self, kind: str, entity_id: str, at_us: int | None = None) -> dict[str, Any]:
+        """Compute the current view document of one entity; offers and shipments as of
+        `at_us` (µs since the epoch; default: the time of their last event)."""
         if kind == "camp":
             doc = camp_view(self, entity_id)
             self.camp_status[entity_id] = doc["status"]
@@ -477,14 +500,27 @@ class ReadinessFold:
             return stockpile_view(self, entity_id)
         if kind == "3w":
             return who_does_what_view(self, entity_id)
+        if kind == "shipment":
+            return shipment_view(self, entity_id, at_us)
+        if kind == "offer":
+            return offer_view(self, entity_id, at_us)
         raise KeyError(f"unknown view kind {kind!r}")
 
     def slug_of(self, kind: str, entity_id: str) -> str:
         """The slug of an entity, for views and lists."""
-        table = {"camp": self.camps, "3w": self.camps, "plan": self.plans}.get(
-            kind, self.stockpiles
-        )
+        table = self.table_of(kind)
         return str(table[entity_id]["slug"])
+
+    def table_of(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The entities whose views are of this kind."""
+        return {
+            "camp": self.camps,
+            "3w": self.camps,
+            "plan": self.plans,
+            "stockpile": self.stockpiles,
+            "shipment": self.shipments,
+            "offer": self.offers,
+        }[kind]
 
     def partner_slug(self, partner_id: str) -> str:
         """The slug of a partner (or its id if it was never registered here)."""
@@ -499,7 +535,7 @@ class ReadinessFold:
         return partner is not None and not partner["withdrawn"]
 
 
-DERIVED_PLAN_STATE = ("standards", "ready_fraction", "thresholds")
+DERIVED_PLAN_STATE = ("standards", "ready_fraction", "needs_ready_days", "thresholds")
 
 
 def _derive_plan_state(plan: dict[str, Any]) -> None:
@@ -509,6 +545,8 @@ def _derive_plan_state(plan: dict[str, Any]) -> None:
     ready = Fraction(plan["ready_days"])
     plan["standards"] = standards
     plan["ready_fraction"] = ready
+    # Needs take ready days as written (2.5, not the float's binary expansion) before a ceiling.
+    plan["needs_ready_days"] = ready.limit_denominator(1_000_000)
     plan["thresholds"] = (
         tuple((i, standards[i].numerator, standards[i].denominator) for i in CONSUMABLES),
         tuple((f, standards[f].numerator, standards[f].denominator) for f in FACILITIES),
@@ -715,6 +753,8 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         "overcrowded": overcrowded,
         "ready_days": plan["ready_days"],
         "gaps": gaps,
+        "needs": camp_needs(camp, plan),
+        "in_transit": in_transit(camp.get("in_transit", {})),
     }
 
 
@@ -785,6 +825,9 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
         "population": population,
         "stockpiles": [fold.stockpiles[s]["slug"] for s in plan["stockpiles"]],
         "preparedness_days": preparedness,
+        "needs": summed_needs(
+            [camp_needs(fold.camps[c], plan) for c in plan["camps"] if not fold.camps[c]["closed"]]
+        ),
     }
 
 
@@ -809,6 +852,7 @@ def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
         "items": items,
         "reservations": dict(sorted(reservations.items())),
         "plans": [fold.plans[p]["slug"] for p in depot["plans"]],
+        "in_transit": in_transit(depot.get("in_transit", {})),
     }
 
 

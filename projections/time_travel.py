@@ -39,14 +39,17 @@ class TimeTraveller:
         projector = self.projector_at(as_of_us)
         if keys is None:
             keys = [key for key in projector.fold.view_keys() if kind in (None, key[0])]
-        return _documents(projector, keys)
+        return _documents(projector, keys, as_of_us)
 
     def view_series(self, key: ViewKey, times_us: list[int]) -> list[dict[str, Any] | None]:
         """One view at each of several times (in increasing order), folding forward from one
         time to the next unless a later checkpoint is closer."""
         if times_us != sorted(times_us):
             raise ValueError("times must be in increasing order")
-        return [_document(projector, key) for projector in self._walk(times_us)]
+        return [
+            _document(projector, key, at_us)
+            for projector, at_us in zip(self._walk(times_us), times_us, strict=True)
+        ]
 
     def _walk(self, times_us: list[int]) -> Iterator[ReadinessProjector]:
         views_position = self.store.position()
@@ -69,7 +72,7 @@ class TimeTraveller:
         """Fold stored events (those read before first) up to the last one at or before
         `as_of_us`; the rows read but not folded stay in `pending` for a later time."""
         decoder = EventDecoder()
-        not_after = _time_test(projector, as_of_us)
+        not_after = time_test(projector, as_of_us)
         quarantined = self.store.quarantined_positions()
         while True:
             if not pending:
@@ -102,7 +105,7 @@ class TimeTraveller:
 _UTC_SUFFIX = "+00:00"
 
 
-def _time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Any], bool]:
+def time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Any], bool]:
     """A test: is an event time at or before `as_of_us`?
 
     Stored times are `isoformat()` of UTC datetimes, and those sort as text in time order (a
@@ -126,24 +129,21 @@ def _from_checkpoint(checkpoint: tuple[int, bytes] | None) -> ReadinessProjector
     return projector
 
 
-def _document(projector: ReadinessProjector, key: ViewKey) -> dict[str, Any] | None:
-    docs = _documents(projector, [key])
+def _document(projector: ReadinessProjector, key: ViewKey, at_us: int) -> dict[str, Any] | None:
+    docs = _documents(projector, [key], at_us)
     return docs[0] if docs else None
 
 
-def _documents(projector: ReadinessProjector, keys: list[ViewKey]) -> list[dict[str, Any]]:
+def _documents(
+    projector: ReadinessProjector, keys: list[ViewKey], at_us: int
+) -> list[dict[str, Any]]:
+    """The views of `keys` that exist in the fold, offers and shipments as of `at_us`."""
     fold = projector.fold
-    tables = {
-        "camp": fold.camps,
-        "3w": fold.camps,
-        "plan": fold.plans,
-        "stockpile": fold.stockpiles,
-    }
     docs = []
     for kind, entity_id in keys:
-        if entity_id not in tables[kind]:
+        if entity_id not in fold.table_of(kind):
             continue
-        doc = fold.view(kind, entity_id)
+        doc = fold.view(kind, entity_id, at_us)
         doc["_position"], doc["_ts_us"] = projector.touched_at((kind, entity_id))
         docs.append(doc)
     return docs

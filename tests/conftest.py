@@ -17,6 +17,7 @@ import pytest
 
 from domain.service import PlannerService
 from planner.config import persistence_env
+from planner.wiring import new_service
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CLOCK_START = datetime(1999, 4, 1, tzinfo=UTC)
@@ -86,7 +87,8 @@ def require_postgres() -> None:
     pytest.skip(reason)
 
 
-def _execute_autocommit(sql: str) -> None:
+def execute_autocommit(sql: str) -> None:
+    """Run one statement on the test PostgreSQL database outside a transaction."""
     import psycopg
 
     with psycopg.connect(POSTGRES_URL, connect_timeout=5, autocommit=True) as conn:
@@ -124,13 +126,13 @@ def make_store_url(store_kind: str, tmp_path: Path) -> Iterator[Callable[[], str
         if store_kind == "sqlite":
             return str(tmp_path / f"store-{number}" / "planner.sqlite")
         schema = f"test_{uuid.uuid4().hex[:16]}"
-        _execute_autocommit(f'CREATE SCHEMA "{schema}"')
+        execute_autocommit(f'CREATE SCHEMA "{schema}"')
         schemas.append(schema)
         return f"{POSTGRES_URL}?schema={schema}"
 
     yield make
     for schema in schemas:
-        _execute_autocommit(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        execute_autocommit(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture
@@ -148,7 +150,7 @@ def service_factory(
 
     def factory(url: str, clock_fn: Callable[[], datetime] | None = None) -> PlannerService:
         env = persistence_env(url) | {"CREATE_TABLE": "y"}
-        service = PlannerService(env, clock_fn=clock_fn or clock)
+        service = new_service(env, clock_fn=clock_fn or clock)
         services.append(service)
         return service
 

@@ -72,10 +72,11 @@ def fold_of(records: Iterable[EventRecord]) -> ReadinessFold:
     return fold
 
 
-def fold_views(records: Iterable[EventRecord]) -> ViewDocs:
-    """Every view the pure fold defines after these events (camps first, like the projector)."""
+def fold_views(records: Iterable[EventRecord], at_us: int | None = None) -> ViewDocs:
+    """Every view the pure fold defines after these events (camps first, like the projector);
+    offers and shipments as of `at_us` if given."""
     fold = fold_of(records)
-    return {key: normalise(fold.view(*key)) for key in fold.view_keys()}
+    return {key: normalise(fold.view(*key, at_us)) for key in fold.view_keys()}
 
 
 def store_views(queries: ReadinessQueries, as_of: datetime | None = None) -> ViewDocs:

@@ -1,35 +1,30 @@
-"""Escaped-by-default HTML building: `h(template, *values)` escapes every value it inserts.
+"""Escaped-by-default HTML building for the charts, with Jinja2's own escaper (MarkupSafe).
 
-`Html` marks a string as trusted markup; anything else inserted through `h()`, `esc()` or
-`join()` is escaped (`&`, `<`, `>`, `"`, `'`). Templates are literals in this package's code,
-never data.
+`Html` is MarkupSafe's `Markup`: trusted markup, inserted as is by `h()`, `join()` and by the
+templates (which escape everything else). `h(template, *values)` escapes every value it
+inserts (`&`, `<`, `>`, `"`, `'`). Templates are literals in this package's code, never data.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from typing import Any
 
+from markupsafe import Markup, escape
 
-class Html(str):
-    """A string of trusted markup (inserted without escaping)."""
-
-    __slots__ = ()
+Html = Markup
 
 
-def esc(value: Any) -> Html:
-    """Markup for a value: trusted markup as is, anything else escaped as text."""
-    if isinstance(value, Html):
-        return value
-    return Html(html.escape("" if value is None else str(value), quote=True))
+def esc(value: Any) -> Markup:
+    """Markup for a value: trusted markup as is, anything else escaped as text (None: empty)."""
+    return Markup("") if value is None else escape(value)
 
 
-def h(template: str, *args: Any, **kwargs: Any) -> Html:
-    """`template.format()` with every argument escaped (unless it is already Html)."""
-    return Html(template.format(*(esc(a) for a in args), **{k: esc(v) for k, v in kwargs.items()}))
+def h(template: str, *args: Any, **kwargs: Any) -> Markup:
+    """`template.format()` with every argument escaped (unless it is already markup)."""
+    return Markup(template).format(*args, **kwargs)
 
 
-def join(parts: Iterable[Any], separator: str = "") -> Html:
+def join(parts: Iterable[Any], separator: str = "") -> Markup:
     """Concatenate markup (escaping any plain string among the parts)."""
-    return Html(separator.join(esc(part) for part in parts))
+    return Markup(separator).join(esc(part) for part in parts)

@@ -28,12 +28,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.auth import Principal, token_digest
 from api.context import ApiContext
 from api.dashboard import pages
-from api.dashboard.markup import Html
-from api.dashboard.pages import PREFIX, Nav
+from api.dashboard.pages import PREFIX, Nav, Page
+from api.dashboard.templating import templates
 from api.errors import ApiProblem
+from api.ports import Planner
 from api.sessions import SESSION_TTL_SECONDS, Session
-from planner.scenario import ScenarioError
-from planner.wiring import Planner
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,12 +86,19 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(source).netloc == request.headers.get("host", request.url.netloc)
 
 
-def _forbidden(nav: Nav, why: str) -> Response:
-    return _html(pages.error_page(nav, "Refused", why), 403)
+def _forbidden(request: Request, nav: Nav, why: str) -> Response:
+    return _html(request, pages.error_page(nav, "Refused", why), 403)
 
 
-def _html(markup: Html, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(str(markup), status_code=status, headers=SECURITY_HEADERS)
+def _html(request: Request, page: Page, status: int = 200) -> HTMLResponse:
+    """A page rendered from its template, with the strict security headers."""
+    return templates.TemplateResponse(
+        request,
+        page.template,
+        page.template_context(),
+        status_code=status,
+        headers=SECURITY_HEADERS,
+    )
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -144,12 +150,12 @@ def _signed_in(request: Request) -> Nav | Response:
     return _nav(request, principal)
 
 
-def _page(request: Request, render: Callable[[Planner, Nav], Html]) -> Response:
+def _page(request: Request, render: Callable[[Planner, Nav], Page]) -> Response:
     """A page of the views for a signed-in person, or the redirect to the sign-in form."""
     nav = _signed_in(request)
     if not isinstance(nav, Nav):
         return nav
-    return _html(render(_context(request).planner, nav))
+    return _html(request, render(_context(request).planner, nav))
 
 
 # -- sign in and out ------------------------------------------------------------------------------
@@ -160,7 +166,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
     """The sign-in form, with a CSRF token bound to a short-lived cookie."""
     csrf = secrets.token_urlsafe(32)
     nav = Nav(path=request.url.path, csrf=csrf)
-    response = _html(pages.login_page(nav, _safe_next(next)))
+    response = _html(request, pages.login_page(nav, _safe_next(next)))
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         csrf,
@@ -178,25 +184,25 @@ async def login(request: Request) -> Response:
     """Check the token; start a server-side session and go where the person was going."""
     nav = Nav(path=request.url.path)
     if not _same_origin(request):
-        return _forbidden(nav, "Sign-in requests must come from this site.")
+        return _forbidden(request, nav, "Sign-in requests must come from this site.")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > LOGIN_BODY_LIMIT:
-            return _html(pages.login_page(nav, "/", "Too long."), 413)
+            return _html(request, pages.login_page(nav, "/", "Too long."), 413)
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     token = (fields.get("token") or [""])[0].strip()
     next_path = _safe_next((fields.get("next") or ["/"])[0])
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     given = (fields.get("csrf") or [""])[0]
     if not expected or not hmac.compare_digest(expected, given):
-        return _forbidden(nav, "The sign-in form expired; open it again and sign in.")
+        return _forbidden(request, nav, "The sign-in form expired; open it again and sign in.")
     ctx = _context(request)
     digest = token_digest(token) if token else b""
     if not token or ctx.tokens.identify_digest(digest) is None:
         nav.csrf = expected
         page = pages.login_page(nav, next_path, "That token is not known here.")
-        return _html(page, 401)
+        return _html(request, page, 401)
     session_id, _ = ctx.sessions.create(digest)
     response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
     response.set_cookie(
@@ -220,7 +226,9 @@ async def logout(request: Request) -> Response:
         fields = parse_qs((await request.body())[:LOGIN_BODY_LIMIT].decode("utf-8", "replace"))
         given = (fields.get("csrf") or [""])[0]
         if not _same_origin(request) or not hmac.compare_digest(found[1].csrf, given):
-            return _forbidden(Nav(path=request.url.path), "Sign out from the dashboard's button.")
+            return _forbidden(
+                request, Nav(path=request.url.path), "Sign out from the dashboard's button."
+            )
         _context(request).sessions.revoke(found[0])
     response = RedirectResponse(f"{PREFIX}/login", status_code=303, headers=SECURITY_HEADERS)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
@@ -246,12 +254,12 @@ def camp(request: Request, camp_id: str) -> Response:
     if not isinstance(nav, Nav):
         return nav
     ctx = _context(request)
-    markup = pages.camp_page(ctx.planner, nav, camp_id[:100])
-    if markup is None:
+    page = pages.camp_page(ctx.planner, nav, camp_id[:100])
+    if page is None:
         when = "" if nav.as_of is None else f" at {pages.when(nav.as_of)}"
         message = f"There is no such camp{when}."
-        return _html(pages.error_page(nav, "No such camp", message), 404)
-    return _html(markup)
+        return _html(request, pages.error_page(nav, "No such camp", message), 404)
+    return _html(request, page)
 
 
 @router.get(f"{PREFIX}/timeline")
@@ -294,7 +302,7 @@ def scenario_form(request: Request) -> Response:
     if not isinstance(nav, Nav):
         return nav
     limit = _context(request).settings.max_scenario_bytes
-    return _html(pages.scenario_page(nav, limit))
+    return _html(request, pages.scenario_page(nav, limit))
 
 
 @router.post(f"{PREFIX}/scenario")
@@ -308,7 +316,7 @@ async def scenario_replay(request: Request) -> Response:
     limit = ctx.settings.max_scenario_bytes
 
     def refuse(message: str, status: int) -> Response:
-        return _html(pages.scenario_page(nav, limit, error=message), status)
+        return _html(request, pages.scenario_page(nav, limit, error=message), status)
 
     if not _same_origin(request):
         return refuse("Uploads must come from this site.", 403)
@@ -335,15 +343,16 @@ async def scenario_replay(request: Request) -> Response:
     except UnicodeDecodeError as error:
         return refuse(f"The file is not UTF-8 text (byte {error.start}).", 422)
     until_text = fields.get("until", (None, b""))[1].decode("utf-8", "replace").strip()
+    scenarios = ctx.planner.scenarios
     try:
         report = await ctx.scratch.replay(text, name, until_text or None)
-    except ScenarioError as error:
+    except scenarios.error as error:
         return refuse(str(error), 422)
     except ValueError as error:
         return refuse(f"Stop at: {error}", 422)
     except ApiProblem as problem:
         return refuse(problem.detail, problem.status)
-    return _html(pages.scenario_page(nav, limit, report=report))
+    return _html(request, pages.scenario_page(nav, limit, report=report))
 
 
 def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:

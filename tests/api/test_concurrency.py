@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.camp import Camp
 from planner.wiring import Planner, open_planner
 from tests.api.conftest import auth, build_world
 
@@ -137,7 +138,7 @@ def test_version_conflicts_are_retried_then_reported(
     assert response.json()["type"].endswith(":concurrent-change")
     assert response.headers["retry-after"] == "1"
     failures["left"] = 1  # with If-Match a conflict is not retried: the version moved
-    version = world.service.load("camp", "c", object).version  # type: ignore[arg-type]
+    version = world.service.load("camp", "c", Camp).version
     response = client.post(
         "/camps/c/arrivals",
         json={"people": 1},

@@ -7,10 +7,8 @@ both lose nothing. Skipped without PostgreSQL on 127.0.0.1:5432 (failed under CI
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,38 +21,19 @@ import pytest
 from api.auth import TokenRegistry
 from api.context import ApiSettings
 from planner.wiring import open_planner
-from tests.conftest import POSTGRES_URL, _execute_autocommit, require_postgres
+from tests.conftest import POSTGRES_URL, execute_autocommit, require_postgres
+from tests.server_helpers import free_port, wait_healthy
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = {"Authorization": "Bearer scale-out-admin-token"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server at {base} exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"server at {base} did not start")
-
-
 @pytest.fixture
 def servers() -> Iterator[tuple[str, str]]:
     require_postgres()
     schema = f"test_api_{uuid.uuid4().hex[:12]}"
-    _execute_autocommit(f'CREATE SCHEMA "{schema}"')
+    execute_autocommit(f'CREATE SCHEMA "{schema}"')
     url = f"{POSTGRES_URL}?schema={schema}"
     setup = open_planner(url)  # create the tables once, before the processes race to
     from api.app import build_context
@@ -68,7 +47,7 @@ def servers() -> Iterator[tuple[str, str]]:
         ).decode(),
         "PLANNER_LOG_LEVEL": "warning",
     }
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     cli = [sys.executable, "-m", "planner.cli"]
     processes = [
         subprocess.Popen(
@@ -102,7 +81,7 @@ def servers() -> Iterator[tuple[str, str]]:
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base, process in zip(bases, processes, strict=False):
-            _wait_healthy(base, process)
+            wait_healthy(base, process)
         yield bases[0], bases[1]
     finally:
         for process in processes:
@@ -115,7 +94,7 @@ def servers() -> Iterator[tuple[str, str]]:
                 process.wait()
             if process.stderr is not None:
                 process.stderr.close()
-        _execute_autocommit(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        execute_autocommit(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def test_two_servers_share_one_database(servers: tuple[str, str]) -> None:

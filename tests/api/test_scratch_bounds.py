@@ -22,7 +22,7 @@ import pytest
 from planner.cli import main
 from planner.wiring import open_planner
 from tests.api.conftest import TOKENS, build_world
-from tests.api.test_scale_out import _free_port, _wait_healthy
+from tests.server_helpers import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 UPLOAD_THREADS = 8  # concurrent uploaders (the machine is shared: a modest load)
@@ -99,7 +99,7 @@ def server(store_url: str, tmp_path: Path) -> Iterator[tuple[str, int]]:
     ]
     env = {**os.environ, "PLANNER_TOKENS": orjson.dumps(tokens).decode()}
     env["PLANNER_LOG_LEVEL"] = "warning"
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "planner.cli", "serve", "--db", store_url, "--port", str(port)],
         cwd=ROOT,
@@ -109,7 +109,7 @@ def server(store_url: str, tmp_path: Path) -> Iterator[tuple[str, int]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process)
+        wait_healthy(base, process)
         yield base, process.pid
     finally:
         process.terminate()

@@ -15,7 +15,7 @@ import pytest
 
 from api.auth import Principal, TokenConfigError, TokenRegistry
 from planner.wiring import open_planner
-from tests.api.test_scale_out import _free_port, _wait_healthy
+from tests.server_helpers import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +58,7 @@ def test_sighup_reloads_the_token_file_without_a_restart(tmp_path: Path) -> None
     open_planner(str(db)).close()
     path = tmp_path / "tokens.yaml"
     path.write_text("- {token: first-admin-token, role: admin}\n")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PLANNER_LOG_LEVEL": "warning"}
     command = [sys.executable, "-m", "planner.cli", "serve", "--db", str(db), "--port", str(port)]
     process = subprocess.Popen(
@@ -70,7 +70,7 @@ def test_sighup_reloads_the_token_file_without_a_restart(tmp_path: Path) -> None
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process)
+        wait_healthy(base, process)
 
         def status(token: str) -> int:
             headers = {"Authorization": f"Bearer {token}"}

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jinja2
 import pytest
 
 with warnings.catch_warnings():
@@ -19,9 +20,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.dashboard import charts
+from api.dashboard import charts, templating
 from api.dashboard.markup import Html, esc, h, join
-from api.dashboard.pages import parse_as_of
+from api.dashboard.pages import Nav, parse_as_of
 from api.routers.dashboard import COOKIE, parse_form_data
 from planner.wiring import Planner, open_planner
 from tests.api.conftest import TOKENS, build_world, registry
@@ -97,8 +98,10 @@ def test_every_colour_is_checked_and_lives_in_the_palette() -> None:
     css = CSS.read_text(encoding="utf-8")
     outside_root = re.sub(r":root\s*\{.*?\}", "", css, count=1, flags=re.S)
     assert not re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(", outside_root)
-    for module in ("charts.py", "pages.py"):  # charts use classes, never colours
-        source = (ROOT / "api" / "dashboard" / module).read_text(encoding="utf-8")
+    sources = [ROOT / "api" / "dashboard" / m for m in ("charts.py", "pages.py")]
+    sources += sorted((ROOT / "api" / "dashboard" / "templates").glob("*.html"))
+    for module in sources:  # charts and pages use classes, never colours
+        source = module.read_text(encoding="utf-8")
         assert not re.findall(r"fill=\"#|stroke=\"#|style=", source), module
 
 
@@ -111,7 +114,7 @@ def test_contrast_ratio_matches_wcag_examples() -> None:
 
 
 def test_values_are_escaped_and_trusted_markup_is_not() -> None:
-    assert h("<p>{}</p>", "<script>&'\"") == "<p>&lt;script&gt;&amp;&#x27;&quot;</p>"
+    assert h("<p>{}</p>", "<script>&'\"") == "<p>&lt;script&gt;&amp;&#39;&#34;</p>"
     assert h("<p>{}</p>", Html("<b>x</b>")) == "<p><b>x</b></p>"
     assert join(["<i>", Html("<b>")]) == "&lt;i&gt;<b>"
     assert esc(None) == ""
@@ -394,3 +397,33 @@ def test_a_scenario_upload_is_replayed_in_a_scratch_store(
     assert empty.status_code == 422
     not_a_form = viewer.post("/dashboard/scenario", content=b"scenario: x")
     assert not_a_form.status_code == 400
+
+
+# -- templates -------------------------------------------------------------------------------------
+
+
+def test_pages_are_rendered_from_autoescaped_templates_only() -> None:
+    env = templating.templates.env
+    assert env.autoescape is True
+    names = env.list_templates()
+    assert {"base.html", "camp.html", "overview.html", "scenario.html"} <= set(names)
+    for name in names:  # every template parses
+        env.get_template(name)
+    page = env.get_template("error.html").render(
+        nav=Nav(path="/x"),
+        title="<i>t</i>",
+        chrome=False,
+        as_of_control=False,
+        menu=(),
+        message="<script>alert(1)</script>",
+    )
+    assert "&lt;script&gt;" in page and "<script" not in page and "&lt;i&gt;t" in page
+    source = (ROOT / "api" / "dashboard" / "pages.py").read_text(encoding="utf-8")
+    assert not re.findall(r"<(?:p|div|span|table|tr|td|section|a|ul|li|h\d)[ >]", source)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"*.html"' in pyproject  # the templates ship with the package
+
+
+def test_a_template_naming_a_value_the_page_did_not_give_fails() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        templating.templates.env.get_template("error.html").render(nav=Nav(path="/"))

@@ -111,19 +111,19 @@ def test_events_stored_and_reloaded_are_equal(
         read = list(reader.events.get(aggregate_id))
         assert read == written
         assert [e.originator_version for e in read] == list(range(1, len(read) + 1))
-        mine = writer.repository.get(aggregate_id)
-        theirs = reader.repository.get(aggregate_id)
+        mine: Any = writer.repository.get(aggregate_id)
+        theirs: Any = reader.repository.get(aggregate_id)
         assert type(theirs) is type(mine)
         assert vars(theirs) == vars(mine)
-    camp = reader.repository.get(reader.id_of("camp", "kukes-1"))
+    camp: Any = reader.repository.get(reader.id_of("camp", "kukes-1"))
     assert camp.population["people"] == 2_800
     assert camp.stock["water"] == 30_000
     assert camp.modified_on == clock.now
-    plan = reader.repository.get(reader.id_of("plan", "kukes"))
+    plan: Any = reader.repository.get(reader.id_of("plan", "kukes"))
     assert plan.ready_days == 2.5
     assert plan.standards_overrides == {"water": 20.0}
     assert plan.pool_balance("EUR") == 0
-    depot = reader.repository.get(reader.id_of("stockpile", "durres"))
+    depot: Any = reader.repository.get(reader.id_of("stockpile", "durres"))
     assert (depot.on_hand["water"], depot.reserved["water"]) == (45_000, 0)
 
 
@@ -170,7 +170,7 @@ def test_a_refusal_mid_batch_keeps_the_commands_before_it(
     rows = notifications(service)
     assert len(rows) == before + 2
     assert [row[2] for row in rows[before:]] == ["domain.stockpile:Stockpile.SuppliesReceived"] * 2
-    depot = service.repository.get(service.id_of("stockpile", "s"))
+    depot: Any = service.repository.get(service.id_of("stockpile", "s"))
     assert (depot.version, depot.on_hand["water"]) == (3, 30)
     # the store and the service carry on normally
     service.write_off_supplies(stockpile="s", item="water", quantity=30, reason="lost")

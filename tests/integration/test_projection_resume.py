@@ -20,7 +20,7 @@ from eventsourcing.projection import ProjectionRunner
 
 from domain.service import PlannerService
 from planner.config import persistence_env
-from planner.wiring import Planner, open_planner
+from planner.wiring import Planner, new_service, open_planner
 from projections.events import EventRows
 from projections.follower import ProjectionFollower
 from projections.projector import ReadinessProjection
@@ -338,7 +338,7 @@ def test_the_library_projection_runner_resumes_on_postgres(
     store_kind: str, store_url: str, clock: SimulatedClock
 ) -> None:
     env = persistence_env(store_url) | {"CREATE_TABLE": "y"}
-    service = PlannerService(env, clock_fn=clock)
+    service = new_service(env, clock_fn=clock)
     RecordingProjection.restored_at.clear()
     RecordingProjection.processed.clear()
     try:

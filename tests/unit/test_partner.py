@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from domain.base import entity_id
@@ -28,7 +30,7 @@ def test_register_records_the_partner(service: PlannerService, clock) -> None:
     assert result.slug == "msf"
     assert result.version == 1
     assert result.aggregate_id == entity_id("partner", "msf")
-    partner = service.repository.get(result.aggregate_id)
+    partner: Partner = service.repository.get(result.aggregate_id)
     assert isinstance(partner, Partner)
     assert (partner.slug, partner.name, partner.kind) == ("msf", "Médecins Sans Frontières", "ngo")
     assert partner.sectors == ["HEA", "WSH"]
@@ -77,7 +79,7 @@ def test_withdraw_keeps_the_partner_on_record(service: PlannerService) -> None:
     service.register_partner(partner="red-cross", name="Red Cross", kind="ngo")
     result = service.withdraw_partner(partner="red-cross", reason="mandate ended")
     assert result.version == 2
-    partner = service.repository.get(result.aggregate_id)
+    partner: Partner = service.repository.get(result.aggregate_id)
     assert partner.withdrawn and not partner.active
     assert partner.withdraw_reason == "mandate ended"
     assert service.exists("partner", "red-cross")
@@ -175,5 +177,5 @@ def test_withdrawn_partner_keeps_its_past_lead(service: PlannerService) -> None:
     service.establish_camp(camp="c", plan="p", location="L", site_area_m2=1, shelter_capacity=1)
     service.assign_sector(camp="c", sector="WSH", partner="w")
     service.withdraw_partner(partner="w")
-    camp = service.repository.get(service.id_of("camp", "c"))
+    camp: Any = service.repository.get(service.id_of("camp", "c"))
     assert camp.leads == {"WSH": service.id_of("partner", "w")}

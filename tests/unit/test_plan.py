@@ -298,6 +298,7 @@ def test_split_pool_skips_withdrawn_ngos_and_ngos_that_left(svc: PlannerService)
     _fund(svc, 1_001, "EUR")
     result = svc.split_pool(plan="p", currency="EUR")
     (event,) = list(svc.events.get(result.aggregate_id, gt=result.version - 1))
+    assert isinstance(event, ResponsePlan.PoolSplit)
     assert set(event.recipients) == {svc.id_of("partner", "ngo1"), svc.id_of("partner", "ngo2")}
     assert (event.share, event.remainder) == (500, 1)
     assert plan_of(svc).pool_balance("EUR") == 1

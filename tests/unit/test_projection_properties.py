@@ -31,13 +31,17 @@ from hypothesis import strategies as st
 
 from domain.camp import Camp
 from domain.catalog import CONSUMABLES, DEFAULT_REQUIRED_SECTORS, FACILITIES, VULNERABLE_GROUPS
+from domain.clock import iso_utc
 from domain.errors import PlannerError
+from domain.offer import Offer
 from domain.partner import Partner
 from domain.plan import ResponsePlan
 from domain.service import PlannerService
+from domain.shipment import Shipment
 from domain.stockpile import Stockpile
 from planner.wiring import Planner
 from projections.follower import ProjectionFollower
+from projections.logistics import time_us
 from projections.projector import ReadinessProjector
 from projections.store import StatusChange, ViewBatch, ViewVersion
 from tests.projections_helpers import (
@@ -95,7 +99,15 @@ CHOICES = (
     "commit_stockpile",
     "activate_plan",
     "stand_down_plan",
+    *("send_shipment", "offer_supplies", "accept_offer") * 3,
+    *("deliver_shipment",) * 5,
+    *("deliver_offer",) * 3,
+    "lose_shipment",
+    "return_shipment",
+    *("decline_offer",) * 2,
+    "withdraw_offer",
 )
+EXPIRIES = (None, 60, 3_600, 86_400)  # eta or expiry: none, or seconds after the command
 
 Command = tuple[str, dict[str, Any]]
 Timed = tuple[datetime, Command, bool]  # when, what, catch up after it
@@ -199,6 +211,9 @@ class Chooser:
     def __init__(self, draw: Callable[[st.SearchStrategy[Any]], Any], service: PlannerService):
         self.draw = draw
         self.service = service
+        self.now = START  # the time of the command being chosen
+        self.shipments: list[str] = []
+        self.offers: list[str] = []
 
     def pick(self, options: Iterable[Any]) -> Any:
         return self.draw(st.sampled_from(list(options)))
@@ -373,6 +388,106 @@ class Chooser:
     def _close_camp(self) -> dict[str, Any]:
         return {"camp": self.pick(CAMPS)}
 
+    # -- shipments and offers ------------------------------------------------------------------
+
+    def _later(self) -> str | None:
+        seconds = self.pick(EXPIRIES)
+        return None if seconds is None else iso_utc(self.now + timedelta(seconds=seconds))
+
+    def _send_shipment(self) -> dict[str, Any]:
+        arguments = self._dispatch_supplies()
+        self.shipments.append(f"t{len(self.shipments)}")
+        eta = self._later()
+        return {"shipment": self.shipments[-1], **arguments} | ({"eta": eta} if eta else {})
+
+    def _cargo(self) -> list[Shipment]:
+        return [
+            self.service.load("shipment", slug, Shipment)
+            for slug in self.shipments
+            if self.service.exists("shipment", slug)
+        ]
+
+    def _in_transit(self) -> Shipment | None:
+        cargo = {c.slug: c for c in self._cargo()}
+        if not cargo:
+            return None
+        moving = [slug for slug, c in cargo.items() if c.status == "in_transit"]
+        return cargo[self.some(list(cargo), moving)]
+
+    def _deliver_shipment(self) -> dict[str, Any]:
+        cargo = self._in_transit()
+        if cargo is None:
+            raise Nothing
+        if self.draw(st.booleans()):
+            return {"shipment": cargo.slug}
+        return {"shipment": cargo.slug, "quantity": self.amount(cargo.quantity)}
+
+    def _lose_shipment(self) -> dict[str, Any]:
+        cargo = self._in_transit()
+        if cargo is None:
+            raise Nothing
+        return {"shipment": cargo.slug, "reason": self.pick(("lost", "damaged", "stolen"))}
+
+    def _return_shipment(self) -> dict[str, Any]:
+        cargo = self._in_transit()
+        if cargo is None:
+            raise Nothing
+        return {"shipment": cargo.slug}
+
+    def _offer_supplies(self) -> dict[str, Any]:
+        self.offers.append(f"o{len(self.offers)}")
+        item = self.pick(RECEIPTS)
+        arguments = {
+            "offer": self.offers[-1],
+            "partner": self.pick(PARTNERS),
+            "item": item,
+            "quantity": self.draw(st.integers(1, RECEIPTS[item])),
+        }
+        expires = self._later()
+        plan = {"plan": "p"} if self.draw(st.booleans()) else {}
+        return arguments | plan | ({"expires": expires} if expires else {})
+
+    def _gifts(self) -> list[Offer]:
+        return [
+            self.service.load("offer", slug, Offer)
+            for slug in self.offers
+            if self.service.exists("offer", slug)
+        ]
+
+    def _open_offer(self) -> Offer:
+        gifts = {g.slug: g for g in self._gifts()}
+        if not gifts:
+            raise Nothing
+        usable = [slug for slug, g in gifts.items() if g.remaining(self.now) > 0]
+        return gifts[self.some(list(gifts), usable)]
+
+    def _accept_offer(self) -> dict[str, Any]:
+        gift = self._open_offer()
+        camp = self.pick(self.open_camps())
+        return {"offer": gift.slug, "camp": camp, "quantity": self.amount(gift.remaining(self.now))}
+
+    def _decline_offer(self) -> dict[str, Any]:
+        reason = self.pick(("not_needed", "unsuitable", "duplicate"))
+        return {"offer": self._open_offer().slug, "reason": reason}
+
+    def _deliver_offer(self) -> dict[str, Any]:
+        options = [
+            (g.slug, c, g.undelivered(self.service.id_of("camp", c)))
+            for g in self._gifts()
+            for c in CAMPS
+        ]
+        if not options:
+            raise Nothing
+        offer, camp, limit = self.some(options, [o for o in options if o[2] > 0])
+        return {"offer": offer, "camp": camp, "quantity": self.amount(limit)}
+
+    def _withdraw_offer(self) -> dict[str, Any]:
+        gifts = self._gifts()
+        if not gifts:
+            raise Nothing
+        usable = [g.slug for g in gifts if not g.withdrawn]
+        return {"offer": self.some([g.slug for g in gifts], usable)}
+
     # -- partners and the plan -----------------------------------------------------------------
 
     def _withdraw_partner(self) -> dict[str, Any]:
@@ -452,6 +567,7 @@ def play(data: st.DataObject, world: World, most: int = 40) -> Planner:
     now = START
     for _ in range(data.draw(st.integers(most // 4, most), label="commands")):
         now += timedelta(seconds=data.draw(st.sampled_from(STEPS)))
+        chooser.now = now
         command = chooser.next()
         apply(planner, clock, now, command)
         catch_up = data.draw(st.booleans())
@@ -519,7 +635,9 @@ def test_incremental_views_equal_a_rebuild_and_the_pure_fold(
         rebuilt = store_views(planner.queries)
         assert_timeline_is_a_chain(planner, rebuilt)
 
-        folded = fold_views(stored_records(planner.service))
+        # current offer and shipment views are as of the planner's clock
+        now_us = time_us(planner.service.clock_fn())
+        folded = fold_views(stored_records(planner.service), at_us=now_us)
         assert incremental == rebuilt
         assert rebuilt == folded
     finally:
@@ -547,6 +665,7 @@ def test_as_of_view_equals_the_view_of_the_prefix(
         for moment in moments:
             then = store_views(planner.queries, as_of=moment)
             with replayed([step for step in world.timed if step[0] <= moment]) as past:
+                past.service.clock_fn = lambda moment=moment: moment  # "now" for its views
                 assert then == store_views(past.queries), moment
                 for kind, entity_id in keys:
                     as_of = strip(planner.queries.view(kind, entity_id, as_of=moment))

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from planner.wiring import Planner, open_planner
 from projections.projector import ReadinessProjector, to_us
-from projections.time_travel import _time_test
+from projections.time_travel import time_test
 from tests.conftest import SimulatedClock
 from tests.projections_helpers import strip
 
@@ -310,7 +310,7 @@ def test_event_times_compare_as_text_as_they_do_as_times(
     bound: datetime, times: list[datetime]
 ) -> None:
     """Time travel compares stored ISO times as text when they are UTC; else it parses them."""
-    not_after = _time_test(ReadinessProjector(), to_us(bound))
+    not_after = time_test(ReadinessProjector(), to_us(bound))
     for at in times:
         assert not_after(at.isoformat()) == (at <= bound), at
         assert not_after(at) == (at <= bound), at

@@ -13,13 +13,13 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.transcoder import OrjsonTranscoder, iso_format
 from domain.base import PlannerAggregate
 from domain.camp import Camp
 from domain.partner import Partner
 from domain.plan import ResponsePlan
-from domain.service import PlannerService
 from domain.stockpile import Stockpile
-from domain.transcoder import OrjsonTranscoder, iso_format
+from planner.wiring import new_service
 
 AGGREGATES = (Partner, ResponsePlan, Stockpile, Camp)
 EVENT_CLASSES = sorted(
@@ -118,7 +118,7 @@ def test_every_event_class_is_enumerated() -> None:
 
 @pytest.fixture(scope="module")
 def mapper() -> Any:
-    service = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    service = new_service({"PERSISTENCE_MODULE": "eventsourcing.popo"})
     assert isinstance(service.mapper.transcoder, OrjsonTranscoder)
     yield service.mapper
     service.close()

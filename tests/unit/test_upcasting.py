@@ -90,7 +90,7 @@ def test_v1_payload_is_upcast_to_v2_by_the_mapper(service: PlannerService) -> No
 def test_aggregate_with_v1_history_loads_and_carries_on_in_v2(service: PlannerService) -> None:
     shelter_id = uuid4()
     service.recorder.insert_events(_v1_history(shelter_id))
-    shelter = service.repository.get(shelter_id)
+    shelter: Shelter = service.repository.get(shelter_id)
     assert isinstance(shelter, Shelter)
     assert (shelter.version, shelter.people, shelter.under5) == (2, 120, 30)
     assert shelter.unaccompanied_minors == 0
@@ -101,7 +101,7 @@ def test_aggregate_with_v1_history_loads_and_carries_on_in_v2(service: PlannerSe
     assert orjson.loads(new.state)["class_version"] == 2  # new events are stored as v2
     assert orjson.loads(new.state)["unaccompanied_minors"] == 3
 
-    again = service.repository.get(shelter_id)  # a mixed v1/v2 history
+    again: Shelter = service.repository.get(shelter_id)  # a mixed v1/v2 history
     assert (again.version, again.people, again.under5, again.unaccompanied_minors) == (
         3,
         130,
@@ -128,11 +128,11 @@ def test_a_stored_version_1_sector_assignment_reads_back_with_no_co_leads() -> N
 
     from eventsourcing.persistence import StoredEvent
 
+    from adapters.transcoder import OrjsonTranscoder
     from domain.camp import Camp
-    from domain.service import PlannerService
-    from domain.transcoder import OrjsonTranscoder
+    from planner.wiring import new_service
 
-    service = PlannerService({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    service = new_service({"PERSISTENCE_MODULE": "eventsourcing.popo"})
     partner = uuid4()
     v1_state = OrjsonTranscoder().encode(
         {

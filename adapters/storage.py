@@ -1,5 +1,5 @@
 """Storing the planner's events: the library's mapper, event store and SQLite recorder, with
-less work per event.
+less work per event; `PlannerStorage` plugs them into the service (planner/wiring.py).
 
 The records, notification ids and recordings are those the library's own Mapper, EventStore and
 SQLiteApplicationRecorder make, byte for byte (tests/integration/test_storage_paths.py compares
@@ -14,9 +14,11 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
+    ApplicationRecorder,
     Cipher,
     Compressor,
     EventStore,
+    InfrastructureFactory,
     Mapper,
     Notification,
     Recording,
@@ -26,7 +28,7 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 
-from domain.transcoder import OrjsonTranscoder
+from adapters.transcoder import OrjsonTranscoder
 
 _new = object.__new__
 _set = object.__setattr__
@@ -163,3 +165,34 @@ class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
         )
         rowid: int = c.fetchone()[0]
         return rowid
+
+
+class PlannerStorage:
+    """The speed-ups above as the service's storage (domain.ports.StorageAdapters).
+
+    The bootstrap passes it to PlannerService; without it the service stores through the
+    library's own parts, which write the same records.
+    """
+
+    def transcoder(self) -> Transcoder:
+        """Serialize events with orjson, keeping the library's type markers."""
+        return OrjsonTranscoder()
+
+    def mapper(self, factory: InfrastructureFactory, transcoder: Transcoder) -> Mapper[UUID]:
+        """The planner's mapper (same records as the library's), unless MAPPER_TOPIC names one."""
+        if factory.env.get(factory.MAPPER_TOPIC):
+            return factory.mapper(transcoder=transcoder)
+        return factory.mapper(transcoder=transcoder, mapper_class=PlannerMapper)
+
+    def recorder(self, recorder: ApplicationRecorder) -> ApplicationRecorder:
+        """The configured recorder; the library's SQLite one becomes the planner's (same ids)."""
+        if type(recorder) is SQLiteApplicationRecorder:
+            return PlannerSQLiteRecorder(recorder.datastore, recorder.events_table_name)
+        return recorder
+
+    def event_store(self, mapper: Mapper[UUID], recorder: ApplicationRecorder) -> EventStore[UUID]:
+        """The planner's event store (same records and recordings as the library's)."""
+        return PlannerEventStore(mapper=mapper, recorder=recorder)
+
+
+PLANNER_STORAGE = PlannerStorage()

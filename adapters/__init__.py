@@ -1,0 +1,1 @@
+"""Adapters plugged into the planner by its one bootstrap (planner/wiring.py): faster storage."""

@@ -1,0 +1,99 @@
+"""What the HTTP API needs of the planner it serves: declared here, provided by the bootstrap.
+
+The API is an entrypoint over the planner's use cases. It imports the domain and the
+projections, never `planner/`: `planner.wiring.open_planner()` returns a `Planner` of this
+shape, and `planner serve` hands it to `api.app.create_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future
+from datetime import datetime
+from typing import Any, Protocol
+
+from domain.service import PlannerService
+from projections.follower import ProjectionFollower
+from projections.queries import ReadinessQueries
+from projections.store import PostgresViewStore, SQLiteViewStore
+
+
+class ScenarioFile(Protocol):
+    """A parsed and validated scenario file."""
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def steps(self) -> Sequence[object]: ...
+
+    @property
+    def checks(self) -> Sequence[object]: ...
+
+
+class ScenarioUseCases(Protocol):
+    """Check a scenario file, or replay it in a scratch store (as `planner check`/`replay`)."""
+
+    @property
+    def error(self) -> type[Exception]:
+        """The error an invalid file raises; it has `step`, `check` and `line` (or None)."""
+        ...
+
+    def parse(self, text: str, name: str) -> ScenarioFile:
+        """Parse and validate scenario text; `name` is used in messages."""
+        ...
+
+    def parse_until(self, text: str, start: datetime) -> datetime:
+        """A stop time (+3d or ISO 8601) of a scenario starting at `start`; ValueError if bad."""
+        ...
+
+    def replay(self, scenario: ScenarioFile, until: datetime | None) -> dict[str, Any]:
+        """Replay a parsed scenario in a fresh in-memory store; its JSON report."""
+        ...
+
+    def submit_check(self, text: str, name: str) -> Future[tuple[str, Any]]:
+        """Check scenario text in a worker process: ("ok", summary), ("scenario-error",
+        (path, message, {step, line, check}))."""
+        ...
+
+    def submit_replay(self, text: str, name: str, until: str | None) -> Future[tuple[str, Any]]:
+        """Replay scenario text in a worker process: ("ok", report), ("scenario-error", …) or
+        ("until-error", message)."""
+        ...
+
+    def warm_up(self) -> None:
+        """Start the worker processes (in the background)."""
+        ...
+
+    def forget_broken_pool(self) -> None:
+        """Drop a worker pool whose worker died."""
+        ...
+
+
+class Planner(Protocol):
+    """An open planner: its service, views, projection follower, queries and scenario use cases."""
+
+    @property
+    def service(self) -> PlannerService: ...
+
+    @property
+    def views(self) -> SQLiteViewStore | PostgresViewStore: ...
+
+    @property
+    def follower(self) -> ProjectionFollower: ...
+
+    @property
+    def queries(self) -> ReadinessQueries: ...
+
+    @property
+    def scenarios(self) -> ScenarioUseCases: ...
+
+    def close(self) -> None:
+        """Stop following and release database connections."""
+        ...

@@ -1,0 +1,50 @@
+"""What the planner's service asks of its storage; the bootstrap provides it (adapters/).
+
+The service stores events through the eventsourcing library's Application, with the library's
+transcoder, mapper, recorder and event store unless the bootstrap plugs in others that write
+the same records (planner/wiring.py plugs in adapters/storage.py). The domain names none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    EventStore,
+    InfrastructureFactory,
+    Mapper,
+    Transcoder,
+)
+
+
+class StorageAdapters(Protocol):
+    """Builds the service's storage parts; called from the library's `construct_*` hooks."""
+
+    def transcoder(self) -> Transcoder:
+        """The transcoder of event state."""
+        ...
+
+    def mapper(self, factory: InfrastructureFactory, transcoder: Transcoder) -> Mapper[UUID]:
+        """The mapper from domain events to stored events."""
+        ...
+
+    def recorder(self, recorder: ApplicationRecorder) -> ApplicationRecorder:
+        """The recorder to use instead of the one the library configured."""
+        ...
+
+    def event_store(self, mapper: Mapper[UUID], recorder: ApplicationRecorder) -> EventStore[UUID]:
+        """The event store over that mapper and recorder."""
+        ...
+
+
+@runtime_checkable
+class PositionedEventStore(Protocol):
+    """An event store that can store events without making their recordings."""
+
+    def put_for_position(self, domain_events: Sequence[DomainEventProtocol[UUID]]) -> int | None:
+        """Store the events; return the last one's notification id (None if none)."""
+        ...

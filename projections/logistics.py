@@ -1,0 +1,323 @@
+"""Needs, shipments in transit and donor offers: the fold's handlers and views for them.
+
+Contract Part 2, "Needs", "Shipments" and "Donor offers". The handlers are mixed into
+`ReadinessFold`; the views are pure functions of its state. Offers and shipments change with
+time alone (expiry, `overdue`): their views take the time they are asked at (µs since the
+epoch); without one, the time of the entity's last event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from domain.catalog import CONSUMABLES, FACILITIES, PER_PERSON_ITEMS
+
+if TYPE_CHECKING:
+    from projections.readiness import ReadinessFold, ViewKey
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Camp state keys this module keeps: item → quantity reserved for the camp in any stockpile,
+# on the road to it, and accepted from offers and not yet delivered.
+CAMP_COMMITMENTS = ("reserved_for", "in_transit", "offered")
+TIMED_KINDS = ("offer", "shipment")  # views that change with time alone
+
+
+def time_us(moment: datetime | str) -> int:
+    """A time (datetime, or ISO 8601 text with an offset) in µs since the epoch."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _add(totals: dict[str, int], key: str, delta: int) -> None:
+    """Change a total; a total of 0 leaves no entry."""
+    value = totals.get(key, 0) + delta
+    if value:
+        totals[key] = value
+    else:
+        totals.pop(key, None)
+
+
+def canonical_id(value: Any) -> str:
+    """An id field as the fold keys entities (see `projections.readiness.canonical_id`)."""
+    from projections.readiness import canonical_id as canonical  # the fold imports this module
+
+    return canonical(value)
+
+
+class LogisticsHandlers:
+    """Fold handlers for shipments, offers and what they commit to camps (a ReadinessFold mixin)."""
+
+    camps: dict[str, dict[str, Any]]
+    stockpiles: dict[str, dict[str, Any]]
+    shipments: dict[str, dict[str, Any]]
+    offers: dict[str, dict[str, Any]]
+    touched: set[ViewKey]
+    touched_camps: set[str]
+    touched_stockpiles: set[str]
+
+    if TYPE_CHECKING:
+
+        def camp_keys(self, camp_id: str) -> tuple[ViewKey, ViewKey]: ...
+
+    def _commit_to_camp(self, camp_id: str, bucket: str, item: str, delta: int) -> None:
+        """Change what is committed to a camp: its and its plan's needs change, not its status."""
+        camp = self.camps[camp_id]
+        _add(camp.setdefault(bucket, {}), item, delta)
+        self.touched.update(self.camp_keys(camp_id))
+
+    def _arrived(self, camp_id: str, item: str, quantity: int) -> None:
+        camp = self.camps[camp_id]
+        camp["stock"][item] = camp["stock"].get(item, 0) + quantity
+        camp["delivered"][item] = camp["delivered"].get(item, 0) + quantity
+        self.touched_camps.add(camp_id)
+
+    # -- shipments -----------------------------------------------------------------------------
+
+    def _on_Shipment__Sent(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        stockpile_id, camp_id = canonical_id(f["stockpile_id"]), canonical_id(f["camp_id"])
+        item, quantity = f["item"], f["quantity"]
+        self.shipments[oid] = {
+            "slug": f["slug"],
+            "stockpile_id": stockpile_id,
+            "camp_id": camp_id,
+            "item": item,
+            "quantity": quantity,
+            "received": 0,
+            "status": "in_transit",
+            "eta": f["eta"],
+            "eta_us": None if f["eta"] is None else time_us(f["eta"]),
+            "changed_us": time_us(ts),
+        }
+        _add(self.stockpiles[stockpile_id].setdefault("in_transit", {}), item, quantity)
+        self.touched.add(("stockpile", stockpile_id))
+        self._commit_to_camp(camp_id, "in_transit", item, quantity)
+        self.touched.add(("shipment", oid))
+
+    def _shipment_ended(self, oid: str, ts: Any, status: str) -> dict[str, Any]:
+        shipment = self.shipments[oid]
+        shipment["status"] = status
+        shipment["changed_us"] = time_us(ts)
+        item, quantity = shipment["item"], shipment["quantity"]
+        _add(self.stockpiles[shipment["stockpile_id"]]["in_transit"], item, -quantity)
+        self.touched.add(("stockpile", shipment["stockpile_id"]))
+        self._commit_to_camp(shipment["camp_id"], "in_transit", item, -quantity)
+        self.touched.add(("shipment", oid))
+        return shipment
+
+    def _on_Shipment__Delivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._shipment_ended(oid, ts, "delivered")["received"] = f["received"]
+
+    def _on_Shipment__Lost(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._shipment_ended(oid, ts, "lost")
+
+    def _on_Shipment__Returned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._shipment_ended(oid, ts, "returned")
+
+    def _on_Camp__ShipmentReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._arrived(oid, f["item"], f["quantity"])
+
+    # -- offers --------------------------------------------------------------------------------
+
+    def _on_Offer__Made(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self.offers[oid] = {
+            "slug": f["slug"],
+            "partner_id": canonical_id(f["partner_id"]),
+            "item": f["item"],
+            "quantity": f["quantity"],
+            "plan_id": None if f["plan_id"] is None else canonical_id(f["plan_id"]),
+            "expires": f["expires"],
+            "expires_us": None if f["expires"] is None else time_us(f["expires"]),
+            "accepted": 0,
+            "declined": 0,
+            "delivered": 0,
+            "by_camp": {},
+            "withdrawn": False,
+            "cancelled_remaining": 0,
+            "cancelled_undelivered": 0,
+            "changed_us": time_us(ts),
+        }
+        self.touched.add(("offer", oid))
+
+    def _offer(self, oid: str, ts: Any) -> dict[str, Any]:
+        offer = self.offers[oid]
+        offer["changed_us"] = time_us(ts)
+        self.touched.add(("offer", oid))
+        return offer
+
+    def _on_Offer__Accepted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        offer, camp_id, quantity = self._offer(oid, ts), canonical_id(f["camp_id"]), f["quantity"]
+        offer["accepted"] += quantity
+        offer["by_camp"].setdefault(camp_id, [0, 0])[0] += quantity
+        self._commit_to_camp(camp_id, "offered", offer["item"], quantity)
+
+    def _on_Offer__Declined(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._offer(oid, ts)["declined"] += f["quantity"]
+
+    def _on_Offer__Delivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        offer, camp_id, quantity = self._offer(oid, ts), canonical_id(f["camp_id"]), f["quantity"]
+        offer["delivered"] += quantity
+        offer["by_camp"][camp_id][1] += quantity
+        self._commit_to_camp(camp_id, "offered", offer["item"], -quantity)
+
+    def _on_Offer__Withdrawn(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        offer = self._offer(oid, ts)
+        offer["withdrawn"] = True
+        offer["cancelled_remaining"] = f["remaining"]
+        offer["cancelled_undelivered"] = f["undelivered"]
+        for camp_id, (accepted, delivered) in offer["by_camp"].items():
+            if accepted > delivered:
+                self._commit_to_camp(camp_id, "offered", offer["item"], delivered - accepted)
+
+    def _on_Camp__OfferReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self._arrived(oid, f["item"], f["quantity"])
+
+
+# -- views ---------------------------------------------------------------------------------------
+
+
+def camp_needs(camp: Mapping[str, Any], plan: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """A camp's `needs`: per key with a shortfall above 0, {shortfall, committed, uncommitted}."""
+    pop = camp["population"]["people"]
+    if camp["closed"] or pop == 0:
+        return {}
+    standards: Mapping[str, Fraction] = plan["standards"]
+    ready = plan["needs_ready_days"]
+    stock, delivered = camp["stock"], camp["delivered"]
+    shortfalls: dict[str, int] = {}
+    for item in CONSUMABLES:
+        need = pop * standards[item] * ready  # exact: the ceiling of a Fraction
+        shortfalls[item] = -(-need.numerator // need.denominator) - stock.get(item, 0)
+    for item in PER_PERSON_ITEMS:
+        shortfalls[item] = pop - delivered.get(item, 0)
+    for facility in FACILITIES:
+        limit = standards[facility]  # people per unit
+        units = -(-(pop * limit.denominator) // limit.numerator)
+        shortfalls[facility] = units - camp["facilities"].get(facility, 0)
+    needs: dict[str, dict[str, int]] = {}
+    for key, shortfall in shortfalls.items():
+        if shortfall <= 0:
+            continue
+        committed = sum(camp.get(bucket, {}).get(key, 0) for bucket in CAMP_COMMITMENTS)
+        needs[key] = {
+            "shortfall": shortfall,
+            "committed": committed,
+            "uncommitted": max(0, shortfall - committed),
+        }
+    return needs
+
+
+def summed_needs(entries: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+    """Needs summed key by key, each of shortfall, committed and uncommitted on its own."""
+    totals: dict[str, dict[str, int]] = {}
+    for needs in entries:
+        for key, triple in needs.items():
+            total = totals.setdefault(key, {"shortfall": 0, "committed": 0, "uncommitted": 0})
+            for name, value in triple.items():
+                total[name] += value
+    order = {key: i for i, key in enumerate((*CONSUMABLES, *PER_PERSON_ITEMS, *FACILITIES))}
+    return {key: totals[key] for key in sorted(totals, key=lambda k: order.get(k, len(order)))}
+
+
+def shipment_view(
+    fold: ReadinessFold, shipment_id: str, at_us: int | None = None
+) -> dict[str, Any]:
+    """The shipment view (contract: "Shipment view"), as of `at_us`."""
+    shipment = fold.shipments[shipment_id]
+    camp = fold.camps[shipment["camp_id"]]
+    return with_time(
+        "shipment",
+        {
+            "shipment": shipment["slug"],
+            "id": shipment_id,
+            "stockpile": fold.stockpiles[shipment["stockpile_id"]]["slug"],
+            "camp": camp["slug"],
+            "plan_id": camp["plan_id"],
+            "item": shipment["item"],
+            "quantity": shipment["quantity"],
+            "received": shipment["received"],
+            "lost_in_transit": shipment["quantity"] - shipment["received"]
+            if shipment["status"] in ("delivered", "lost")
+            else 0,
+            "status": shipment["status"],
+            "eta": shipment["eta"],
+            "overdue": False,
+        },
+        shipment["changed_us"] if at_us is None else at_us,
+    )
+
+
+def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> dict[str, Any]:
+    """The offer view (contract: "Offer view"), with expiry applied as of `at_us`."""
+    offer = fold.offers[offer_id]
+    plan_id = offer["plan_id"]
+    return with_time(
+        "offer",
+        {
+            "offer": offer["slug"],
+            "id": offer_id,
+            "partner": fold.partner_slug(offer["partner_id"]),
+            "item": offer["item"],
+            "plan": None if plan_id is None else fold.plans[plan_id]["slug"],
+            "plan_id": plan_id,
+            "quantity": offer["quantity"],
+            "accepted": offer["accepted"],
+            "delivered": offer["delivered"],
+            "declined": offer["declined"],
+            "lapsed": 0,
+            "cancelled": offer["cancelled_remaining"] + offer["cancelled_undelivered"],
+            "cancelled_remaining": offer["cancelled_remaining"],
+            "remaining": 0,
+            "by_camp": {
+                fold.camps[camp_id]["slug"]: {"accepted": accepted, "delivered": delivered}
+                for camp_id, (accepted, delivered) in offer["by_camp"].items()
+            },
+            "status": "open",
+            "expires": offer["expires"],
+            "withdrawn": offer["withdrawn"],
+        },
+        offer["changed_us"] if at_us is None else at_us,
+    )
+
+
+def with_time(kind: str, doc: dict[str, Any], at_us: int) -> dict[str, Any]:
+    """Apply time to an offer or shipment view document (expiry, `overdue`) as of `at_us`.
+
+    The same function serves the fold's views and stored documents read later: a document holds
+    everything its time-dependent fields are computed from.
+    """
+    if kind == "shipment":
+        eta = doc["eta"]
+        doc["overdue"] = doc["status"] == "in_transit" and eta is not None and at_us > time_us(eta)
+        return doc
+    if kind != "offer":
+        return doc
+    open_quantity = doc["quantity"] - doc["accepted"] - doc["declined"]
+    if doc["withdrawn"]:  # what had lapsed before the withdrawal stays lapsed; nothing after
+        doc["lapsed"], doc["remaining"] = open_quantity - doc["cancelled_remaining"], 0
+    elif doc["expires"] is not None and at_us >= time_us(doc["expires"]):
+        doc["lapsed"], doc["remaining"] = open_quantity, 0
+    else:
+        doc["lapsed"], doc["remaining"] = 0, open_quantity
+    doc["status"] = offer_status(doc)
+    return doc
+
+
+def offer_status(doc: Mapping[str, Any]) -> str:
+    """An offer's status by the contract's rules, from its view's totals."""
+    if doc["withdrawn"]:
+        return "withdrawn"
+    if doc["remaining"] > 0:
+        return "open"
+    if doc["accepted"] == 0:
+        return "declined" if doc["declined"] > 0 else "expired"
+    return "committed" if doc["delivered"] < doc["accepted"] else "fulfilled"
+
+
+def in_transit(totals: Mapping[str, int]) -> dict[str, int]:
+    """Item → quantity in transit, the non-zero ones, in item order."""
+    return {item: quantity for item, quantity in sorted(totals.items()) if quantity}
