@@ -854,8 +854,7 @@ class _ScenarioBuilder:
     def _check(self, entry: Any, where: _Where, start: datetime) -> Check:
         if not isinstance(entry, dict):
             raise where.error(
-                f"a check must be a mapping {{at, {_CHECK_FORM}, expect}}; "
-                f"got {_shown(entry)}"
+                f"a check must be a mapping {{at, {_CHECK_FORM}, expect}}; got {_shown(entry)}"
             )
         _reject_unknown_keys(entry, CHECK_KEYS, "check", where)
         if "at" not in entry:

@@ -29,3 +29,15 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 3
             pass
         time.sleep(0.1)
     raise AssertionError(f"server at {base} did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server process (SIGTERM, then SIGKILL after 10 s) and close its stderr."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stderr is not None:
+        process.stderr.close()

@@ -22,7 +22,7 @@ import pytest
 from planner.cli import main
 from planner.wiring import open_planner
 from tests.api.conftest import TOKENS, build_world
-from tests.server_helpers import free_port, wait_healthy
+from tests.server_helpers import free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 UPLOAD_THREADS = 8  # concurrent uploaders (the machine is shared: a modest load)
@@ -112,14 +112,7 @@ def server(store_url: str, tmp_path: Path) -> Iterator[tuple[str, int]]:
         wait_healthy(base, process)
         yield base, process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        stop(process)
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -15,7 +15,7 @@ import pytest
 
 from api.auth import Principal, TokenConfigError, TokenRegistry
 from planner.wiring import open_planner
-from tests.server_helpers import free_port, wait_healthy
+from tests.server_helpers import free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,11 +87,4 @@ def test_sighup_reloads_the_token_file_without_a_restart(tmp_path: Path) -> None
         assert status("first-admin-token") == 401
         assert process.poll() is None  # SIGHUP did not stop the server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        stop(process)
