@@ -35,7 +35,14 @@ from domain.catalog import (
     STANDARD_KEYS,
     STANDARDS_PROFILES,
 )
-from domain.commands import COMMANDS, SLUG_PATTERN, TEXT_PATTERN, Arg, CommandSpec
+from domain.commands import (
+    COMMANDS,
+    ENTITY_KINDS,
+    SLUG_PATTERN,
+    TEXT_PATTERN,
+    Arg,
+    CommandSpec,
+)
 
 MAX_WHOLE: Final = MAX_WHOLE_NUMBER  # exact in every JSON reader
 
@@ -259,10 +266,16 @@ REQUEST_MODELS: Final[Mapping[str, type[CommandBody]]] = {
 # -- responses ----------------------------------------------------------------------------------
 
 
+if TYPE_CHECKING:
+    EntityKind = str
+else:
+    EntityKind = Literal[ENTITY_KINDS]  # every kind of the command table
+
+
 class CommandResponse(BaseModel):
     """What a command did: the entity it acted on, its new version, the last event's position."""
 
-    entity: Literal["partner", "plan", "stockpile", "camp"]
+    entity: EntityKind
     slug: str
     id: str = Field(description="the entity's id (uuid)")
     version: int = Field(description="the entity's new version (also the ETag)")
