@@ -14,8 +14,6 @@ from api.ports import Planner
 from api.scratch import ScratchPool
 from api.sessions import SessionStore
 
-WRITE_LOCK_STRIPES = 64
-
 
 @dataclass(frozen=True)
 class ApiSettings:
@@ -50,14 +48,12 @@ class ApiContext:
     sessions: SessionStore
     scratch: ScratchPool = field(init=False)
     inline_views: InlineViews | None = field(init=False)
-    _write_locks: tuple[threading.Lock, ...] = field(init=False)
     _streams: dict[str, int] = field(init=False, default_factory=dict)
     _streams_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.inline_views = InlineViews.for_store(self.planner.views)
         self.scratch = ScratchPool(self.settings.replay_concurrency, self.planner.scenarios)
-        self._write_locks = tuple(threading.Lock() for _ in range(WRITE_LOCK_STRIPES))
 
     def open_stream(self, caller: str) -> bool:
         """Count one more event stream of a caller; False when it has its maximum open."""
@@ -77,14 +73,6 @@ class ApiContext:
             else:
                 self._streams.pop(caller, None)
 
-    def write_lock(self, kind: str, slug: str) -> threading.Lock:
-        """A lock serializing this process's commands on one entity (striped: bounded memory).
-
-        Optimistic concurrency still guards against other processes; the lock only spares
-        the requests of one process from racing (and retrying) against each other.
-        """
-        return self._write_locks[hash((kind, slug)) % WRITE_LOCK_STRIPES]
-
     @property
     def inline_reads(self) -> bool:
         """Whether one-view reads run on the event loop: a SQLite primary-key read takes well
@@ -98,8 +86,8 @@ class ApiContext:
             self.inline_views.close()
 
     def views_position(self) -> int:
-        """The last event position stored in the views."""
-        return self.planner.views.position()
+        """The last event position in the views queries read (on a replica: replayed there)."""
+        return self.planner.served_views.position()
 
     def last_position(self) -> int:
         """The last event position stored in the event log."""
@@ -112,11 +100,11 @@ class ApiContext:
             return True
         if self.settings.projector == "in-process":
             self.planner.follower.wait_for(position, timeout)
-        delay = 0.005
+        delay = 0.002  # another process projects: poll the views' position, soon and often
         while self.views_position() < position:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 0.05)
+            delay = min(delay * 2, 0.01)
         return True

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from api.assets import packaged_file
 from api.auth import Principal, token_digest
 from api.context import ApiContext
 from api.dashboard import pages
@@ -161,12 +162,29 @@ def _page(request: Request, render: Callable[[Planner, Nav], Page]) -> Response:
 # -- sign in and out ------------------------------------------------------------------------------
 
 
+UNKNOWN_TOKEN = (
+    "That token is not known here. Tokens come from the server's token file: "
+    "`planner tokens add --role viewer --partner SLUG` makes one; a server started without "
+    "tokens prints a sign-in link with a one-time admin token."
+)
+
+
 @router.get(f"{PREFIX}/login")
-def login_form(request: Request, next: str | None = None) -> Response:
-    """The sign-in form, with a CSRF token bound to a short-lived cookie."""
+def login_form(request: Request, next: str | None = None, token: str | None = None) -> Response:
+    """The sign-in form, its CSRF token bound to a short-lived cookie; with `?token=` (the link
+    `planner serve` prints, opened by the person) it signs in at once."""
+    next_path = _safe_next(next)
+    if token is not None:
+        return _sign_in(request, token.strip()[:LOGIN_BODY_LIMIT], next_path)
+    return _login_page(request, next_path)
+
+
+def _login_page(
+    request: Request, next_path: str, error: str | None = None, status: int = 200
+) -> Response:
     csrf = secrets.token_urlsafe(32)
     nav = Nav(path=request.url.path, csrf=csrf)
-    response = _html(request, pages.login_page(nav, _safe_next(next)))
+    response = _html(request, pages.login_page(nav, next_path, error), status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         csrf,
@@ -176,6 +194,27 @@ def login_form(request: Request, next: str | None = None) -> Response:
         secure=_secure(request),
         path=PREFIX,
     )
+    return response
+
+
+def _sign_in(request: Request, token: str, next_path: str) -> Response:
+    """Start a server-side session for a known token and go on; the form again otherwise."""
+    ctx = _context(request)
+    digest = token_digest(token) if token else b""
+    if not token or ctx.tokens.identify_digest(digest) is None:
+        return _login_page(request, next_path, UNKNOWN_TOKEN, 401)
+    session_id, _ = ctx.sessions.create(digest)
+    response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        max_age=SESSION_TTL_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
     return response
 
 
@@ -197,25 +236,7 @@ async def login(request: Request) -> Response:
     given = (fields.get("csrf") or [""])[0]
     if not expected or not hmac.compare_digest(expected, given):
         return _forbidden(request, nav, "The sign-in form expired; open it again and sign in.")
-    ctx = _context(request)
-    digest = token_digest(token) if token else b""
-    if not token or ctx.tokens.identify_digest(digest) is None:
-        nav.csrf = expected
-        page = pages.login_page(nav, next_path, "That token is not known here.")
-        return _html(request, page, 401)
-    session_id, _ = ctx.sessions.create(digest)
-    response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
-    response.set_cookie(
-        COOKIE,
-        session_id,
-        max_age=SESSION_TTL_SECONDS,
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-        path="/",
-    )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
-    return response
+    return _sign_in(request, token, next_path)
 
 
 @router.post(f"{PREFIX}/logout")
@@ -385,12 +406,4 @@ def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | Non
 @router.get(f"{PREFIX}/static/{{name}}")
 def static(name: str) -> Response:
     """The stylesheet (served from the package; nothing comes from the internet)."""
-    path = STATIC / name
-    kind = STATIC_TYPES.get(path.suffix)
-    if kind is None or path.parent != STATIC or not path.is_file():
-        return Response("not found", status_code=404, media_type="text/plain")
-    return Response(
-        path.read_bytes(),
-        media_type=kind,
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    return packaged_file(STATIC, name, STATIC_TYPES, max_age=3600)

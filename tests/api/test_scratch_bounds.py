@@ -22,7 +22,7 @@ import pytest
 from planner.cli import main
 from planner.wiring import open_planner
 from tests.api.conftest import TOKENS, build_world
-from tests.server_helpers import free_port, stop, wait_healthy
+from tests.servers import free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 UPLOAD_THREADS = 8  # concurrent uploaders (the machine is shared: a modest load)

@@ -15,7 +15,7 @@ import pytest
 
 from api.auth import Principal, TokenConfigError, TokenRegistry
 from planner.wiring import open_planner
-from tests.server_helpers import free_port, stop, wait_healthy
+from tests.servers import free_port, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
