@@ -6,7 +6,7 @@ nothing; the views keep following (`?after=` answers), on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +16,11 @@ from fastapi.testclient import TestClient
 
 from domain.catalog import MAX_WHOLE_NUMBER
 from planner.cli import main
-from planner.wiring import Planner, open_planner
+from planner.wiring import Planner
 from projections.projector import encode_view
-from tests.api.conftest import auth, build_world, last_position
+from tests.api.conftest import auth, last_position
 
 TOP = MAX_WHOLE_NUMBER
-
-
-@pytest.fixture
-def stored(store_url: str) -> Iterator[Planner]:
-    planner = open_planner(store_url)
-    build_world(planner)
-    yield planner
-    planner.close()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ the dashboard says so, time travel skips them, and `planner rebuild` reports the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
@@ -19,17 +19,9 @@ from fastapi.testclient import TestClient
 
 from domain.camp import Camp
 from planner.cli import main
-from planner.wiring import Planner, open_planner
-from tests.api.conftest import TOKENS, auth, build_world, last_position
+from planner.wiring import Planner
+from tests.api.conftest import TOKENS, auth, last_position
 from tests.dashboard_helpers import sign_in
-
-
-@pytest.fixture
-def stored(store_url: str) -> Iterator[Planner]:
-    planner = open_planner(store_url)
-    build_world(planner)
-    yield planner
-    planner.close()
 
 
 def stored_event(planner: Planner, suffix: str) -> tuple[str, dict[str, Any]]:
