@@ -15,6 +15,7 @@ from api.auth import Principal, TokenConfigError, TokenRegistry
 from domain.commands import COMMANDS
 from planner.wiring import Planner, open_planner
 from tests.api.conftest import TOKENS, auth, build_world, last_position
+from tests.api.test_logistics_api import CASES as LOGISTICS_CASES  # shipments and offers
 
 # -- loading tokens -----------------------------------------------------------------------------
 
@@ -314,7 +315,8 @@ def test_the_matrix_covers_every_command(client: TestClient) -> None:
                 return str(operation["operationId"])
         raise AssertionError(path)
 
-    assert {command_of(path) for _, path, _, _ in CASES} >= set(COMMANDS)
+    paths = [path for _, path, _, _ in CASES] + [path for path, _, _ in LOGISTICS_CASES]
+    assert {command_of(path) for path in paths} >= set(COMMANDS)
 
 
 @pytest.mark.parametrize(

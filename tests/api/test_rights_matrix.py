@@ -68,6 +68,21 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "distribute_supplies": {"camp": "c", "item": "water", "quantity": 5},
     "build_facilities": {"camp": "c", "facility": "latrine", "count": 1},
     "close_camp": {"camp": "c"},
+    "send_shipment": {
+        "shipment": "t2",
+        "stockpile": "depot-amda",
+        "camp": "c",
+        "item": "water",
+        "quantity": 5,
+    },
+    "deliver_shipment": {"shipment": "t1", "quantity": 5},
+    "lose_shipment": {"shipment": "t1", "reason": "lost"},
+    "return_shipment": {"shipment": "t1"},
+    "offer_supplies": {"offer": "o9", "partner": "biz", "item": "soap", "quantity": 5},
+    "accept_offer": {"offer": "o1", "camp": "c", "quantity": 5},
+    "decline_offer": {"offer": "o1", "reason": "not_needed"},
+    "deliver_offer": {"offer": "o1", "camp": "c", "quantity": 5},
+    "withdraw_offer": {"offer": "o1"},
 }
 # Organizations with no stake in plan p's world, through every non-admin role.
 OUTSIDERS = ("coord-other", "other", "viewer", "ghost")
