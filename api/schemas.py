@@ -243,7 +243,7 @@ REQUEST_MODELS: Final[Mapping[str, type[CommandBody]]] = {
 class CommandResponse(BaseModel):
     """What a command did: the entity it acted on, its new version, the last event's position."""
 
-    entity: Literal["partner", "plan", "stockpile", "camp"]
+    entity: Literal["partner", "plan", "stockpile", "camp", "shipment", "offer"]
     slug: str
     id: str = Field(description="the entity's id (uuid)")
     version: int = Field(description="the entity's new version (also the ETag)")
