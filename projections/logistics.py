@@ -186,12 +186,15 @@ def camp_needs(camp: Mapping[str, Any], plan: Mapping[str, Any]) -> dict[str, di
     if camp["closed"] or pop == 0:
         return {}
     standards: Mapping[str, Fraction] = plan["standards"]
-    ready = plan["needs_ready_days"]
+    ready: Fraction = plan["needs_ready_days"]
     stock, delivered = camp["stock"], camp["delivered"]
     shortfalls: dict[str, int] = {}
     for item in CONSUMABLES:
-        need = pop * standards[item] * ready  # exact: the ceiling of a Fraction
-        shortfalls[item] = -(-need.numerator // need.denominator) - stock.get(item, 0)
+        need = standards[item]  # ⌈P × need × R⌉ in integers: exact, and no Fraction objects
+        numerator = pop * need.numerator * ready.numerator
+        shortfalls[item] = -(-numerator // (need.denominator * ready.denominator)) - stock.get(
+            item, 0
+        )
     for item in PER_PERSON_ITEMS:
         shortfalls[item] = pop - delivered.get(item, 0)
     for facility in FACILITIES:

@@ -108,8 +108,10 @@ WORLD: list[tuple[str, dict[str, Any]]] = [
         "dispatch_supplies",
         {"stockpile": "depot-amda", "camp": "c", "item": "water", "quantity": 20000},
     ),
-    # shipment t1 on the road to c; biz offers water for plan p (300 L accepted for c) and
-    # blankets for any plan; other offers water for plan q
+    # shipment t1 on the road to c (what it takes is received first: depot-amda keeps 80,000 L);
+    # biz offers water for plan p (300 L accepted for c) and blankets for any plan; other offers
+    # water for plan q
+    ("receive_supplies", {"stockpile": "depot-amda", "item": "water", "quantity": 100}),
     (
         "send_shipment",
         {

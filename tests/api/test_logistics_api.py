@@ -286,3 +286,17 @@ def test_needs_by_camp_and_plan(logistics: Planner, make_client: Callable[..., T
         "camps": {},
         "plans": {},
     }
+
+
+def test_matches(logistics: Planner, make_client: Callable[..., TestClient]) -> None:
+    client = make_client(logistics)
+    found = client.get("/matches", headers=auth("viewer")).json()
+    # camp c lacks 400 blankets (none delivered) and no water (20,000 L for 18,000 needed)
+    assert [(m["offer"], m["camp"], m["quantity"]) for m in found["matches"]] == [("o2", "c", 50)]
+    assert found["not_needed"] == ["o-soon", "o1", "o3"]
+    assert client.get("/matches?plan=q", headers=auth("viewer")).json()["matches"] == []
+    before = iso_utc(START - timedelta(days=1))
+    assert client.get(f"/matches?as_of={before}", headers=auth("viewer")).json() == {
+        "matches": [],
+        "not_needed": [],
+    }
