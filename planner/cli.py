@@ -248,17 +248,18 @@ def _matches(args: argparse.Namespace) -> int:
         offers = planner.queries.views("offer", as_of=at)
     finally:
         planner.close()
-    found = {"matches": match(camps, offers), "not_needed": not_needed(camps, offers)}
+    suggestions, unneeded = match(camps, offers), not_needed(camps, offers)
     if args.json:
+        found = {"matches": suggestions, "not_needed": unneeded}
         print(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode())
         return EXIT_OK
-    for m in found["matches"]:
+    for m in suggestions:
         print(
             f"{m['offer']:<24} -> {m['camp']:<24} {m['quantity']:>10,} {m['item']:<14}"
             f" ({m['camp_status']})"
         )
-    if found["not_needed"]:
-        print(f"not needed anywhere (decline early): {', '.join(found['not_needed'])}")
+    if unneeded:
+        print(f"not needed anywhere (decline early): {', '.join(unneeded)}")
     return EXIT_OK
 
 

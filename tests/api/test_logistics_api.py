@@ -101,7 +101,7 @@ CASES: list[tuple[str, dict[str, Any] | None, set[str]]] = [
     ("/offers/o1/deliver", {"camp": "c", "quantity": 301}, {"admin", "biz"}),
     ("/shipments/t1/deliver", {"quantity": 101}, {"admin", "coord", "amda"}),
 ]
-DOMAIN_REFUSED = {
+DOMAIN_REFUSED: dict[tuple[str, Any], str] = {
     ("/offers/o1/accept", 701): "quantity",
     ("/offers/o1/deliver", 301): "quantity",
     ("/shipments/t1/deliver", 101): "quantity",
