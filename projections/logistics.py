@@ -98,25 +98,34 @@ class LogisticsHandlers:
         self._commit_to_camp(camp_id, "in_transit", item, quantity)
         self.touched.add(("shipment", oid))
 
-    def _shipment_ended(self, oid: str, ts: Any, status: str) -> dict[str, Any]:
-        shipment = self.shipments[oid]
-        shipment["status"] = status
-        shipment["changed_us"] = time_us(ts)
-        item, quantity = shipment["item"], shipment["quantity"]
-        _add(self.stockpiles[shipment["stockpile_id"]]["in_transit"], item, -quantity)
-        self.touched.add(("stockpile", shipment["stockpile_id"]))
-        self._commit_to_camp(shipment["camp_id"], "in_transit", item, -quantity)
-        self.touched.add(("shipment", oid))
-        return shipment
+    def _shipment_ended(
+        self, oid: str, ts: Any, f: Mapping[str, Any], status: str, quantity: int
+    ) -> None:
+        """Take an ended shipment off the road: the event says from where, to where, what."""
+        stockpile_id, camp_id, item = (
+            canonical_id(f["stockpile_id"]),
+            canonical_id(f["camp_id"]),
+            f["item"],
+        )
+        _add(self.stockpiles[stockpile_id]["in_transit"], item, -quantity)
+        self.touched.add(("stockpile", stockpile_id))
+        self._commit_to_camp(camp_id, "in_transit", item, -quantity)
+        shipment = self.shipments.get(oid)  # absent from a fold that keeps no shipments
+        if shipment is not None:
+            shipment["status"] = status
+            shipment["changed_us"] = time_us(ts)
+            if status == "delivered":
+                shipment["received"] = f["received"]
+            self.touched.add(("shipment", oid))
 
     def _on_Shipment__Delivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._shipment_ended(oid, ts, "delivered")["received"] = f["received"]
+        self._shipment_ended(oid, ts, f, "delivered", f["received"] + f["lost"])
 
     def _on_Shipment__Lost(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._shipment_ended(oid, ts, "lost")
+        self._shipment_ended(oid, ts, f, "lost", f["quantity"])
 
     def _on_Shipment__Returned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._shipment_ended(oid, ts, "returned")
+        self._shipment_ended(oid, ts, f, "returned", f["quantity"])
 
     def _on_Camp__ShipmentReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._arrived(oid, f["item"], f["quantity"])
@@ -143,35 +152,43 @@ class LogisticsHandlers:
         }
         self.touched.add(("offer", oid))
 
-    def _offer(self, oid: str, ts: Any) -> dict[str, Any]:
-        offer = self.offers[oid]
-        offer["changed_us"] = time_us(ts)
-        self.touched.add(("offer", oid))
+    def _offer(self, oid: str, ts: Any) -> dict[str, Any] | None:
+        """The offer's state (None in a fold that keeps no offers), marked changed now."""
+        offer = self.offers.get(oid)
+        if offer is not None:
+            offer["changed_us"] = time_us(ts)
+            self.touched.add(("offer", oid))
         return offer
 
     def _on_Offer__Accepted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        offer, camp_id, quantity = self._offer(oid, ts), canonical_id(f["camp_id"]), f["quantity"]
-        offer["accepted"] += quantity
-        offer["by_camp"].setdefault(camp_id, [0, 0])[0] += quantity
-        self._commit_to_camp(camp_id, "offered", offer["item"], quantity)
+        camp_id, quantity = canonical_id(f["camp_id"]), f["quantity"]
+        self._commit_to_camp(camp_id, "offered", f["item"], quantity)
+        offer = self._offer(oid, ts)
+        if offer is not None:
+            offer["accepted"] += quantity
+            offer["by_camp"].setdefault(camp_id, [0, 0])[0] += quantity
 
     def _on_Offer__Declined(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._offer(oid, ts)["declined"] += f["quantity"]
+        offer = self._offer(oid, ts)
+        if offer is not None:
+            offer["declined"] += f["quantity"]
 
     def _on_Offer__Delivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        offer, camp_id, quantity = self._offer(oid, ts), canonical_id(f["camp_id"]), f["quantity"]
-        offer["delivered"] += quantity
-        offer["by_camp"][camp_id][1] += quantity
-        self._commit_to_camp(camp_id, "offered", offer["item"], -quantity)
+        camp_id, quantity = canonical_id(f["camp_id"]), f["quantity"]
+        self._commit_to_camp(camp_id, "offered", f["item"], -quantity)
+        offer = self._offer(oid, ts)
+        if offer is not None:
+            offer["delivered"] += quantity
+            offer["by_camp"][camp_id][1] += quantity
 
     def _on_Offer__Withdrawn(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        for camp_id, quantity in zip(f["camp_ids"], f["undelivered_at"], strict=True):
+            self._commit_to_camp(canonical_id(camp_id), "offered", f["item"], -quantity)
         offer = self._offer(oid, ts)
-        offer["withdrawn"] = True
-        offer["cancelled_remaining"] = f["remaining"]
-        offer["cancelled_undelivered"] = f["undelivered"]
-        for camp_id, (accepted, delivered) in offer["by_camp"].items():
-            if accepted > delivered:
-                self._commit_to_camp(camp_id, "offered", offer["item"], delivered - accepted)
+        if offer is not None:
+            offer["withdrawn"] = True
+            offer["cancelled_remaining"] = f["remaining"]
+            offer["cancelled_undelivered"] = f["undelivered"]
 
     def _on_Camp__OfferReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._arrived(oid, f["item"], f["quantity"])
