@@ -59,6 +59,9 @@ class LogisticsHandlers:
     touched: set[ViewKey]
     touched_camps: set[str]
     touched_stockpiles: set[str]
+    # A fold of one shipment's or offer's own events (time travel past a checkpoint, which keeps
+    # no shipments and offers): it changes no camp or stockpile.
+    ledger_only = False
 
     if TYPE_CHECKING:
 
@@ -66,6 +69,8 @@ class LogisticsHandlers:
 
     def _commit_to_camp(self, camp_id: str, bucket: str, item: str, delta: int) -> None:
         """Change what is committed to a camp: its and its plan's needs change, not its status."""
+        if self.ledger_only:
+            return
         camp = self.camps[camp_id]
         _add(camp.setdefault(bucket, {}), item, delta)
         self.touched.update(self.camp_keys(camp_id))
@@ -93,9 +98,7 @@ class LogisticsHandlers:
             "eta_us": None if f["eta"] is None else time_us(f["eta"]),
             "changed_us": time_us(ts),
         }
-        _add(self.stockpiles[stockpile_id].setdefault("in_transit", {}), item, quantity)
-        self.touched.add(("stockpile", stockpile_id))
-        self._commit_to_camp(camp_id, "in_transit", item, quantity)
+        self._on_the_road(stockpile_id, camp_id, item, quantity)
         self.touched.add(("shipment", oid))
 
     def _shipment_ended(
@@ -107,9 +110,7 @@ class LogisticsHandlers:
             canonical_id(f["camp_id"]),
             f["item"],
         )
-        _add(self.stockpiles[stockpile_id]["in_transit"], item, -quantity)
-        self.touched.add(("stockpile", stockpile_id))
-        self._commit_to_camp(camp_id, "in_transit", item, -quantity)
+        self._on_the_road(stockpile_id, camp_id, item, -quantity)
         shipment = self.shipments.get(oid)  # absent from a fold that keeps no shipments
         if shipment is not None:
             shipment["status"] = status
@@ -117,6 +118,14 @@ class LogisticsHandlers:
             if status == "delivered":
                 shipment["received"] = f["received"]
             self.touched.add(("shipment", oid))
+
+    def _on_the_road(self, stockpile_id: str, camp_id: str, item: str, delta: int) -> None:
+        """Change what is in transit from a stockpile to a camp."""
+        if self.ledger_only:
+            return
+        _add(self.stockpiles[stockpile_id].setdefault("in_transit", {}), item, delta)
+        self.touched.add(("stockpile", stockpile_id))
+        self._commit_to_camp(camp_id, "in_transit", item, delta)
 
     def _on_Shipment__Delivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._shipment_ended(oid, ts, f, "delivered", f["received"] + f["lost"])
