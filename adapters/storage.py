@@ -9,6 +9,7 @@ them for every event type); only how they are put together differs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 from uuid import UUID
 
@@ -25,10 +26,13 @@ from eventsourcing.persistence import (
     StoredEvent,
     Transcoder,
 )
+from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 
+from adapters.postgres import PlannerPostgresRecorder
 from adapters.transcoder import OrjsonTranscoder
+from adapters.writer_lock import writer_lock
 
 _new = object.__new__
 _set = object.__setattr__
@@ -104,6 +108,13 @@ class PlannerEventStore(EventStore[UUID]):
         """Store domain events as `put` does; return the last one's notification id only."""
         _, notification_ids = self._insert(domain_events, **kwargs)
         return notification_ids[-1] if notification_ids else None
+
+    def put_for_positions(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> Sequence[int]:
+        """Store domain events as `put` does; return their notification ids."""
+        _, notification_ids = self._insert(domain_events, **kwargs)
+        return notification_ids or []
 
     def _insert(
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
@@ -185,14 +196,21 @@ class PlannerStorage:
         return factory.mapper(transcoder=transcoder, mapper_class=PlannerMapper)
 
     def recorder(self, recorder: ApplicationRecorder) -> ApplicationRecorder:
-        """The configured recorder; the library's SQLite one becomes the planner's (same ids)."""
+        """The configured recorder; the library's SQLite and PostgreSQL ones become the
+        planner's (same records, same ids)."""
         if type(recorder) is SQLiteApplicationRecorder:
             return PlannerSQLiteRecorder(recorder.datastore, recorder.events_table_name)
+        if type(recorder) is PostgresApplicationRecorder:
+            return PlannerPostgresRecorder(recorder.datastore, recorder.events_table_name)
         return recorder
 
     def event_store(self, mapper: Mapper[UUID], recorder: ApplicationRecorder) -> EventStore[UUID]:
         """The planner's event store (same records and recordings as the library's)."""
         return PlannerEventStore(mapper=mapper, recorder=recorder)
+
+    def writer_lock(self, recorder: ApplicationRecorder) -> AbstractContextManager[None]:
+        """The store's cross-process writer lock (adapters/writer_lock.py)."""
+        return writer_lock(recorder)
 
 
 PLANNER_STORAGE = PlannerStorage()

@@ -26,6 +26,7 @@ from api.ports import Planner
 from api.routers import (
     camps,
     dashboard,
+    docs,
     events,
     health,
     offers,
@@ -113,6 +114,8 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served offline by api.routers.docs
+        redoc_url=None,
     )
     app.state.api = context
     install_error_handlers(app, scenario_error=planner.scenarios.error)
@@ -122,6 +125,7 @@ def create_app(
         app.include_router(router, responses=COMMON_RESPONSES)
     app.include_router(health.router)
     app.include_router(dashboard.router)
+    app.include_router(docs.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

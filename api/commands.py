@@ -183,19 +183,19 @@ def _execute(
             f"{spec.entity} '{slug}' does not exist, so If-Match {expected} cannot hold"
         )
     attempts = 1 if expected is not None else max(1, ctx.settings.retry_attempts)
-    with ctx.write_lock(spec.entity, slug):
-        for attempt in range(1, attempts + 1):
-            try:
-                return _once(ctx, principal, command, args, expected)
-            except ConcurrencyError:
-                if expected is not None:
-                    raise precondition_failed(
-                        f"{spec.entity} '{slug}' was changed by another writer after version "
-                        f"{expected}; nothing was stored"
-                    ) from None
-                if attempt == attempts:
-                    raise
-                time.sleep(random.uniform(0, min(0.25, 0.004 * 2**attempt)))  # full jitter
+    # No lock here: the service runs this process's commands in groups, one after another.
+    for attempt in range(1, attempts + 1):
+        try:
+            return _once(ctx, principal, command, args, expected)
+        except ConcurrencyError:
+            if expected is not None:
+                raise precondition_failed(
+                    f"{spec.entity} '{slug}' was changed by another writer after version "
+                    f"{expected}; nothing was stored"
+                ) from None
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0, min(0.25, 0.004 * 2**attempt)))  # full jitter
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -12,8 +12,6 @@ from api.idempotency import IdempotencyStore
 from api.inline_views import InlineViews
 from api.ports import Planner
 
-WRITE_LOCK_STRIPES = 64
-
 
 @dataclass(frozen=True)
 class ApiSettings:
@@ -45,20 +43,10 @@ class ApiContext:
     idempotency: IdempotencyStore
     replays: threading.BoundedSemaphore = field(init=False)
     inline_views: InlineViews | None = field(init=False)
-    _write_locks: tuple[threading.Lock, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         self.inline_views = InlineViews.for_store(self.planner.views)
         self.replays = threading.BoundedSemaphore(max(1, self.settings.replay_concurrency))
-        self._write_locks = tuple(threading.Lock() for _ in range(WRITE_LOCK_STRIPES))
-
-    def write_lock(self, kind: str, slug: str) -> threading.Lock:
-        """A lock serializing this process's commands on one entity (striped: bounded memory).
-
-        Optimistic concurrency still guards against other processes; the lock only spares
-        the requests of one process from racing (and retrying) against each other.
-        """
-        return self._write_locks[hash((kind, slug)) % WRITE_LOCK_STRIPES]
 
     @property
     def inline_reads(self) -> bool:
@@ -73,8 +61,8 @@ class ApiContext:
             self.inline_views.close()
 
     def views_position(self) -> int:
-        """The last event position stored in the views."""
-        return self.planner.views.position()
+        """The last event position in the views queries read (on a replica: replayed there)."""
+        return self.planner.served_views.position()
 
     def last_position(self) -> int:
         """The last event position stored in the event log."""
@@ -87,11 +75,11 @@ class ApiContext:
             return True
         if self.settings.projector == "in-process":
             self.planner.follower.wait_for(position, timeout)
-        delay = 0.005
+        delay = 0.002  # another process projects: poll the views' position, soon and often
         while self.views_position() < position:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 0.05)
+            delay = min(delay * 2, 0.01)
         return True

@@ -67,6 +67,9 @@ class Planner(Protocol):
     def views(self) -> SQLiteViewStore | PostgresViewStore: ...
 
     @property
+    def served_views(self) -> SQLiteViewStore | PostgresViewStore: ...
+
+    @property
     def follower(self) -> ProjectionFollower: ...
 
     @property

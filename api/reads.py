@@ -105,7 +105,7 @@ def replayed_id(ctx: ApiContext, kind: str, slug: str, default_id: str) -> str |
     `planner replay` stores each scenario's entities under ids of the scenario's own namespace;
     reading them by slug should still work when the store holds one such entity.
     """
-    ids = [i for i in ctx.planner.views.find_id(kind, slug) if i != default_id]
+    ids = [i for i in ctx.planner.served_views.find_id(kind, slug) if i != default_id]
     return ids[0] if len(ids) == 1 else None
 
 

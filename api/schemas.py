@@ -328,6 +328,16 @@ class CampView(_View):
     gaps: list[str]
 
 
+class PlanMember(BaseModel):
+    """A member of a plan: who, of which kind, in which roles, whether withdrawn."""
+
+    partner: str
+    name: str
+    kind: str
+    roles: list[str]
+    withdrawn: bool
+
+
 class PlanView(_View):
     """Readiness of one plan: members, money, camps, preparedness."""
 
@@ -339,7 +349,7 @@ class PlanView(_View):
     planning_figure: int
     tripartite: bool
     members: dict[str, int]
-    member_list: list[dict[str, Any]]
+    member_list: list[PlanMember]
     pledged: dict[str, int]
     received: dict[str, int]
     disbursed: dict[str, int]

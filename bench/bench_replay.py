@@ -5,7 +5,12 @@ Prints replay events/s (store phase, and end to end with the views caught up), t
 the ratio (target ≥ 20 %), and the replay's peak memory (target < 500 MB), measured in a child
 process.
 
-    python bench/bench_replay.py [--steps 200000]
+With PostgreSQL on 127.0.0.1:5432 (or --postgres-url), a second run replays a scenario of
+--pg-steps steps into a scratch schema (batches stored with COPY, adapters/postgres.py) and prints
+its rate next to a raw binary COPY of as many event-like rows measured in the same run (best of
+three), with the ratio.
+
+    python bench/bench_replay.py [--steps 200000] [--pg-steps 50000] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.workload import busy_steps, scenario_yaml
+from bench.workload import busy_steps, raw_events_table, scenario_yaml
 
 
 def final_check(steps: int) -> str:
@@ -57,6 +62,67 @@ def raw_bulk_insert(rows: int, path: Path) -> float:
     elapsed = time.perf_counter() - started
     conn.close()
     return rows / elapsed
+
+
+def raw_copy(rows: int, url: str) -> float:
+    """Rows/s of a plain psycopg binary COPY of event-like rows into a scratch schema's table."""
+    import uuid
+
+    payload = b'{"item":"water","quantity":1000,"source_id":null,"timestamp":' + b"x" * 200 + b"}"
+    ids = [uuid.UUID(int=i % 50 + 1) for i in range(50)]
+    with raw_events_table(url, "bench_copy") as (conn, table):
+        started = time.perf_counter()
+        statement = (
+            f"COPY {table} (originator_id, originator_version, topic, state) "
+            "FROM STDIN (FORMAT BINARY)"
+        )
+        with conn.transaction(), conn.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(["uuid", "int8", "text", "bytea"])
+            for i in range(rows):
+                copy.write_row((ids[i % 50], i, "domain.camp:Camp.ArrivalsRegistered", payload))
+        elapsed = time.perf_counter() - started
+    return rows / elapsed
+
+
+def postgres_run(steps: int, url: str, tmp: Path) -> None:
+    """Replay into a PostgreSQL schema next to raw COPY; print the figures (or why not)."""
+    import uuid
+
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=3, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except Exception as error:  # no server: say so
+        print(f"PostgreSQL: skipped ({error})")
+        return
+    scenario_path = tmp / "busy-pg.yaml"
+    scenario_path.write_text(scenario_yaml(steps) + final_check(steps))
+    schema = f"bench_replay_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(scenario_path), f"{url}?schema={schema}"],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        replay = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    raw = max(raw_copy(int(replay["events"]), url) for _ in range(3))
+    rate = replay["events"] / replay["replay_s"]
+    print()
+    print(f"PostgreSQL ({url}):")
+    print(f"steps                          {replay['steps']:>12,}")
+    print(f"events stored                  {replay['events']:>12,}")
+    print(f"raw COPY (binary), same rows   {raw:>12,.0f} rows/s")
+    print(f"replay (planner replay)        {rate:>12,.0f} events/s  ratio {rate / raw:6.1%}")
+    print(f"replay peak memory             {replay['peak_mb']:>12.0f} MB")
 
 
 def child(scenario_path: str, db_path: str) -> None:
@@ -125,6 +191,14 @@ def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=200_000)
+    parser.add_argument("--pg-steps", type=int, default=50_000)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "PLANNER_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
@@ -166,6 +240,9 @@ def main() -> None:
         f"ratio {views_rate / raw:6.1%}  (only with --db)"
     )
     print(f"replay peak memory             {replay['peak_mb']:>12.0f} MB  (target < 500 MB)")
+    if not args.no_postgres:
+        with tempfile.TemporaryDirectory() as tmp:
+            postgres_run(args.pg_steps, args.postgres_url, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -132,3 +135,23 @@ def _yaml_value(value: Any) -> str:
 def times(n: int, minutes_per_step: int = 1) -> list[datetime]:
     """The simulated time of each of n steps."""
     return [START + timedelta(minutes=i * minutes_per_step) for i in range(n)]
+
+
+@contextmanager
+def raw_events_table(url: str, prefix: str) -> Iterator[tuple[Any, str]]:
+    """A PostgreSQL connection (autocommit) and an events-like table `"schema".raw` in a scratch
+    schema, dropped afterwards: the baseline the benchmarks compare the planner with."""
+    import psycopg
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            conn.execute(
+                f'CREATE TABLE "{schema}".raw (originator_id uuid, originator_version bigint, '
+                "topic text, state bytea, notification_id bigserial, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            )
+            yield conn, f'"{schema}".raw'
+        finally:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -134,6 +134,16 @@ STANDARDS_PROFILES: Final = MappingProxyType(
 DEFAULT_PROFILE: Final = "sphere-emergency"
 STANDARD_KEYS: Final = (*CONSUMABLES, *FACILITIES)
 MIN_SITE_AREA_PER_PERSON_M2: Final = 45
+# Congestion by site area per person (m²): the first band whose floor the area reaches.
+CONGESTION_BANDS: Final = (
+    ("none", MIN_SITE_AREA_PER_PERSON_M2),
+    ("low", 30),
+    ("moderate", 20),
+    ("high", 0),
+)
+CONGESTED_BANDS: Final = ("moderate", "high")  # these bands put a camp at risk
+# Pieces of each per-person item (blanket, sleeping mat) a camp needs per person, both profiles.
+PER_PERSON_STANDARD: Final = 1
 
 # ISO 4217 active codes with their number of minor-unit digits (money is integer minor units).
 CURRENCIES: Final = MappingProxyType(

@@ -8,6 +8,7 @@ the same records (planner/wiring.py plugs in adapters/storage.py). The domain na
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
@@ -40,6 +41,10 @@ class StorageAdapters(Protocol):
         """The event store over that mapper and recorder."""
         ...
 
+    def writer_lock(self, recorder: ApplicationRecorder) -> AbstractContextManager[None]:
+        """A lock held by one process at a time on the store (a group commit runs under it)."""
+        ...
+
 
 @runtime_checkable
 class PositionedEventStore(Protocol):
@@ -47,4 +52,10 @@ class PositionedEventStore(Protocol):
 
     def put_for_position(self, domain_events: Sequence[DomainEventProtocol[UUID]]) -> int | None:
         """Store the events; return the last one's notification id (None if none)."""
+        ...
+
+    def put_for_positions(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]]
+    ) -> Sequence[int]:
+        """Store the events in one transaction; return each one's notification id."""
         ...

@@ -9,8 +9,8 @@ and their events are saved together, in command order, in one transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -40,6 +40,7 @@ from domain.errors import (
     StatusError,
     VersionMismatchError,
 )
+from domain.group_commit import GroupCommitter, Submitted
 from domain.locking import SharedExclusiveLock
 from domain.offer import Offer
 from domain.partner import Partner
@@ -105,6 +106,11 @@ class _UnitOfWork:
     def __init__(self) -> None:
         self.aggregates: dict[int, PlannerAggregate] = {}
         self.events: list[DomainEventProtocol[UUID]] = []
+        self.settled: dict[int, int] = {}  # versions after the last command that succeeded
+
+    def settle(self) -> None:
+        """Mark the current state as the one to go back to if a later command is refused."""
+        self.settled = {key: aggregate.version for key, aggregate in self.aggregates.items()}
 
     def get(self, aggregate_id: UUID) -> PlannerAggregate | None:
         """The aggregate of this id loaded in the batch, if any."""
@@ -147,6 +153,7 @@ class PlannerService(Application[UUID]):
             else None
         )
         self._rights_lock = SharedExclusiveLock()
+        self._group: GroupCommitter[CommandResult] = GroupCommitter(self._run_group)
 
     @property
     def _uow(self) -> _UnitOfWork | None:
@@ -252,12 +259,28 @@ class PlannerService(Application[UUID]):
         return self._store(events)
 
     def _store(self, events: list[DomainEventProtocol[UUID]]) -> int | None:
-        try:
+        with self._conflicts():
             # events.put() is what save() does for plain events, without save()'s runtime
             # Protocol checks, which cost more than the insert itself in long replays.
             if self._positioned is not None:
                 return self._positioned.put_for_position(events)
             recordings = self.events.put(events)
+        self._notify(recordings)
+        return recordings[-1].notification.id if recordings else None
+
+    def _store_each(self, events: list[DomainEventProtocol[UUID]]) -> Sequence[int]:
+        """Store events in one transaction; return each one's position."""
+        with self._conflicts():
+            if self._positioned is not None:
+                return self._positioned.put_for_positions(events)
+            recordings = self.events.put(events)
+        self._notify(recordings)
+        return [recording.notification.id for recording in recordings]
+
+    @contextmanager
+    def _conflicts(self) -> Iterator[None]:
+        try:
+            yield
         except IntegrityError as error:
             uow = self._uow
             if uow is not None:
@@ -265,8 +288,6 @@ class PlannerService(Application[UUID]):
             raise ConcurrencyError(
                 "another writer changed the same entity first; nothing was stored, try again"
             ) from error
-        self._notify(recordings)
-        return recordings[-1].notification.id if recordings else None
 
     def _commit(
         self, entity: str, primary: PlannerAggregate, *others: PlannerAggregate
@@ -313,15 +334,117 @@ class PlannerService(Application[UUID]):
             raise KeyError(f"unknown command {command!r}")
         if actor is None:
             return self._run(command, args, expected_version)
+        if self._uow is not None:  # inside the caller's own batch
+            return self._execute_alone(command, args, expected_version, actor)
+        return self._group.submit(Submitted(command, args, expected_version, actor))
+
+    def _execute_alone(
+        self, command: str, args: Mapping[str, Any], expected_version: int | None, actor: Actor
+    ) -> CommandResult:
         with self._rights_lock.hold(exclusive=revokes(command)), self.batch():
-            authorize(self, actor, command, args)
-            result = self._run(command, args, expected_version)
-            if command == "draft_plan" and actor.role == "coordinator":
-                result = self.join_plan(
-                    plan=args["plan"], partner=str(actor.partner), role="coordinator"
-                )
+            result = self._authorized(command, args, expected_version, actor)
             position = self.flush()
         return replace(result, position=position)
+
+    def _authorized(
+        self, command: str, args: Mapping[str, Any], expected_version: int | None, actor: Actor
+    ) -> CommandResult:
+        authorize(self, actor, command, args)
+        result = self._run(command, args, expected_version)
+        if command == "draft_plan" and actor.role == "coordinator":
+            result = self.join_plan(
+                plan=args["plan"], partner=str(actor.partner), role="coordinator"
+            )
+        return result
+
+    # -- group commit --------------------------------------------------------------------------
+
+    def execute_group(
+        self, calls: Sequence[tuple[str, Mapping[str, Any], int | None, Actor]]
+    ) -> list[CommandResult | Exception]:
+        """Run (command, args, expected version, actor) calls as one group, as concurrent
+        callers of execute() are: each its own answer, an error for a refused one."""
+        items: list[Submitted[CommandResult]] = [Submitted(*call) for call in calls]
+        self._run_group(items)
+        answers: list[CommandResult | Exception] = []
+        for item in items:
+            error = item.error
+            answers.append(item.outcome() if error is None else cast(Exception, error))
+        return answers
+
+    def _run_group(self, group: list[Submitted[CommandResult]]) -> None:
+        """Run a group's commands in order against one state; store their events together.
+
+        A refused command is rolled back before the next runs (nothing of it is stored, the
+        others do not see it). The group holds the rights lock alone, so each command's rights
+        are checked against the state every command before it left. If storing the group
+        conflicts with another process's write, each command is run again on its own.
+        """
+        done: list[tuple[Submitted[CommandResult], CommandResult, int]] = []
+        with self._rights_lock.hold(exclusive=True), self._writer_lock():
+            uow = self._uow = _UnitOfWork()
+            try:
+                for item in group:
+                    start = len(uow.events)
+                    try:
+                        result = self._authorized(
+                            item.command, item.args, item.expected_version, item.actor
+                        )
+                    except Exception as error:
+                        self._roll_back(uow, start)
+                        item.finish(error=error)
+                        continue
+                    uow.settle()
+                    done.append((item, result, len(uow.events)))
+                positions = self._store_each(uow.events) if uow.events else []
+            except ConcurrencyError:
+                self._uow = None
+                self._run_each([item for item, _, _ in done])
+                return
+            finally:
+                self._uow = None
+        for item, result, end in done:
+            item.finish(replace(result, position=positions[end - 1] if end else None))
+
+    def _writer_lock(self) -> AbstractContextManager[None]:
+        """The store's lock against other processes' groups (none without storage adapters)."""
+        if self.storage is None:
+            return nullcontext()
+        return self.storage.writer_lock(self.recorder)
+
+    def _run_each(self, items: list[Submitted[CommandResult]]) -> None:
+        for item in items:
+            try:
+                result = self._execute_alone(
+                    item.command, item.args, item.expected_version, item.actor
+                )
+            except Exception as error:
+                item.finish(error=error)
+            else:
+                item.finish(result)
+
+    def _roll_back(self, uow: _UnitOfWork, start: int) -> None:
+        """Undo a refused command in a group: its events and what they did to the aggregates."""
+        del uow.events[start:]
+        for key, aggregate in list(uow.aggregates.items()):
+            settled = uow.settled.get(key)
+            if settled is None:
+                del uow.aggregates[key]  # loaded or made by the refused command: load again
+            elif aggregate.version != settled:
+                uow.aggregates[key] = self._replayed(aggregate.id, uow.events)
+
+    def _replayed(self, aggregate_id: UUID, events: list[DomainEventProtocol[UUID]]) -> Any:
+        """The aggregate as stored, with the group's events of it (before a refusal) applied."""
+        try:
+            aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        for event in events:
+            if event.originator_id == aggregate_id and (
+                aggregate is None or event.originator_version > aggregate.version
+            ):
+                aggregate = event.mutate(aggregate)  # type: ignore[attr-defined]
+        return aggregate
 
     def _run(
         self, command: str, args: Mapping[str, Any], expected_version: int | None

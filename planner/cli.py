@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -14,10 +15,12 @@ import orjson
 from eventsourcing.persistence import PersistenceError
 from psycopg import Error as PsycopgError
 
-from planner.replay import ReplayReport, ScenarioAlreadyReplayed, replay_scenario
+from planner.replay import ScenarioAlreadyReplayed, replay_scenario
+from planner.report import format_report, format_totals
 from planner.scenario import ScenarioError, load_scenario, parse_offset_or_time
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,7 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except BrokenPipeError:  # `planner replay … | head`: the reader stopped; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return code
 
 
@@ -43,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--json", action="store_true", help="print the report as JSON")
     replay.add_argument("--until", metavar="WHEN", help="stop at a simulated time (+3d or ISO)")
     replay.add_argument("--reset", action="store_true", help="erase the store first")
+    replay.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also print every step applied and the readiness at every check time",
+    )
     replay.set_defaults(handler=_replay)
 
     check = commands.add_parser("check", help="validate scenario files without storing anything")
@@ -69,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--read-db",
+        help="PostgreSQL streaming replica to read the views from (commands go to --db)",
+    )
     serve.add_argument("--tokens", help="token file (default $PLANNER_TOKENS_FILE)")
     serve.add_argument(
         "--no-projector", action="store_true", help="do not follow events (another process does)"
@@ -86,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--json", action="store_true")
     simulate.add_argument("--report", type=Path, metavar="DIR", help="write an HTML report here")
     simulate.set_defaults(handler=_simulate)
+
+    from planner import demo, tokens
+
+    tokens.add_parser(commands)
+    demo.add_parser(commands)
     return parser
 
 
@@ -148,7 +169,7 @@ def _replay(args: argparse.Namespace) -> int:
                 continue
             reports.append(report.as_dict())
             if not args.json:
-                print(format_report(report))
+                print(format_report(report, timeline=args.timeline))
             if report.error is not None:
                 worst = EXIT_BAD_INPUT
             elif not report.ok and worst == EXIT_OK:
@@ -161,12 +182,12 @@ def _replay(args: argparse.Namespace) -> int:
             orjson.dumps(reports[0] if len(reports) == 1 else reports, option=orjson.OPT_INDENT_2)
         )
         sys.stdout.write("\n")
+    elif len(args.files) > 1:
+        print(format_totals(reports))
     return worst
 
 
 def _env_url() -> str | None:
-    import os
-
     from planner.config import DATABASE_URL_VARIABLE
 
     return os.environ.get(DATABASE_URL_VARIABLE)
@@ -264,59 +285,25 @@ def _matches(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
+    from planner.store_notes import FILL_HINT, describe_store, missing_sqlite_file
     from planner.wiring import open_planner
 
+    missing = missing_sqlite_file(args.db)
+    if missing is not None:
+        print(
+            f"ERROR {missing}: nothing to rebuild, and none is made (give --db or set "
+            f"$PLANNER_DATABASE_URL; {FILL_HINT.format(url='PATH')})",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     planner = open_planner(args.db)
     try:
+        print(describe_store(planner))
         position = planner.rebuild()
     finally:
         planner.close()
-    print(f"views rebuilt up to event {position}")
+    print(f"views rebuilt up to event {position:,}")
     return EXIT_OK
-
-
-def format_report(report: ReplayReport) -> str:
-    """The human-readable replay report."""
-    data = report.as_dict()
-    lines = [f"== {data['title']} ({data['scenario']}) — {data['file']}"]
-    lines.append(
-        f"   {data['steps_applied']} of {data['steps_total']} steps applied, "
-        f"{data['events_stored']} events stored"
-        + (f", stopped at {data['until']}" if data["until"] else "")
-    )
-    lines.append("-- timeline")
-    for step in data["timeline"]:
-        args = ", ".join(f"{k}={v}" for k, v in step["with"].items())
-        lines.append(f"   {step['at']}  #{step['step']:<4} {step['do']}({args})")
-    if data["error"]:
-        lines.append(f"-- STOPPED: {data['error']}")
-    for snapshot in data["readiness"]:
-        lines.append(f"-- readiness at {snapshot['at']}")
-        for name, summary in snapshot["entities"].items():
-            details = ", ".join(
-                f"{k}={_short(v)}" for k, v in summary.items() if k not in ("status", "gaps")
-            )
-            lines.append(f"   {name}: {summary['status'].upper()}  {details}")
-            for gap in summary.get("gaps", []):
-                lines.append(f"      gap: {gap}")
-    lines.append("-- checks")
-    for check in data["checks"]:
-        lines.append(
-            f"   {check['result']}  check {check['check']} (line {check['line']}) "
-            f"{check['entity']} {check['slug']} at {check['at']}"
-        )
-        for miss in check["mismatches"]:
-            lines.append(
-                f"         {miss['field']}: expected {_short(miss['expected'])}, "
-                f"actual {'(no such field)' if miss.get('missing') else _short(miss['actual'])}"
-            )
-    verdict = "OK" if data["ok"] else "FAILED"
-    lines.append(f"== {verdict}: checks {data['passed']} PASS, {data['failed']} FAIL")
-    return "\n".join(lines)
-
-
-def _short(value: Any) -> str:
-    return orjson.dumps(value).decode() if not isinstance(value, str) else value
 
 
 if __name__ == "__main__":

@@ -38,12 +38,27 @@ def persistence_env(url: str) -> dict[str, str]:
     )
 
 
-def _sqlite_env(url: str) -> dict[str, str]:
-    path = url
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL or path (None for other stores and in-memory SQLite)."""
+    if url in ("memory:", "memory://", ":memory:"):
+        return None
+    scheme = urlparse(url).scheme
+    if scheme not in ("", "sqlite", "file") and len(scheme) != 1:
+        return None
+    path = _sqlite_path(url)
+    return Path(path).expanduser() if path and "mode=memory" not in path else None
+
+
+def _sqlite_path(url: str) -> str:
     if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///") :]
-    elif url.startswith("sqlite://"):
-        path = url[len("sqlite://") :]
+        return url[len("sqlite:///") :]
+    if url.startswith("sqlite://"):
+        return url[len("sqlite://") :]
+    return url
+
+
+def _sqlite_env(url: str) -> dict[str, str]:
+    path = _sqlite_path(url)
     if not path:
         raise ConfigError(f"database URL {url!r} names no file")
     if "mode=memory" not in path:

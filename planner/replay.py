@@ -33,7 +33,11 @@ class SimulatedClock:
 
 
 class ScenarioAlreadyReplayed(PlannerError):
-    """The store already holds this scenario's events."""
+    """The store already holds this scenario's events (all of them, or a part: `progress`)."""
+
+    def __init__(self, message: str, progress: str = "") -> None:
+        super().__init__(message)
+        self.progress = progress
 
 
 @dataclass
@@ -168,15 +172,45 @@ def collector_skipping_existing_objects() -> Iterator[None]:
 
 
 def _refuse_if_replayed(planner: Planner, scenario: Scenario) -> None:
-    for step in scenario.steps:
-        for kind, slug in _created(step):
-            if planner.service.exists(kind, slug):
-                raise ScenarioAlreadyReplayed(
-                    f"{scenario.path}: the store {planner.url} already holds scenario "
-                    f"'{scenario.slug}' ({kind} '{slug}' exists); use --reset to start afresh "
-                    "or --db to choose another store"
-                )
-            return
+    created = [(step, kind, slug) for step in scenario.steps for kind, slug in _created(step)]
+    if not created or not planner.service.exists(created[0][1], created[0][2]):
+        return
+    progress = replay_progress(planner, scenario, created)
+    raise ScenarioAlreadyReplayed(
+        f"{scenario.path}: the store {planner.url} already holds {progress}; use --reset to "
+        "start afresh or --db to choose another store",
+        progress,
+    )
+
+
+def replay_progress(
+    planner: Planner, scenario: Scenario, created: list[tuple[Step, str, str]]
+) -> str:
+    """How much of a scenario the store holds: all of it, or how far a replay got.
+
+    The events carry the simulated time of their step, so the latest time among the
+    scenario's stored entities tells where an interrupted (or refused) replay stopped.
+    """
+    service = planner.service
+    reached: datetime | None = None
+    missing = 0
+    for _, kind, slug in created:
+        if not service.exists(kind, slug):
+            missing += 1
+            continue
+        modified: datetime = service.repository.get(service.id_of(kind, slug)).modified_on
+        reached = modified if reached is None else max(reached, modified)
+    steps = scenario.steps
+    upto = [s for s in steps if reached is not None and s.at <= reached]
+    name = f"scenario '{scenario.slug}'"
+    if not missing and len(upto) == len(steps):
+        return f"{name} (all {len(steps):,} steps, up to {format_time(steps[-1].at)})"
+    last = upto[-1] if upto else steps[0]
+    return (
+        f"only part of {name}: its events reach {format_time(last.at)}, as far as step "
+        f"{last.number:,} of {len(steps):,} (line {last.line}); the rest was never stored "
+        "(a replay stopped early: by --until, interrupted or refused)"
+    )
 
 
 def _created(step: Step) -> list[tuple[str, str]]:

@@ -176,7 +176,8 @@ def format_time(moment: datetime) -> str:
     return text[: -len("+00:00")] + "Z" if text.endswith("+00:00") else text
 
 
-def _parse_offset(text: str) -> timedelta:
+def parse_offset(text: str) -> timedelta:
+    """Turn an offset like +3d, +36h, +2d12h, +90m into a timedelta (ValueError if bad)."""
     match = _OFFSET.fullmatch(text)
     if match is None or not any(match.groups()):
         raise ValueError(f"bad offset {text!r}; expected {_TIME_HELP}")
@@ -470,7 +471,7 @@ def _unhashable_key(key_event: Any) -> yaml.MarkedYAMLError:
     )
 
 
-def _load_yaml(text: str, path: str) -> Any:
+def load_yaml(text: str, path: str) -> Any:
     """Parse YAML text into plain values with line-aware mappings and sequences."""
     loader = _Loader(text)
     try:
@@ -515,20 +516,32 @@ def _plain(value: Any) -> Any:
 # Messages
 
 
-def _shown(value: Any, limit: int = 60) -> str:
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as an error message shows it: its repr, cut to `limit` characters."""
     text = repr(_plain(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _suggestion(word: Any, known: Iterable[str]) -> str:
+def suggestion(word: Any, known: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the known word closest to `word`, or ''."""
     if not isinstance(word, str):
         return ""
     close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _key_line(mapping: Any, key: str) -> int | None:
+def key_line(mapping: Any, key: str) -> int | None:
+    """The line of `key` in a mapping parsed by load_yaml, or None."""
     return mapping.key_lines.get(key) if isinstance(mapping, _Map) else None
+
+
+# The module's own callers use the private spellings (kept so that edits elsewhere in this
+# module keep working); other modules use the public names above.
+_parse_offset = parse_offset
+_load_yaml = load_yaml
+_shown = shown
+_suggestion = suggestion
+_key_line = key_line
 
 
 def _item_line(sequence: Any, index: int, item: Any) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import random
 import signal
@@ -22,16 +23,26 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 
 from api.app import create_app
-from api.auth import TOKENS_FILE_VARIABLE, TokenConfigError, TokenRegistry
+from api.auth import (
+    TOKENS_FILE_VARIABLE,
+    TOKENS_VARIABLE,
+    TokenConfigError,
+    TokenRegistry,
+    token_digest,
+)
 from api.context import ApiSettings
 from planner.config import DATABASE_URL_VARIABLE, ConfigError, database_url
+from planner.store_notes import describe_store
+from planner.tokens import DEFAULT_TOKENS_FILE, new_token
+from planner.wakeup import wake_on_store
 from planner.wiring import Planner, open_planner
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 _FACTORY = "planner.serve:app_factory"
+READ_URL_VARIABLE = "PLANNER_READ_DATABASE_URL"  # a worker's replica (--read-db)
 
 
-def open_shared(url: str | None, attempts: int = 6) -> Planner:
+def open_shared(url: str | None, attempts: int = 6, read_url: str | None = None) -> Planner:
     """open_planner(), retried when processes starting together race to create the tables.
 
     PostgreSQL answers concurrent DDL on the same objects with errors such as "tuple
@@ -39,7 +50,7 @@ def open_shared(url: str | None, attempts: int = 6) -> Planner:
     """
     for attempt in range(1, attempts + 1):
         try:
-            return open_planner(url)
+            return open_planner(url, read_url=read_url)
         except PersistenceError:
             if attempt == attempts:
                 raise
@@ -61,27 +72,34 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     try:
-        tokens = TokenRegistry.from_environment(args.tokens)
+        tokens, tokens_path = load_tokens(args.tokens)
         url = database_url(args.db)
         planner: Planner | None = None
+        read_url = getattr(args, "read_db", None)
         if args.workers <= 1 or not args.no_projector:
-            planner = open_shared(url)
+            planner = open_shared(url, read_url=read_url if args.workers <= 1 else None)
     except (TokenConfigError, ConfigError) as error:
         print(f"ERROR {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if len(tokens) == 0:
-        print(
-            "WARNING no tokens configured (--tokens FILE, $PLANNER_TOKENS_FILE or "
-            "$PLANNER_TOKENS): every request but /healthz and /readyz gets 401",
-            file=sys.stderr,
-        )
+    one_time = first_contact_token(tokens) if len(tokens) == 0 else None
+    if planner is not None:
+        print(describe_store(planner), file=sys.stderr)
+    announce(args.host, args.port, one_time)
+    stop_waking = threading.Event()
     try:
         if planner is not None and not args.no_projector:
+            if args.workers > 1:
+                stop_waking = wake_on_store(planner)  # the workers store the events
             planner.follower.start()
         if args.workers > 1:
             os.environ[DATABASE_URL_VARIABLE] = url
-            if args.tokens:
-                os.environ[TOKENS_FILE_VARIABLE] = os.path.abspath(args.tokens)
+            if tokens_path:
+                os.environ[TOKENS_FILE_VARIABLE] = os.path.abspath(tokens_path)
+            elif one_time is not None:
+                entry = [{"token_sha256": token_digest(one_time).hex(), "role": "admin"}]
+                os.environ[TOKENS_VARIABLE] = json.dumps(entry)
+            if read_url:
+                os.environ[READ_URL_VARIABLE] = read_url
             uvicorn.run(
                 _FACTORY,
                 factory=True,
@@ -96,9 +114,50 @@ def serve(args: argparse.Namespace) -> int:
             app = create_app(planner, tokens, settings=settings)
             uvicorn.run(app, host=args.host, port=args.port, **_server_options())
     finally:
+        stop_waking.set()
         if planner is not None:
             planner.close()
     return EXIT_OK
+
+
+def load_tokens(explicit: str | None) -> tuple[TokenRegistry, str | None]:
+    """The tokens in force and the file they come from: `--tokens FILE`, $PLANNER_TOKENS_FILE,
+    the text in $PLANNER_TOKENS, else `data/tokens.yaml` if it exists (`planner tokens add`)."""
+    path = explicit or os.environ.get(TOKENS_FILE_VARIABLE)
+    if not path and not os.environ.get(TOKENS_VARIABLE) and DEFAULT_TOKENS_FILE.exists():
+        path = str(DEFAULT_TOKENS_FILE)
+    return TokenRegistry.from_environment(path), path
+
+
+def first_contact_token(tokens: TokenRegistry) -> str:
+    """No token is configured: make a one-time admin token, valid while this server runs."""
+    token = new_token()
+    tokens.add(token, "admin")
+    return token
+
+
+def sign_in_url(host: str, port: int, token: str | None = None) -> str:
+    """The dashboard's address (with `?token=` the sign-in link that signs in at once)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    base = f"http://{shown}:{port}"
+    return f"{base}/dashboard/login?token={token}" if token else f"{base}/"
+
+
+def announce(host: str, port: int, one_time: str | None) -> None:
+    """Say where the dashboard and the API docs are (and the one-time token, if any)."""
+    base = sign_in_url(host, port)
+    lines = [f"dashboard: {base}   API docs: {base}docs   OpenAPI: {base}openapi.json"]
+    if one_time is not None:
+        lines += [
+            "no tokens are configured (--tokens FILE, $PLANNER_TOKENS_FILE, $PLANNER_TOKENS or "
+            f"{DEFAULT_TOKENS_FILE}): made a one-time admin token, valid until this server stops.",
+            "open this link to sign in to the dashboard:",
+            f"    {sign_in_url(host, port, one_time)}",
+            f"or call the API with the header 'Authorization: Bearer {one_time}'.",
+            "lasting tokens: planner tokens add --role admin (or --role viewer --partner SLUG)",
+        ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
 
 
 def app_factory() -> Any:
@@ -108,7 +167,9 @@ def app_factory() -> Any:
     $PLANNER_TOKENS. The worker does not project: the supervising process (or
     `planner project`) keeps the views current.
     """
-    planner = open_shared(os.environ.get(DATABASE_URL_VARIABLE))
+    planner = open_shared(
+        os.environ.get(DATABASE_URL_VARIABLE), read_url=os.environ.get(READ_URL_VARIABLE)
+    )
     tokens = TokenRegistry.from_environment()
     settings = ApiSettings(projector="external", close_planner_on_shutdown=True)
     return create_app(planner, tokens, settings=settings)
@@ -123,6 +184,8 @@ def project(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(describe_store(planner), file=sys.stderr)
+    stop_waking = wake_on_store(planner)
     planner.follower.start()
     print(f"following {planner.url} from event {planner.follower.position}", file=sys.stderr)
     try:
@@ -134,6 +197,7 @@ def project(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        stop_waking.set()
         planner.close()
     print(f"stopped at event {planner.follower.position}", file=sys.stderr)
     return EXIT_OK

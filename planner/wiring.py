@@ -12,7 +12,7 @@ from adapters.storage import PLANNER_STORAGE
 from domain import clock
 from domain.base import PLANNER_NAMESPACE
 from domain.service import PlannerService
-from planner.config import database_url, is_postgres, persistence_env
+from planner.config import ConfigError, database_url, is_postgres, persistence_env
 from projections.events import EventRows
 from projections.follower import ProjectionFollower
 from projections.queries import ReadinessQueries
@@ -32,6 +32,12 @@ class Planner:
     views: SQLiteViewStore | PostgresViewStore
     follower: ProjectionFollower
     queries: ReadinessQueries
+    read_views: SQLiteViewStore | PostgresViewStore | None = None  # a replica's, if reads go there
+
+    @property
+    def served_views(self) -> SQLiteViewStore | PostgresViewStore:
+        """The views queries read: a streaming replica's (`read_url`), else `views`."""
+        return self.read_views or self.views
 
     def catch_up(self) -> int:
         """Bring the views up to the last stored event; return that position."""
@@ -54,6 +60,8 @@ class Planner:
         """Stop following and release database connections."""
         self.follower.stop()
         self.service.close()
+        if self.read_views is not None:
+            self.read_views.datastore.close()
         if isinstance(self.views, SQLiteViewStore) and self.views.datastore is not getattr(
             self.service.recorder, "datastore", None
         ):
@@ -65,8 +73,13 @@ def open_planner(
     *,
     namespace: UUID = PLANNER_NAMESPACE,
     clock_fn: clock.Clock | None = None,
+    read_url: str | None = None,
 ) -> Planner:
-    """Open (creating if need be) the store at `url` with its views, caught up."""
+    """Open (creating if need be) the store at `url` with its views, caught up.
+
+    With `read_url` (a PostgreSQL streaming replica of `url`'s server), queries read the views
+    there; commands and the follower still write to `url`.
+    """
     url = database_url(url)
     env = persistence_env(url) | {"CREATE_TABLE": "y"}
     if env.get("POSTGRES_SCHEMA"):
@@ -75,10 +88,33 @@ def open_planner(
     views = _view_store(service, env)
     follower = ProjectionFollower(service, views)
     follower.catch_up()
+    read_views = _replica_views(env, read_url) if read_url else None
+    served = read_views or views
     queries = ReadinessQueries(
-        views, TimeTraveller(views, EventRows(service.recorder)), clock=lambda: service.clock_fn()
+        served, TimeTraveller(served, EventRows(service.recorder)), clock=lambda: service.clock_fn()
     )
-    return Planner(url, service, views, follower, queries)
+    return Planner(url, service, views, follower, queries, read_views)
+
+
+def _replica_views(env: dict[str, str], read_url: str) -> PostgresViewStore:
+    """The views of the same schema on a read-only streaming replica."""
+    from eventsourcing.postgres import PostgresDatastore
+
+    replica = persistence_env(read_url)
+    if not is_postgres(env) or not is_postgres(replica):
+        raise ConfigError("a read URL (replica) needs PostgreSQL for both the store and the reads")
+    datastore = PostgresDatastore(
+        replica["POSTGRES_DBNAME"],
+        replica["POSTGRES_HOST"],
+        replica["POSTGRES_PORT"],
+        replica["POSTGRES_USER"],
+        replica["POSTGRES_PASSWORD"],
+        connect_timeout=float(replica["POSTGRES_CONNECT_TIMEOUT"]),
+        pool_size=int(replica["POSTGRES_POOL_SIZE"]),
+        max_overflow=int(replica["POSTGRES_MAX_OVERFLOW"]),
+        schema=env.get("POSTGRES_SCHEMA", ""),
+    )
+    return PostgresViewStore(datastore, tracking_table_name="planner_readiness_tracking")
 
 
 def new_service(

@@ -14,14 +14,14 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
+import projections.rules as rules
+import projections.shapes as shapes
 from domain.catalog import (
     CONSUMABLES,
     FACILITIES,
-    ITEMS,
     PARTNER_KINDS,
     PER_PERSON_ITEMS,
     PROTECTION_SECTOR,
-    SECTORS,
     TRIPARTITE_KINDS,
     VULNERABLE_GROUPS,
     standards_for,
@@ -36,6 +36,7 @@ from projections.logistics import (
 )
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
+Moment = datetime | str  # an event's time: a datetime (live events) or its ISO form (decoded)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w", "shipment", "offer")
 
@@ -67,27 +68,17 @@ def _round(value: Fraction | float) -> float:
     return round(float(value), 4)
 
 
-def _ratio_below(numerator: int, denominator: int, threshold: Fraction) -> bool:
-    """numerator / denominator < threshold, in exact integer arithmetic (no Fraction objects)."""
-    return numerator * threshold.denominator < threshold.numerator * denominator
-
-
-def congestion_band(area_per_person: Fraction | float) -> str:
-    """Congestion by site area per person: none ≥ 45, low 30–45, moderate 20–30, high < 20 m²."""
-    if area_per_person >= 45:
-        return "none"
-    if area_per_person >= 30:
-        return "low"
-    if area_per_person >= 20:
-        return "moderate"
-    return "high"
+# Domain events that change no view, by name ("Aggregate.Event"): the fold has no handler for
+# them on purpose. Every other domain event needs a `_on_<Aggregate>__<Event>` handler
+# (tests/unit/test_fold_handlers.py walks every event class of `domain/`).
+EVENTS_CHANGING_NO_VIEW: frozenset[str] = frozenset()
 
 
 class ReadinessFold(LogisticsHandlers):
     """The state the readiness views need, folded from events in notification order."""
 
     def __init__(self) -> None:
-        self.partners: dict[str, dict[str, Any]] = {}
+        self.partners: dict[str, shapes.PartnerState] = {}
         self.plans: dict[str, dict[str, Any]] = {}
         self.stockpiles: dict[str, dict[str, Any]] = {}
         self.camps: dict[str, dict[str, Any]] = {}
@@ -105,7 +96,7 @@ class ReadinessFold(LogisticsHandlers):
         self.touched_camps: set[str] = set()
         self.touched_stockpiles: set[str] = set()
         self.touched: set[ViewKey] = set()
-        self.handlers: dict[str, Callable[[str, Any, Mapping[str, Any]], None]] = {
+        self.handlers: dict[str, Callable[[str, Moment, Mapping[str, Any]], None]] = {
             name[len("_on_") :].replace("__", "."): getattr(self, name)
             for name in dir(self)
             if name.startswith("_on_")
@@ -133,7 +124,7 @@ class ReadinessFold(LogisticsHandlers):
         self._fold(event_name, oid, ts, fields)
         self._forget_touched()
 
-    def _fold(self, event_name: str, oid: str, ts: Any, fields: Mapping[str, Any]) -> None:
+    def _fold(self, event_name: str, oid: str, ts: Moment, fields: Mapping[str, Any]) -> None:
         handler = self.handlers.get(event_name)
         if handler is not None:
             handler(oid, ts, fields)
@@ -184,7 +175,7 @@ class ReadinessFold(LogisticsHandlers):
             keys = self._stockpile_keys[stockpile_id] = (("stockpile", stockpile_id), *plans)
         return keys
 
-    def _on_Partner__Registered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Partner__Registered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.coverage.clear()
         self.partners_changed.add(oid)
         self.partners[oid] = {
@@ -194,7 +185,7 @@ class ReadinessFold(LogisticsHandlers):
             "withdrawn": False,
         }
 
-    def _on_Partner__Withdrew(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Partner__Withdrew(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.partners[oid]["withdrawn"] = True
         self.coverage.clear()
         self.partners_changed.add(oid)
@@ -207,7 +198,7 @@ class ReadinessFold(LogisticsHandlers):
             if oid in plan["members"]:
                 self.touched.add(("plan", plan_id))
 
-    def _on_ResponsePlan__Drafted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__Drafted(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.plans[oid] = {
             "slug": f["slug"],
             "title": f["title"],
@@ -230,12 +221,12 @@ class ReadinessFold(LogisticsHandlers):
         self.lifecycle_changed.add(oid)
         self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__PartnerJoined(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__PartnerJoined(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         member = self.plans[oid]["members"].setdefault(canonical_id(f["partner_id"]), [])
         member.append(f["role"])
         self._plan_and_3w(oid)
 
-    def _on_ResponsePlan__PartnerLeft(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__PartnerLeft(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.plans[oid]["members"].pop(canonical_id(f["partner_id"]), None)
         self._plan_and_3w(oid)
 
@@ -248,26 +239,30 @@ class ReadinessFold(LogisticsHandlers):
         totals[currency] = totals.get(currency, 0) + amount
         self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__FundsPledged(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__FundsPledged(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._money(oid, "pledged", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__FundsReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__FundsReceived(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._money(oid, "received", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__FundsDisbursed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__FundsDisbursed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._money(oid, "disbursed", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__PoolSplit(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__PoolSplit(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._money(oid, "disbursed", f["currency"], f["share"] * len(f["recipients"]))
 
-    def _on_ResponsePlan__StockpileCommitted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__StockpileCommitted(
+        self, oid: str, ts: Moment, f: Mapping[str, Any]
+    ) -> None:
         stockpile_id = canonical_id(f["stockpile_id"])
         self.plans[oid]["stockpiles"].append(stockpile_id)
         self.stockpiles[stockpile_id]["plans"].append(oid)
         self._stockpile_keys.pop(stockpile_id, None)
         self.touched |= {("plan", oid), ("stockpile", stockpile_id)}
 
-    def _on_ResponsePlan__StockpileWithdrawn(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__StockpileWithdrawn(
+        self, oid: str, ts: Moment, f: Mapping[str, Any]
+    ) -> None:
         stockpile_id = canonical_id(f["stockpile_id"])
         self.plans[oid]["stockpiles"].remove(stockpile_id)
         self.stockpiles[stockpile_id]["plans"].remove(oid)
@@ -279,16 +274,16 @@ class ReadinessFold(LogisticsHandlers):
         self.lifecycle_changed.add(oid)
         self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__Activated(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__Activated(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._status(oid, "activated")
 
-    def _on_ResponsePlan__StoodDown(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__StoodDown(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._status(oid, "standing_down")
 
-    def _on_ResponsePlan__Closed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__Closed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._status(oid, "closed")
 
-    def _on_Stockpile__Opened(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__Opened(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.stockpiles[oid] = {
             "slug": f["slug"],
             "partner_id": canonical_id(f["partner_id"]),
@@ -322,18 +317,20 @@ class ReadinessFold(LogisticsHandlers):
         if not by_camp:
             del reservations[camp_id]
 
-    def _on_Stockpile__SuppliesReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesReceived(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._stock(oid, f["item"], on_hand=f["quantity"])
 
-    def _on_Stockpile__SuppliesReserved(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesReserved(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._reservation(oid, f, f["quantity"])
         self._stock(oid, f["item"], reserved=f["quantity"])
 
-    def _on_Stockpile__ReservationReleased(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__ReservationReleased(
+        self, oid: str, ts: Moment, f: Mapping[str, Any]
+    ) -> None:
         self._reservation(oid, f, -f["quantity"])
         self._stock(oid, f["item"], reserved=-f["quantity"])
 
-    def _on_Stockpile__SuppliesDispatched(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesDispatched(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._reservation(oid, f, -f["from_reservation"])
         self._stock(oid, f["item"], on_hand=-f["quantity"], reserved=-f["from_reservation"])
 
@@ -346,7 +343,7 @@ class ReadinessFold(LogisticsHandlers):
     def _on_Stockpile__SuppliesWrittenOff(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._stock(oid, f["item"], on_hand=-f["quantity"])
 
-    def _on_Camp__Established(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__Established(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         plan_id = canonical_id(f["plan_id"])
         self.camps[oid] = {
             "slug": f["slug"],
@@ -388,13 +385,13 @@ class ReadinessFold(LogisticsHandlers):
         self.touched_camps.add(oid)
         self.touched.add(("3w", oid))  # the 3W rows change only with who leads what
 
-    def _on_Camp__SectorAssigned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SectorAssigned(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._lead(oid, ts, f["sector"], canonical_id(f["partner_id"]), f.get("co_lead_ids", ()))
 
-    def _on_Camp__SectorReassigned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SectorReassigned(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._lead(oid, ts, f["sector"], canonical_id(f["partner_id"]), f.get("co_lead_ids", ()))
 
-    def _on_Camp__SectorReleased(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SectorReleased(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._lead(oid, ts, f["sector"], None)
 
     def _people(self, oid: str, f: Mapping[str, Any], sign: int) -> None:
@@ -405,30 +402,30 @@ class ReadinessFold(LogisticsHandlers):
                 population[group] += sign * count
         self.touched_camps.add(oid)
 
-    def _on_Camp__ArrivalsRegistered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__ArrivalsRegistered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._people(oid, f, +1)
 
-    def _on_Camp__DeparturesRegistered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__DeparturesRegistered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self._people(oid, f, -1)
 
-    def _on_Camp__SuppliesDelivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SuppliesDelivered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         camp = self.camps[oid]
         item, quantity = f["item"], f["quantity"]
         camp["stock"][item] = camp["stock"].get(item, 0) + quantity
         camp["delivered"][item] = camp["delivered"].get(item, 0) + quantity
         self.touched_camps.add(oid)
 
-    def _on_Camp__SuppliesDistributed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SuppliesDistributed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         stock = self.camps[oid]["stock"]
         stock[f["item"]] = stock.get(f["item"], 0) - f["quantity"]
         self.touched_camps.add(oid)
 
-    def _on_Camp__FacilitiesBuilt(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__FacilitiesBuilt(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         facilities = self.camps[oid]["facilities"]
         facilities[f["facility"]] = facilities.get(f["facility"], 0) + f["count"]
         self.touched_camps.add(oid)
 
-    def _on_Camp__Closed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__Closed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
         self.camps[oid]["closed"] = True
         self.touched_camps.add(oid)
 
@@ -550,178 +547,109 @@ def _derive_plan_state(plan: dict[str, Any]) -> None:
     plan["ready_fraction"] = ready
     # Needs take ready days as written (2.5, not the float's binary expansion) before a ceiling.
     plan["needs_ready_days"] = ready.limit_denominator(1_000_000)
-    plan["thresholds"] = (
-        tuple((i, standards[i].numerator, standards[i].denominator) for i in CONSUMABLES),
-        tuple((f, standards[f].numerator, standards[f].denominator) for f in FACILITIES),
-        ready.numerator,
-        ready.denominator,
-    )
+    plan["thresholds"] = rules.Thresholds.of(standards, ready)
+
+
+# -- the camp readiness rules (`projections.rules`): the status alone, and the whole view ---------
 
 
 def camp_status(fold: ReadinessFold, camp_id: str) -> str:
     """A camp's status by the same rules as `camp_view`, without building the view.
 
     The projector asks this after every moment that touches a camp (for the timeline), so it
-    works in integers and returns as soon as the status is settled; a property test holds it
-    equal to the view's status.
+    asks the rules for verdicts only (integers) and returns as soon as the status is settled;
+    a property test holds it equal to the view's status.
     """
     camp = fold.camps[camp_id]
     if camp["closed"]:
-        return "closed"
+        return rules.CLOSED
     covered = fold.coverage.get(camp_id)
     if covered is None:
         covered = fold.coverage[camp_id] = _covered(fold, camp)
     if not covered:
-        return "not_ready"
+        return rules.NOT_READY
     pop = camp["population"]["people"]
     if pop == 0:
-        return "ready"
-    needs, limits, ready_num, ready_den = fold.plans[camp["plan_id"]]["thresholds"]
-    stock = camp["stock"]
-    at_risk = False
-    for item, num, den in needs:
-        held, needed = stock.get(item, 0) * den, pop * num
-        if held < needed:
-            return "not_ready"
-        if held * ready_den < ready_num * needed:
-            at_risk = True
-    if at_risk or pop > camp["shelter_capacity"] or camp["site_area_m2"] < 30 * pop:
-        return "at_risk"
-    delivered = camp["delivered"]
-    for item in PER_PERSON_ITEMS:
-        if delivered.get(item, 0) < pop:
-            return "at_risk"
-    facilities = camp["facilities"]
-    for facility, num, den in limits:
-        if pop * den > num * facilities.get(facility, 0):  # none built: 0 is below pop
-            return "at_risk"
-    return "ready"
+        return rules.READY
+    thresholds: rules.Thresholds = fold.plans[camp["plan_id"]]["thresholds"]
+    verdict = rules.consumables(camp["stock"], pop, thresholds, None)
+    if verdict is not None:  # not ready, or at risk: nothing below makes it worse
+        return verdict
+    if (
+        rules.overcrowding(pop, camp["shelter_capacity"], None)
+        or rules.congestion(camp["site_area_m2"], pop, None)
+        or rules.per_person_items(camp["delivered"], pop, None)
+        or rules.facilities(camp["facilities"], pop, thresholds, None)
+    ):
+        return rules.AT_RISK
+    return rules.READY
 
 
 def _covered(fold: ReadinessFold, camp: Mapping[str, Any]) -> bool:
-    leads = camp["leads"]
     plan = fold.plans[camp["plan_id"]]
-    return all(fold.lead_counts(leads.get(sector)) for sector in plan["required_sectors"])
+    return not rules.uncovered_sectors(plan["required_sectors"], camp["leads"], fold.lead_counts)
+
+
+def _camp_verdicts(
+    fold: ReadinessFold, camp: Mapping[str, Any], thresholds: rules.Thresholds
+) -> tuple[list[str], list[rules.Verdict], list[str]]:
+    """Every criterion's verdict and gaps, in the contract's order: (uncovered, verdicts, gaps)."""
+    pop = camp["population"]["people"]
+    plan = fold.plans[camp["plan_id"]]
+    leads = camp["leads"]
+    gaps: list[str] = []
+    uncovered = rules.uncovered_sectors(plan["required_sectors"], leads, fold.lead_counts)
+    verdicts = [rules.sector_coverage(uncovered, leads, fold.partner_slug, gaps)]
+    if pop > 0:
+        verdicts += [
+            rules.consumables(camp["stock"], pop, thresholds, gaps),
+            rules.per_person_items(camp["delivered"], pop, gaps),
+            rules.facilities(camp["facilities"], pop, thresholds, gaps),
+            rules.congestion(camp["site_area_m2"], pop, gaps),
+            rules.overcrowding(pop, camp["shelter_capacity"], gaps),
+        ]
+    protected = fold.lead_counts(leads.get(PROTECTION_SECTOR))
+    rules.nobody_left_behind(camp["population"], protected, gaps)
+    return uncovered, verdicts, gaps
+
+
+Measures = dict[str, float | None]
+
+
+def _camp_measures(
+    camp: Mapping[str, Any], thresholds: rules.Thresholds
+) -> tuple[Measures, Measures, Measures]:
+    """The camp view's measures: days of cover, items per person, people per facility."""
+    pop = camp["population"]["people"]
+    days_of_cover: Measures = {}
+    for item, num, den in thresholds.needs:
+        # days = stock ÷ (pop × need), kept as the exact ratio stock·den ÷ pop·num
+        days_of_cover[item] = (
+            _round(camp["stock"].get(item, 0) * den / (pop * num)) if pop else None
+        )
+    per_person: Measures = {
+        item: _round(camp["delivered"].get(item, 0) / pop) if pop else None
+        for item in PER_PERSON_ITEMS
+    }
+    people_per: Measures = {}
+    for facility in FACILITIES:
+        count = camp["facilities"].get(facility, 0)
+        people_per[facility] = _round(pop / count) if count else None
+    return days_of_cover, per_person, people_per
 
 
 def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
-    """The camp readiness view (contract: "Camp readiness view")."""
+    """The camp readiness view (contract: "Camp readiness view"), by `projections.rules`."""
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
-    standards: dict[str, Fraction] = plan["standards"]
-    ready_days: Fraction = plan["ready_fraction"]
-    one = Fraction(1)
+    thresholds: rules.Thresholds = plan["thresholds"]
     pop = camp["population"]["people"]
-    gaps: list[str] = []
-    not_ready = False
-    at_risk = False
-
-    uncovered = []
-    for sector in plan["required_sectors"]:
-        lead = camp["leads"].get(sector)
-        if not fold.lead_counts(lead):
-            uncovered.append(sector)
-            if lead is None:
-                gaps.append(f"sector {sector} ({SECTORS[sector]}) has no lead")
-            else:
-                gaps.append(
-                    f"sector {sector} ({SECTORS[sector]}) is led by "
-                    f"'{fold.partner_slug(lead)}', which has withdrawn"
-                )
-    not_ready = bool(uncovered)
-
-    days_of_cover: dict[str, float | None] = {}
-    for item in CONSUMABLES:
-        if pop == 0:
-            days_of_cover[item] = None
-            continue
-        need = standards[item]
-        # days = stock ÷ (pop × need), kept as the exact ratio stock·den ÷ pop·num
-        held, needed = camp["stock"].get(item, 0) * need.denominator, pop * need.numerator
-        days = held / needed
-        days_of_cover[item] = _round(days)
-        unit = ITEMS[item].unit.split(" ")[0]
-        if _ratio_below(held, needed, one):
-            not_ready = True
-            gaps.append(
-                f"{item} covers {float(days):.2f} days for {pop:,} people, under 1 day "
-                f"(need {float(standards[item] * pop):,.2f} {unit}s a day)"
-            )
-        elif _ratio_below(held, needed, ready_days):
-            at_risk = True
-            gaps.append(
-                f"{item} covers {float(days):.2f} days, under the plan's "
-                f"{float(ready_days):g} ready days"
-            )
-
-    per_person: dict[str, float | None] = {}
-    for item in PER_PERSON_ITEMS:
-        if pop == 0:
-            per_person[item] = None
-            continue
-        delivered = camp["delivered"].get(item, 0)
-        ratio = delivered / pop
-        per_person[item] = _round(ratio)
-        if delivered < pop:
-            at_risk = True
-            gaps.append(f"{item}: {float(ratio):.2f} per person, under 1 per person")
-
-    people_per: dict[str, float | None] = {}
-    for facility in FACILITIES:
-        count = camp["facilities"].get(facility, 0)
-        limit = standards[facility]
-        if count == 0:
-            people_per[facility] = None
-            if pop > 0:
-                at_risk = True
-                gaps.append(f"{facility}: none built for {pop:,} people")
-            continue
-        ratio = pop / count
-        people_per[facility] = _round(ratio)
-        if pop * limit.denominator > limit.numerator * count:
-            at_risk = True
-            gaps.append(
-                f"{facility}: {float(ratio):,.1f} people per {facility}, "
-                f"standard at most {float(limit):g}"
-            )
-
-    area = Fraction(camp["site_area_m2"])
-    if pop > 0:
-        per_person_area = area / pop
-        area_per_person: Fraction | None = per_person_area
-        congestion: str | None = congestion_band(per_person_area)
-    else:
-        area_per_person = congestion = None
-    if congestion in ("moderate", "high"):
-        at_risk = True
-        assert area_per_person is not None
-        gaps.append(
-            f"congestion {congestion}: {float(area_per_person):.1f} m² of site per person "
-            "(standard 45)"
-        )
+    uncovered, verdicts, gaps = _camp_verdicts(fold, camp, thresholds)
+    status = rules.CLOSED if camp["closed"] else rules.worst(verdicts)
+    days_of_cover, per_person, people_per = _camp_measures(camp, thresholds)
+    area_per_person = Fraction(camp["site_area_m2"]) / pop if pop else None
+    congestion = None if area_per_person is None else rules.congestion_band(area_per_person)
     overcrowded = pop > camp["shelter_capacity"]
-    if overcrowded:
-        at_risk = True
-        gaps.append(
-            f"overcrowded: {pop:,} people for a shelter capacity of {camp['shelter_capacity']:,}"
-        )
-
-    vulnerable = {g: camp["population"][g] for g in VULNERABLE_GROUPS if camp["population"][g]}
-    if vulnerable and not fold.lead_counts(camp["leads"].get(PROTECTION_SECTOR)):
-        listed = ", ".join(f"{group} {count:,}" for group, count in vulnerable.items())
-        gaps.append(
-            f"vulnerable people registered ({listed}) while protection (PRO) has no lead: "
-            "leave nobody behind"
-        )
-
-    if camp["closed"]:
-        status = "closed"
-    elif not_ready:
-        status = "not_ready"
-    elif at_risk:
-        status = "at_risk"
-    else:
-        status = "ready"
 
     return {
         "camp": camp["slug"],
@@ -765,7 +693,7 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
     """The plan readiness view (contract: "Plan readiness view")."""
     plan = fold.plans[plan_id]
     members_by_kind = dict.fromkeys(PARTNER_KINDS, 0)
-    member_list = []
+    member_list: list[shapes.Member] = []
     for partner_id, roles in plan["members"].items():
         partner = fold.partners[partner_id]
         member_list.append(
@@ -799,7 +727,7 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
         needed = plan["planning_figure"] * need.numerator
         preparedness[item] = _round(available * need.denominator / needed)
 
-    return {
+    doc: shapes.PlanView = {
         "plan": plan["slug"],
         "id": plan_id,
         "title": plan["title"],
@@ -832,12 +760,13 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
             [camp_needs(fold.camps[c], plan) for c in plan["camps"] if not fold.camps[c]["closed"]]
         ),
     }
+    return dict(doc)  # a plain document for the store and the queries
 
 
 def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
     """The stockpile view (contract: "Stockpile view")."""
     depot = fold.stockpiles[stockpile_id]
-    items = {}
+    items: dict[str, shapes.Levels] = {}
     for item in sorted(depot["on_hand"]):
         on_hand = depot["on_hand"][item]
         reserved = depot["reserved"].get(item, 0)
@@ -847,7 +776,7 @@ def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
         for camp_id, by_item in depot["reservations"].items()
         if any(by_item.values())
     }
-    return {
+    doc: shapes.StockpileView = {
         "stockpile": depot["slug"],
         "id": stockpile_id,
         "partner": fold.partner_slug(depot["partner_id"]),
@@ -857,6 +786,7 @@ def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
         "plans": [fold.plans[p]["slug"] for p in depot["plans"]],
         "in_transit": in_transit(depot.get("in_transit", {})),
     }
+    return dict(doc)  # a plain document for the store and the queries
 
 
 def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:

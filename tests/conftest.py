@@ -1,8 +1,10 @@
 """Shared fixtures: a simulated clock, services in memory and on real stores (SQLite, PostgreSQL).
 
-`store_url` is parametrized over a SQLite file and a PostgreSQL schema of its own. When
-PostgreSQL does not answer on 127.0.0.1:5432 its tests are skipped, unless the environment
-variable CI is set: then they fail, so that CI never passes by skipping the database.
+`store_url` is parametrized over a SQLite file and a PostgreSQL schema of its own. The
+PostgreSQL server is $PLANNER_TEST_DATABASE_URL (default: the local `test` database). When it
+does not answer, its tests fail if the environment variable CI is set (CI never passes by
+skipping the database); elsewhere they are skipped, and the run ends with a warning in capitals
+saying how many were not run and why.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from domain.service import PlannerService
 from planner.config import persistence_env
 from planner.wiring import new_service
 
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+POSTGRES_URL_VARIABLE = "PLANNER_TEST_DATABASE_URL"
+POSTGRES_URL = os.environ.get(POSTGRES_URL_VARIABLE) or "postgresql://postgres@127.0.0.1:5432/test"
 CLOCK_START = datetime(1999, 4, 1, tzinfo=UTC)
 
 
@@ -77,14 +80,41 @@ def _postgres_unavailable() -> str | None:
     return _postgres_state["reason"]
 
 
+def postgres_schema_url(schema: str) -> str:
+    """The URL of a schema of its own in the tests' PostgreSQL database."""
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}schema={schema}"
+
+
+_skipped_for_postgres: list[str] = []
+
+
 def require_postgres() -> None:
-    """Skip the test without PostgreSQL; fail it instead when running under CI."""
+    """Skip the test without PostgreSQL (loudly, see below); fail it when running under CI."""
     reason = _postgres_unavailable()
     if reason is None:
         return
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set: database tests must not be skipped)")
+    _skipped_for_postgres.append(reason)
     pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly, at the end of the run, that the PostgreSQL tests did not run."""
+    if not _skipped_for_postgres:
+        return
+    terminalreporter.section("PostgreSQL NOT TESTED", sep="!", red=True, bold=True)
+    terminalreporter.write_line(
+        f"{len(_skipped_for_postgres)} tests were SKIPPED: {_skipped_for_postgres[0]}",
+        red=True,
+        bold=True,
+    )
+    terminalreporter.write_line(
+        f"Start the server (see .ci/run) or point ${POSTGRES_URL_VARIABLE} at one; "
+        "under CI (CI=true) these tests fail instead.",
+        red=True,
+    )
 
 
 def execute_autocommit(sql: str) -> None:
@@ -128,7 +158,7 @@ def make_store_url(store_kind: str, tmp_path: Path) -> Iterator[Callable[[], str
         schema = f"test_{uuid.uuid4().hex[:16]}"
         execute_autocommit(f'CREATE SCHEMA "{schema}"')
         schemas.append(schema)
-        return f"{POSTGRES_URL}?schema={schema}"
+        return postgres_schema_url(schema)
 
     yield make
     for schema in schemas:

@@ -7,11 +7,13 @@ lives in one place (static/dashboard.css) and is checked for contrast there. Eve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from api.dashboard.markup import Html, h, join
+from projections.rules import days_cover_status, shown_apart
 
 STATUS_LABELS = {
     "ready": "ready",
@@ -35,20 +37,30 @@ def _days(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _cover_days(days: float, status: str, ready_days: float) -> str:
+    """Days of cover in words, on the side of 1 day or the ready days its status says."""
+    if status == "ready":
+        return _days(days)
+    limit = 1 if status == "not_ready" else ready_days
+    return shown_apart(days, limit).rstrip("0").rstrip(".")
+
+
 def cover_class(days: float, ready_days: float) -> str:
-    """The status a number of days of cover stands for: under 1 day, under ready_days, or ok."""
-    if days < 1:
-        return "not_ready"
-    if days < ready_days:
-        return "at_risk"
-    return "ready"
+    """The status a number of days of cover stands for (the readiness rules' verdict)."""
+    return days_cover_status(days, ready_days)
 
 
-def cover_bars(days_of_cover: Mapping[str, float | None], ready_days: float) -> Html:
+def cover_bars(
+    days_of_cover: Mapping[str, float | None],
+    ready_days: float,
+    statuses: Mapping[str, str] | None = None,
+) -> Html:
     """A table: per consumable, its days of cover as a bar against 1 day and ready_days.
 
     The numbers are table text (full size on any screen); each bar is a small inline SVG
-    with a thin mark at 1 day and a thick dashed mark at the plan's ready days.
+    with a thin mark at 1 day and a thick dashed mark at the plan's ready days. `statuses`
+    (item -> the rules' verdict on the exact figures) colours the bars; without it, the
+    verdict on the rounded days shown.
     """
     bar_w, height = 360.0, 34.0
     finite = [v for v in days_of_cover.values() if v is not None]
@@ -72,7 +84,7 @@ def cover_bars(days_of_cover: Mapping[str, float | None], ready_days: float) -> 
         if days is None:
             bar, text, note, css = Html(""), "no residents", "", "closed"
         else:
-            css = cover_class(days, ready_days)
+            css = statuses[item] if statuses else cover_class(days, ready_days)
             bar = h(
                 '<rect class="bar st-{}" x="1" y="6" width="{}" height="{}"></rect>',
                 css,
@@ -80,7 +92,7 @@ def cover_bars(days_of_cover: Mapping[str, float | None], ready_days: float) -> 
                 _n(height - 12),
             )
             note = {"not_ready": "under 1 day", "at_risk": "under ready days"}.get(css, "")
-            text = f"{'▸ ' if days > scale else ''}{_days(days)} days"
+            text = f"{'▸ ' if days > scale else ''}{_cover_days(days, css, ready_days)} days"
         label = f"{item}: {text}{' ' + note if note else ''} (ready: {_days(ready_days)} days)"
         rows.append(
             h(
@@ -164,6 +176,57 @@ def _ticks(start: datetime, end: datetime, count: int = 6) -> list[datetime]:
     return [start + span * i / (count - 1) for i in range(count)]
 
 
+LABEL_GAP = 22.0  # px between two labels' baselines (chart text is 18px, about 21px high)
+
+
+def nice_step(top: float, count: int = 5) -> float:
+    """A round step (1, 2 or 5 × 10^k) that divides 0..top into about `count` parts."""
+    rough = max(top, 1e-9) / count
+    power = 10 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+
+
+def fitted_top(values: Sequence[float], ready_days: float) -> float:
+    """The top of a days-of-cover axis: the largest value or the ready days with some room,
+    rounded up to a step; never a fixed cap, so every value shows where it is."""
+    top = max([*values, float(ready_days) * 1.25, 2.0])
+    step = nice_step(top)
+    return math.ceil(top / step) * step
+
+
+def round_marks(top: float) -> list[float]:
+    """1, 2, 5, 10, 20, 50, … below `top`: grid lines of a square-root days axis."""
+    marks: list[float] = []
+    power = 1.0
+    while power < top:
+        marks.extend(m * power for m in (1, 2, 5) if m * power < top)
+        power *= 10
+    return marks
+
+
+def spread(wanted: Sequence[float], low: float, high: float, gap: float = LABEL_GAP) -> list[float]:
+    """Positions as near `wanted` (sorted ascending) as can be, each `gap` from the next,
+    all within low..high (as far as they fit): labels that never overlap."""
+    placed: list[float] = []
+    for y in wanted:
+        placed.append(max(y, placed[-1] + gap) if placed else max(y, low))
+    overflow = (placed[-1] - high) if placed else 0.0
+    if overflow > 0:  # push the stack up from the bottom, no higher than `low`
+        placed = [max(y - overflow, low + i * gap) for i, y in enumerate(placed)]
+    return placed
+
+
+def _non_overlapping(
+    labels: Sequence[tuple[float, str, str]], gap: float = LABEL_GAP
+) -> list[tuple[float, str, str]]:
+    """Keep labels in the order given (most important first), dropping any too near a kept one."""
+    kept: list[tuple[float, str, str]] = []
+    for label in labels:
+        if all(abs(label[0] - other[0]) >= gap for other in kept):
+            kept.append(label)
+    return kept
+
+
 def readiness_timeline(
     name: str,
     points: Sequence[Point],
@@ -172,64 +235,93 @@ def readiness_timeline(
     ready_days: float,
     items: Sequence[str],
 ) -> Html:
-    """A camp's status band over time, and below it its days of cover per consumable (steps)."""
+    """A camp's status band over time, and below it its days of cover per consumable (steps).
+
+    The time axis runs from `start` to `end` (the timeline page gives every camp of a crisis
+    the same, so that they line up); the days axis fits the largest value shown.
+    """
     left, right, band_y, band_h = 90.0, 190.0, 8.0, 34.0
     plot_w, plot_top, plot_h = 880.0, 64.0, 200.0
     width, height = left + plot_w + right, plot_top + plot_h + 40
     if end <= start:
         end = start + timedelta(days=1)
     span = (end - start).total_seconds()
-    ymax = max(3.0 * ready_days, 6.0)
+    visible = [p for p in points if p.at <= end]
+    shown_values = [
+        v for p in visible for item in items if (v := p.days_of_cover.get(item)) is not None
+    ]
+    ymax = fitted_top(shown_values, ready_days)
 
     def x(moment: datetime) -> float:
         offset = min(max((moment - start).total_seconds(), 0.0), span)
         return left + plot_w * offset / span
 
     def y(days: float) -> float:
-        return plot_top + plot_h * (1 - min(max(days, 0.0), ymax) / ymax)
+        # square-root scale: weeks of medical kits and the few days of water around the
+        # ready line both stay readable on one axis
+        share = math.sqrt(min(max(days, 0.0), ymax) / ymax)
+        return plot_top + plot_h * (1 - share)
 
     parts: list[Html] = [
         h('<text class="axis" x="0" y="{}">status</text>', _n(band_y + band_h / 2 + 6)),
-        h('<text class="axis" x="{}" y="{}">days of cover</text>', _n(left + 6), _n(plot_top - 6)),
+        h(
+            '<text class="axis" x="{}" y="{}">days of cover (square-root scale)</text>',
+            _n(left + 6),
+            _n(plot_top - 6),
+        ),
     ]
-    for mark, css, text in (
-        (0.0, "axis-line", ""),
-        (1.0, "grid", "1"),
+    lines = [  # most important label first: a label too near one before it is left out
         (float(ready_days), "target", f"{_days(ready_days)} ready"),
+        (0.0, "axis-line", "0"),
+        (1.0, "grid", "1"),
         (ymax, "grid", _days(ymax)),
-    ):
+        *((mark, "grid", _days(mark)) for mark in round_marks(ymax)),
+    ]
+    lines = [
+        line for i, line in enumerate(lines) if all(abs(line[0] - o[0]) > 1e-9 for o in lines[:i])
+    ]
+    labels = _non_overlapping([(y(mark), css, text) for mark, css, text in lines])
+    for mark, css, _ in lines:
         parts.append(
             h(
-                '<line class="{}" x1="{}" y1="{}" x2="{}" y2="{}"/>'
-                '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
+                '<line class="{}" x1="{}" y1="{}" x2="{}" y2="{}"/>',
                 css,
                 _n(left),
                 _n(y(mark)),
                 _n(left + plot_w),
                 _n(y(mark)),
+            )
+        )
+    for label_y, _, text in labels:
+        parts.append(
+            h(
+                '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
                 _n(left - 6),
-                _n(y(mark) + 5),
+                _n(label_y + 5),
                 text,
             )
         )
     long_span = span >= 2 * 86400
-    for tick in _ticks(start, end):
+    ticks = _ticks(start, end)
+    for index, tick in enumerate(ticks):
         label = tick.strftime("%Y-%m-%d" if long_span else "%m-%d %H:%M")
+        # the first and last labels stay inside the plot, clear of the labels beside it
+        anchor = "start" if index == 0 else "end" if index == len(ticks) - 1 else "middle"
         parts.append(
             h(
                 '<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
-                '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+                '<text class="axis" x="{}" y="{}" text-anchor="{}">{}</text>',
                 _n(x(tick)),
                 _n(plot_top),
                 _n(x(tick)),
                 _n(plot_top + plot_h),
                 _n(x(tick)),
                 _n(plot_top + plot_h + 24),
+                anchor,
                 label,
             )
         )
 
-    visible = [p for p in points if p.at <= end]
     segments: list[tuple[datetime, datetime, str]] = []
     for index, point in enumerate(visible):
         until = visible[index + 1].at if index + 1 < len(visible) else end
@@ -281,10 +373,9 @@ def readiness_timeline(
         final = visible[-1].days_of_cover.get(item) if visible else None
         if final is not None:
             last_values.append((y(final), item, final))
-    placed = -1e9
-    for target_y, item, final in sorted(last_values):
-        label_y = max(target_y + 5, placed + 20)
-        placed = label_y
+    last_values.sort()
+    label_ys = spread([target + 5 for target, _, _ in last_values], 12.0, plot_top + plot_h + 5)
+    for label_y, (_, item, final) in zip(label_ys, last_values, strict=True):
         parts.append(
             h(
                 '<text class="label-{}" x="{}" y="{}">{} {} d</text>',

@@ -21,15 +21,16 @@ from api.dashboard.templating import PREFIX, money, number, when
 from api.ports import Planner
 from domain.catalog import (
     CONSUMABLES,
+    DEFAULT_PROFILE,
     FACILITIES,
     MIN_SITE_AREA_PER_PERSON_M2,
     PER_PERSON_ITEMS,
     SECTORS,
     TRIPARTITE_KINDS,
     VULNERABLE_GROUPS,
-    standards_for,
 )
 from projections.queries import THREE_W_COLUMNS
+from projections.rules import READY, Thresholds, cover_status, facility_verdict, thresholds_for
 
 __all__ = ["PREFIX", "Nav", "Page", "parse_as_of", "when"]
 
@@ -198,12 +199,49 @@ def _chart_window(nav: Nav, points: Sequence[Point]) -> tuple[datetime, datetime
     return start, end
 
 
-def _chart(planner: Planner, nav: Nav, camp: Mapping[str, Any]) -> str | None:
-    """A camp's readiness over time (status band and days of cover), if it has a history."""
-    points = camp_points(planner, camp["id"], nav.as_of)
+CRISIS_GAP = timedelta(days=90)  # camps whose histories lie further apart get their own axis
+
+
+def shared_windows(
+    nav: Nav, series: Mapping[str, Sequence[Point]]
+) -> dict[str, tuple[datetime, datetime]]:
+    """One time axis for the camps of one crisis: camps whose histories overlap (or lie less
+    than CRISIS_GAP apart) share a window, so that their charts line up; a store holding
+    crises years apart gets one axis per crisis instead of squeezing each into a sliver."""
+    spans = sorted(
+        (min(p.at for p in points), max(p.at for p in points), camp_id)
+        for camp_id, points in series.items()
+        if points
+    )
+    groups: list[list[str]] = []
+    group_end: datetime | None = None
+    for first, last, camp_id in spans:
+        if group_end is None or first > group_end + CRISIS_GAP:
+            groups.append([])
+            group_end = last
+        groups[-1].append(camp_id)
+        group_end = max(group_end, last)
+    windows: dict[str, tuple[datetime, datetime]] = {}
+    for group in groups:
+        window = _chart_window(nav, [p for camp_id in group for p in series[camp_id]])
+        windows.update(dict.fromkeys(group, window))
+    return windows
+
+
+def _chart(
+    planner: Planner,
+    nav: Nav,
+    camp: Mapping[str, Any],
+    points: Sequence[Point] | None = None,
+    window: tuple[datetime, datetime] | None = None,
+) -> str | None:
+    """A camp's readiness over time (status band and days of cover), if it has a history; on
+    its own time axis unless given a shared `window`."""
+    if points is None:
+        points = camp_points(planner, camp["id"], nav.as_of)
     if not points:
         return None
-    start, end = _chart_window(nav, points)
+    start, end = window or _chart_window(nav, points)
     return readiness_timeline(camp["camp"], points, start, end, camp["ready_days"], CONSUMABLES)
 
 
@@ -232,30 +270,43 @@ def _sector_cells(camp: Mapping[str, Any]) -> list[dict[str, Any]]:
     return cells
 
 
-def _facility_rows(camp: Mapping[str, Any], standards: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Each facility: built, people per unit, the standard and the verdict."""
+def _facility_rows(camp: Mapping[str, Any], thresholds: Thresholds) -> list[dict[str, Any]]:
+    """Each facility: built, people per unit, the standard and the rules' verdict."""
     rows = []
     for facility in FACILITIES:
-        limit = float(standards[facility])
-        ratio = camp["people_per"].get(facility)
-        if ratio is None:
-            verdict = "none built" if camp["population"] else "no residents"
-            status = "at_risk" if camp["population"] else "closed"
-        elif ratio > limit:
-            verdict, status = "over the standard", "at_risk"
-        else:
-            verdict, status = "within the standard", "ready"
+        limit = thresholds.standards[facility]
+        count = camp["facilities"].get(facility, 0)
+        status, verdict = facility_verdict(camp["population"], count, limit)
         rows.append(
             {
                 "label": FACILITY_LABELS[facility],
-                "count": camp["facilities"].get(facility, 0),
-                "ratio": ratio,
-                "limit": limit,
+                "count": count,
+                "ratio": camp["people_per"].get(facility),
+                "limit": float(limit),
                 "status": status,
                 "verdict": verdict,
             }
         )
     return rows
+
+
+def _cover(
+    camp: Mapping[str, Any], thresholds: Thresholds
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    """Each consumable's days of cover, unrounded (the view's 4 decimals would show 0.99996 days
+    as 1), and its status by the rules on the exact stock."""
+    pop = camp["population"]
+    days: dict[str, float | None] = {}
+    statuses: dict[str, str] = {}
+    for item, num, den in thresholds.needs:
+        if not pop:
+            days[item] = None
+            continue
+        held, needed = camp["stock"].get(item, 0) * den, pop * num
+        days[item] = held / needed
+        status = cover_status(held, needed, thresholds.ready_num, thresholds.ready_den)
+        statuses[item] = status or READY
+    return days, statuses
 
 
 def camp_page(planner: Planner, nav: Nav, camp_id: str) -> Page | None:
@@ -264,16 +315,20 @@ def camp_page(planner: Planner, nav: Nav, camp_id: str) -> Page | None:
     if camp is None:
         return None
     plan = planner.queries.view("plan", camp["plan_id"], as_of=nav.as_of) or {}
-    standards_doc = plan.get("standards") or {}
-    standards = standards_for(
-        standards_doc.get("profile", "sphere-emergency"), standards_doc.get("overrides") or {}
+    standards = plan.get("standards") or {}
+    thresholds = thresholds_for(
+        standards.get("profile", DEFAULT_PROFILE),
+        standards.get("overrides") or {},
+        camp["ready_days"],
     )
+    days_of_cover, cover_statuses = _cover(camp, thresholds)
+    cover = cover_bars(days_of_cover, camp["ready_days"], cover_statuses)
     context = {
         "camp": camp,
         "groups": [(GROUP_LABELS[g], camp[g]) for g in VULNERABLE_GROUPS],
         "sectors": _sector_cells(camp),
-        "cover": cover_bars(camp["days_of_cover"], camp["ready_days"]),
-        "facilities": _facility_rows(camp, standards),
+        "cover": cover,
+        "facilities": _facility_rows(camp, thresholds),
         "per_person": [(item, camp["per_person"].get(item)) for item in PER_PERSON_ITEMS],
         "site_area_standard": MIN_SITE_AREA_PER_PERSON_M2,
         "swatches": SWATCHES,
@@ -287,10 +342,14 @@ def camp_page(planner: Planner, nav: Nav, camp_id: str) -> Page | None:
 
 def timeline_page(planner: Planner, nav: Nav) -> Page:
     """Each camp's status and days of cover over time; the status changes as a table."""
-    camps = planner.queries.views("camp", as_of=nav.as_of)
+    camps = sorted(
+        planner.queries.views("camp", as_of=nav.as_of), key=lambda c: (c["plan"], c["camp"])
+    )
+    series = {camp["id"]: camp_points(planner, camp["id"], nav.as_of) for camp in camps}
+    windows = shared_windows(nav, series)  # the camps of one crisis line up
     charts = []
-    for camp in sorted(camps, key=lambda c: (c["plan"], c["camp"])):
-        chart = _chart(planner, nav, camp)
+    for camp in camps:
+        chart = _chart(planner, nav, camp, series[camp["id"]], windows.get(camp["id"]))
         if chart is not None:
             charts.append({"camp": camp, "chart": chart})
     changes = planner.queries.timeline(as_of=nav.as_of)

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.assets import packaged_file
 from api.auth import Principal
 from api.context import ApiContext
 from api.dashboard import pages
@@ -119,10 +120,37 @@ def _page(request: Request, render: Callable[[Planner, Nav], Page]) -> Response:
 # -- sign in and out ------------------------------------------------------------------------------
 
 
+UNKNOWN_TOKEN = (
+    "That token is not known here. Tokens come from the server's token file: "
+    "`planner tokens add --role viewer --partner SLUG` makes one; a server started without "
+    "tokens prints a sign-in link with a one-time admin token."
+)
+
+
 @router.get(f"{PREFIX}/login")
-def login_form(request: Request, next: str | None = None) -> Response:
-    """The sign-in form."""
-    return _html(request, pages.login_page(Nav(path=request.url.path), _safe_next(next)))
+def login_form(request: Request, next: str | None = None, token: str | None = None) -> Response:
+    """The sign-in form; with `?token=` (the link `planner serve` prints) it signs in at once."""
+    next_path = _safe_next(next)
+    if token is None:
+        return _html(request, pages.login_page(Nav(path=request.url.path), next_path))
+    return _sign_in(request, token.strip()[:LOGIN_BODY_LIMIT], next_path)
+
+
+def _sign_in(request: Request, token: str, next_path: str) -> Response:
+    """Keep a known token in the session cookie and go on; the form again for an unknown one."""
+    if not token or _context(request).tokens.identify(token) is None:
+        page = pages.login_page(Nav(path=request.url.path), next_path, UNKNOWN_TOKEN)
+        return _html(request, page, 401)
+    response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
 
 
 @router.post(f"{PREFIX}/login")
@@ -137,21 +165,7 @@ async def login(request: Request) -> Response:
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     token = (fields.get("token") or [""])[0].strip()
     next_path = _safe_next((fields.get("next") or ["/"])[0])
-    if not token or _context(request).tokens.identify(token) is None:
-        page = pages.login_page(
-            Nav(path=request.url.path), next_path, "That token is not known here."
-        )
-        return _html(request, page, 401)
-    response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
-    response.set_cookie(
-        COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-    return response
+    return _sign_in(request, token, next_path)
 
 
 @router.post(f"{PREFIX}/logout")
@@ -318,12 +332,4 @@ def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | Non
 @router.get(f"{PREFIX}/static/{{name}}")
 def static(name: str) -> Response:
     """The stylesheet (served from the package; nothing comes from the internet)."""
-    path = STATIC / name
-    kind = STATIC_TYPES.get(path.suffix)
-    if kind is None or path.parent != STATIC or not path.is_file():
-        return Response("not found", status_code=404, media_type="text/plain")
-    return Response(
-        path.read_bytes(),
-        media_type=kind,
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    return packaged_file(STATIC, name, STATIC_TYPES, max_age=3600)

@@ -1,20 +1,17 @@
 """Scale-out: two `planner serve` processes and one `planner project` on one PostgreSQL schema.
 
 Commands sent to one server are visible in queries on the other, and racing writes through
-both lose nothing. Skipped without PostgreSQL on 127.0.0.1:5432 (failed under CI).
+both lose nothing. Skipped without the tests' PostgreSQL server (failed under CI).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import orjson
@@ -23,31 +20,10 @@ import pytest
 from api.auth import TokenRegistry
 from api.context import ApiSettings
 from planner.wiring import open_planner
-from tests.conftest import POSTGRES_URL, execute_autocommit, require_postgres
+from tests.conftest import execute_autocommit, postgres_schema_url, require_postgres
+from tests.servers import ADMIN, ROOT, free_port, make_camp, wait_healthy
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[2]
-ADMIN = {"Authorization": "Bearer scale-out-admin-token"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server at {base} exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"server at {base} did not start")
 
 
 @pytest.fixture
@@ -55,7 +31,7 @@ def servers() -> Iterator[tuple[str, str]]:
     require_postgres()
     schema = f"test_api_{uuid.uuid4().hex[:12]}"
     execute_autocommit(f'CREATE SCHEMA "{schema}"')
-    url = f"{POSTGRES_URL}?schema={schema}"
+    url = postgres_schema_url(schema)
     setup = open_planner(url)  # create the tables once, before the processes race to
     from api.app import build_context
 
@@ -68,7 +44,7 @@ def servers() -> Iterator[tuple[str, str]]:
         ).decode(),
         "PLANNER_LOG_LEVEL": "warning",
     }
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     cli = [sys.executable, "-m", "planner.cli"]
     processes = [
         subprocess.Popen(
@@ -102,7 +78,7 @@ def servers() -> Iterator[tuple[str, str]]:
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base, process in zip(bases, processes, strict=False):
-            _wait_healthy(base, process)
+            wait_healthy(base, process)
         yield bases[0], bases[1]
     finally:
         for process in processes:
@@ -121,21 +97,7 @@ def servers() -> Iterator[tuple[str, str]]:
 def test_two_servers_share_one_database(servers: tuple[str, str]) -> None:
     one, two = servers
     with httpx.Client(headers=ADMIN, timeout=10) as http:
-        for path, body in (
-            ("/partners", {"partner": "pwj", "name": "Peace Winds Japan", "kind": "ngo"}),
-            ("/plans", {"plan": "p", "title": "P", "crisis": "Flood", "planning_figure": 100}),
-            (
-                "/camps",
-                {
-                    "camp": "c",
-                    "plan": "p",
-                    "location": "L",
-                    "site_area_m2": 9000,
-                    "shelter_capacity": 200,
-                },
-            ),
-        ):
-            assert http.post(one + path, json=body).status_code == 201
+        make_camp(http, one)
         position = http.post(f"{one}/camps/c/arrivals", json={"people": 10}).json()["position"]
         view = http.get(f"{two}/camps/c", params={"after": position})
         assert view.status_code == 200, view.text

@@ -15,12 +15,12 @@ import pytest
 
 from domain.errors import ConcurrencyError, StockError
 from domain.service import PlannerService
+from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.integration
 
 Factory = Callable[..., PlannerService]
 SimulatedClock = Any  # tests.conftest.SimulatedClock: `.now`, `.advance(**delta)`, callable
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def postgres_tables(schema: str) -> set[str]:

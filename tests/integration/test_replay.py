@@ -62,15 +62,50 @@ def test_bundled_scenarios_pass_check() -> None:
     assert main(["check", *map(str, SCENARIOS)]) == 0
 
 
-def test_text_report_shows_timeline_readiness_and_checks(
+def test_text_report_puts_the_summary_first_and_says_what_each_check_compared(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["replay", str(write(tmp_path, SMALL))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("   OK: 3 of 3 checks passed, 0 failed; 9 of 9 steps applied")
+    summary = lines[lines.index("-- readiness at the last check, 2030-01-04T00:00:00Z") + 1]
+    assert summary.startswith("   camp c: NOT READY · population 100 · days of cover water 1.00")
+    out = "\n".join(lines)
+    assert "PASS  check 1 (line 17) camp c at 2030-01-03T00:00:00Z:" in out
+    assert "population 100 = 100" in out
+    assert "days_of_cover.water 1.00 = 1.00" in out
+    assert "assign_sector" not in out  # the command timeline only on request
+    assert out.index("-- readiness at the last check") < out.index("-- checks")
+
+
+def test_text_report_prints_the_timeline_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["replay", "--timeline", str(write(tmp_path, SMALL))]) == 0
     out = capsys.readouterr().out
     assert "#9    assign_sector(camp=c, sector=WSH, partner=ngo)" in out
-    assert "camp c: NOT_READY" in out
-    assert "PASS  check 1 (line 17) camp c at 2030-01-03T00:00:00Z" in out
-    assert "== OK: checks 3 PASS, 0 FAIL" in out
+    assert "-- readiness at 2030-01-03T00:00:00Z" in out
+    assert "camp c: NOT READY · population 100 · uncovered sectors [WSH]" in out
+
+
+def test_several_files_end_with_one_line_each_and_the_totals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failing = write(tmp_path, SMALL.replace("population: 100}}", "population: 99}}"), "f.yaml")
+    assert main(["replay", str(write(tmp_path, SMALL)), str(failing)]) == 1
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("== 5 checks passed, 1 failed")
+    assert f"FAILED  {failing}: 2 of 3 checks passed, 1 failed" in out
+
+
+def test_numbers_are_shown_for_people() -> None:
+    from planner.report import show
+
+    assert show(1234567) == "1,234,567"
+    assert show(2.9993) == "3.00"
+    assert show({"JPY": 1000000}) == "JPY 1,000,000"
+    assert show(["FSC", "WSH"]) == "[FSC, WSH]"
+    assert show(None) == "none"
 
 
 def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,6 +164,34 @@ def test_replay_into_a_store_holding_the_scenario_refuses_unless_reset(
     assert stored_rows(db) == before
     assert main(["replay", "--reset", "--db", str(db), str(scenario)]) == 0
     assert stored_rows(db) == before
+
+
+def test_a_store_holding_part_of_the_scenario_says_how_far_it_got(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, scenario = tmp_path / "store.db", write(tmp_path, SMALL)
+    assert main(["replay", "--db", str(db), "--until", "+1d", str(scenario)]) == 0
+    capsys.readouterr()
+    assert main(["replay", "--db", str(db), str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "already holds only part of scenario 'small'" in err
+    assert "its events reach 2030-01-02T00:00:00Z, as far as step 6 of 9 (line 12)" in err
+    assert "use --reset to start afresh" in err
+
+
+def test_rebuild_refuses_a_store_that_does_not_exist_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PLANNER_DATABASE_URL", raising=False)
+    assert main(["rebuild"]) == 2
+    assert "there is no store at data/planner.sqlite (no such file)" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rebuild_of_a_new_store_says_it_is_new(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rebuild", "--db", "memory:"]) == 0
+    assert "store memory: is new: no events yet" in capsys.readouterr().out
 
 
 BAD_FILES = {

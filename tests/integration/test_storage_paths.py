@@ -20,6 +20,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import CommandMethodDecorator, decorated_func_callers
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper
 
+from adapters.postgres import PlannerPostgresRecorder
 from adapters.storage import PLANNER_STORAGE
 from domain.base import PlannerAggregate
 from domain.camp import Camp
@@ -322,3 +323,52 @@ def test_a_batch_with_a_conflict_in_the_middle_stores_nothing(
     finally:
         first.close()
         second.close()
+
+
+@pytest.fixture
+def copy_counter(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every batch goes through COPY on PostgreSQL; the sizes of the copied batches."""
+    copied: list[int] = []
+    real = PlannerPostgresRecorder._copy_events
+
+    def counting(self: PlannerPostgresRecorder, stored_events: Any) -> Any:
+        copied.append(len(stored_events))
+        return real(self, stored_events)
+
+    monkeypatch.setattr(PlannerPostgresRecorder, "copy_from", 1)
+    monkeypatch.setattr(PlannerPostgresRecorder, "_copy_events", counting)
+    return copied
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+@pytest.mark.parametrize("batch", [False, True], ids=["one by one", "batched"])
+def test_postgres_copy_stores_the_library_records(
+    make_store_url: Callable[[], str],
+    make_clock: Callable[[], SimulatedClock],
+    library_triggers: Callable[[], None],
+    copy_counter: list[int],
+    batch: bool,
+) -> None:
+    fast = run(PlannerService, make_store_url(), make_clock(), batch=batch)
+    assert sum(copy_counter) == len(fast) and (max(copy_counter) > 30) is batch
+    library_triggers()
+    library = run(LibraryPathService, make_store_url(), make_clock(), batch=batch)
+    assert [row[0] for row in fast] == list(range(1, len(fast) + 1))
+    assert fast == library
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+def test_a_copied_batch_with_a_conflict_stores_nothing(
+    store_url: str, make_clock: Callable[[], SimulatedClock], copy_counter: list[int]
+) -> None:
+    test_a_batch_with_a_conflict_in_the_middle_stores_nothing(store_url, make_clock)
+    assert copy_counter
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+def test_the_planner_stores_through_copy_on_postgres(store_url: str) -> None:
+    service = new_service(persistence_env(store_url) | {"CREATE_TABLE": "y"})
+    try:
+        assert type(service.recorder) is PlannerPostgresRecorder
+    finally:
+        service.close()

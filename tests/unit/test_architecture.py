@@ -36,9 +36,6 @@ FORBIDDEN: dict[str, set[str]] = {
 # planner/'s entrypoints are the modules that read a command line (argparse) or serve the HTTP
 # API; the rest of planner/ (the use cases and the bootstrap) imports none of them nor api/.
 ENTRYPOINT_MARKS = {"argparse", "api"}
-# Branch `sim` replaces planner/simulation.py (and its test) with a package that imports no
-# private names; until it lands these two are the only exceptions.
-PRIVATE_IMPORTS_BEING_REMOVED = {"planner/simulation.py", "tests/unit/test_simulation.py"}
 
 
 def imports_of(source: str, package: tuple[str, ...]) -> set[str]:
@@ -214,7 +211,6 @@ def test_nothing_imports_a_private_name_from_another_module() -> None:
         str(path.relative_to(ROOT)): private_imports(path)
         for package in (*PACKAGES, "tests", "bench")
         for path in python_files(package)
-        if str(path.relative_to(ROOT)) not in PRIVATE_IMPORTS_BEING_REMOVED
     }
     offenders = {path: names for path, names in offenders.items() if names}
     assert offenders == {}, f"private names imported across modules: {offenders}"

@@ -86,6 +86,7 @@ def folds(draw: st.DrawFn) -> ReadinessFold:
         camp["facilities"][facility] = _near(draw, people / standards[facility])
     elif rule == "area":
         camp["site_area_m2"] = max(1, _near(draw, draw(st.sampled_from((20, 30, 45))) * people))
+        camp["site_area_m2"] += draw(st.sampled_from((0, 0.5)))  # the API takes decimals
     elif rule == "capacity":
         camp["shelter_capacity"] = _near(draw, people)
     elif rule == "sectors" and required:

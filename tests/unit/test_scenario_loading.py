@@ -871,4 +871,19 @@ def test_full_offsets_add_to_start(days: int, hours: int, minutes: int, seconds:
     )
 )
 def test_iso_strings_round_trip(moment: datetime) -> None:
-    assert parse_offset_or_time(moment.isoformat(), START) == moment
+    # The instant the string names, in UTC: a local time inside a daylight-saving gap (or
+    # fold) compares unequal to every other zone's datetime (Python's rule), so the test
+    # compares instants, not the zoned value itself.
+    parsed = parse_offset_or_time(moment.isoformat(), START)
+    assert parsed.utcoffset() == timedelta(0)
+    assert parsed == moment.astimezone(UTC)
+
+
+@pytest.mark.parametrize("fold", [0, 1])
+def test_a_local_time_in_a_daylight_saving_gap_or_fold_keeps_its_instant(fold: int) -> None:
+    from zoneinfo import ZoneInfo
+
+    new_york = ZoneInfo("America/New_York")
+    for local in (datetime(2021, 3, 14, 2, 30), datetime(2021, 11, 7, 1, 30)):  # gap, fold
+        moment = local.replace(tzinfo=new_york, fold=fold)
+        assert parse_offset_or_time(moment.isoformat(), START) == moment.astimezone(UTC)

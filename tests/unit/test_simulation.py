@@ -389,7 +389,7 @@ def test_shortfall_reduces_a_receipt_and_can_starve_a_disbursement() -> None:
 
 
 def test_invariants_are_checked_on_the_fold() -> None:
-    from planner.simulation import _invariant_problems
+    from planner.simulation import invariant_problems
 
     fold = ReadinessFold()
     fold.stockpiles["s"] = {
@@ -405,7 +405,7 @@ def test_invariants_are_checked_on_the_fold() -> None:
         "disbursed": {"EUR": 6},
         "pledged": {"EUR": 5},
     }
-    problems = list(_invariant_problems(fold, {("stockpile", "s"), ("plan", "p")}))
+    problems = list(invariant_problems(fold, {("stockpile", "s"), ("plan", "p")}))
     assert problems == [
         "pool of plan p overdrawn in EUR",
         "negative stock of water at stockpile depot",
@@ -477,7 +477,7 @@ def test_zero_units_are_the_zero_shock() -> None:
         """)
     sim = Simulator(scenario, validate_simulate(scenario, text))
     assert sim.space.shock(sim.space.zero) == Shock()
-    dispatches = len(sim.space.delay_steps)
+    dispatches = len(sim.space.of_kind("delivery_delay").steps)
     assert dispatches == 5
     assert sim.space.shock(Units(surges=(0,), delays=(0,) * dispatches, shortfalls=(0,))).is_zero
     assert sim.space.shock(Units(surges=(-2,), delays=(0,) * dispatches, shortfalls=(0,))) == (

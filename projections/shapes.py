@@ -1,0 +1,175 @@
+"""Typed shapes of the read side: the readiness view documents, as the fold computes them and
+the store, the queries, the API and the dashboard hand them on.
+
+Fields the contract's Part 2 adds (sites, needs, shipments in transit) are `NotRequired`, so a
+document with or without them has the same shape. Numbers read back from JSON keep their
+kind: counts are `int`, ratios `float`, a missing ratio `None`.
+"""
+
+from typing import NotRequired, TypedDict
+
+Ratios = dict[str, float | None]  # item or facility -> a ratio, null when it has no meaning
+Counts = dict[str, int]  # item, facility, currency, kind or status -> a whole number
+
+
+class PartnerState(TypedDict):
+    """What the fold keeps of a partner."""
+
+    slug: str
+    name: str
+    kind: str
+    withdrawn: bool
+
+
+class CampView(TypedDict):
+    """The camp readiness view (contract: "Camp readiness view")."""
+
+    camp: str
+    id: str
+    plan: str
+    plan_id: str
+    location: str
+    status: str
+    population: int
+    under5: int
+    elderly: int
+    disabled: int
+    pregnant_lactating: int
+    unaccompanied_minors: int
+    required_sectors: list[str]
+    uncovered_sectors: list[str]
+    sector_leads: dict[str, str]
+    sector_co_leads: dict[str, list[str]]
+    days_of_cover: Ratios
+    per_person: Ratios
+    people_per: Ratios
+    facilities: Counts
+    stock: Counts
+    delivered: Counts
+    site_area_m2: float
+    shelter_capacity: int
+    site_area_per_person: float | None
+    congestion: str | None
+    overcrowded: bool
+    ready_days: float
+    gaps: list[str]
+    # Part 2
+    name: NotRequired[str]
+    kind: NotRequired[str]
+    adm1: NotRequired[str | None]
+    adm2: NotRequired[str | None]
+    lat: NotRequired[float | None]
+    lon: NotRequired[float | None]
+    needs: NotRequired[dict[str, Counts]]  # key -> shortfall, committed, uncommitted
+    in_transit: NotRequired[Counts]
+
+
+class Member(TypedDict):
+    """A plan member: who, of which kind, in which roles, whether withdrawn."""
+
+    partner: str
+    name: str
+    kind: str
+    roles: list[str]
+    withdrawn: bool
+
+
+class Standards(TypedDict):
+    """A plan's standards profile and its overrides."""
+
+    profile: str
+    overrides: dict[str, float]
+
+
+class PlanView(TypedDict):
+    """The plan readiness view (contract: "Plan readiness view")."""
+
+    plan: str
+    id: str
+    title: str
+    crisis: str
+    region: str | None
+    status: str
+    planning_figure: int
+    required_sectors: list[str]
+    ready_days: float
+    standards: Standards
+    tripartite: bool
+    missing_kinds: list[str]
+    members: Counts
+    member_list: list[Member]
+    pledged: Counts
+    received: Counts
+    disbursed: Counts
+    pool_balance: Counts
+    camps: Counts
+    camp_list: list[str]
+    population: int
+    stockpiles: list[str]
+    preparedness_days: dict[str, float]
+    # Part 2
+    needs: NotRequired[dict[str, Counts]]  # key -> shortfall, committed, uncommitted
+
+
+class Levels(TypedDict):
+    """An item's stock in a stockpile."""
+
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class StockpileView(TypedDict):
+    """The stockpile view (contract: "Stockpile view")."""
+
+    stockpile: str
+    id: str
+    partner: str
+    location: str
+    items: dict[str, Levels]
+    reservations: dict[str, Counts]
+    plans: list[str]
+    # Part 2
+    in_transit: NotRequired[Counts]
+
+
+class ThreeWRow(TypedDict):
+    """One row of the 3W: who leads which sector where, in what role, since when."""
+
+    partner: str
+    partner_name: str
+    kind: str
+    role: str
+    lead: str
+    sector: str
+    camp: str
+    location: str
+    plan: str
+    status: str
+    since: str
+    # Part 2: the camp's site
+    site_name: NotRequired[str]
+    site_kind: NotRequired[str]
+    adm1: NotRequired[str | None]
+    adm2: NotRequired[str | None]
+    lat: NotRequired[float | None]
+    lon: NotRequired[float | None]
+
+
+class WhoDoesWhatView(TypedDict):
+    """The 3W rows of one camp."""
+
+    camp: str
+    id: str
+    plan: str
+    plan_id: str
+    rows: list[ThreeWRow]
+
+
+# The shape of each kind of view document, for the checks that hold the fold to them.
+VIEW_SHAPES: dict[str, type] = {
+    "camp": CampView,
+    "plan": PlanView,
+    "stockpile": StockpileView,
+    "3w": WhoDoesWhatView,
+}
