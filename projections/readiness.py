@@ -445,7 +445,7 @@ class ReadinessFold(LogisticsHandlers):
         the same data, whether resumed or folded from scratch), derived fields left out;
         without shipments and offers unless `ledger` (checkpoints keep none: they would grow
         with every shipment and offer ever made)."""
-        tables = [
+        tables: list[tuple[str, Mapping[str, Any]]] = [
             ("partners", self.partners),
             ("plans", self.plans),
             ("stockpiles", self.stockpiles),
