@@ -98,7 +98,7 @@ class LogisticsHandlers:
             "eta_us": None if f["eta"] is None else time_us(f["eta"]),
             "changed_us": time_us(ts),
         }
-        self._on_the_road(stockpile_id, camp_id, item, quantity)
+        self._shift_in_transit(stockpile_id, camp_id, item, quantity)
         self.touched.add(("shipment", oid))
 
     def _shipment_ended(
@@ -110,7 +110,7 @@ class LogisticsHandlers:
             canonical_id(f["camp_id"]),
             f["item"],
         )
-        self._on_the_road(stockpile_id, camp_id, item, -quantity)
+        self._shift_in_transit(stockpile_id, camp_id, item, -quantity)
         shipment = self.shipments.get(oid)  # absent from a fold that keeps no shipments
         if shipment is not None:
             shipment["status"] = status
@@ -119,7 +119,7 @@ class LogisticsHandlers:
                 shipment["received"] = f["received"]
             self.touched.add(("shipment", oid))
 
-    def _on_the_road(self, stockpile_id: str, camp_id: str, item: str, delta: int) -> None:
+    def _shift_in_transit(self, stockpile_id: str, camp_id: str, item: str, delta: int) -> None:
         """Change what is in transit from a stockpile to a camp."""
         if self.ledger_only:
             return
