@@ -24,6 +24,7 @@ from api.errors import PROBLEM_JSON, install_error_handlers
 from api.idempotency import IdempotencyStore
 from api.ports import Planner
 from api.routers import (
+    areas,
     camps,
     dashboard,
     docs,
@@ -35,6 +36,7 @@ from api.routers import (
     readiness,
     scenarios,
     shipments,
+    site_imports,
     stockpiles,
 )
 from api.schemas import Problem
@@ -68,6 +70,7 @@ TAGS = [
     {"name": "plans", "description": "plans, members, pooled funds; plan readiness"},
     {"name": "stockpiles", "description": "depots and supplies; stock levels"},
     {"name": "camps", "description": "camps, sector leads, residents; camp readiness"},
+    {"name": "areas", "description": "administrative areas: camps rolled up by adm1 and adm2"},
     {"name": "shipments", "description": "supplies on the road to camps; overdue shipments"},
     {"name": "offers", "description": "donor offers, accepted for camps; needs by camp and plan"},
     {"name": "readiness", "description": "timeline and 3W across camps and plans"},
@@ -119,7 +122,17 @@ def create_app(
     )
     app.state.api = context
     install_error_handlers(app, scenario_error=planner.scenarios.error)
-    for module in (partners, plans, stockpiles, camps, readiness, events, scenarios):
+    for module in (
+        partners,
+        plans,
+        stockpiles,
+        camps,
+        site_imports,
+        areas,
+        readiness,
+        events,
+        scenarios,
+    ):
         app.include_router(module.router, responses=COMMON_RESPONSES)
     for router in (shipments.router, offers.router, offers.needs_router):
         app.include_router(router, responses=COMMON_RESPONSES)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from domain.rights import Actor
 from domain.service import PlannerService
 from projections.follower import ProjectionFollower
 from projections.queries import ReadinessQueries
@@ -57,6 +58,21 @@ class ScenarioUseCases(Protocol):
         ...
 
 
+class SiteListUseCases(Protocol):
+    """Import a site list (an HXL-tagged CSV) as camps of a plan, all rows or none."""
+
+    @property
+    def error(self) -> type[Exception]:
+        """The error a bad list raises; it has `problems`, each naming a row and column."""
+        ...
+
+    def import_csv(
+        self, service: PlannerService, data: bytes, plan: str, name: str, actor: Actor | None
+    ) -> dict[str, Any]:
+        """Read, check and store the list; {plan, sites, people, camps, position}."""
+        ...
+
+
 class Planner(Protocol):
     """An open planner: its service, views, projection follower, queries and scenario use cases."""
 
@@ -77,6 +93,9 @@ class Planner(Protocol):
 
     @property
     def scenarios(self) -> ScenarioUseCases: ...
+
+    @property
+    def sites(self) -> SiteListUseCases: ...
 
     def close(self) -> None:
         """Stop following and release database connections."""

@@ -147,6 +147,38 @@ def add_view_route(
     )
 
 
+async def read_body(request: Request, limit: int, what: str) -> bytes:
+    """The request body, at most `limit` bytes (413 beyond, checked while it streams in);
+    422 if it is empty."""
+    too_large = ApiProblem(
+        413,
+        "too-large",
+        "Request body too large",
+        f"a {what} may be at most {limit} bytes",
+        field="body",
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data.strip():
+        raise ApiProblem(
+            422,
+            "validation",
+            "Invalid request",
+            f"send the {what} as the request body",
+            field="body",
+        )
+    return data
+
+
 def page(items: Sequence[Any], limit: int, offset: int) -> dict[str, Any]:
     """A page of a list with its total."""
     return {

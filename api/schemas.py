@@ -42,6 +42,9 @@ Text = Annotated[str, StringConstraints(pattern=r"\S", min_length=1, max_length=
 PositiveInt = Annotated[int, Field(gt=0, le=MAX_WHOLE, strict=True)]
 NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_WHOLE, strict=True)]
 PositiveNumber = Annotated[float, Field(gt=0, le=1e15, allow_inf_nan=False)]
+AreaCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", max_length=100)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 # A time with an offset, as ISO 8601 text; the command table checks and normalises it to UTC.
 Time = Annotated[
     str,
@@ -143,6 +146,9 @@ _FIELD_TYPES: Final[Mapping[str, Any]] = {
     "item": Item,
     "currency": Currency,
     "facility": Facility,
+    "area_code": AreaCode,
+    "latitude": Latitude,
+    "longitude": Longitude,
     "time": Time,
 }
 
@@ -168,6 +174,9 @@ def _description(spec: CommandSpec, arg: Arg) -> str:
         "facility": "facility kind",
         "sector": "cluster code",
         "sectors": "cluster codes",
+        "area_code": "administrative area code (P-code), letters, digits, '_' or '-'",
+        "latitude": "WGS 84 latitude, decimal degrees (with lon)",
+        "longitude": "WGS 84 longitude, decimal degrees (with lat)",
         "time": "ISO 8601 time with an offset, strictly after the command's time",
     }.get(arg.type, arg.name.replace("_", " "))
 
@@ -509,12 +518,22 @@ class ThreeWRow(BaseModel):
     kind: str
     role: str
     sector: str
+    lead: str = Field(description="lead or co-lead")
     camp: str
+    site_name: str
+    site_kind: str
+    adm1: str | None
+    adm2: str | None
+    lat: float | None
+    lon: float | None
     location: str
     plan: str
     status: str
     since: str
-    population: int
+    population: int | None = Field(
+        description="the camp's population, on the first row of each camp only (null on the "
+        "others), so that a sum over rows counts each camp once"
+    )
 
 
 class ThreeWPage(Page):
@@ -615,3 +634,36 @@ class Readiness(BaseModel):
     views_position: int | None
     lag: int | None = Field(description="events stored but not yet in the views")
     projector: str
+
+
+class AreaView(BaseModel):
+    """Readiness of an administrative area: every camp carrying its code, over all plans."""
+
+    model_config = ConfigDict(extra="allow")
+
+    area: str
+    level: Literal["adm1", "adm2"]
+    adm1: str | None
+    camps: dict[str, int] = Field(description="camps by status, all four")
+    population: int = Field(description="people in the open camps")
+    people_by_status: dict[str, int]
+    uncovered: dict[str, int] = Field(description="sector → open camps where it is uncovered")
+    needs: dict[str, NeedTriple]
+    camp_list: list[str]
+    plans: list[str]
+
+
+class AreaPage(Page):
+    """A page of area views: adm1 areas, each followed by its adm2 areas."""
+
+    items: list[AreaView]
+
+
+class SiteImportReport(BaseModel):
+    """What a site-list import stored."""
+
+    plan: str
+    sites: int = Field(description="camps established")
+    people: int = Field(description="people registered in them")
+    camps: list[str] = Field(description="slugs of the camps, in row order")
+    position: int | None = Field(description="position of the last event stored (for `after`)")

@@ -12,6 +12,7 @@ from eventsourcing.domain import event
 from domain.base import PlannerAggregate
 from domain.catalog import FACILITIES, SECTORS, VULNERABLE_GROUPS
 from domain.errors import DomainRefusal, PopulationError, SectorError, StatusError, StockError
+from domain.site import DEFAULT_SITE_KIND, Site
 from domain.stockpile import require_catalog_item, require_positive_quantity
 
 POPULATION_FIELDS = ("people", *VULNERABLE_GROUPS)
@@ -29,6 +30,20 @@ class Camp(PlannerAggregate):
         location: str
         site_area_m2: float
         shelter_capacity: int
+
+    class SiteDescribed(PlannerAggregate.Event):
+        """The site's name, kind, administrative areas or coordinates were given.
+
+        Recorded right after `Established` only when any was given, so that a camp without
+        them is stored exactly as before these details existed.
+        """
+
+        name: str | None
+        kind: str | None
+        adm1: str | None
+        adm2: str | None
+        lat: float | None
+        lon: float | None
 
     class SectorAssigned(PlannerAggregate.Event):
         """A partner took the lead of a sector that had none (with co-leads, if any)."""
@@ -133,8 +148,9 @@ class Camp(PlannerAggregate):
         location: str,
         site_area_m2: float,
         shelter_capacity: int,
+        site: Site | None = None,
     ) -> Camp:
-        """Set up a camp after checking its site figures."""
+        """Set up a camp after checking its site figures and its site details."""
         if not (site_area_m2 > 0 and math.isfinite(site_area_m2)):
             raise DomainRefusal(
                 f"site area must be a finite number above 0 m², got {site_area_m2}",
@@ -145,7 +161,9 @@ class Camp(PlannerAggregate):
                 f"shelter capacity cannot be negative, got {shelter_capacity}",
                 field="shelter_capacity",
             )
-        return cls._create(
+        if site is not None:
+            site.validate()
+        camp = cls._create(
             cls.Established,
             id=id,
             slug=slug,
@@ -154,6 +172,16 @@ class Camp(PlannerAggregate):
             site_area_m2=site_area_m2,
             shelter_capacity=shelter_capacity,
         )
+        if site is not None and site.given:
+            camp._describe_site(
+                name=site.name,
+                kind=site.kind,
+                adm1=site.adm1,
+                adm2=site.adm2,
+                lat=site.lat,
+                lon=site.lon,
+            )
+        return camp
 
     @event(Established)
     def __init__(
@@ -171,6 +199,26 @@ class Camp(PlannerAggregate):
         self.stock: dict[str, int] = defaultdict(int)
         self.delivered: dict[str, int] = defaultdict(int)
         self.facilities: dict[str, int] = dict.fromkeys(FACILITIES, 0)
+        self.site = Site(name=slug, kind=DEFAULT_SITE_KIND)
+
+    @event(SiteDescribed)
+    def _describe_site(
+        self,
+        name: str | None,
+        kind: str | None,
+        adm1: str | None,
+        adm2: str | None,
+        lat: float | None,
+        lon: float | None,
+    ) -> None:
+        self.site = Site(
+            name=name or self.slug,
+            kind=kind or DEFAULT_SITE_KIND,
+            adm1=adm1,
+            adm2=adm2,
+            lat=lat,
+            lon=lon,
+        )
 
     def require_open(self, doing: str) -> None:
         """Refuse any change to a closed camp."""

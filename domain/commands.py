@@ -26,6 +26,7 @@ from domain.catalog import (
     WRITE_OFF_REASONS,
 )
 from domain.clock import iso_utc
+from domain.site import LATITUDE_RANGE, LONGITUDE_RANGE, SITE_KINDS, in_range, is_area_code
 
 ENTITY_KINDS: Final = ("partner", "plan", "stockpile", "camp", "shipment", "offer")
 
@@ -39,7 +40,9 @@ class Arg:
     "positive_int", "non_negative_int", "positive_number", "choice" (one of `choices`),
     "sector", "sectors" (list of cluster codes), "item", "currency", "facility", "time" (an
     ISO 8601 time with offset, or an aware datetime; normalised to ISO 8601 UTC text; scenario
-    files may also write an offset from their start, which the loader resolves first).
+    files may also write an offset from their start, which the loader resolves first),
+    "area_code" (an administrative area code, a string), "latitude", "longitude" (WGS 84
+    degrees).
     """
 
     name: str
@@ -85,6 +88,16 @@ _SECTOR_LEAD = (
     Arg("sector", "sector"),
     _slug("partner"),
     Arg("co_leads", "slugs", required=False, entity="partner"),
+)
+
+# Part 2, "Sites and administrative areas": optional details of where a camp is.
+_SITE = (
+    Arg("name", "text", required=False),
+    Arg("kind", "choice", required=False, choices=SITE_KINDS),
+    Arg("adm1", "area_code", required=False),
+    Arg("adm2", "area_code", required=False),
+    Arg("lat", "latitude", required=False),
+    Arg("lon", "longitude", required=False),
 )
 
 COMMANDS: Final[Mapping[str, CommandSpec]] = {
@@ -170,6 +183,7 @@ COMMANDS: Final[Mapping[str, CommandSpec]] = {
                 Arg("location", "text"),
                 Arg("site_area_m2", "positive_number"),
                 Arg("shelter_capacity", "non_negative_int"),
+                *_SITE,
             ),
         ),
         CommandSpec("assign_sector", "camp", _SECTOR_LEAD),
@@ -370,6 +384,32 @@ def _sectors(arg: Arg, value: Any) -> list[str]:
     return list(value)
 
 
+def _area_code(arg: Arg, value: Any) -> str:
+    if is_area_code(value):
+        return str(value)
+    if _is_int(value) or isinstance(value, float):
+        # YAML reads unquoted digits as a number (leading zeros lost, 0-prefixed as octal).
+        raise ArgumentError(
+            f"'{arg.name}' must be a code string of letters, digits, '_' or '-', got the number "
+            f"{value!r}; quote codes that look like numbers ({arg.name}: '04202')"
+        )
+    raise ArgumentError(
+        f"'{arg.name}' must be a code string of letters, digits, '_' or '-', got {value!r}"
+    )
+
+
+def _degrees(bounds: tuple[float, float]) -> Any:
+    def check(arg: Arg, value: Any) -> float:
+        if not in_range(value, bounds):
+            raise ArgumentError(
+                f"'{arg.name}' must be WGS 84 decimal degrees from {bounds[0]:g} to "
+                f"{bounds[1]:g}, got {value!r}"
+            )
+        return float(value)
+
+    return check
+
+
 _CHECKERS: Final = {
     "slug": _slug_value,
     "slugs": _slugs,
@@ -384,6 +424,9 @@ _CHECKERS: Final = {
     "currency": _one_of("ISO 4217 currency code", CURRENCIES),
     "facility": _one_of("facility", FACILITIES),
     "time": _time,
+    "area_code": _area_code,
+    "latitude": _degrees(LATITUDE_RANGE),
+    "longitude": _degrees(LONGITUDE_RANGE),
 }
 
 

@@ -36,6 +36,7 @@ from domain.errors import (
     ConcurrencyError,
     MembershipError,
     NotFoundError,
+    PlannerError,
     SectorError,
     StatusError,
     VersionMismatchError,
@@ -48,6 +49,7 @@ from domain.plan import ResponsePlan
 from domain.ports import PositionedEventStore, StorageAdapters
 from domain.rights import Actor, authorize, revokes
 from domain.shipment import Shipment
+from domain.site import Site
 from domain.stockpile import Stockpile
 
 A = TypeVar("A", bound=PlannerAggregate)
@@ -95,6 +97,16 @@ def command(method: C) -> C:
             clock.reset_clock(token)
 
     return cast(C, run)
+
+
+class CommandsRefused(PlannerError):
+    """A command of an all-or-nothing run was refused; nothing of the run was stored."""
+
+    def __init__(self, index: int, command: str, error: PlannerError) -> None:
+        super().__init__(f"{command} refused: {error}")
+        self.index = index
+        self.command = command
+        self.error = error
 
 
 class _UnitOfWork:
@@ -247,6 +259,36 @@ class PlannerService(Application[UUID]):
         finally:
             try:
                 self.flush()
+            finally:
+                self._uow = None
+
+    def execute_all(
+        self, commands: Sequence[tuple[str, Mapping[str, Any]]], *, actor: Actor | None = None
+    ) -> int | None:
+        """Run commands in order and store all their events in one transaction, or none.
+
+        Unlike `batch()`, a refusal discards the events of the commands before it as well (an
+        import is one decision: a list with one bad row is stored not at all); it is raised as
+        CommandsRefused, naming the command's index. With an `actor`, each command's rights are
+        checked as `execute` checks them, under the rights lock held for the whole run.
+        Returns the position of the last event stored.
+        """
+        if self._uow is not None:
+            raise RuntimeError("execute_all() cannot run inside a batch")
+        exclusive = any(revokes(command) for command, _ in commands)
+        lock = self._rights_lock.hold(exclusive=exclusive) if actor else nullcontext()
+        with lock, self._writer_lock():
+            self._uow = _UnitOfWork()
+            try:
+                for index, (command, args) in enumerate(commands):
+                    try:
+                        if actor is not None:
+                            authorize(self, actor, command, args)
+                        self._run(command, args, None)
+                    except PlannerError as error:
+                        self._discard_pending()
+                        raise CommandsRefused(index, command, error) from error
+                return self.flush()
             finally:
                 self._uow = None
 
@@ -694,9 +736,21 @@ class PlannerService(Application[UUID]):
 
     @command
     def establish_camp(
-        self, *, camp: str, plan: str, location: str, site_area_m2: float, shelter_capacity: int
+        self,
+        *,
+        camp: str,
+        plan: str,
+        location: str,
+        site_area_m2: float,
+        shelter_capacity: int,
+        name: str | None = None,
+        kind: str | None = None,
+        adm1: str | None = None,
+        adm2: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
     ) -> CommandResult:
-        """Set up a camp under an open plan."""
+        """Set up a camp under an open plan, with its site details if given."""
         camp_id = self._require_new("camp", camp)
         the_plan = self.load("plan", plan, ResponsePlan)
         the_plan.require_open("establish a camp")
@@ -707,6 +761,14 @@ class PlannerService(Application[UUID]):
             location=location,
             site_area_m2=site_area_m2,
             shelter_capacity=shelter_capacity,
+            site=Site(
+                name=name,
+                kind=kind,
+                adm1=adm1,
+                adm2=adm2,
+                lat=None if lat is None else float(lat),
+                lon=None if lon is None else float(lon),
+            ),
         )
         return self._commit("camp", new)
 

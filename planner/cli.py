@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -95,6 +96,24 @@ def _parser() -> argparse.ArgumentParser:
     project.add_argument("--db", help="store URL or path")
     project.set_defaults(handler=_project)
 
+    sites = commands.add_parser(
+        "import-sites",
+        help="import an HXL-tagged CSV site list as camps of a plan (all rows or none)",
+    )
+    sites.add_argument("file", type=Path, metavar="FILE.csv")
+    sites.add_argument("--plan", required=True, help="slug of the plan the sites belong to")
+    sites.add_argument("--db", help="store URL or path")
+    sites.add_argument(
+        "--scenario",
+        type=Path,
+        metavar="OUT.yaml",
+        help="write the sites as scenario steps to this file instead of storing them",
+    )
+    sites.add_argument(
+        "--start", default=None, help="the written scenario's start (ISO 8601; default: now)"
+    )
+    sites.set_defaults(handler=_import_sites)
+
     simulate = commands.add_parser("simulate", help="stress-test a scenario with random shocks")
     simulate.add_argument("file", type=Path, metavar="FILE")
     simulate.add_argument("--runs", type=int, default=200)
@@ -185,6 +204,37 @@ def _replay(args: argparse.Namespace) -> int:
     elif len(args.files) > 1:
         print(format_totals(reports))
     return worst
+
+
+def _import_sites(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from planner.site_import import SiteImportError, import_sites, read_site_list, scenario_yaml
+    from planner.wiring import open_planner
+
+    try:
+        data = args.file.read_bytes()
+        sites = read_site_list(data, args.plan, source=str(args.file))
+        if args.scenario is not None:
+            start = args.start or datetime.now(UTC).replace(microsecond=0).isoformat()
+            slug = re.sub(r"[^a-z0-9-]+", "-", args.file.stem.lower()).strip("-") or "sites"
+            args.scenario.write_text(scenario_yaml(sites, start=start, slug=slug), "utf-8")
+            print(f"wrote {len(sites.rows)} sites ({sites.population:,} people) to {args.scenario}")
+            return EXIT_OK
+        planner = open_planner(args.db)
+        try:
+            result = import_sites(planner.service, sites)
+            planner.catch_up()
+        finally:
+            planner.close()
+    except (SiteImportError, OSError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        f"imported {result.sites} sites ({result.people:,} people) into plan '{args.plan}'"
+        f" (last event {result.position})"
+    )
+    return EXIT_OK
 
 
 def _env_url() -> str | None:

@@ -12,14 +12,16 @@ from typing import Any
 from domain.base import workspace_namespace
 from domain.commands import COMMANDS
 from domain.errors import PlannerError
+from domain.site import AREA_LEVELS
+from planner.area_report import area_summary
 from planner.scenario import CHECK_ENTITIES, Check, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
+from projections.areas import area_view
 from projections.logistics import time_us
 from projections.readiness import ReadinessFold
 
 BATCH_STEPS = 5000  # steps per transaction: each commit waits for the disk (fsync)
 TOLERANCE = 0.01
-_CHECKED_KINDS = ("camp", "plan")
 
 
 class SimulatedClock:
@@ -315,14 +317,29 @@ class _CheckEvaluator:
 
     def _evaluate(self, moment: datetime) -> None:
         snapshot: dict[str, Any] = {}
-        for kind in _CHECKED_KINDS:  # camps first: plan views count camps by status
-            for entity_id, slug in self.ids[kind].items():
-                view = self._view(kind, entity_id, moment)
-                if view is not None:
-                    snapshot[f"{kind} {slug}"] = _summary(kind, view)
-        self.report.snapshots.append({"at": format_time(moment), "entities": snapshot})
+        # camps first: plan views count camps by status
+        at_us = time_us(moment)
+        camp_views = {c: self.fold.view("camp", c, at_us) for c in self.fold.camps}
+        for entity_id, slug in self.ids["camp"].items():
+            if entity_id in camp_views:
+                snapshot[f"camp {slug}"] = _summary("camp", camp_views[entity_id])
+        for entity_id, slug in self.ids["plan"].items():
+            view = self._view("plan", entity_id, moment)
+            if view is not None:
+                snapshot[f"plan {slug}"] = _summary("plan", view)
+        camps = list(camp_views.values())
+        entry: dict[str, Any] = {"at": format_time(moment), "entities": snapshot}
+        areas = area_summary(camps)
+        if areas:  # only when some camp carries an area code
+            entry["areas"] = areas
+        self.report.snapshots.append(entry)
         for check in self.checks[moment]:
-            view = self._view(check.entity, str(self.id_of(check.entity, check.slug)), moment)
+            if check.entity in AREA_LEVELS:
+                view = area_view(check.entity, check.slug, camps)
+                if not view["camp_list"]:
+                    view = None  # no camp carries the code (yet)
+            else:
+                view = self._view(check.entity, str(self.id_of(check.entity, check.slug)), moment)
             self.report.checks.append(evaluate_check(check, view))
 
 

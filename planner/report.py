@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from planner.area_report import area_section
 from planner.replay import ReplayReport
 
 Section = Callable[[Mapping[str, Any]], list[str]]
@@ -90,7 +91,7 @@ def final_readiness(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-SUMMARY_SECTIONS: list[Section] = [final_readiness]
+SUMMARY_SECTIONS: list[Section] = [final_readiness, area_section]
 
 
 def entity_line(name: str, summary: Mapping[str, Any]) -> str:

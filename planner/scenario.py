@@ -20,6 +20,7 @@ import yaml
 
 from domain.catalog import DEFAULT_PROFILE, STANDARD_KEYS, STANDARDS_PROFILES
 from domain.commands import COMMANDS, ArgumentError, CommandSpec, validate_args
+from domain.site import AREA_LEVELS
 
 TOP_LEVEL_KEYS: Final = (
     "scenario",
@@ -34,7 +35,7 @@ TOP_LEVEL_KEYS: Final = (
 )
 REQUIRED_KEYS: Final = ("scenario", "title", "start", "steps")
 STEP_KEYS: Final = ("at", "do", "with")
-CHECK_ENTITIES: Final = ("camp", "plan", "stockpile", "shipment", "offer")
+CHECK_ENTITIES: Final = ("camp", "plan", "stockpile", "shipment", "offer", *AREA_LEVELS)
 # Check fields holding times: written like `at` (an offset from start, or ISO 8601).
 CHECK_TIME_FIELDS: Final = {"shipment": ("eta",), "offer": ("expires",)}
 CHECK_KEYS: Final = ("at", *CHECK_ENTITIES, "expect")
@@ -805,6 +806,11 @@ class _ScenarioBuilder:
         for arg in slug_args:
             if arg.creates:
                 self._create_slug(str(arg.entity), args[arg.name], at, where)
+        if spec.name == "establish_camp":
+            for level in AREA_LEVELS:
+                if level in args:  # the first camp to carry a code brings the area into being
+                    assert where.step is not None
+                    self.created.setdefault(level, {}).setdefault(args[level], (where.step, at))
 
     def _require_slug(self, kind: str, slug: str, where: _Where) -> None:
         known = self.created.get(kind, {})
@@ -844,8 +850,7 @@ class _ScenarioBuilder:
     def _check(self, entry: Any, where: _Where, start: datetime) -> Check:
         if not isinstance(entry, dict):
             raise where.error(
-                f"a check must be a mapping {{at, {_CHECK_FORM}, expect}}; "
-                f"got {_shown(entry)}"
+                f"a check must be a mapping {{at, {_CHECK_FORM}, expect}}; got {_shown(entry)}"
             )
         _reject_unknown_keys(entry, CHECK_KEYS, "check", where)
         if "at" not in entry:
@@ -853,7 +858,10 @@ class _ScenarioBuilder:
         at = _time(entry["at"], start, where)
         kind = _check_entity(entry, where)
         slug = entry[kind]
-        self._require_slug_at(kind, slug, at, where)
+        if kind in AREA_LEVELS:
+            self._require_area_at(kind, slug, at, where)
+        else:
+            self._require_slug_at(kind, slug, at, where)
         if "expect" not in entry:
             raise where.error("the check has no 'expect' (the expected field values)")
         expect = _expectations(entry["expect"], where)
@@ -876,6 +884,23 @@ class _ScenarioBuilder:
             raise where.error(
                 f"{kind} {slug!r} does not exist yet at {format_time(at)} "
                 f"(step {step} creates it at {format_time(created_at)})"
+            )
+
+    def _require_area_at(self, level: str, code: Any, at: datetime, where: _Where) -> None:
+        if not isinstance(code, str) or not code:
+            hint = f" (quote codes that look like numbers: {level}: '04202')" if code else ""
+            raise where.error(f"{level!r} must be an area code string; got {_shown(code)}{hint}")
+        known = self.created.get(level, {})
+        if code not in known:
+            raise where.error(
+                f"unknown area {level} {code!r}{_suggestion(code, known)}: "
+                f"no camp is established with {level}: {code}"
+            )
+        step, created_at = known[code]
+        if created_at > at:
+            raise where.error(
+                f"unknown area {level} {code!r} at {format_time(at)}: no camp carries it yet "
+                f"(step {step} establishes the first at {format_time(created_at)})"
             )
 
 

@@ -20,6 +20,7 @@ from projections.store import PostgresViewStore, SQLiteViewStore, memory_view_st
 from projections.time_travel import TimeTraveller
 
 if TYPE_CHECKING:
+    from planner.site_import import SiteLists
     from planner.usecases import ScenarioFiles
 
 
@@ -55,6 +56,13 @@ class Planner:
         from planner.usecases import SCENARIO_FILES  # late: a replay opens planners here
 
         return SCENARIO_FILES
+
+    @property
+    def sites(self) -> SiteLists:
+        """The site-list use case (import an HXL-tagged CSV) the HTTP API offers."""
+        from planner.site_import import SITE_LISTS  # late, like the scenario use cases
+
+        return SITE_LISTS
 
     def close(self) -> None:
         """Stop following and release database connections."""

@@ -239,6 +239,8 @@ class ReadinessProjector:
             position=position,
             ts_us=ts_us,
             doc=orjson.dumps(doc),
+            adm1=doc.get("adm1") if kind == "camp" else None,
+            adm2=doc.get("adm2") if kind == "camp" else None,
         )
 
     def _changed_states(self, touched: list[ViewKey], batch: ViewBatch) -> None:

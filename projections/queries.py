@@ -6,16 +6,30 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from projections.areas import area_view, area_views
 from projections.logistics import TIMED_KINDS, time_us, with_time
 from projections.projector import from_us, to_us
 from projections.store import PostgresViewStore, SQLiteViewStore
 from projections.time_travel import TimeTraveller
 
+# The 3W table's columns and their HXL hashtags, in CSV order. A camp's population is a camp
+# figure, not a sector lead's: it is given on the first row of each camp only (blank after), so
+# that a column sum counts each camp once.
 THREE_W_COLUMNS = (
-    ("partner", "#org"),
+    ("partner", "#org+code"),
+    ("partner_name", "#org+name"),
     ("kind", "#org+type"),
+    ("lead", "#org+role"),
     ("sector", "#sector+cluster"),
+    ("camp", "#loc+code"),
+    ("site_name", "#loc+name"),
+    ("site_kind", "#loc+type"),
     ("location", "#loc"),
+    ("adm1", "#adm1+code"),
+    ("adm2", "#adm2+code"),
+    ("lat", "#geo+lat"),
+    ("lon", "#geo+lon"),
+    ("plan", "#activity+code"),
     ("status", "#status"),
     ("since", "#date+start"),
     ("population", "#affected+incamp"),
@@ -91,21 +105,76 @@ class ReadinessQueries:
         docs.sort(key=lambda d: (str(d.get(kind, d.get("camp", ""))), d["id"]))
         return [_public(doc) for doc in docs]
 
+    def views_page(
+        self,
+        kind: str,
+        *,
+        limit: int,
+        offset: int,
+        plan_id: str | None = None,
+        status: str | None = None,
+        location: str | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of the current views of a kind, filtered, and how many the filters keep:
+        read a page at a time from the store, whatever the number of views."""
+        filters = {"plan_id": plan_id, "status": status, "location": location}
+        docs = self.store.list_views(kind, limit=limit, offset=offset, **filters)
+        return [_public(doc) for doc in docs], self.store.count_views(kind, **filters)
+
     def who_does_what(
-        self, *, as_of: datetime | None = None, plan_id: str | None = None
+        self,
+        *,
+        as_of: datetime | None = None,
+        plan_id: str | None = None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
     ) -> list[dict[str, Any]]:
-        """The 3W table: one row per (partner, sector, camp, location)."""
-        rows: list[dict[str, Any]] = []
+        """The 3W table: one row per (partner, sector, camp), those `keep` accepts.
+
+        Each camp's population is on its first row only (`None` on the others), so that a sum
+        over the rows counts every camp once, whatever the filter.
+        """
+        rows: list[tuple[str, dict[str, Any]]] = []
         population = {
             doc["id"]: doc["population"] for doc in self.views("camp", as_of=as_of, plan_id=plan_id)
         }
         for doc in self.views("3w", as_of=as_of, plan_id=plan_id):
             for row in doc["rows"]:
-                rows.append(row | {"population": population.get(doc["id"], 0)})
-        return sorted(
-            rows,
-            key=lambda r: (r["plan"], r["camp"], r["sector"], r["lead"] != "lead", r["partner"]),
+                if keep is None or keep(row):
+                    rows.append((doc["id"], row | {"population": population.get(doc["id"], 0)}))
+        rows.sort(
+            key=lambda pair: (
+                pair[1]["plan"],
+                pair[1]["camp"],
+                pair[1]["sector"],
+                pair[1]["lead"] != "lead",
+                pair[1]["partner"],
+            )
         )
+        counted: set[str] = set()
+        for camp_id, row in rows:
+            if camp_id in counted:
+                row["population"] = None
+            counted.add(camp_id)
+        return [row for _, row in rows]
+
+    def area(
+        self, level: str, code: str, *, as_of: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """One area's view (adm1 or adm2), now or as of a time; None if no camp carries it.
+
+        Now, only the area's camps are read (the stored views carry their area codes)."""
+        if as_of is None:
+            adm1, adm2 = (code, None) if level == "adm1" else (None, code)
+            docs = self.store.list_views("camp", adm1=adm1, adm2=adm2)
+            camps = [_public(doc) for doc in docs]
+        else:
+            camps = self.views("camp", as_of=as_of)
+        doc = area_view(level, code, camps)
+        return doc if doc["camp_list"] else None
+
+    def areas(self, *, as_of: datetime | None = None) -> list[dict[str, Any]]:
+        """Every area's view, adm1 areas each followed by their adm2 areas."""
+        return area_views(self.views("camp", as_of=as_of))
 
     def stock_totals(self, *, as_of: datetime | None = None) -> dict[str, dict[str, int]]:
         """On hand, reserved and available per item across every stockpile."""

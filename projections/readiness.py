@@ -26,6 +26,7 @@ from domain.catalog import (
     VULNERABLE_GROUPS,
     standards_for,
 )
+from domain.site import DEFAULT_SITE_KIND
 from projections.logistics import (
     LogisticsHandlers,
     camp_needs,
@@ -39,6 +40,7 @@ ViewKey = tuple[str, str]  # (view kind, entity id)
 Moment = datetime | str  # an event's time: a datetime (live events) or its ISO form (decoded)
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w", "shipment", "offer")
+SITE_FIELDS = ("name", "kind", "adm1", "adm2", "lat", "lon")
 
 
 _CANONICAL_IDS: dict[str, str] = {}
@@ -364,6 +366,11 @@ class ReadinessFold(LogisticsHandlers):
         self.touched_camps.add(oid)
         self.touched.add(("3w", oid))
 
+    def _on_Camp__SiteDescribed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        self.camps[oid]["site"] = {key: f[key] for key in SITE_FIELDS}
+        self.touched_camps.add(oid)
+        self.touched.add(("3w", oid))
+
     def _lead(
         self,
         oid: str,
@@ -657,6 +664,7 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         "plan": plan["slug"],
         "plan_id": camp["plan_id"],
         "location": camp["location"],
+        **site_fields(camp),
         "status": status,
         "population": pop,
         **{group: camp["population"][group] for group in VULNERABLE_GROUPS},
@@ -686,6 +694,20 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         "gaps": gaps,
         "needs": camp_needs(camp, plan),
         "in_transit": in_transit(camp.get("in_transit", {})),
+    }
+
+
+def site_fields(camp: Mapping[str, Any]) -> dict[str, Any]:
+    """A camp's site details as its views show them: name defaults to the slug, kind to
+    `camp`, the rest to null (a camp established without them has no `site` in its state)."""
+    site = camp.get("site") or {}
+    return {
+        "name": site.get("name") or camp["slug"],
+        "kind": site.get("kind") or DEFAULT_SITE_KIND,
+        "adm1": site.get("adm1"),
+        "adm2": site.get("adm2"),
+        "lat": site.get("lat"),
+        "lon": site.get("lon"),
     }
 
 
@@ -793,6 +815,12 @@ def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
     """The 3W rows of one camp: who leads which sector where, in what role, since when."""
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
+    details = site_fields(camp)
+    site = {
+        "site_name": details["name"],
+        "site_kind": details["kind"],
+        **{key: details[key] for key in ("adm1", "adm2", "lat", "lon")},
+    }
     rows = []
     for sector, lead_id in sorted(camp["leads"].items()):
         co_leads = camp.get("co_leads", {}).get(sector, [])
@@ -807,6 +835,7 @@ def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
                     "lead": lead,
                     "sector": sector,
                     "camp": camp["slug"],
+                    **site,
                     "location": camp["location"],
                     "plan": plan["slug"],
                     "status": "withdrawn" if partner.get("withdrawn") else "active",

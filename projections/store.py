@@ -20,6 +20,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 VIEW_TABLES = ("rp_current", "rp_timeline", "rp_state", "rp_checkpoints")
+_FILTER_COLUMNS = ("plan_id", "status", "location", "adm1", "adm2")
 _RETIRED_TABLES = ("rp_versions",)  # an earlier layout: its views are rebuilt
 
 
@@ -37,6 +38,8 @@ class ViewVersion:
     position: int
     ts_us: int
     doc: bytes
+    adm1: str | None = None  # a camp's administrative areas, to read an area's camps only
+    adm2: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ class ViewStoreMixin:
         statements = [
             f"CREATE TABLE IF NOT EXISTS {p}rp_current (kind TEXT NOT NULL, entity_id TEXT NOT "
             f"NULL, slug TEXT NOT NULL, plan_id TEXT, status TEXT, location TEXT, position {big} "
-            f"NOT NULL, ts {big} NOT NULL, doc {blob} NOT NULL, PRIMARY KEY (kind, entity_id))",
+            f"NOT NULL, ts {big} NOT NULL, doc {blob} NOT NULL, adm1 TEXT, adm2 TEXT, "
+            "PRIMARY KEY (kind, entity_id))",
             f"CREATE INDEX IF NOT EXISTS rp_current_slug ON {p}rp_current (kind, slug)",
             f"CREATE TABLE IF NOT EXISTS {p}rp_timeline (kind TEXT NOT NULL, entity_id TEXT NOT "
             f"NULL, slug TEXT NOT NULL, position {big} NOT NULL, ts {big} NOT NULL, "
@@ -115,11 +119,37 @@ class ViewStoreMixin:
         with self.datastore.transaction(commit=True) as c:
             for statement in statements:
                 c.execute(statement)
+        if self._add_area_columns():
+            self.drop_all()  # the stored camp views' areas are unknown to the new columns
         if retired:
             self.drop_all()  # views of the earlier layout have no checkpoints: rebuild them
             with self.datastore.transaction(commit=True) as c:
                 for table in retired:
                     c.execute(self._sql(f"DROP TABLE {{p}}{table}"))
+
+    def _add_area_columns(self) -> bool:
+        """Give an `rp_current` made before the views stored areas its `adm1`/`adm2` columns
+        and their indexes; True if they were added (the views are then rebuilt)."""
+        if self.postgres:
+            sql = (
+                "SELECT column_name AS name FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = 'rp_current'"
+            )
+            params: tuple[Any, ...] = (getattr(self.datastore, "schema", "") or "public",)
+        else:
+            sql, params = "SELECT name FROM pragma_table_info('rp_current')", ()
+        columns = {row["name"] for row in self._query(sql, params)}
+        missing = [column for column in ("adm1", "adm2") if column not in columns]
+        p = self._prefix
+        with self.datastore.transaction(commit=True) as c:
+            for column in missing:
+                c.execute(f"ALTER TABLE {p}rp_current ADD COLUMN {column} TEXT")
+            for column in ("adm1", "adm2"):
+                c.execute(
+                    f"CREATE INDEX IF NOT EXISTS rp_current_{column} "
+                    f"ON {p}rp_current (kind, {column})"
+                )
+        return bool(missing)
 
     def _retired_layout(self) -> list[str]:
         """Tables of an earlier layout present in this database."""
@@ -155,11 +185,14 @@ class ViewStoreMixin:
             if batch.current:
                 c.executemany(
                     self._sql(
-                        "INSERT INTO {p}rp_current VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "INSERT INTO {p}rp_current (kind, entity_id, slug, plan_id, status, "
+                        "location, position, ts, doc, adm1, adm2) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT (kind, entity_id) DO UPDATE SET slug = excluded.slug, "
                         "plan_id = excluded.plan_id, status = excluded.status, "
                         "location = excluded.location, position = excluded.position, "
-                        "ts = excluded.ts, doc = excluded.doc"
+                        "ts = excluded.ts, doc = excluded.doc, adm1 = excluded.adm1, "
+                        "adm2 = excluded.adm2"
                     ),
                     [
                         (
@@ -172,6 +205,8 @@ class ViewStoreMixin:
                             v.position,
                             v.ts_us,
                             v.doc,
+                            v.adm1,
+                            v.adm2,
                         )
                         for v in batch.current
                     ],
@@ -274,15 +309,45 @@ class ViewStoreMixin:
         plan_id: str | None = None,
         status: str | None = None,
         location: str | None = None,
+        adm1: str | None = None,
+        adm2: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Every current view of a kind, filtered on plan, status and location."""
-        sql = "SELECT doc, position, ts FROM {p}rp_current v WHERE kind = ?"
+        """Every current view of a kind, filtered on plan, status, location and administrative
+        area (a page of them with `limit` and `offset`), in slug order."""
+        where, params = self._filters(kind, plan_id, status, location, adm1, adm2)
+        sql = "SELECT doc, position, ts FROM {p}rp_current v WHERE " + where
+        sql += " ORDER BY slug, entity_id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [_doc(row) for row in self._query(sql, params)]
+
+    def count_views(
+        self,
+        kind: str,
+        *,
+        plan_id: str | None = None,
+        status: str | None = None,
+        location: str | None = None,
+        adm1: str | None = None,
+        adm2: str | None = None,
+    ) -> int:
+        """How many current views of a kind the filters keep."""
+        where, params = self._filters(kind, plan_id, status, location, adm1, adm2)
+        rows = self._query("SELECT COUNT(*) AS n FROM {p}rp_current v WHERE " + where, params)
+        return int(rows[0]["n"])
+
+    @staticmethod
+    def _filters(kind: str, *values: str | None) -> tuple[str, list[Any]]:
+        sql = "kind = ?"
         params: list[Any] = [kind]
-        for column, value in (("plan_id", plan_id), ("status", status), ("location", location)):
+        for column, value in zip(_FILTER_COLUMNS, values, strict=True):
             if value is not None:
                 sql += f" AND {column} = ?"
                 params.append(value)
-        return [_doc(row) for row in self._query(sql + " ORDER BY slug, entity_id", params)]
+        return sql, params
 
     def timeline(
         self, *, kind: str | None = None, entity_id: str | None = None, as_of_us: int | None = None

@@ -7,8 +7,6 @@ is in `templates/` (Jinja2, autoescaped); `templating.render` makes the response
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +17,7 @@ from api.auth import Principal
 from api.dashboard.charts import Point, cover_bars, readiness_timeline, status_label, stock_bar
 from api.dashboard.templating import PREFIX, money, number, when
 from api.ports import Planner
+from api.three_w import three_w_csv as write_three_w_csv
 from domain.catalog import (
     CONSUMABLES,
     DEFAULT_PROFILE,
@@ -29,14 +28,17 @@ from domain.catalog import (
     TRIPARTITE_KINDS,
     VULNERABLE_GROUPS,
 )
+from projections.areas import CAMP_STATUSES, area_views
 from projections.queries import THREE_W_COLUMNS
 from projections.rules import READY, Thresholds, cover_status, facility_verdict, thresholds_for
 
 __all__ = ["PREFIX", "Nav", "Page", "parse_as_of", "when"]
 
 TIMELINE_ROWS = 200
+CAMP_TILES = 24  # a plan with more camps links to the areas page instead of a tile each
 MENU = (
     ("/", "Overview"),
+    (f"{PREFIX}/areas", "Areas"),
     (f"{PREFIX}/timeline", "Timeline"),
     (f"{PREFIX}/stockpiles", "Stockpiles & 3W"),
     (f"{PREFIX}/scenario", "Scenario"),
@@ -156,7 +158,25 @@ def overview_page(planner: Planner, nav: Nav) -> Page:
                 "camps": sorted(camps_by_plan.get(plan["id"], []), key=lambda c: c["camp"]),
             }
         )
-    return Page(nav, "overview.html", "Overview", {"cards": cards})
+    context = {
+        "cards": cards,
+        "areas": area_groups([c for group in camps_by_plan.values() for c in group], nav),
+        "statuses": CAMP_STATUSES,
+        "camp_tiles": CAMP_TILES,
+    }
+    return Page(nav, "overview.html", "Overview", context)
+
+
+def area_groups(camps: Sequence[Mapping[str, Any]], nav: Nav) -> list[dict[str, Any]]:
+    """adm1 areas, each followed by its adm2 areas, as table rows linking to their pages."""
+    return [
+        {
+            "view": view,
+            "link": nav.link(f"{PREFIX}/areas/{view['level']}/{view['area']}"),
+            "uncovered": ", ".join(f"{s} {n}" for s, n in view["uncovered"].items()),
+        }
+        for view in area_views(camps)
+    ]
 
 
 # -- camp -----------------------------------------------------------------------------------------
@@ -405,13 +425,7 @@ def _cell(column: str, value: Any) -> str:
 
 def three_w_csv(planner: Planner, as_of: datetime | None) -> bytes:
     """The 3W table as the API's /3w.csv writes it: header, HXL hashtag row, one row per lead."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([column for column, _ in THREE_W_COLUMNS])
-    writer.writerow([tag for _, tag in THREE_W_COLUMNS])
-    for row in planner.queries.who_does_what(as_of=as_of):
-        writer.writerow([row[column] for column, _ in THREE_W_COLUMNS])
-    return out.getvalue().encode("utf-8")
+    return write_three_w_csv(planner.queries.who_does_what(as_of=as_of))
 
 
 # -- scenario -------------------------------------------------------------------------------------

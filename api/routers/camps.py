@@ -49,6 +49,12 @@ def list_camps(
     """Every camp's readiness view, filtered, paginated, now or as of a time."""
     headers = caught_up(ctx, after)
     plan_id = None if plan is None else str(ctx.planner.service.id_of("plan", plan))
+    if as_of is None and sector is None and uncovered is None:  # a page from the store
+        items, total = ctx.planner.queries.views_page(
+            "camp", limit=limit, offset=offset, plan_id=plan_id, status=status, location=location
+        )
+        body = {"items": items, "total": total, "limit": limit, "offset": offset}
+        return json_response(body, headers=headers)
     docs = ctx.planner.queries.views(
         "camp", as_of=as_of, plan_id=plan_id, status=status, location=location
     )

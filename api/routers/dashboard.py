@@ -25,10 +25,11 @@ from starlette.concurrency import run_in_threadpool
 from api.assets import packaged_file
 from api.auth import Principal
 from api.context import ApiContext
-from api.dashboard import pages
+from api.dashboard import area_pages, pages
 from api.dashboard.pages import PREFIX, Nav, Page
 from api.dashboard.templating import templates
 from api.ports import Planner, ScenarioFile
+from domain.site import AREA_LEVELS
 
 router = APIRouter(include_in_schema=False)
 
@@ -204,6 +205,35 @@ def camp(request: Request, camp_id: str) -> Response:
         message = f"There is no such camp{when}."
         return _html(request, pages.error_page(nav, "No such camp", message), 404)
     return _html(request, page)
+
+
+@router.get(f"{PREFIX}/areas")
+def areas(request: Request) -> Response:
+    """Sites by administrative area, filtered (area, status, plan, kind), map and coverage."""
+    filters = area_pages.SiteFilters.from_query(request.query_params)
+    return _page(request, lambda planner, nav: _some(area_pages.areas_page(planner, nav, filters)))
+
+
+@router.get(f"{PREFIX}/areas/{{level}}/{{code}}")
+def area(request: Request, level: str, code: str) -> Response:
+    """One administrative area: its view, its sites on the map and in the coverage matrix."""
+    nav = _signed_in(request)
+    if not isinstance(nav, Nav):
+        return nav
+    filters = area_pages.SiteFilters.from_query(request.query_params)
+    page = None
+    if level in AREA_LEVELS:
+        page = area_pages.areas_page(_context(request).planner, nav, filters, (level, code[:100]))
+    if page is None:
+        when = "" if nav.as_of is None else f" at {pages.when(nav.as_of)}"
+        message = f"No site carries the {level} code '{code[:100]}'{when}: unknown area."
+        return _html(request, pages.error_page(nav, "Unknown area", message), 404)
+    return _html(request, page)
+
+
+def _some(page: Page | None) -> Page:
+    assert page is not None  # without a fixed area there is always a page
+    return page
 
 
 @router.get(f"{PREFIX}/timeline")

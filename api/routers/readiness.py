@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -13,6 +11,7 @@ from api.context import ApiContext
 from api.deps import After, AsOf, Caller, Context, Limit, Offset
 from api.reads import caught_up, json_response, page
 from api.schemas import Sector, Slug, ThreeWPage, TimelinePage
+from api.three_w import three_w_csv as write_csv
 from projections.queries import THREE_W_COLUMNS
 
 router = APIRouter(tags=["readiness"])
@@ -60,17 +59,17 @@ def _three_w(
 ) -> list[dict[str, Any]]:
     # Filtered on the plan slug here: who_does_what(plan_id=…) matches no 3W view (their
     # documents carry the plan's slug, not its id).
-    rows = ctx.planner.queries.who_does_what(as_of=as_of)
-    return [
-        r
-        for r in rows
-        if (plan is None or r["plan"] == plan)
-        and (camp is None or r["camp"] == camp)
-        and (sector is None or r["sector"] == sector)
-        and (partner is None or r["partner"] == partner)
-        and (location is None or r["location"] == location)
-        and (status is None or r["status"] == status)
-    ]
+    def keep(r: dict[str, Any]) -> bool:
+        return (
+            (plan is None or r["plan"] == plan)
+            and (camp is None or r["camp"] == camp)
+            and (sector is None or r["sector"] == sector)
+            and (partner is None or r["partner"] == partner)
+            and (location is None or r["location"] == location)
+            and (status is None or r["status"] == status)
+        )
+
+    return ctx.planner.queries.who_does_what(as_of=as_of, keep=keep)
 
 
 _Plan = Annotated[Slug | None, Query(description="camps of this plan")]
@@ -112,9 +111,12 @@ def three_w(
         200: {
             "content": {
                 "text/csv": {
-                    "example": "partner,kind,sector,location,status,since,population\n"
-                    "#org,#org+type,#sector+cluster,#loc,#status,#date+start,#affected+incamp\n"
-                    "pwj,ngo,CCM,Korçë district,active,1999-04-20T00:00:00+00:00,4120\n"
+                    "example": ",".join(column for column, _ in THREE_W_COLUMNS)
+                    + "\n"
+                    + ",".join(tag for _, tag in THREE_W_COLUMNS)
+                    + "\npwj,Peace Winds Japan,ngo,lead,CCM,korce-1,Korçë camp 1,camp,"
+                    "Korçë district,AL08,,40.62,20.78,camp-japan,active,"
+                    "1999-04-20T00:00:00+00:00,4120\n"
                 }
             },
             "description": "header row, HXL hashtag row, then one row per sector lead",
@@ -136,14 +138,8 @@ def three_w_csv(
     """Every 3W row (unpaginated); the second row carries the HXL hashtags."""
     headers = caught_up(ctx, after)
     rows = _three_w(ctx, as_of, plan, camp, sector, partner, location, status)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([column for column, _ in THREE_W_COLUMNS])
-    writer.writerow([tag for _, tag in THREE_W_COLUMNS])
-    for row in rows:
-        writer.writerow([row[column] for column, _ in THREE_W_COLUMNS])
     return Response(
-        out.getvalue().encode("utf-8"),
+        write_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={**headers, "Content-Disposition": 'inline; filename="3w.csv"'},
     )

@@ -14,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api.context import ApiContext
 from api.deps import Caller, Context
-from api.errors import ApiProblem, invalid
+from api.errors import invalid
 from api.ports import ScenarioFile
-from api.reads import json_response
+from api.reads import json_response, read_body
 from api.schemas import Problem, ScenarioCheckResult, ScenarioReport
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -44,27 +44,7 @@ _Name = Annotated[str, Query(max_length=200, description="file name used in mess
 
 
 async def _scenario_text(request: Request, ctx: ApiContext) -> str:
-    limit = ctx.settings.max_scenario_bytes
-    too_large = ApiProblem(
-        413,
-        "too-large",
-        "Request body too large",
-        f"a scenario file may be at most {limit} bytes",
-        field="body",
-    )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    data = b"".join(chunks)
-    if not data.strip():
-        raise invalid("send the scenario YAML as the request body", field="body")
+    data = await read_body(request, ctx.settings.max_scenario_bytes, "scenario file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

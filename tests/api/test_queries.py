@@ -153,6 +153,8 @@ def test_3w_json_with_filters(tclient: TestClient) -> None:
     ]
     assert rows[0]["kind"] == "business"
     assert rows[0]["population"] == 1000
+    assert [r["population"] for r in rows[1:]] == [None, None]  # once per camp
+    assert get(tclient, "/3w?sector=WSH")["items"][0]["population"] == 1000
     assert [r["sector"] for r in get(tclient, "/3w?partner=amda")["items"]] == ["HEA", "WSH"]
     assert [r["partner"] for r in get(tclient, "/3w?sector=CCM")["items"]] == ["biz"]
     assert get(tclient, "/3w?plan=q")["items"] == []
@@ -165,16 +167,28 @@ def test_3w_csv_has_hxl_hashtags_on_the_second_row(tclient: TestClient) -> None:
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0] == [column for column, _ in THREE_W_COLUMNS]
-    assert rows[1] == [
-        "#org",
-        "#org+type",
-        "#sector+cluster",
-        "#loc",
-        "#status",
-        "#date+start",
-        "#affected+incamp",
-    ]
-    assert rows[2] == ["biz", "business", "CCM", "Riverside", "active", T0.isoformat(), "1000"]
+    assert rows[1] == [tag for _, tag in THREE_W_COLUMNS]
+    first = dict(zip(rows[0], rows[2], strict=True))
+    assert first == {
+        "partner": "biz",
+        "partner_name": "Logistics Co",
+        "kind": "business",
+        "lead": "lead",
+        "sector": "CCM",
+        "camp": "c",
+        "site_name": "c",
+        "site_kind": "camp",
+        "location": "Riverside",
+        "adm1": "",
+        "adm2": "",
+        "lat": "",
+        "lon": "",
+        "plan": "p",
+        "status": "active",
+        "since": T0.isoformat(),
+        "population": "1000",
+    }
+    assert [r[-1] for r in rows[3:]] == ["", ""]  # the camp's population is counted once
     assert len(rows) == 5
     as_of = tclient.get(
         f"/3w.csv?as_of={(T0 + timedelta(hours=1)).isoformat()}", headers=auth("viewer")

@@ -92,6 +92,11 @@ class Server:
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     """`planner serve` on a store where the Japan Platform stand-by scenario was replayed."""
+    yield from serve_scenario(SCENARIO)
+
+
+def serve_scenario(scenario: Path) -> Iterator[Server]:
+    """`planner serve` (a subprocess) on a fresh store where `scenario` was replayed."""
     require_browser()
     workdir = Path(tempfile.mkdtemp(prefix="dashboard-e2e-"))
     store = workdir / "planner.sqlite"
@@ -102,7 +107,7 @@ def server() -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANNER_")}
     env["PLANNER_LOG_LEVEL"] = "warning"
     replay = subprocess.run(
-        [sys.executable, "-c", CLI, "replay", "--db", str(store), str(SCENARIO)],
+        [sys.executable, "-c", CLI, "replay", "--db", str(store), str(scenario)],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -313,7 +313,8 @@ def test_the_csv_download_is_the_apis_3w_csv(viewer: TestClient) -> None:
     api = viewer.get("/3w.csv", headers={"Authorization": f"Bearer {VIEWER}"})
     assert api.status_code == 200 and mine.content == api.content
     lines = mine.text.splitlines()
-    assert lines[1] == "#org,#org+type,#sector+cluster,#loc,#status,#date+start,#affected+incamp"
+    assert lines[1].startswith("#org+code,#org+name,#org+type,#org+role,#sector+cluster,")
+    assert "#adm1+code,#adm2+code,#geo+lat,#geo+lon" in lines[1]
     assert len(lines) == 2 + 3
 
 

@@ -93,6 +93,19 @@ def every_event(service: PlannerService, clock: SimulatedClock) -> None:
     service.establish_camp(
         camp="kukes-1", plan="kukes", location="Kukës", site_area_m2=200_000.5, shelter_capacity=4
     )
+    service.establish_camp(  # with site details: Camp.SiteDescribed too
+        camp="kukes-2",
+        plan="kukes",
+        location="Kukës",
+        site_area_m2=900.0,
+        shelter_capacity=40,
+        name="Kukës stadium",
+        kind="transit_centre",
+        adm1="AL09",
+        adm2="AL0902",
+        lat=42.08,
+        lon=20.42,
+    )
     service.assign_sector(camp="kukes-1", sector="WSH", partner="oxfam")
     service.reassign_sector(camp="kukes-1", sector="WSH", partner="care", co_leads=["oxfam"])
     service.release_sector(camp="kukes-1", sector="WSH")

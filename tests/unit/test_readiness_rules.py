@@ -677,7 +677,7 @@ def test_who_does_what_rows(world: World, clock: SimulatedClock) -> None:
     clock.advance(days=1)
     s.assign_sector(camp="c", sector="HEA", partner="msf")
     world.arrive(500)
-    # the 3W table: one row per lead, with the camp's population from the camp view
+    # the 3W table: one row per lead, with the site's details and the camp's population
     world.planner.catch_up()
     rows = world.planner.queries.who_does_what()
     assert rows == [
@@ -689,6 +689,12 @@ def test_who_does_what_rows(world: World, clock: SimulatedClock) -> None:
             "lead": "lead",
             "sector": "HEA",
             "camp": "c",
+            "site_name": "c",
+            "site_kind": "camp",
+            "adm1": None,
+            "adm2": None,
+            "lat": None,
+            "lon": None,
             "location": "site c",
             "plan": "p",
             "status": "active",
@@ -703,11 +709,17 @@ def test_who_does_what_rows(world: World, clock: SimulatedClock) -> None:
             "lead": "lead",
             "sector": "WSH",
             "camp": "c",
+            "site_name": "c",
+            "site_kind": "camp",
+            "adm1": None,
+            "adm2": None,
+            "lat": None,
+            "lon": None,
             "location": "site c",
             "plan": "p",
             "status": "active",
             "since": "1999-04-01T00:00:00+00:00",
-            "population": 500,
+            "population": None,  # the camp's people are counted on its first row only
         },
     ]
     clock.advance(days=1)

@@ -1,0 +1,229 @@
+"""Sites at scale: the overview page, one adm1 area view and a page of the site list on a store
+of 2,000 sites and 1,000,000 events, next to the same requests on a 20-site store of as many
+events; and the server's resident memory.
+
+Prints, all measured in this one run against `planner serve` (one process per store, a viewer
+token, keep-alive HTTP on 127.0.0.1): the median time of each request on each store and their
+ratio (target <= 1.5), and the server's peak resident memory (VmHWM) on the big store (target
+< 500 MB). The views rebuild rate against raw read-back is `bench_views.py`'s (the site details
+add one event per camp and nothing to the fold's hot path).
+
+    python bench/bench_sites.py [--events 1000000] [--sites 2000] [--small-sites 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.workload import START  # noqa: E402
+from planner.wiring import open_planner  # noqa: E402
+
+TOKEN = "bench-sites-viewer-0123456789"
+CLI = "import sys; from planner.cli import main; sys.exit(main())"
+SAMPLES = 25
+SECTORS = ("CCM", "SHL", "WSH", "FSC", "HEA", "PRO")
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+
+def steps(sites: int, events: int, seed: int = 15) -> Any:
+    """A plan with `sites` evacuation centres over 10 adm1 and 100 adm2 areas, every sector led,
+    then arrivals, departures and deliveries spread over the sites until `events` events."""
+    yield "register_partner", {"partner": "ngo", "name": "NGO", "kind": "ngo"}
+    yield "register_partner", {"partner": "biz", "name": "Business", "kind": "business"}
+    yield "draft_plan", {"plan": "p", "title": "P", "crisis": "c", "planning_figure": 500_000}
+    yield "join_plan", {"plan": "p", "partner": "ngo", "role": "coordinator"}
+    yield "open_stockpile", {"stockpile": "s", "partner": "biz", "location": "Port"}
+    yield "receive_supplies", {"stockpile": "s", "item": "water", "quantity": 10**12}
+    for c in range(sites):
+        yield (
+            "establish_camp",
+            {
+                "camp": f"site-{c}",
+                "plan": "p",
+                "location": "District",
+                "site_area_m2": 90_000,
+                "shelter_capacity": 2_000,
+                "kind": "evacuation_centre",
+                "adm1": f"A{c % 10}",
+                "adm2": f"A{c % 10}-{c % 100:02d}",
+                "lat": 39.0 + (c % 50) / 50,
+                "lon": 141.0 + (c // 50 % 40) / 40,
+            },
+        )
+        for sector in SECTORS:
+            yield "assign_sector", {"camp": f"site-{c}", "sector": sector, "partner": "ngo"}
+    rng = random.Random(seed)
+    for i in range(events):
+        camp = f"site-{rng.randrange(sites)}"
+        if i % 3 == 2:
+            yield (
+                "dispatch_supplies",
+                {"stockpile": "s", "camp": camp, "item": "water", "quantity": 10},
+            )
+        else:
+            yield "register_arrivals", {"camp": camp, "people": 2, "elderly": 1}
+
+
+def fill(path: Path, sites: int, events: int) -> int:
+    """Store at least `events` events; bring the views up to date; the last position."""
+    clock = _Clock()
+    planner = open_planner(str(path), clock_fn=clock)
+    service = planner.service
+    with service.batch():
+        for index, (command, args) in enumerate(steps(sites, events), start=1):
+            clock.now = START + timedelta(seconds=index)
+            service.execute(command, args)
+            if index % 5000 == 0:
+                service.flush()
+                if (service.recorder.max_notification_id() or 0) >= events:
+                    break
+    position = planner.catch_up()
+    planner.close()
+    return position
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """`planner serve` on a store, in its own process."""
+
+    def __init__(self, store: Path, workdir: Path) -> None:
+        tokens = workdir / "tokens.yaml"
+        tokens.write_text(f"- {{token: {TOKEN}, partner: ngo, role: viewer}}\n")
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                CLI,
+                "serve",
+                "--db",
+                str(store),
+                "--port",
+                str(self.port),
+                "--tokens",
+                str(tokens),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                status, _ = self.get("/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.2)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn.request(
+            "GET",
+            path,
+            headers={"Authorization": f"Bearer {TOKEN}", "Cookie": f"planner_session={TOKEN}"},
+        )
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response.status, body
+
+    def median(self, path: str) -> float:
+        """Median seconds of SAMPLES requests after two warm-ups."""
+        for _ in range(2):
+            status, body = self.get(path)
+            assert status == 200, (path, status, body[:300])
+        times = []
+        for _ in range(SAMPLES):
+            started = time.perf_counter()
+            self.get(path)
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+REQUESTS = (
+    ("overview page", "/"),
+    ("adm1 area view", "/areas/adm1/A3"),
+    ("site list page", "/camps?limit=50&offset=100"),
+    ("areas page (dashboard)", "/dashboard/areas?area=adm1%3AA3&page=2"),
+)
+
+
+def main() -> None:
+    """Fill both stores, serve each, time the requests, print times and ratios."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--sites", type=int, default=2_000)
+    parser.add_argument("--small-sites", type=int, default=20)
+    args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for label, sites in (("small", args.small_sites), ("big", args.sites)):
+            started = time.perf_counter()
+            events = fill(work / f"{label}.db", sites, args.events)
+            print(
+                f"{label}: {sites:,} sites, {events:,} events stored and projected in "
+                f"{time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+            server = Server(work / f"{label}.db", work)
+            try:
+                results[label] = {name: server.median(path) for name, path in REQUESTS}
+                results[label]["rss"] = server.peak_rss_mb()
+            finally:
+                server.stop()
+    for name, _ in REQUESTS:
+        small, big = results["small"][name], results["big"][name]
+        print(
+            f"{name:<24} {args.small_sites:>5} sites {small * 1e3:8.1f} ms   "
+            f"{args.sites:>5} sites {big * 1e3:8.1f} ms   ratio {big / small:6.2f}  "
+            "(target <= 1.5)"
+        )
+    print(
+        f"server peak RSS, {args.sites:,} sites        {results['big']['rss']:8.0f} MB  "
+        "(target < 500 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()

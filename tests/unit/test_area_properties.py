@@ -1,0 +1,135 @@
+"""Property: an area view equals the sum of its camps' views, now and at any as-of time.
+
+Camps of two plans are spread over two adm1 areas (some with an adm2 code); a random run of
+arrivals, departures, sector leads, deliveries and closures follows in simulated time. At every
+time a command ran, each area view (time travel) must equal what its camps' views (time travel
+as well) add up to by the contract's rules, summed here independently of `projections.areas`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.catalog import VULNERABLE_GROUPS
+from domain.errors import PlannerError
+from planner.wiring import Planner
+from tests.projections_helpers import TickClock, memory_planner
+
+AREAS = (("A", None), ("A", "A1"), ("A", "A2"), ("B", None), ("B", "B1"))
+STATUSES = ("ready", "at_risk", "not_ready", "closed")
+
+
+def world(planner: Planner, placements: list[tuple[str, tuple[str, str | None]]]) -> None:
+    s = planner.service
+    s.register_partner(partner="ngo", name="NGO", kind="ngo")
+    s.open_stockpile(stockpile="s", partner="ngo", location="Depot")
+    for item in ("water", "food_ration", "medical_kit", "blanket", "sleeping_mat"):
+        s.receive_supplies(stockpile="s", item=item, quantity=1_000_000)
+    for plan in ("p", "q"):
+        s.draft_plan(
+            plan=plan, title="T", crisis="c", planning_figure=100, required_sectors=["WSH"]
+        )
+        s.join_plan(plan=plan, partner="ngo", role="implementer")
+    for index, (plan, (adm1, adm2)) in enumerate(placements):
+        area: dict[str, Any] = {"adm1": adm1} | ({"adm2": adm2} if adm2 else {})
+        s.establish_camp(
+            camp=f"c{index}",
+            plan=plan,
+            location="L",
+            site_area_m2=5000,
+            shelter_capacity=60,
+            **area,
+        )
+
+
+def command(data: st.DataObject, camps: int) -> tuple[str, dict[str, Any]]:
+    camp = f"c{data.draw(st.integers(0, camps - 1))}"
+    name = data.draw(
+        st.sampled_from(
+            ["register_arrivals"] * 3
+            + ["register_departures", "assign_sector", "release_sector", "dispatch_supplies"] * 1
+            + ["close_camp"]
+        )
+    )
+    if name in ("register_arrivals", "register_departures"):
+        people = data.draw(st.integers(1, 40))
+        group = data.draw(st.sampled_from(VULNERABLE_GROUPS))
+        return name, {"camp": camp, "people": people, group: data.draw(st.integers(0, people))}
+    if name in ("assign_sector", "release_sector"):
+        return name, {"camp": camp, "sector": "WSH"} | (
+            {"partner": "ngo"} if name == "assign_sector" else {}
+        )
+    if name == "dispatch_supplies":
+        item = data.draw(st.sampled_from(["water", "food_ration", "blanket", "medical_kit"]))
+        quantity = data.draw(st.integers(1, 2_000))
+        return name, {"stockpile": "s", "camp": camp, "item": item, "quantity": quantity}
+    return name, {"camp": camp}
+
+
+def expected_area(camps: list[dict[str, Any]], level: str, code: str) -> dict[str, Any]:
+    members = [c for c in camps if c[level] == code]
+    open_ = [c for c in members if c["status"] != "closed"]
+    uncovered: dict[str, int] = {}
+    for camp in open_:
+        for sector in camp["uncovered_sectors"]:
+            uncovered[sector] = uncovered.get(sector, 0) + 1
+    needs: dict[str, dict[str, int]] = {}
+    for camp in open_:
+        for key, parts in camp.get("needs", {}).items():
+            sums = needs.setdefault(key, {"shortfall": 0, "committed": 0, "uncommitted": 0})
+            for part in sums:
+                sums[part] += parts[part]
+    return {
+        "needs": {k: v for k, v in needs.items() if v["shortfall"] > 0},
+        "camps": {s: sum(c["status"] == s for c in members) for s in STATUSES},
+        "population": sum(c["population"] for c in open_),
+        **{g: sum(c[g] for c in open_) for g in VULNERABLE_GROUPS},
+        "people_by_status": {
+            s: sum(c["population"] for c in open_ if c["status"] == s) for s in STATUSES[:3]
+        },
+        "uncovered": uncovered,
+        "camp_list": sorted(c["camp"] for c in members),
+    }
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    placements=st.lists(
+        st.tuples(st.sampled_from(["p", "q"]), st.sampled_from(AREAS)), min_size=1, max_size=6
+    ),
+    data=st.data(),
+)
+def test_an_area_view_is_the_sum_of_its_camps_at_any_time(
+    placements: list[tuple[str, tuple[str, str | None]]], data: st.DataObject
+) -> None:
+    clock = TickClock()
+    planner = memory_planner(clock)
+    world(planner, placements)
+    times: list[datetime | None] = [clock.now, None]
+    for _ in range(data.draw(st.integers(0, 25))):
+        clock.advance(seconds=data.draw(st.sampled_from([0, 0, 3_600, 86_400])))
+        name, args = command(data, len(placements))
+        try:
+            planner.service.execute(name, args)
+        except PlannerError:
+            continue
+        times.append(clock.now)
+    planner.catch_up()
+    queries = planner.queries
+    codes = {("adm1", a) for _, (a, _) in placements} | {
+        ("adm2", b) for _, (_, b) in placements if b
+    }
+    for at in data.draw(st.lists(st.sampled_from(times), min_size=1, max_size=3)):
+        camps = queries.views("camp", as_of=at)
+        for level, code in sorted(codes):
+            area = queries.area(level, code, as_of=at)
+            assert area is not None
+            assert {key: area[key] for key in expected_area(camps, level, code)} == expected_area(
+                camps, level, code
+            )
+        listed = {(v["level"], v["area"]) for v in queries.areas(as_of=at)}
+        assert listed == codes
