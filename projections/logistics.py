@@ -26,18 +26,17 @@ CAMP_COMMITMENTS = ("reserved_for", "in_transit", "offered")
 TIMED_KINDS = ("offer", "shipment")  # views that change with time alone
 
 
-_US_OF_ISO: dict[str, int] = {}
+_LAST_ISO: list[Any] = [None, 0]  # the last ISO time parsed and its µs
 
 
 def time_us(moment: datetime | str) -> int:
     """A time (datetime, or ISO 8601 text with an offset) in µs since the epoch."""
     if isinstance(moment, str):
-        # Decoded events repeat the same few times (one per moment): parse each once.
-        us = _US_OF_ISO.get(moment)
-        if us is None:
-            if len(_US_OF_ISO) > 4096:
-                _US_OF_ISO.clear()
-            us = _US_OF_ISO[moment] = time_us(datetime.fromisoformat(moment))
+        # The events of one moment share their time: parse it once.
+        if moment == _LAST_ISO[0]:
+            return int(_LAST_ISO[1])
+        us = time_us(datetime.fromisoformat(moment))
+        _LAST_ISO[0], _LAST_ISO[1] = moment, us
         return us
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
