@@ -98,7 +98,7 @@ COVERED = {"replay", "check", "rebuild", "simulate", "serve", "project", "tokens
 
 def test_every_planner_command_is_covered_here(venv: Path, workdir: Path) -> None:
     done = _run(venv, workdir, "--help")
-    listed = re.search(r"\{([a-z_,]+)\}", done.stdout)
+    listed = re.search(r"\{([a-z_,-]+)\}", done.stdout)
     assert listed is not None, done.stdout
     assert set(listed.group(1).split(",")) == COVERED
 
