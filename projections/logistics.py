@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from domain.catalog import CONSUMABLES, FACILITIES, PER_PERSON_ITEMS
 
@@ -25,10 +26,18 @@ CAMP_COMMITMENTS = ("reserved_for", "in_transit", "offered")
 TIMED_KINDS = ("offer", "shipment")  # views that change with time alone
 
 
+_LAST_ISO: list[Any] = [None, 0]  # the last ISO time parsed and its µs
+
+
 def time_us(moment: datetime | str) -> int:
     """A time (datetime, or ISO 8601 text with an offset) in µs since the epoch."""
     if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
+        # The events of one moment share their time: parse it once.
+        if moment == _LAST_ISO[0]:
+            return int(_LAST_ISO[1])
+        us = time_us(datetime.fromisoformat(moment))
+        _LAST_ISO[0], _LAST_ISO[1] = moment, us
+        return us
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
@@ -42,11 +51,27 @@ def _add(totals: dict[str, int], key: str, delta: int) -> None:
         totals.pop(key, None)
 
 
-def canonical_id(value: Any) -> str:
-    """An id field as the fold keys entities (see `projections.readiness.canonical_id`)."""
-    from projections.readiness import canonical_id as canonical  # the fold imports this module
+_CANONICAL_IDS: dict[str, str] = {}
 
-    return canonical(value)
+
+def canonical_id(value: Any) -> str:
+    """An id field as the fold keys entities: the UUID's canonical string.
+
+    Fields come as UUIDs (domain events), strings, or the library's stored marker
+    (`{"_type_": "uuid_hex", "_data_": hex}`, events decoded by `projections.events`, which
+    leaves ids to be converted here, where they are used).
+    """
+    if type(value) is str:
+        return value
+    if type(value) is dict:
+        hex_id: str = value["_data_"]
+        canonical = _CANONICAL_IDS.get(hex_id)
+        if canonical is None:
+            if len(_CANONICAL_IDS) > 100_000:
+                _CANONICAL_IDS.clear()
+            canonical = _CANONICAL_IDS[hex_id] = str(UUID(hex_id))
+        return canonical
+    return str(value)
 
 
 class LogisticsHandlers:

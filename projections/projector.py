@@ -92,6 +92,8 @@ class ReadinessProjector:
         # view → (position, time) of the last moment that touched it; the time as the event
         # gave it (datetime or ISO form), or in µs when restored
         self.touches: dict[ViewKey, tuple[int, Any]] = {}
+        # Offers' and shipments' touches apart: checkpoints leave them out, and there are many.
+        self.timed_touches: dict[ViewKey, tuple[int, Any]] = {}
         self._statuses: dict[ViewKey, str] = {}
         self._us_of: dict[Any, int] = {}  # event time → µs, for the times asked lately
 
@@ -120,7 +122,9 @@ class ReadinessProjector:
     def _resume(self, position: int, touches: Iterable[Any], checkpoint_position: int) -> None:
         self.position = position
         self.checkpoint_position = checkpoint_position
-        self.touches = {(kind, eid): (pos, ts) for kind, eid, pos, ts in touches}
+        self.touches, self.timed_touches = {}, {}
+        for kind, eid, pos, ts in touches:
+            (self.timed_touches if kind in TIMED_KINDS else self.touches)[(kind, eid)] = (pos, ts)
         for camp_id in self.fold.camps:
             self._statuses[("camp", camp_id)] = self.fold.status_of(camp_id)
         for plan_id, plan in self.fold.plans.items():
@@ -128,9 +132,7 @@ class ReadinessProjector:
 
     def checkpoint(self) -> bytes:
         """The whole fold and the views' last-touched positions, as stored in a checkpoint."""
-        touches = sorted(
-            [*key, *self.touched_at(key)] for key in self.touches if key[0] not in TIMED_KINDS
-        )
+        touches = sorted([*key, *self.touched_at(key)] for key in self.touches)
         return orjson.dumps({"state": self.fold.export_state(ledger=False), "touches": touches})
 
     # -- folding -------------------------------------------------------------------------------
@@ -175,7 +177,8 @@ class ReadinessProjector:
 
     def touched_at(self, key: ViewKey) -> tuple[int, int]:
         """(position, µs) of the last moment that touched a view."""
-        position, ts = self.touches[key]
+        mark = self.touches.get(key)
+        position, ts = self.timed_touches[key] if mark is None else mark
         return position, self.ts_us_of(ts)
 
     def _close_moment(self, position: int, ts: Any, batch: ViewBatch | None) -> None:
@@ -201,8 +204,12 @@ class ReadinessProjector:
                     touches[key] = mark
             fold.touched_stockpiles.clear()
         if fold.touched:
+            timed = self.timed_touches
             for key in fold.touched:
-                touches[key] = mark
+                if key[0] in TIMED_KINDS:
+                    timed[key] = mark
+                else:
+                    touches[key] = mark
             fold.touched.clear()
         if fold.lifecycle_changed:
             if batch is not None:
@@ -238,7 +245,12 @@ class ReadinessProjector:
         batch = ViewBatch(last_position=start)
         self.advance(records, batch)
         batch.last_position = self.position
-        touched = [key for key, (position, _) in self.touches.items() if position > start]
+        touched = [
+            key
+            for touches in (self.touches, self.timed_touches)
+            for key, (position, _) in touches.items()
+            if position > start
+        ]
         for key in sorted(touched, key=lambda k: (_KIND_ORDER[k[0]], k[1])):
             batch.current.append(self.current_row(key))
         self._changed_states(touched, batch)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
-from uuid import UUID
 
 import projections.rules as rules
 import projections.shapes as shapes
@@ -30,6 +29,7 @@ from domain.site import DEFAULT_SITE_KIND
 from projections.logistics import (
     LogisticsHandlers,
     camp_needs,
+    canonical_id,
     in_transit,
     offer_view,
     shipment_view,
@@ -41,29 +41,6 @@ Moment = datetime | str  # an event's time: a datetime (live events) or its ISO 
 CAMP_STATUSES = ("ready", "at_risk", "not_ready", "closed")
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w", "shipment", "offer")
 SITE_FIELDS = ("name", "kind", "adm1", "adm2", "lat", "lon")
-
-
-_CANONICAL_IDS: dict[str, str] = {}
-
-
-def canonical_id(value: Any) -> str:
-    """An id field as the fold keys entities: the UUID's canonical string.
-
-    Fields come as UUIDs (domain events), strings, or the library's stored marker
-    (`{"_type_": "uuid_hex", "_data_": hex}`, events decoded by `projections.events`, which
-    leaves ids to be converted here, where they are used).
-    """
-    if type(value) is str:
-        return value
-    if type(value) is dict:
-        hex_id: str = value["_data_"]
-        canonical = _CANONICAL_IDS.get(hex_id)
-        if canonical is None:
-            if len(_CANONICAL_IDS) > 100_000:
-                _CANONICAL_IDS.clear()
-            canonical = _CANONICAL_IDS[hex_id] = str(UUID(hex_id))
-        return canonical
-    return str(value)
 
 
 def _round(value: Fraction | float) -> float:

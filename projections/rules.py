@@ -159,6 +159,15 @@ def days_cover_status(days: Fraction | float, ready: Fraction | float) -> str:
 def consumables(stock: Mapping[str, int], pop: int, t: Thresholds, gaps: Gaps) -> Verdict:
     """Each consumable's days of cover (population > 0)."""
     verdict: Verdict = None
+    if gaps is None:  # the status alone, after every moment: `cover_status` inlined, in integers
+        ready_num, ready_den = t.ready_num, t.ready_den
+        for item, num, den in t.needs:
+            held, needed = stock.get(item, 0) * den, pop * num
+            if held < needed:
+                return NOT_READY
+            if held * ready_den < ready_num * needed:
+                verdict = AT_RISK
+        return verdict
     for item, num, den in t.needs:
         held, needed = stock.get(item, 0) * den, pop * num
         status = cover_status(held, needed, t.ready_num, t.ready_den)
