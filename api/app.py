@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.auth import TokenRegistry
 from api.commands import RESOURCE_PATHS
 from api.context import ApiContext, ApiSettings
+from api.deps import reject_unknown_query
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.idempotency import IdempotencyStore
 from api.ports import Planner
@@ -40,6 +41,7 @@ from api.routers import (
     stockpiles,
 )
 from api.schemas import Problem
+from api.sessions import SessionStore
 from projections.store import PostgresViewStore
 
 API_VERSION = "1.0.0"
@@ -61,6 +63,7 @@ Commands and readiness queries of the response planner.
 
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "no bearer token, or an unknown one"},
+    409: {"model": Problem, "description": "?after= names a position not stored yet"},
     422: {"model": Problem, "description": "invalid path, query, header or body (see `errors`)"},
     503: {"model": Problem, "description": "?after= not reached in time, or no database"},
 }
@@ -89,11 +92,16 @@ def build_context(
         planner.views.datastore, postgres=isinstance(planner.views, PostgresViewStore)
     )
     idempotency.create_table()
+    sessions = SessionStore(
+        planner.views.datastore, postgres=isinstance(planner.views, PostgresViewStore)
+    )
+    sessions.create_table()
     return ApiContext(
         planner=planner,
         tokens=tokens,
         settings=settings,
         idempotency=idempotency,
+        sessions=sessions,
     )
 
 
@@ -105,6 +113,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        planner.scenarios.warm_up()  # start the scenario workers now, not on a first upload
         yield
         current: ApiContext = app.state.api
         current.close()
@@ -122,6 +131,7 @@ def create_app(
     )
     app.state.api = context
     install_error_handlers(app, scenario_error=planner.scenarios.error)
+    strict_query = [Depends(reject_unknown_query)]
     for module in (
         partners,
         plans,
@@ -133,10 +143,10 @@ def create_app(
         events,
         scenarios,
     ):
-        app.include_router(module.router, responses=COMMON_RESPONSES)
+        app.include_router(module.router, responses=COMMON_RESPONSES, dependencies=strict_query)
     for router in (shipments.router, offers.router, offers.needs_router):
-        app.include_router(router, responses=COMMON_RESPONSES)
-    app.include_router(health.router)
+        app.include_router(router, responses=COMMON_RESPONSES, dependencies=strict_query)
+    app.include_router(health.router, dependencies=strict_query)
     app.include_router(dashboard.router)
     app.include_router(docs.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -1,8 +1,12 @@
 """Bearer tokens: each bound to one partner organization and a role, kept only as SHA-256 hashes.
 
 Token configuration is a JSON or YAML list (or a mapping with a `tokens` list) of entries
-`{token: SECRET | token_sha256: HEX, partner: SLUG, role: ROLE}`; `partner` may be omitted for
-`admin` tokens. `TokenRegistry.from_environment()` reads, in order: the file given explicitly
+`{token: SECRET | token_sha256: HEX, partner: SLUG, role: ROLE, expires: TIME}`; `partner` may
+be omitted for `admin` tokens; `expires` (optional, ISO 8601 with an offset) ends the token at
+that time. `reload()` reads the same source again (`planner serve` calls it on SIGHUP): on an
+error the tokens in use stay.
+
+`TokenRegistry.from_environment()` reads, in order: the file given explicitly
 (`planner serve --tokens FILE`), the file named by `$PLANNER_TOKENS_FILE`, or the configuration
 text in `$PLANNER_TOKENS`. Plain tokens are hashed on load and never kept; a presented token is
 hashed and compared with every known hash with `hmac.compare_digest` (constant time, no early
@@ -15,8 +19,12 @@ import hashlib
 import hmac
 import os
 import re
+import signal
+import sys
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -51,38 +59,62 @@ def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
 
 
+Entry = tuple[bytes, Principal, datetime | None]  # digest, principal, expiry
+
+
 class TokenRegistry:
-    """The known tokens, as hashes, each with the principal it authenticates."""
+    """The known tokens, as hashes, each with the principal it authenticates (and an expiry)."""
 
     def __init__(self, entries: Iterable[tuple[bytes, Principal]] = ()) -> None:
-        self._entries: list[tuple[bytes, Principal]] = []
+        self._entries: list[Entry] = []
+        self._source: tuple[str, str] | None = None  # ("file", path) or ("text", text)
+        self._lock = threading.Lock()
         for digest, principal in entries:
             self._add(digest, principal)
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _add(self, digest: bytes, principal: Principal) -> None:
+    def _add(self, digest: bytes, principal: Principal, expires: datetime | None = None) -> None:
         if principal.role not in ROLES:
             raise TokenConfigError(f"unknown role {principal.role!r}; roles: {', '.join(ROLES)}")
         if principal.partner is None and principal.role != "admin":
             raise TokenConfigError(f"a {principal.role} token must name its partner")
-        if any(hmac.compare_digest(digest, known) for known, _ in self._entries):
+        if any(hmac.compare_digest(digest, known) for known, _, _ in self._entries):
             raise TokenConfigError("the same token is configured twice")
-        self._entries.append((digest, principal))
+        self._entries.append((digest, principal, expires))
 
-    def add(self, token: str, role: str, partner: str | None = None) -> None:
-        """Register a plain token (hashed at once)."""
-        self._add(token_digest(token), Principal(partner, role))
+    def add(
+        self, token: str, role: str, partner: str | None = None, expires: datetime | None = None
+    ) -> None:
+        """Register a plain token (hashed at once), optionally ending at `expires`."""
+        self._add(token_digest(token), Principal(partner, role), expires)
 
     def identify(self, token: str) -> Principal | None:
         """The principal of a presented token, or None; compares every hash in constant time."""
-        digest = token_digest(token)
+        return self.identify_digest(token_digest(token))
+
+    def identify_digest(self, digest: bytes, now: datetime | None = None) -> Principal | None:
+        """The principal of a token's SHA-256 digest, unless unknown or expired."""
+        now = now or datetime.now(UTC)
         found: Principal | None = None
-        for known, principal in self._entries:
-            if hmac.compare_digest(digest, known):
+        for known, principal, expires in self._entries:
+            if hmac.compare_digest(digest, known) and (expires is None or now < expires):
                 found = principal
         return found
+
+    def reload(self) -> int:
+        """Read the registry's source again and use it; the number of tokens.
+
+        Raises TokenConfigError (and keeps the tokens in use) if the source is now invalid.
+        """
+        if self._source is None:
+            return len(self)
+        kind, where = self._source
+        fresh = TokenRegistry.from_file(where) if kind == "file" else TokenRegistry.from_text(where)
+        with self._lock:
+            self._entries = fresh._entries
+        return len(self)
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -96,8 +128,8 @@ class TokenRegistry:
         registry = cls()
         for number, entry in enumerate(entries, start=1):
             try:
-                digest, principal = _entry(entry)
-                registry._add(digest, principal)
+                digest, principal, expires = _entry(entry)
+                registry._add(digest, principal, expires)
             except TokenConfigError as error:
                 raise TokenConfigError(f"{source}: entry {number}: {error}") from None
         return registry
@@ -109,7 +141,9 @@ class TokenRegistry:
             data = yaml.safe_load(text)  # JSON is YAML
         except yaml.YAMLError as error:
             raise TokenConfigError(f"{source}: not JSON or YAML: {error}") from None
-        return cls.from_entries(data if data is not None else [], source)
+        registry = cls.from_entries(data if data is not None else [], source)
+        registry._source = ("text", text)
+        return registry
 
     @classmethod
     def from_file(cls, path: str | Path) -> TokenRegistry:
@@ -118,7 +152,9 @@ class TokenRegistry:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as error:
             raise TokenConfigError(f"cannot read token file {path}: {error.strerror}") from None
-        return cls.from_text(text, str(path))
+        registry = cls.from_text(text, str(path))
+        registry._source = ("file", str(path))
+        return registry
 
     @classmethod
     def from_environment(
@@ -135,10 +171,10 @@ class TokenRegistry:
         return cls()
 
 
-def _entry(entry: Any) -> tuple[bytes, Principal]:
+def _entry(entry: Any) -> Entry:
     if not isinstance(entry, Mapping):
         raise TokenConfigError("expected a mapping with token (or token_sha256), partner, role")
-    unknown = set(entry) - {"token", "token_sha256", "partner", "role", "comment"}
+    unknown = set(entry) - {"token", "token_sha256", "partner", "role", "comment", "expires"}
     if unknown:
         raise TokenConfigError(f"unknown keys {sorted(unknown)}")
     role = entry.get("role")
@@ -147,13 +183,46 @@ def _entry(entry: Any) -> tuple[bytes, Principal]:
     partner = entry.get("partner")
     if partner is not None and (not isinstance(partner, str) or not _SLUG.match(partner)):
         raise TokenConfigError(f"partner must be a partner slug, got {partner!r}")
+    expires = _expiry(entry.get("expires"))
     token, hashed = entry.get("token"), entry.get("token_sha256")
     if (token is None) == (hashed is None):
         raise TokenConfigError("give exactly one of token and token_sha256")
     if token is not None:
         if not isinstance(token, str) or not token.strip():
             raise TokenConfigError("token must be a non-empty string")
-        return token_digest(token), Principal(partner, role)
+        return token_digest(token), Principal(partner, role), expires
     if not isinstance(hashed, str) or not _HEX64.match(hashed.lower()):
         raise TokenConfigError("token_sha256 must be 64 hexadecimal digits")
-    return bytes.fromhex(hashed), Principal(partner, role)
+    return bytes.fromhex(hashed), Principal(partner, role), expires
+
+
+def _expiry(value: Any) -> datetime | None:
+    """An entry's `expires`: None, or an aware datetime (YAML may have parsed it already)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise TokenConfigError(
+                f"expires must be an ISO 8601 time with an offset, got {value!r}"
+            ) from None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise TokenConfigError(f"expires must be an ISO 8601 time with an offset, got {value!r}")
+    return value
+
+
+def reload_on_sighup(tokens: TokenRegistry) -> None:
+    """Reload `tokens` from their source whenever the process gets SIGHUP (POSIX only)."""
+    if not hasattr(signal, "SIGHUP"):  # pragma: no cover - Windows
+        return
+
+    def reload(_signum: int, _frame: Any) -> None:
+        try:
+            count = tokens.reload()
+        except TokenConfigError as error:
+            print(f"WARNING tokens not reloaded, the old ones stay: {error}", file=sys.stderr)
+            return
+        print(f"tokens reloaded: {count}", file=sys.stderr)
+
+    signal.signal(signal.SIGHUP, reload)

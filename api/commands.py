@@ -50,6 +50,7 @@ RESOURCE_PATHS = {
     "offer": "/offers",
 }
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]{1,15}"?)\s*$'  # what parse_if_match takes
 _MAX_VERSION_DIGITS = 15  # a version is a whole number below 2**53 (no entity gets near)
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -294,11 +295,14 @@ def add_command_route(
         inspect.Parameter(
             "if_match",
             inspect.Parameter.KEYWORD_ONLY,
+            # `str`, not `str | None`: a header is absent or a string, never JSON null (the
+            # schema must not offer null, which clients would send as the text "null").
             annotation=Annotated[
-                str | None,
+                str,
                 Header(
                     alias="If-Match",
-                    description='the version the entity must be at, as an ETag ("3")',
+                    description='the version the entity must be at, as an ETag ("3"), or *',
+                    pattern=IF_MATCH_PATTERN,
                 ),
             ],
             default=None,
@@ -309,11 +313,12 @@ def add_command_route(
             "idempotency_key",
             inspect.Parameter.KEYWORD_ONLY,
             annotation=Annotated[
-                str | None,
+                str,
                 Header(
                     alias="Idempotency-Key",
                     description="retry-safe key: the same key and body replay the first "
                     "response; another body with the key is refused (422)",
+                    pattern=_KEY.pattern,
                 ),
             ],
             default=None,

@@ -11,6 +11,8 @@ from api.auth import TokenRegistry
 from api.idempotency import IdempotencyStore
 from api.inline_views import InlineViews
 from api.ports import Planner
+from api.scratch import ScratchPool
+from api.sessions import SessionStore
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,13 @@ class ApiSettings:
     retry_attempts: int = 12
     max_scenario_bytes: int = 1_000_000
     projector: Literal["in-process", "external"] = "in-process"
-    replay_concurrency: int = 1
+    replay_concurrency: int = 1  # scenario checks and scratch replays at once (429 beyond)
     close_planner_on_shutdown: bool = False
     stream_poll_interval: float = 0.25
     stream_heartbeat: float = 15.0
-    stream_max_duration: float = 3600.0
+    stream_max_duration: float = 3600.0  # a stream ends then; the client resumes from its id
+    max_streams_per_token: int = 4  # concurrent /events/stream connections per token (429)
+    ready_max_lag: int = 1000  # /readyz answers 503 while the views lag more events than this
 
 
 @dataclass
@@ -41,12 +45,33 @@ class ApiContext:
     tokens: TokenRegistry
     settings: ApiSettings
     idempotency: IdempotencyStore
-    replays: threading.BoundedSemaphore = field(init=False)
+    sessions: SessionStore
+    scratch: ScratchPool = field(init=False)
     inline_views: InlineViews | None = field(init=False)
+    _streams: dict[str, int] = field(init=False, default_factory=dict)
+    _streams_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.inline_views = InlineViews.for_store(self.planner.views)
-        self.replays = threading.BoundedSemaphore(max(1, self.settings.replay_concurrency))
+        self.scratch = ScratchPool(self.settings.replay_concurrency, self.planner.scenarios)
+
+    def open_stream(self, caller: str) -> bool:
+        """Count one more event stream of a caller; False when it has its maximum open."""
+        with self._streams_lock:
+            open_now = self._streams.get(caller, 0)
+            if open_now >= self.settings.max_streams_per_token:
+                return False
+            self._streams[caller] = open_now + 1
+            return True
+
+    def close_stream(self, caller: str) -> None:
+        """Count one event stream of a caller less."""
+        with self._streams_lock:
+            left = self._streams.get(caller, 0) - 1
+            if left > 0:
+                self._streams[caller] = left
+            else:
+                self._streams.pop(caller, None)
 
     @property
     def inline_reads(self) -> bool:

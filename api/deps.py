@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BeforeValidator
 
 from api.auth import Principal
 from api.context import ApiContext
-from api.errors import unauthorized
+from api.errors import invalid, unauthorized
 from api.schemas import MAX_WHOLE
 
 bearer = HTTPBearer(
@@ -51,10 +51,18 @@ Caller = Annotated[Principal, Depends(authenticate)]
 _UNESCAPED_PLUS = re.compile(r"^(.*\d) (\d\d(?::?\d\d)?)$")
 
 
+_ISO_DATE_START = re.compile(r"^\d{4}-\d\d-\d\d")
+
+
 def _restore_plus(value: object) -> object:
-    """'1999-04-20T00:00:00 02:00': a '+' of the offset sent unescaped arrives as a space."""
+    """'1999-04-20T00:00:00 02:00': a '+' of the offset sent unescaped arrives as a space.
+
+    Only ISO 8601 text is a time here: a bare number (`as_of=0.5`) is refused, not read as
+    seconds since 1970."""
     if isinstance(value, str):
-        return _UNESCAPED_PLUS.sub(r"\1+\2", value.strip())
+        value = _UNESCAPED_PLUS.sub(r"\1+\2", value.strip())
+        if not _ISO_DATE_START.match(str(value)):
+            raise ValueError("expected an ISO 8601 date and time with an offset")
     return value
 
 
@@ -77,3 +85,27 @@ After = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=MAX_WHOLE, description="items to skip")]
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """Refuse (422) query parameters the operation does not declare: a misspelt filter must
+    not silently return everything."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    known = _query_names(dependant)
+    for name in request.query_params:
+        if name not in known:
+            takes = ", ".join(sorted(known)) or "none"
+            raise invalid(
+                f"unknown query parameter {name[:40]!r}; this operation takes: {takes}",
+                field=name[:40],
+            )

@@ -17,6 +17,7 @@ import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from domain.commands import ArgumentError
 from domain.errors import (
@@ -185,7 +186,12 @@ def _api_problem(request: Request, error: Exception) -> Response:
 
 def _argument_error(request: Request, error: Exception) -> Response:
     return problem_response(
-        422, "validation", "Invalid request", str(error), instance=request.url.path
+        422,
+        "validation",
+        "Invalid request",
+        str(error),
+        instance=request.url.path,
+        field=getattr(error, "field", None),
     )
 
 
@@ -290,14 +296,32 @@ def _http_error(request: Request, error: Exception) -> Response:
     detail = error.detail if isinstance(error.detail, str) else title
     if error.status_code == 404 and detail == "Not Found":
         detail = f"no resource at {request.url.path}"
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     return problem_response(
         error.status_code,
         kind,
         title,
         detail,
         instance=request.url.path,
-        headers=dict(error.headers or {}),
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if route_methods and match is not Match.NONE:
+            methods |= set(route_methods)
+    if not methods:
+        return []
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def _server_error(request: Request, error: Exception) -> Response:

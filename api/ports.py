@@ -8,6 +8,7 @@ shape, and `planner serve` hands it to `api.app.create_app`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -55,6 +56,24 @@ class ScenarioUseCases(Protocol):
 
     def replay(self, scenario: ScenarioFile, until: datetime | None) -> dict[str, Any]:
         """Replay a parsed scenario in a fresh in-memory store; its JSON report."""
+        ...
+
+    def submit_check(self, text: str, name: str) -> Future[tuple[str, Any]]:
+        """Check scenario text in a worker process: ("ok", summary), ("scenario-error",
+        (path, message, {step, line, check}))."""
+        ...
+
+    def submit_replay(self, text: str, name: str, until: str | None) -> Future[tuple[str, Any]]:
+        """Replay scenario text in a worker process: ("ok", report), ("scenario-error", …) or
+        ("until-error", message)."""
+        ...
+
+    def warm_up(self) -> None:
+        """Start the worker processes (in the background)."""
+        ...
+
+    def forget_broken_pool(self) -> None:
+        """Drop a worker pool whose worker died."""
         ...
 
 

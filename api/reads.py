@@ -33,17 +33,18 @@ def json_response(
 def caught_up(ctx: ApiContext, after: int | None) -> dict[str, str]:
     """Wait until the views include `after` (bounded); the headers to answer with.
 
-    Raises a 503 problem (with Retry-After) if the views do not catch up in time, and a 422
-    problem at once for a position beyond the last stored event.
+    Raises a 503 problem (with Retry-After) if the views do not catch up in time, and a 409
+    problem at once for a position beyond the last stored event (well-formed, but no such
+    event exists yet: waiting cannot help).
     """
     if after is None:
         return {}
     if ctx.views_position() < after and after > ctx.last_position():
         # No command has been answered with this position: waiting cannot help.
         raise ApiProblem(
-            422,
-            "validation",
-            "Invalid request",
+            409,
+            "position-not-stored",
+            "No such position yet",
             f"query 'after': no event has been stored at position {after} yet "
             f"(the last is {ctx.last_position()}); pass the `position` of a command's response",
             field="after",

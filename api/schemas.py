@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -26,22 +27,47 @@ from domain.catalog import (
     CURRENCIES,
     FACILITIES,
     ITEMS,
+    MAX_NUMBER,
+    MAX_SLUG_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_WHOLE_NUMBER,
     SECTORS,
     STANDARD_KEYS,
     STANDARDS_PROFILES,
 )
-from domain.commands import COMMANDS, Arg, CommandSpec
+from domain.commands import (
+    COMMANDS,
+    ENTITY_KINDS,
+    SLUG_PATTERN,
+    TEXT_PATTERN,
+    Arg,
+    CommandSpec,
+)
 
-MAX_WHOLE: Final = 2**53 - 1  # exact in every JSON reader
-SLUG_PATTERN: Final = r"^[A-Za-z0-9._-]+$"
+MAX_WHOLE: Final = MAX_WHOLE_NUMBER  # exact in every JSON reader
 
 Slug = Annotated[
-    str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=128, strict=True)
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=MAX_SLUG_LENGTH, strict=True),
 ]
-Text = Annotated[str, StringConstraints(pattern=r"\S", min_length=1, max_length=4000)]
-PositiveInt = Annotated[int, Field(gt=0, le=MAX_WHOLE, strict=True)]
-NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_WHOLE, strict=True)]
-PositiveNumber = Annotated[float, Field(gt=0, le=1e15, allow_inf_nan=False)]
+Text = Annotated[
+    str, StringConstraints(pattern=TEXT_PATTERN, min_length=1, max_length=MAX_TEXT_LENGTH)
+]
+
+
+def _whole_float(value: Any) -> Any:
+    """A whole-number float (5.0) is an integer in JSON Schema: take it as one."""
+    if type(value) is float and value.is_integer() and abs(value) <= MAX_WHOLE:
+        return int(value)
+    return value
+
+
+# The constraints before the validator: so the JSON schema says exclusiveMinimum/maximum.
+PositiveInt = Annotated[int, Field(gt=0, le=MAX_WHOLE, strict=True), BeforeValidator(_whole_float)]
+NonNegativeInt = Annotated[
+    int, Field(ge=0, le=MAX_WHOLE, strict=True), BeforeValidator(_whole_float)
+]
+PositiveNumber = Annotated[float, Field(gt=0, le=MAX_NUMBER, allow_inf_nan=False)]
 AreaCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", max_length=100)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -249,10 +275,16 @@ REQUEST_MODELS: Final[Mapping[str, type[CommandBody]]] = {
 # -- responses ----------------------------------------------------------------------------------
 
 
+if TYPE_CHECKING:
+    EntityKind = str
+else:
+    EntityKind = Literal[ENTITY_KINDS]  # every kind of the command table
+
+
 class CommandResponse(BaseModel):
     """What a command did: the entity it acted on, its new version, the last event's position."""
 
-    entity: Literal["partner", "plan", "stockpile", "camp"]
+    entity: EntityKind
     slug: str
     id: str = Field(description="the entity's id (uuid)")
     version: int = Field(description="the entity's new version (also the ETag)")
@@ -609,12 +641,15 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     """The database answers, and how far the views lag behind the event log."""
 
-    status: Literal["ready", "unavailable"]
+    status: Literal["ready", "unavailable", "lagging", "quarantined"]
     database: str
     last_position: int | None
     views_position: int | None
     lag: int | None = Field(description="events stored but not yet in the views")
     projector: str
+    quarantined: int | None = Field(
+        None, description="events the projector could not project (see docs/api.md)"
+    )
 
 
 class AreaView(BaseModel):

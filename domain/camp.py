@@ -11,7 +11,14 @@ from eventsourcing.domain import event
 
 from domain.base import PlannerAggregate
 from domain.catalog import FACILITIES, SECTORS, VULNERABLE_GROUPS
-from domain.errors import DomainRefusal, PopulationError, SectorError, StatusError, StockError
+from domain.errors import (
+    DomainRefusal,
+    PopulationError,
+    SectorError,
+    StatusError,
+    StockError,
+    require_within_bound,
+)
 from domain.site import DEFAULT_SITE_KIND, Site
 from domain.stockpile import require_catalog_item, require_positive_quantity
 
@@ -322,6 +329,9 @@ class Camp(PlannerAggregate):
         """Register arrivals; each vulnerable group is a subset of `people`."""
         self.require_open("register arrivals")
         counts = _population_counts(people, groups)
+        require_within_bound(
+            self.population["people"], people, f"the population of camp '{self.slug}'", "people"
+        )
         self._register_arrivals(**counts)
 
     @event(ArrivalsRegistered)
@@ -385,6 +395,9 @@ class Camp(PlannerAggregate):
         self.require_open("receive supplies")
         require_catalog_item(item)
         require_positive_quantity(quantity)
+        require_within_bound(
+            self.delivered[item], quantity, f"{item} delivered to camp '{self.slug}'", "quantity"
+        )
         self._receive_delivery(stockpile_id=stockpile_id, item=item, quantity=quantity)
 
     @event(SuppliesDelivered)
@@ -456,6 +469,9 @@ class Camp(PlannerAggregate):
             )
         if count <= 0:
             raise DomainRefusal(f"count must be above 0, got {count}", field="count")
+        require_within_bound(
+            self.facilities[facility], count, f"{facility}s in camp '{self.slug}'", "count"
+        )
         self._build_facilities(facility=facility, count=count)
 
     @event(FacilitiesBuilt)

@@ -47,6 +47,18 @@ VULNERABLE_GROUPS: Final = (
 )
 DEFAULT_READY_DAYS: Final = 3
 
+# Bounds of what a command may carry, checked before anything is stored (docs/api.md, "Bounds").
+# Every whole number the planner stores — a quantity, amount, count or number of people, and
+# every total, balance, stock level and population they add up to in one entity — stays within
+# MAX_WHOLE_NUMBER: exact in every JSON reader (2^53 − 1).
+MAX_WHOLE_NUMBER: Final = 2**53 - 1
+MAX_NUMBER: Final = 1e15  # other numbers (site area, ready days): finite and at most this
+MAX_TEXT_LENGTH: Final = 4000  # characters of a text argument
+MAX_SLUG_LENGTH: Final = 128
+# Characters no text argument may hold: control characters (C0 with NUL, DEL, C1) and the
+# bidirectional marks, embeddings, overrides and isolates (Trojan Source), as regex ranges.
+FORBIDDEN_TEXT_CHARACTERS: Final = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+
 
 @dataclass(frozen=True)
 class Item:

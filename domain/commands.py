@@ -6,7 +6,7 @@ and the application service offers exactly these commands.
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +16,12 @@ from typing import Any, Final
 from domain.catalog import (
     CURRENCIES,
     FACILITIES,
+    FORBIDDEN_TEXT_CHARACTERS,
     ITEMS,
+    MAX_NUMBER,
+    MAX_SLUG_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_WHOLE_NUMBER,
     OFFER_DECLINE_REASONS,
     PARTNER_KINDS,
     PLAN_ROLES,
@@ -265,7 +270,22 @@ COMMANDS: Final[Mapping[str, CommandSpec]] = {
 
 
 class ArgumentError(ValueError):
-    """An argument value does not fit its type in the command table."""
+    """An argument value does not fit its type in the command table; `field` names it."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# The contract's slug: lowercase letters, digits and '-' (scenario files and HTTP alike).
+SLUG_PATTERN: Final = r"^[a-z0-9-]+$"
+# Text: at least one visible character, none of the forbidden ones.
+TEXT_PATTERN: Final = (
+    rf"^[^{FORBIDDEN_TEXT_CHARACTERS}]*[^\s{FORBIDDEN_TEXT_CHARACTERS}]"
+    rf"[^{FORBIDDEN_TEXT_CHARACTERS}]*$"
+)
+_SLUG_RE: Final = re.compile(SLUG_PATTERN)
+_FORBIDDEN_RE: Final = re.compile(f"[{FORBIDDEN_TEXT_CHARACTERS}\ud800-\udfff]")
 
 
 def check_arg(arg: Arg, value: Any) -> Any:
@@ -274,7 +294,11 @@ def check_arg(arg: Arg, value: Any) -> Any:
     Raises ArgumentError with a message that says what was expected.
     """
     checker = _CHECKERS[arg.type]
-    return checker(arg, value)
+    try:
+        return checker(arg, value)
+    except ArgumentError as error:
+        error.field = error.field or arg.name
+        raise
 
 
 def _is_int(value: Any) -> bool:
@@ -283,15 +307,28 @@ def _is_int(value: Any) -> bool:
 
 def _text(arg: Arg, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ArgumentError(f"'{arg.name}' must be a non-empty string, got {value!r}")
+        raise ArgumentError(f"'{arg.name}' must be a non-empty string, got {value!r}", arg.name)
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ArgumentError(
+            f"'{arg.name}' is {len(value)} characters long; at most {MAX_TEXT_LENGTH}", arg.name
+        )
+    bad = _FORBIDDEN_RE.search(value)
+    if bad is not None:
+        raise ArgumentError(
+            f"'{arg.name}' holds the character U+{ord(bad.group()):04X} at offset {bad.start()}: "
+            "text may not hold control characters (NUL included), lone surrogates or "
+            "bidirectional overrides",
+            arg.name,
+        )
     return value
 
 
 def _slug_value(arg: Arg, value: Any) -> str:
-    if not isinstance(value, str) or not value or not _SLUG_CHARS.issuperset(value):
+    if not isinstance(value, str) or len(value) > MAX_SLUG_LENGTH or _SLUG_RE.match(value) is None:
         raise ArgumentError(
-            f"'{arg.name}' must be a {arg.entity} slug of letters, digits, '-', '_' or '.', "
-            f"got {value!r}"
+            f"'{arg.name}' must be a {arg.entity} slug of lowercase letters, digits and '-' "
+            f"(at most {MAX_SLUG_LENGTH}), got {value!r}",
+            arg.name,
         )
     return value
 
@@ -305,16 +342,11 @@ def _slugs(arg: Arg, value: Any) -> list[str]:
     return slugs
 
 
-_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-
-
-MAX_WHOLE_NUMBER: Final = 2**63 - 1  # what both databases store as a 64-bit integer
-
-
 def _positive_int(arg: Arg, value: Any) -> int:
     if not _is_int(value) or not 0 < value <= MAX_WHOLE_NUMBER:
         raise ArgumentError(
-            f"'{arg.name}' must be a whole number from 1 to {MAX_WHOLE_NUMBER}, got {value!r}"
+            f"'{arg.name}' must be a whole number from 1 to {MAX_WHOLE_NUMBER}, got {value!r}",
+            arg.name,
         )
     return int(value)
 
@@ -322,16 +354,22 @@ def _positive_int(arg: Arg, value: Any) -> int:
 def _non_negative_int(arg: Arg, value: Any) -> int:
     if not _is_int(value) or not 0 <= value <= MAX_WHOLE_NUMBER:
         raise ArgumentError(
-            f"'{arg.name}' must be a whole number from 0 to {MAX_WHOLE_NUMBER}, got {value!r}"
+            f"'{arg.name}' must be a whole number from 0 to {MAX_WHOLE_NUMBER}, got {value!r}",
+            arg.name,
         )
     return int(value)
 
 
 def _positive_number(arg: Arg, value: Any) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ArgumentError(f"'{arg.name}' must be a number greater than 0, got {value!r}")
-    if isinstance(value, float) and not math.isfinite(value):  # NaN or infinity
-        raise ArgumentError(f"'{arg.name}' must be a finite number greater than 0, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= MAX_NUMBER  # NaN fails too
+    ):
+        raise ArgumentError(
+            f"'{arg.name}' must be a number greater than 0, got {value!r} (at most {MAX_NUMBER:g})",
+            arg.name,
+        )
     return value
 
 

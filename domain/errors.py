@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain.catalog import MAX_WHOLE_NUMBER
+
 
 class PlannerError(Exception):
     """Base class of every error the planner raises on purpose."""
@@ -53,6 +55,22 @@ class MembershipError(DomainRefusal):
     """A partner joins, leaves or acts in a plan against the membership rules."""
 
     rule = "plan membership"
+
+
+class BoundError(DomainRefusal):
+    """A total, balance, stock level or population would pass the planner's bound."""
+
+    rule = "totals, balances and stock stay within 2^53 - 1"
+
+
+def require_within_bound(current: int, added: int, what: str, field: str) -> None:
+    """Refuse (BoundError) if `current + added` passes MAX_WHOLE_NUMBER."""
+    if current + added > MAX_WHOLE_NUMBER:
+        raise BoundError(
+            f"{what} would reach {current + added}, beyond the bound {MAX_WHOLE_NUMBER} "
+            "(2^53 - 1) of every total the planner keeps",
+            field=field,
+        )
 
 
 class NotFoundError(PlannerError):

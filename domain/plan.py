@@ -14,12 +14,18 @@ from domain.catalog import (
     DEFAULT_PROFILE,
     DEFAULT_READY_DAYS,
     DEFAULT_REQUIRED_SECTORS,
+    MAX_WHOLE_NUMBER,
     PLAN_ROLES,
     STANDARD_KEYS,
     STANDARDS_PROFILES,
 )
-from domain.commands import MAX_WHOLE_NUMBER
-from domain.errors import DomainRefusal, FundingError, MembershipError, StatusError
+from domain.errors import (
+    DomainRefusal,
+    FundingError,
+    MembershipError,
+    StatusError,
+    require_within_bound,
+)
 
 # Which status each lifecycle command may start from.
 _ALLOWED_FROM = {
@@ -263,6 +269,8 @@ class ResponsePlan(PlannerAggregate):
         """Record a pledge."""
         self.require_open("record a pledge")
         _require_positive(amount)
+        total = sum(v for (_, code), v in self.pledged.items() if code == currency)
+        require_within_bound(total, amount, f"{currency} pledged to plan '{self.slug}'", "amount")
         self._pledge(partner_id=partner_id, amount=amount, currency=currency)
 
     @event(FundsPledged)

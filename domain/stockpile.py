@@ -8,9 +8,8 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import PlannerAggregate
-from domain.catalog import ITEMS, WRITE_OFF_REASONS
-from domain.commands import MAX_WHOLE_NUMBER
-from domain.errors import DomainRefusal, StockError
+from domain.catalog import ITEMS, MAX_WHOLE_NUMBER, WRITE_OFF_REASONS
+from domain.errors import DomainRefusal, StockError, require_within_bound
 
 
 def require_catalog_item(item: str, unit: str | None = None) -> None:
@@ -123,6 +122,9 @@ class Stockpile(PlannerAggregate):
         """Take supplies into stock."""
         require_catalog_item(item, unit)
         require_positive_quantity(quantity)
+        require_within_bound(
+            self.on_hand[item], quantity, f"stock of {item} in '{self.slug}'", "quantity"
+        )
         self._receive(item=item, quantity=quantity, source_id=source_id)
 
     @event(SuppliesReceived)

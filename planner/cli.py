@@ -21,6 +21,7 @@ from planner.scenario import ScenarioError, load_scenario, parse_offset_or_time
 
 EXIT_OK, EXIT_FAILED_CHECK, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process ended by SIGPIPE
+QUARANTINE_SHOWN = 20  # quarantined events listed by `planner rebuild`
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -296,10 +297,19 @@ def _rebuild(args: argparse.Namespace) -> int:
     try:
         print(describe_store(planner))
         position = planner.rebuild()
+        quarantined = planner.views.quarantined(limit=QUARANTINE_SHOWN)
+        count = len(planner.views.quarantined_positions())
     finally:
         planner.close()
     print(f"views rebuilt up to event {position:,}")
-    return EXIT_OK
+    if not count:
+        return EXIT_OK
+    print(f"{count} event(s) could not be projected and are quarantined (the views skip them):")
+    for entry in quarantined:
+        print(f"  event {entry['position']} {entry['topic']}: {entry['error']}")
+    if count > len(quarantined):
+        print(f"  … and {count - len(quarantined)} more")
+    return EXIT_FAILED_CHECK
 
 
 if __name__ == "__main__":

@@ -18,9 +18,10 @@ from typing import Any, Final
 
 import yaml
 
-from domain.catalog import DEFAULT_PROFILE, STANDARD_KEYS, STANDARDS_PROFILES
+from domain.catalog import DEFAULT_PROFILE, MAX_NUMBER, STANDARD_KEYS, STANDARDS_PROFILES
 from domain.commands import COMMANDS, ArgumentError, CommandSpec, validate_args
 from domain.site import AREA_LEVELS
+from planner.yaml_budget import NodeBudget
 
 TOP_LEVEL_KEYS: Final = (
     "scenario",
@@ -251,9 +252,11 @@ class _EventBuilder:
     from events keeps a 200,000-step scenario within a few hundred MB.
     """
 
-    def __init__(self, loader: _Loader) -> None:
+    def __init__(self, loader: _Loader, budget: NodeBudget) -> None:
         self.loader = loader
+        self.budget = budget
         self.anchors: dict[str, Any] = {}
+        self.anchor_sizes: dict[str, int] = {}
         # (section, item number, item line) of the step or check being built, for messages
         self.where: tuple[str, int, int] | None = None
         # A scalar's value depends only on its tag, text and implicitness; long scenarios repeat
@@ -288,6 +291,8 @@ class _EventBuilder:
                     f"found undefined alias {event.anchor!r}",
                     event.start_mark,  # type: ignore[arg-type]
                 )
+            size = self.anchor_sizes.get(event.anchor, self.budget.limit + 1)  # +1: recursive
+            self.budget.spend(size, event.start_mark)
             return self.anchors[event.anchor]
         if isinstance(event, yaml.ScalarEvent):
             result = self._scalar(event)
@@ -299,9 +304,11 @@ class _EventBuilder:
             raise yaml.MarkedYAMLError(None, None, f"unexpected {event}", event.start_mark)
         if getattr(event, "anchor", None):
             self.anchors[event.anchor] = result
+            self.anchor_sizes[event.anchor] = self.budget.measure(result)
         return result
 
     def _scalar(self, event: Any) -> Any:
+        self.budget.spend(1, event.start_mark)
         key = (event.tag, event.value, event.implicit)
         try:
             return self.scalars[key]
@@ -329,14 +336,22 @@ class _EventBuilder:
         loader.get_event()
         if kind is yaml.ScalarEvent:
             return self._scalar(event)
+        budget = self.budget
         if kind is yaml.SequenceStartEvent:
+            budget.spend(1, event.start_mark)
+            budget.enter(event.start_mark)
             items = []
             while not loader.check_event(yaml.SequenceEndEvent):
                 items.append(self.plain())
             loader.get_event()
+            budget.leave()
             return items
         if kind is yaml.MappingStartEvent:
-            return self._plain_mapping()
+            budget.spend(1, event.start_mark)
+            budget.enter(event.start_mark)
+            data = self._plain_mapping()
+            budget.leave()
+            return data
         raise yaml.MarkedYAMLError(None, None, f"unexpected {event}", event.start_mark)
 
     def _plain_mapping(self) -> dict[Any, Any]:
@@ -355,7 +370,7 @@ class _EventBuilder:
                 get()
                 key = scalar(key_event)
             elif _is_merge_key(key_event):
-                self.value()
+                get()  # the merge key itself: `<<` takes no constructor
                 merged.update(_plain(self._merge_source(self.value(), key_event)))
                 continue
             else:
@@ -382,25 +397,30 @@ class _EventBuilder:
         data = _Seq(event.start_mark.line + 1)
         if event.anchor:
             self.anchors[event.anchor] = data
+        self.budget.spend(1, event.start_mark)
+        self.budget.enter(event.start_mark)
         while not self.loader.check_event(yaml.SequenceEndEvent):
             data.item_lines.append(self.loader.peek_event().start_mark.line + 1)
             data.append(self.value())
         self.loader.get_event()
+        self.budget.leave()
         return data
 
     def _mapping(self, event: Any, *, top: bool) -> _Map:
         data = _Map(event.start_mark.line + 1)
         if event.anchor:
             self.anchors[event.anchor] = data
+        self.budget.spend(1, event.start_mark)
+        self.budget.enter(event.start_mark)
         merged: dict[Any, Any] = {}
         while not self.loader.check_event(yaml.MappingEndEvent):
             key_event = self.loader.peek_event()
             line = key_event.start_mark.line + 1
-            is_merge = _is_merge_key(key_event)
-            key = self.value()
-            if is_merge:
-                merged.update(self._merge_source(self._items_value(top, key, line), key_event))
+            if _is_merge_key(key_event):
+                self.loader.get_event()  # the merge key itself: `<<` takes no constructor
+                merged.update(self._merge_source(self.value(), key_event))
                 continue
+            key = self.value()
             try:
                 first_line = data.key_lines.get(key)
             except TypeError:
@@ -410,8 +430,11 @@ class _EventBuilder:
             data.key_lines[key] = line
             data[key] = self._items_value(top, key, line)
         self.loader.get_event()
+        self.budget.leave()
         for key, value in merged.items():
-            data.setdefault(key, value)
+            if key not in data:
+                data[key] = value
+                data.key_lines[key] = data.line
         return data
 
     def _items_value(self, top: bool, key: Any, line: int) -> Any:
@@ -476,7 +499,7 @@ def load_yaml(text: str, path: str) -> Any:
     """Parse YAML text into plain values with line-aware mappings and sequences."""
     loader = _Loader(text)
     try:
-        return _EventBuilder(loader).document()
+        return _EventBuilder(loader, NodeBudget(len(text))).document()
     except _DuplicateKey as dup:
         raise _duplicate_key_error(path, dup) from None
     except yaml.MarkedYAMLError as exc:
@@ -922,11 +945,12 @@ def _override_value(key: str, value: Any, where: _Where) -> float:
         isinstance(value, int | float)
         and not isinstance(value, bool)
         and math.isfinite(value)
-        and value > 0
+        and 0 < value <= MAX_NUMBER
     )
     if not valid:
         raise where.error(
-            f"standards override {key!r} must be a number greater than 0; got {_shown(value)}"
+            f"standards override {key!r} must be a number greater than 0; got {_shown(value)} "
+            f"(at most {MAX_NUMBER:g})"
         )
     return float(value)
 

@@ -28,6 +28,7 @@ from api.auth import (
     TOKENS_VARIABLE,
     TokenConfigError,
     TokenRegistry,
+    reload_on_sighup,
     token_digest,
 )
 from api.context import ApiSettings
@@ -112,6 +113,7 @@ def serve(args: argparse.Namespace) -> int:
             assert planner is not None
             settings = ApiSettings(projector="external" if args.no_projector else "in-process")
             app = create_app(planner, tokens, settings=settings)
+            reload_on_sighup(tokens)  # the token file is read again, no restart needed
             uvicorn.run(app, host=args.host, port=args.port, **_server_options())
     finally:
         stop_waking.set()

@@ -6,9 +6,11 @@ replay_scenario. The API replays only into a fresh in-memory store, never the ma
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
+from planner import scratch
 from planner.replay import replay_scenario
 from planner.scenario import Scenario, ScenarioError, parse_offset_or_time, parse_scenario
 
@@ -31,6 +33,22 @@ class ScenarioFiles:
         if not isinstance(scenario, Scenario):
             raise TypeError(f"not a parsed scenario: {type(scenario).__name__}")
         return replay_scenario(scenario, "memory:", until=until).as_dict()
+
+    def submit_check(self, text: str, name: str) -> Future[tuple[str, Any]]:
+        """Check a scenario file in a low-priority worker process (planner.scratch)."""
+        return scratch.submit_check(text, name)
+
+    def submit_replay(self, text: str, name: str, until: str | None) -> Future[tuple[str, Any]]:
+        """Replay a scenario file in a worker process's fresh in-memory store."""
+        return scratch.submit_replay(text, name, until)
+
+    def warm_up(self) -> None:
+        """Start the worker processes in the background."""
+        scratch.warm_up()
+
+    def forget_broken_pool(self) -> None:
+        """Drop a worker pool whose worker died."""
+        scratch.forget_broken_pool()
 
 
 SCENARIO_FILES = ScenarioFiles()

@@ -18,7 +18,7 @@ from eventsourcing.persistence import IntegrityError
 
 from projections.events import EventDecoder, EventRows, Row, row_time
 from projections.projector import ReadinessProjector
-from projections.store import PostgresViewStore, SQLiteViewStore
+from projections.store import DATA_ERRORS, PostgresViewStore, SQLiteViewStore, ViewBatch
 
 
 class ProjectionFollower:
@@ -51,6 +51,7 @@ class ProjectionFollower:
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
         self._stale = False  # True when the fold may be ahead of the stored views
+        self.quarantined = 0  # events this follower quarantined
         self._restore()
 
     def _restore(self) -> None:
@@ -64,7 +65,11 @@ class ProjectionFollower:
         return self.projector.position
 
     def catch_up(self, max_batches: int | None = None) -> int:
-        """Fold and store every notification not yet in the views; return the new position."""
+        """Fold and store every notification not yet in the views; return the new position.
+
+        An event that cannot be projected (the fold or its view fails on it, or the database
+        refuses its data) is quarantined with its error (`rp_quarantine`) and the views move on
+        past it; a database that does not answer is an error (the batch is tried again)."""
         with self._lock:
             if self._stale:
                 self._restore()
@@ -75,23 +80,79 @@ class ProjectionFollower:
                     break
                 if len(rows) == self.batch_size:
                     rows = _whole_moments(rows)
-                try:
-                    self.store.write(self.projector.process(self.decoder.stream(rows)))
-                except IntegrityError:
-                    # Another follower stored this position first: take its state and go on.
-                    self._restore()
-                except Exception:
-                    # Nothing of this batch was stored, but the fold has moved past it: go back
-                    # to the stored state, so that the next catch-up folds the batch again.
-                    self._stale = True
-                    with contextlib.suppress(Exception):
-                        self._restore()
-                    raise
+                self._project(rows)
                 batches += 1
             position = self.projector.position
         with self._caught_up:
             self._caught_up.notify_all()
         return position
+
+    def _project(self, rows: list[Row]) -> None:
+        """Fold and store one batch; on an event that cannot be projected, go event by event."""
+        try:
+            batch = self.projector.process(self.decoder.stream(rows))
+        except Exception:
+            self._back_to_stored_state()
+            self._isolate(rows)
+            return
+        try:
+            self.store.write(batch)
+        except IntegrityError:
+            # Another follower stored this position first: take its state and go on.
+            self._restore()
+        except DATA_ERRORS:
+            self._back_to_stored_state()
+            self._isolate(rows)
+        except Exception:
+            # Nothing of this batch was stored, but the fold has moved past it: go back to the
+            # stored state, so that the next catch-up folds the batch again.
+            self._back_to_stored_state()
+            raise
+
+    def _back_to_stored_state(self) -> None:
+        self._stale = True
+        with contextlib.suppress(Exception):
+            self._restore()
+
+    def _isolate(self, rows: list[Row]) -> None:
+        """Project a failed batch one event at a time, quarantining the events that fail."""
+        if self._stale:
+            self._restore()
+        for row in rows:
+            if row[0] <= self.projector.position:
+                continue
+            failure: Exception | None = None
+            try:
+                batch = self.projector.process(self.decoder.stream([row]))
+            except Exception as error:
+                failure = error
+            else:
+                try:
+                    self.store.write(batch)
+                except IntegrityError:
+                    self._restore()
+                    return
+                except DATA_ERRORS as error:
+                    failure = error
+                except Exception:
+                    self._back_to_stored_state()
+                    raise
+            if failure is not None:
+                self._quarantine(row, failure)
+
+    def _quarantine(self, row: Row, error: Exception) -> None:
+        """Store the event's error and move the views past it, in one transaction."""
+        self._restore()  # the fold may hold half of the failed event
+        position, originator, topic, _ = row
+        message = f"{type(error).__name__}: {error}"[:2000]
+        self.store.write(
+            ViewBatch(
+                last_position=position,
+                quarantined=[(position, str(originator), str(topic), message)],
+            )
+        )
+        self.projector.position = position
+        self.quarantined += 1
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Block until the views include `position` (or the timeout passes); True if they do."""
@@ -149,8 +210,11 @@ def _whole_moments(rows: list[Row]) -> list[Row]:
     """Leave out the trailing events that share the last one's time: the next batch may hold
     more events of that moment, and a moment's events are folded together (so that no
     timeline entry shows a state in the middle of a moment)."""
-    last = row_time(rows[-1])
-    cut = len(rows) - 1
-    while cut > 0 and row_time(rows[cut - 1]) == last:
-        cut -= 1
+    try:
+        last = row_time(rows[-1])
+        cut = len(rows) - 1
+        while cut > 0 and row_time(rows[cut - 1]) == last:
+            cut -= 1
+    except Exception:  # an unreadable event: the batch is isolated event by event anyway
+        return rows
     return rows[:cut] if cut else rows

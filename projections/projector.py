@@ -44,6 +44,26 @@ _ENTITY_TABLES = tuple(_TABLE_OF_KIND.values())
 CHECKPOINT_EVERY = 500
 
 
+def encode_view(doc: Any) -> bytes:
+    """A view document as JSON. Sums across entities (a plan's population over its camps) may
+    pass 64 bits although each entity stays within the domain's bound: such whole numbers are
+    written as floating-point numbers instead of failing the batch."""
+    try:
+        return orjson.dumps(doc)
+    except TypeError:
+        return orjson.dumps(_widened(doc))
+
+
+def _widened(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _widened(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_widened(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        return float(value)
+    return value
+
+
 def to_us(ts: datetime) -> int:
     """Microseconds since the Unix epoch (how view tables store times)."""
     return (ts - _EPOCH) // _MICROSECOND
@@ -235,7 +255,7 @@ class ReadinessProjector:
             location=doc.get("location"),
             position=position,
             ts_us=ts_us,
-            doc=orjson.dumps(doc),
+            doc=encode_view(doc),
             adm1=doc.get("adm1") if kind == "camp" else None,
             adm2=doc.get("adm2") if kind == "camp" else None,
         )

@@ -10,16 +10,26 @@ tracking record, so an event is applied exactly once.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import DataError, IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-VIEW_TABLES = ("rp_current", "rp_timeline", "rp_state", "rp_checkpoints")
+# Errors of the data, not of the database: storing the same views again fails the same way.
+DATA_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    OverflowError,
+    sqlite3.DataError,
+    DataError,
+)
+
+VIEW_TABLES = ("rp_current", "rp_timeline", "rp_state", "rp_checkpoints", "rp_quarantine")
 _FILTER_COLUMNS = ("plan_id", "status", "location", "adm1", "adm2")
 _RETIRED_TABLES = ("rp_versions",)  # an earlier layout: its views are rebuilt
 
@@ -65,6 +75,8 @@ class ViewBatch:
     timeline: list[StatusChange] = field(default_factory=list)
     states: dict[tuple[str, str], bytes] = field(default_factory=dict)
     checkpoints: list[tuple[int, int, bytes]] = field(default_factory=list)  # position, µs, fold
+    # events that could not be projected: (position, originator id, topic, error)
+    quarantined: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
 class ViewStoreMixin:
@@ -115,6 +127,8 @@ class ViewStoreMixin:
             f"CREATE TABLE IF NOT EXISTS {p}rp_checkpoints (position {big} PRIMARY KEY, "
             f"ts {big} NOT NULL, state {blob} NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS rp_checkpoints_ts ON {p}rp_checkpoints (ts, position)",
+            f"CREATE TABLE IF NOT EXISTS {p}rp_quarantine (position {big} PRIMARY KEY, "
+            "originator_id TEXT NOT NULL, topic TEXT NOT NULL, error TEXT NOT NULL)",
         ]
         with self.datastore.transaction(commit=True) as c:
             for statement in statements:
@@ -239,6 +253,14 @@ class ViewStoreMixin:
                 c.executemany(
                     self._sql("INSERT INTO {p}rp_checkpoints VALUES (?, ?, ?)"), batch.checkpoints
                 )
+            if batch.quarantined:
+                c.executemany(
+                    self._sql(
+                        "INSERT INTO {p}rp_quarantine VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (position) DO NOTHING"
+                    ),
+                    batch.quarantined,
+                )
 
     def drop_all(self) -> None:
         """Empty every view table and forget the tracking position (before a rebuild)."""
@@ -276,6 +298,20 @@ class ViewStoreMixin:
             c.execute(self._sql("SELECT MAX(position) AS position FROM {p}rp_checkpoints"), ())
             row = c.fetchone()
         return states, position, touches, (row["position"] or 0) if row else 0
+
+    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The events the projector could not project (oldest first), with their errors."""
+        rows = self._query(
+            "SELECT position, originator_id, topic, error FROM {p}rp_quarantine "
+            "ORDER BY position LIMIT ?",
+            (limit,),
+        )
+        return [dict(row) for row in rows]
+
+    def quarantined_positions(self) -> frozenset[int]:
+        """Positions of the quarantined events (skipped by every fold)."""
+        rows = self._query("SELECT position FROM {p}rp_quarantine", ())
+        return frozenset(row["position"] for row in rows)
 
     def checkpoint_before(self, as_of_us: int) -> tuple[int, bytes] | None:
         """The last checkpoint at or before a time: (position, checkpoint), or None."""

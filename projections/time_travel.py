@@ -73,14 +73,19 @@ class TimeTraveller:
         `as_of_us`; the rows read but not folded stay in `pending` for a later time."""
         decoder = EventDecoder()
         not_after = time_test(projector, as_of_us)
+        quarantined = self.store.quarantined_positions()
         while True:
             if not pending:
                 after = projector.position
                 if after >= views_position:
                     return projector
-                pending.extend(self.rows.read(after, READ_BATCH, views_position))
-                if not pending:
+                rows = self.rows.read(after, READ_BATCH, views_position)
+                if not rows:
                     return projector
+                pending.extend(row for row in rows if row[0] not in quarantined)
+                if not pending:  # only quarantined events: step over them
+                    projector.position = rows[-1][0]
+                    continue
             folded = 0
 
             def until_then() -> Iterator[Record]:

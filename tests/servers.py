@@ -85,3 +85,15 @@ def make_camp(http: httpx.Client, base: str) -> None:
     ):
         answer = http.post(base + path, json=body)
         assert answer.status_code == 201, answer.text
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server process (SIGTERM, then SIGKILL after 10 s) and close its stderr."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stderr is not None:
+        process.stderr.close()

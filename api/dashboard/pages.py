@@ -72,6 +72,8 @@ class Nav:
     principal: Principal | None = None
     as_of: datetime | None = None
     as_of_error: str | None = None
+    alerts: list[str] = field(default_factory=list)  # shown on every page (e.g. quarantine)
+    csrf: str = ""  # the session's (or the sign-in form's) CSRF token, carried by every form
 
     def link(self, path: str, **params: str) -> str:
         """A dashboard URL that keeps the as-of time."""

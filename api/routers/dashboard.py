@@ -1,8 +1,12 @@
 """The readiness dashboard: HTML pages at `/` and under `/dashboard/`, signed in by cookie.
 
-A person signs in with an API token (any role: a viewer token suffices); the token is kept in
-an HttpOnly, SameSite=Strict session cookie and checked against the same token registry as
-the API's bearer tokens on every request. Without it, pages redirect to the sign-in form.
+A person signs in with an API token (any role: a viewer token suffices). The cookie holds only a
+random server-side session id (`api.sessions`: HttpOnly, SameSite=Strict, Secure unless served
+over plain HTTP to a loopback address, expiring after 8 hours); the token behind the session is
+checked against the token registry on every request, and signing out deletes the session.
+Every form carries a CSRF token (the sign-in form's is bound to a short-lived cookie, the others
+to the session) and every POST must come from this site (Origin, else Referer, when the browser
+sends one). Without a session, pages redirect to the sign-in form.
 The pages only read the views; the one thing to post is a scenario file, replayed in a scratch
 in-memory store exactly as `POST /scenarios/replay` does. None of these routes is part of the
 OpenAPI document.
@@ -10,30 +14,34 @@ OpenAPI document.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections.abc import Callable
-from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
 
 from api.assets import packaged_file
-from api.auth import Principal
+from api.auth import Principal, token_digest
 from api.context import ApiContext
 from api.dashboard import area_pages, pages
 from api.dashboard.pages import PREFIX, Nav, Page
 from api.dashboard.templating import templates
-from api.ports import Planner, ScenarioFile
+from api.errors import ApiProblem
+from api.ports import Planner
+from api.sessions import SESSION_TTL_SECONDS, Session
 from domain.site import AREA_LEVELS
 
 router = APIRouter(include_in_schema=False)
 
 COOKIE = "planner_session"
+LOGIN_CSRF_COOKIE = "planner_login_csrf"
+LOGIN_CSRF_SECONDS = 3600
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 STATIC = Path(__file__).resolve().parent.parent / "dashboard" / "static"
 STATIC_TYPES = {".css": "text/css; charset=utf-8"}
 LOGIN_BODY_LIMIT = 16_384
@@ -52,11 +60,36 @@ def _context(request: Request) -> ApiContext:
     return context
 
 
-def _principal(request: Request) -> Principal | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
+def _session(request: Request) -> tuple[str, Session] | None:
+    session_id = request.cookies.get(COOKIE)
+    if not session_id:
         return None
-    return _context(request).tokens.identify(token)
+    session = _context(request).sessions.get(session_id)
+    return None if session is None else (session_id, session)
+
+
+def _principal(request: Request) -> Principal | None:
+    found = _session(request)
+    if found is None:
+        return None
+    return _context(request).tokens.identify_digest(found[1].token_digest)
+
+
+def _secure(request: Request) -> bool:
+    """Cookies are Secure unless the page is served over plain HTTP to a loopback address."""
+    return not (request.url.scheme == "http" and request.url.hostname in LOCAL_HOSTS)
+
+
+def _same_origin(request: Request) -> bool:
+    """A POST comes from this site: its Origin (else Referer), if sent, names this host."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source is None:
+        return True  # not a browser's cross-site request (browsers send Origin on POSTs)
+    return urlsplit(source).netloc == request.headers.get("host", request.url.netloc)
+
+
+def _forbidden(request: Request, nav: Nav, why: str) -> Response:
+    return _html(request, pages.error_page(nav, "Refused", why), 403)
 
 
 def _html(request: Request, page: Page, status: int = 200) -> HTMLResponse:
@@ -92,12 +125,21 @@ def _safe_next(value: str | None) -> str:
 
 def _nav(request: Request, principal: Principal) -> Nav:
     nav = Nav(path=request.url.path, principal=principal)
+    found = _session(request)
+    nav.csrf = found[1].csrf if found is not None else ""
     raw = request.query_params.get("as_of")
     try:
         nav.as_of = pages.parse_as_of(raw)
     except ValueError:
         nav.as_of_error = (
             f"'{raw}' is not a date and time (use 2001-10-17T08:30, UTC): showing the current state"
+        )
+    quarantined = len(_context(request).planner.views.quarantined_positions())
+    if quarantined:
+        nav.alerts.append(
+            f"{quarantined} stored event(s) could not be projected and are quarantined: the "
+            "views skip them, so they may be incomplete. An operator should look at /readyz "
+            "and `planner rebuild`."
         )
     return nav
 
@@ -130,54 +172,89 @@ UNKNOWN_TOKEN = (
 
 @router.get(f"{PREFIX}/login")
 def login_form(request: Request, next: str | None = None, token: str | None = None) -> Response:
-    """The sign-in form; with `?token=` (the link `planner serve` prints) it signs in at once."""
+    """The sign-in form, its CSRF token bound to a short-lived cookie; with `?token=` (the link
+    `planner serve` prints, opened by the person) it signs in at once."""
     next_path = _safe_next(next)
-    if token is None:
-        return _html(request, pages.login_page(Nav(path=request.url.path), next_path))
-    return _sign_in(request, token.strip()[:LOGIN_BODY_LIMIT], next_path)
+    if token is not None:
+        return _sign_in(request, token.strip()[:LOGIN_BODY_LIMIT], next_path)
+    return _login_page(request, next_path)
+
+
+def _login_page(
+    request: Request, next_path: str, error: str | None = None, status: int = 200
+) -> Response:
+    csrf = secrets.token_urlsafe(32)
+    nav = Nav(path=request.url.path, csrf=csrf)
+    response = _html(request, pages.login_page(nav, next_path, error), status)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        csrf,
+        max_age=LOGIN_CSRF_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path=PREFIX,
+    )
+    return response
 
 
 def _sign_in(request: Request, token: str, next_path: str) -> Response:
-    """Keep a known token in the session cookie and go on; the form again for an unknown one."""
-    if not token or _context(request).tokens.identify(token) is None:
-        page = pages.login_page(Nav(path=request.url.path), next_path, UNKNOWN_TOKEN)
-        return _html(request, page, 401)
+    """Start a server-side session for a known token and go on; the form again otherwise."""
+    ctx = _context(request)
+    digest = token_digest(token) if token else b""
+    if not token or ctx.tokens.identify_digest(digest) is None:
+        return _login_page(request, next_path, UNKNOWN_TOKEN, 401)
+    session_id, _ = ctx.sessions.create(digest)
     response = RedirectResponse(next_path, status_code=303, headers=SECURITY_HEADERS)
     response.set_cookie(
         COOKIE,
-        token,
+        session_id,
+        max_age=SESSION_TTL_SECONDS,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=_secure(request),
         path="/",
     )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
     return response
 
 
 @router.post(f"{PREFIX}/login")
 async def login(request: Request) -> Response:
-    """Check the token; keep it in the session cookie and go where the person was going."""
+    """Check the token; start a server-side session and go where the person was going."""
+    nav = Nav(path=request.url.path)
+    if not _same_origin(request):
+        return _forbidden(request, nav, "Sign-in requests must come from this site.")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > LOGIN_BODY_LIMIT:
-            page = pages.login_page(Nav(path=request.url.path), "/", "Too long.")
-            return _html(request, page, 413)
+            return _html(request, pages.login_page(nav, "/", "Too long."), 413)
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     token = (fields.get("token") or [""])[0].strip()
     next_path = _safe_next((fields.get("next") or ["/"])[0])
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    given = (fields.get("csrf") or [""])[0]
+    if not expected or not hmac.compare_digest(expected, given):
+        return _forbidden(request, nav, "The sign-in form expired; open it again and sign in.")
     return _sign_in(request, token, next_path)
 
 
 @router.post(f"{PREFIX}/logout")
-def logout(request: Request) -> Response:
-    """Forget the session cookie."""
+async def logout(request: Request) -> Response:
+    """End the session (server-side) and forget its cookie."""
+    found = _session(request)
+    if found is not None:
+        fields = parse_qs((await request.body())[:LOGIN_BODY_LIMIT].decode("utf-8", "replace"))
+        given = (fields.get("csrf") or [""])[0]
+        if not _same_origin(request) or not hmac.compare_digest(found[1].csrf, given):
+            return _forbidden(
+                request, Nav(path=request.url.path), "Sign out from the dashboard's button."
+            )
+        _context(request).sessions.revoke(found[0])
     response = RedirectResponse(f"{PREFIX}/login", status_code=303, headers=SECURITY_HEADERS)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response
-
-
-# -- pages ----------------------------------------------------------------------------------------
 
 
 @router.get("/")
@@ -292,6 +369,9 @@ async def scenario_replay(request: Request) -> Response:
     def refuse(message: str, status: int) -> Response:
         return _html(request, pages.scenario_page(nav, limit, error=message), status)
 
+    if not _same_origin(request):
+        return refuse("Uploads must come from this site.", 403)
+
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
@@ -301,6 +381,8 @@ async def scenario_replay(request: Request) -> Response:
         fields = parse_form_data(bytes(body), request.headers.get("content-type", ""))
     except ValueError as error:
         return refuse(str(error), 400)
+    if not hmac.compare_digest(fields.get("csrf", (None, b""))[1], nav.csrf.encode()):
+        return refuse("The form expired; reload the page and upload again.", 403)
     name, data = fields.get("file", (None, b""))
     name = (name or "upload.yaml")[:200]
     if len(data) > limit:
@@ -314,22 +396,14 @@ async def scenario_replay(request: Request) -> Response:
     until_text = fields.get("until", (None, b""))[1].decode("utf-8", "replace").strip()
     scenarios = ctx.planner.scenarios
     try:
-        scenario = await run_in_threadpool(scenarios.parse, text, name)
-        until = scenarios.parse_until(until_text, scenario.start) if until_text else None
+        report = await ctx.scratch.replay(text, name, until_text or None)
     except scenarios.error as error:
         return refuse(str(error), 422)
     except ValueError as error:
         return refuse(f"Stop at: {error}", 422)
-    report = await run_in_threadpool(_replay_in_scratch, ctx, scenario, until)
+    except ApiProblem as problem:
+        return refuse(problem.detail, problem.status)
     return _html(request, pages.scenario_page(nav, limit, report=report))
-
-
-def _replay_in_scratch(
-    ctx: ApiContext, scenario: ScenarioFile, until: datetime | None
-) -> dict[str, Any]:
-    """As `POST /scenarios/replay`: a fresh in-memory store, one replay at a time per process."""
-    with ctx.replays:
-        return ctx.planner.scenarios.replay(scenario, until)
 
 
 def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:

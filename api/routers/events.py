@@ -11,10 +11,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from api.context import ApiContext
 from api.deps import Caller, Context
+from api.errors import ApiProblem
 from api.reads import json_response
 from api.schemas import MAX_WHOLE, EventPage
 
@@ -92,7 +94,7 @@ def _frame(event: dict[str, Any]) -> bytes:
 async def stream_events(
     request: Request,
     ctx: Context,
-    _: Caller,
+    caller: Caller,
     after: Annotated[
         int | None,
         Query(ge=0, le=MAX_WHOLE, description="start after this position (default: now)"),
@@ -108,14 +110,48 @@ async def stream_events(
         after = int(last_event_id)  # anything else (not one of our ids): from now
     if after is None:
         after = await run_in_threadpool(ctx.last_position)
+    slot = _StreamSlot(ctx, caller.scope)
     return StreamingResponse(
-        _follow(request, ctx, after, limit),
+        _follow(request, ctx, after, limit, slot),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        background=BackgroundTask(slot.release),  # also when the stream never started
     )
 
 
+class _StreamSlot:
+    """One of a token's stream slots (429 when none is free), released exactly once."""
+
+    def __init__(self, ctx: ApiContext, caller: str) -> None:
+        if not ctx.open_stream(caller):
+            raise ApiProblem(
+                429,
+                "too-many-streams",
+                "Too many event streams",
+                f"this token already has {ctx.settings.max_streams_per_token} event streams "
+                "open; close one (or resume it with Last-Event-ID) first",
+                headers={"Retry-After": "5"},
+            )
+        self._ctx, self._caller, self._open = ctx, caller, True
+
+    def release(self) -> None:
+        """Give the slot back (idempotent)."""
+        if self._open:
+            self._open = False
+            self._ctx.close_stream(self._caller)
+
+
 async def _follow(
+    request: Request, ctx: ApiContext, after: int, limit: int | None, slot: _StreamSlot
+) -> AsyncIterator[bytes]:
+    try:
+        async for frame in _frames(request, ctx, after, limit):
+            yield frame
+    finally:
+        slot.release()
+
+
+async def _frames(
     request: Request, ctx: ApiContext, after: int, limit: int | None
 ) -> AsyncIterator[bytes]:
     settings = ctx.settings

@@ -23,11 +23,18 @@ async def healthz() -> Response:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "the database does not answer"}},
-    summary="The database answers; projection lag",
+    responses={
+        503: {
+            "model": Readiness,
+            "description": "the database does not answer, events are quarantined, or the "
+            "views lag too far behind",
+        }
+    },
+    summary="The database answers, nothing is quarantined, the views keep up",
 )
 def readyz(ctx: Context) -> Response:
-    """200 when the event store and the views answer; `lag` = events not yet in the views."""
+    """200 when the event store and the views answer, no event is quarantined and the views
+    lag at most `ready_max_lag` events; else 503 saying which."""
     follower = ctx.planner.follower
     projector = "external" if ctx.settings.projector == "external" else "in-process"
     if follower.error is not None:
@@ -35,6 +42,7 @@ def readyz(ctx: Context) -> Response:
     try:
         last = ctx.last_position()
         views = ctx.views_position()
+        quarantined = len(ctx.planner.views.quarantined_positions())
     except DATABASE_ERRORS as error:
         doc: dict[str, Any] = {
             "status": "unavailable",
@@ -43,14 +51,22 @@ def readyz(ctx: Context) -> Response:
             "views_position": None,
             "lag": None,
             "projector": projector,
+            "quarantined": None,
         }
         return json_response(doc, status=503, headers={"Retry-After": "1"})
+    lag = max(0, last - views)
+    status = (
+        "quarantined" if quarantined else "lagging" if lag > ctx.settings.ready_max_lag else "ready"
+    )
     ready: dict[str, Any] = {
-        "status": "ready",
+        "status": status,
         "database": "ok",
         "last_position": last,
         "views_position": views,
-        "lag": max(0, last - views),
+        "lag": lag,
         "projector": projector,
+        "quarantined": quarantined,
     }
+    if status != "ready":
+        return json_response(ready, status=503, headers={"Retry-After": "5"})
     return json_response(ready)

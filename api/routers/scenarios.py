@@ -2,7 +2,8 @@
 
 The body is the scenario YAML itself (`Content-Type: application/yaml`, UTF-8), at most
 `max_scenario_bytes` (1 MB by default: 413 beyond). A replay never touches the main store: it
-runs in a fresh in-memory store that is dropped afterwards, one replay at a time per process.
+runs in a fresh in-memory store that is dropped afterwards. Checks and replays share a small
+pool per process (`replay_concurrency`, 2): a request finding it full is answered 429 at once.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from api.context import ApiContext
 from api.deps import Caller, Context
 from api.errors import invalid
-from api.ports import ScenarioFile
 from api.reads import json_response, read_body
 from api.schemas import Problem, ScenarioCheckResult, ScenarioReport
 
@@ -39,6 +38,7 @@ _BODY = {
 _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": Problem, "description": "the file is larger than the limit"},
     422: {"model": Problem, "description": "the file is not a valid scenario"},
+    429: {"model": Problem, "description": "every scratch slot is taken: retry later"},
 }
 _Name = Annotated[str, Query(max_length=200, description="file name used in messages")]
 
@@ -53,11 +53,6 @@ async def _scenario_text(request: Request, ctx: ApiContext) -> str:
         ) from None
 
 
-async def _parse(request: Request, ctx: ApiContext, name: str) -> ScenarioFile:
-    text = await _scenario_text(request, ctx)
-    return await run_in_threadpool(ctx.planner.scenarios.parse, text, name)
-
-
 @router.post(
     "/check",
     response_model=ScenarioCheckResult,
@@ -69,16 +64,8 @@ async def check_scenario(
     request: Request, ctx: Context, _: Caller, name: _Name = "upload.yaml"
 ) -> Response:
     """Parse and validate only; nothing is replayed or stored. 422 names step and line."""
-    scenario = await _parse(request, ctx, name)
-    return json_response(
-        {
-            "ok": True,
-            "scenario": scenario.slug,
-            "title": scenario.title,
-            "steps": len(scenario.steps),
-            "checks": len(scenario.checks),
-        }
-    )
+    text = await _scenario_text(request, ctx)
+    return json_response(await ctx.scratch.check(text, name))
 
 
 @router.post(
@@ -99,17 +86,9 @@ async def replay(
 ) -> Response:
     """The same report as `planner replay --json`; `ok` is false if a check failed or a step
     was refused (then `error` names the step and line). The main store is never touched."""
-    scenario = await _parse(request, ctx, name)
-    stop = None
-    if until is not None:
-        try:
-            stop = ctx.planner.scenarios.parse_until(until, scenario.start)
-        except ValueError as error:
-            raise invalid(f"until: {error}", field="until") from None
-    report = await run_in_threadpool(_replay_in_scratch, ctx, scenario, stop)
+    text = await _scenario_text(request, ctx)
+    try:
+        report = await ctx.scratch.replay(text, name, until)
+    except ValueError as error:
+        raise invalid(f"until: {error}", field="until") from None
     return json_response(report)
-
-
-def _replay_in_scratch(ctx: ApiContext, scenario: ScenarioFile, until: Any) -> dict[str, Any]:
-    with ctx.replays:
-        return ctx.planner.scenarios.replay(scenario, until)

@@ -127,6 +127,15 @@ def planner() -> Iterator[Planner]:
 
 
 @pytest.fixture
+def stored(store_url: str) -> Iterator[Planner]:
+    """The world on a real store: a SQLite file, and a PostgreSQL schema (tests/conftest.py)."""
+    planner = open_planner(store_url)
+    build_world(planner)
+    yield planner
+    planner.close()
+
+
+@pytest.fixture
 def world(planner: Planner) -> Planner:
     """The planner holding WORLD."""
     build_world(planner)

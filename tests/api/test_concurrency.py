@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
 
 from domain.camp import Camp
-from planner.wiring import Planner, open_planner
-from tests.api.conftest import auth, build_world
+from planner.wiring import Planner
+from tests.api.conftest import auth
 
 THREADS = 6
-
-
-@pytest.fixture
-def stored(store_url: str) -> Iterator[Planner]:
-    """The world on a real store: a SQLite file, and a PostgreSQL schema (tests/conftest.py)."""
-    planner = open_planner(store_url)
-    build_world(planner)
-    yield planner
-    planner.close()
 
 
 def race(calls: list[Callable[[], object]]) -> list:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import orjson
 from fastapi.testclient import TestClient
 
+from api.context import ApiSettings
 from planner.wiring import Planner
 from tests.api.conftest import WORLD, auth, last_position
 
@@ -73,3 +77,25 @@ def test_the_stream_follows_new_events(client: TestClient, world: Planner) -> No
         messages = parse_sse("".join(r.iter_text()))
     assert [m["id"] for m in messages] == [start + 1]
     assert messages[0]["data"]["state"]["people"] == 3
+
+
+def test_a_stream_ends_after_a_bounded_time_and_streams_per_token_are_limited(
+    world: Planner, make_client: Any
+) -> None:
+    settings = ApiSettings(
+        stream_max_duration=0.5, stream_poll_interval=0.02, max_streams_per_token=1
+    )
+    client = make_client(world, settings)
+    started = time.monotonic()
+    with client.stream("GET", "/events/stream", headers=auth("viewer")) as first:
+        assert first.status_code == 200
+        second = client.get("/events/stream", headers=auth("viewer"))
+        assert second.status_code == 429
+        assert second.json()["type"].endswith(":too-many-streams")
+        assert "Retry-After" in second.headers
+        with client.stream("GET", "/events/stream?limit=1", headers=auth("amda")) as other:
+            assert other.status_code == 200  # another token has slots of its own
+        "".join(first.iter_text())  # no limit, nothing new: the stream ends by itself
+    assert time.monotonic() - started < 10
+    with client.stream("GET", "/events/stream", headers=auth("viewer")) as again:
+        assert again.status_code == 200  # the slot was given back

@@ -30,6 +30,7 @@ def test_readyz_reports_the_projection_lag(
         "views_position": last_position(world),
         "lag": 0,
         "projector": "in-process",
+        "quarantined": 0,
     }
     client.post("/camps/c/arrivals", json={"people": 1}, headers=auth("admin"))
     client.post("/camps/c/arrivals", json={"people": 1}, headers=auth("admin"))

@@ -86,14 +86,14 @@ def test_one_view_endpoints_over_a_sqlite_file(
     assert before_arrival.json()["population"] == 500
 
 
-def test_after_beyond_the_last_event_is_422_at_once(
+def test_after_beyond_the_last_event_is_409_at_once(
     world: Planner, make_client: Callable[..., TestClient]
 ) -> None:
     client = make_client(world, ApiSettings(wait_timeout=30))
     beyond = last_position(world) + 1
     for path in ("/camps/c", "/camps", "/plans/p", "/timeline", "/3w.csv"):
         response = client.get(f"{path}?after={beyond}", headers=auth("viewer"))
-        doc = assert_problem(response, 422, "validation", "after")
+        doc = assert_problem(response, 409, "position-not-stored", "after")
         assert f"position {beyond}" in doc["detail"]
     ok = client.get(f"/camps/c?after={beyond - 1}", headers=auth("viewer"))
     assert ok.status_code == 200

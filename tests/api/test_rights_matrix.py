@@ -68,7 +68,33 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "distribute_supplies": {"camp": "c", "item": "water", "quantity": 5},
     "build_facilities": {"camp": "c", "facility": "latrine", "count": 1},
     "close_camp": {"camp": "c"},
+    "send_shipment": {
+        "shipment": "sh2",
+        "stockpile": "depot-amda",
+        "camp": "c",
+        "item": "water",
+        "quantity": 5,
+    },
+    "deliver_shipment": {"shipment": "sh1"},
+    "lose_shipment": {"shipment": "sh1", "reason": "lost"},
+    "return_shipment": {"shipment": "sh1"},
+    "offer_supplies": {"offer": "of2", "partner": "biz", "item": "blanket", "quantity": 5},
+    "accept_offer": {"offer": "of1", "camp": "c", "quantity": 5},
+    "decline_offer": {"offer": "of1", "reason": "not_needed"},
+    "deliver_offer": {"offer": "of1", "camp": "c", "quantity": 5},
+    "withdraw_offer": {"offer": "of1"},
 }
+# Entities the samples name beyond plan p's world (tests/api/conftest.py).
+EXTRA_WORLD: list[tuple[str, dict[str, Any]]] = [
+    (
+        "send_shipment",
+        {"shipment": "sh1", "stockpile": "depot-amda", "camp": "c", "item": "water", "quantity": 9},
+    ),
+    (
+        "offer_supplies",
+        {"offer": "of1", "partner": "biz", "item": "blanket", "quantity": 50, "plan": "p"},
+    ),
+]
 # Organizations with no stake in plan p's world, through every non-admin role.
 OUTSIDERS = ("coord-other", "other", "viewer", "ghost")
 
@@ -103,6 +129,9 @@ def stored(store_url: str) -> Iterator[Planner]:
     """Plan p's world on a real store."""
     planner = open_planner(store_url)
     build_world(planner)
+    for command, args in EXTRA_WORLD:
+        planner.service.execute(command, args)
+    planner.catch_up()
     yield planner
     planner.close()
 

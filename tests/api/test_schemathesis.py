@@ -27,7 +27,9 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -38,11 +40,17 @@ from planner.wiring import Planner, open_planner
 from tests.api.conftest import auth, build_world, registry
 
 ADMIN = auth("admin")
+# Every check but positive_data_acceptance: a schema-valid command may still be refused by a
+# domain rule (409) or reuse an Idempotency-Key with another body (422, as the IETF draft
+# says), which no JSON Schema can express. Negative data (as_of=0.5, an empty If-Match, a
+# string for a number) must be refused; whole-number floats are taken as integers.
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
     content_type_conformance,
+    negative_data_rejection,
+    allow_header_conformance,
 ]
 MAX_EXAMPLES = 12
 QUIET: Any = list(HealthCheck)

@@ -26,6 +26,7 @@ from api.dashboard.pages import Nav, parse_as_of
 from api.routers.dashboard import COOKIE, parse_form_data
 from planner.wiring import Planner, open_planner
 from tests.api.conftest import TOKENS, build_world, registry
+from tests.dashboard_helpers import csrf_in, page_csrf, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CSS = ROOT / "api" / "dashboard" / "static" / "dashboard.css"
@@ -214,13 +215,15 @@ def world() -> Iterator[Planner]:
 
 @pytest.fixture(scope="module")
 def client(world: Planner) -> Iterator[TestClient]:
-    with TestClient(create_app(world, registry()), follow_redirects=False) as test_client:
+    app = create_app(world, registry())
+    # a loopback address over plain HTTP: the session cookie is not Secure (see docs/dashboard.md)
+    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def viewer(client: TestClient) -> Iterator[TestClient]:
-    client.cookies.set(COOKIE, VIEWER)
+    assert sign_in(client, VIEWER).status_code == 303
     yield client
     client.cookies.clear()
 
@@ -245,34 +248,74 @@ def test_without_a_session_every_page_sends_to_the_sign_in_form(
 
 
 def test_signing_in_sets_an_http_only_strict_session_cookie(client: TestClient) -> None:
-    refused = client.post("/dashboard/login", data={"token": "nope", "next": "/"})
+    refused = sign_in(client, "nope")
     assert refused.status_code == 401 and "not known" in refused.text
-    assert "set-cookie" not in refused.headers
-    accepted = client.post(
-        "/dashboard/login", data={"token": VIEWER, "next": "/dashboard/timeline?as_of=x"}
-    )
+    assert COOKIE not in refused.headers.get("set-cookie", "")
+    accepted = sign_in(client, VIEWER, "/dashboard/timeline?as_of=x")
     assert accepted.status_code == 303
     assert accepted.headers["location"] == "/dashboard/timeline?as_of=x"
-    cookie = accepted.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE}={VIEWER};")
+    cookie = next(c for c in accepted.headers.get_list("set-cookie") if c.startswith(COOKIE))
+    session_id = cookie.split(";")[0].split("=", 1)[1]
+    assert VIEWER not in cookie and len(session_id) >= 40  # a random id, never the token
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
-    out = client.post("/dashboard/logout")
+    assert "Max-Age=" in cookie
+    assert "Secure" not in cookie  # plain HTTP on a loopback address only
+    csrf = page_csrf(client)
+    assert client.post("/dashboard/logout", data={"csrf": "forged"}).status_code == 403
+    out = client.post("/dashboard/logout", data={"csrf": csrf})
     assert out.status_code == 303 and f'{COOKIE}=""' in out.headers["set-cookie"]
+    # the session is revoked server-side: the old cookie no longer opens a page
+    client.cookies.set(COOKIE, session_id)
+    assert client.get("/").status_code == 303
     client.cookies.clear()
+
+
+def test_sign_in_and_uploads_refuse_cross_site_forgery(client: TestClient) -> None:
+    form = client.get("/dashboard/login")
+    csrf = csrf_in(form.text)
+    forged = client.post("/dashboard/login", data={"token": VIEWER, "csrf": "x" * 43})
+    assert forged.status_code == 403
+    cross = client.post(
+        "/dashboard/login",
+        data={"token": VIEWER, "csrf": csrf},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert cross.status_code == 403
+    assert sign_in(client, VIEWER).status_code == 303
+    files = {"file": ("t.yaml", b"scenario: t", "application/x-yaml")}
+    assert client.post("/dashboard/scenario", files=files).status_code == 403
+    assert (
+        client.post(
+            "/dashboard/scenario",
+            files=files,
+            data={"csrf": page_csrf(client)},
+            headers={"Origin": "https://evil.example"},
+        ).status_code
+        == 403
+    )
+    client.cookies.clear()
+
+
+def test_the_session_cookie_is_secure_unless_plain_http_on_loopback(world: Planner) -> None:
+    with TestClient(create_app(world, registry()), follow_redirects=False) as remote:
+        form = remote.get("/dashboard/login")  # http://testserver: not a loopback address
+        assert "Secure" in form.headers["set-cookie"]
+        # so the browser keeps it to HTTPS: over plain HTTP the sign-in cannot complete
+        assert sign_in(remote, VIEWER).status_code == 403
 
 
 @pytest.mark.parametrize(
     "target", ["//evil.example/x", "https://evil.example/", "/\\evil", "/\t/evil.example", ""]
 )
 def test_sign_in_never_redirects_off_site(client: TestClient, target: str) -> None:
-    response = client.post("/dashboard/login", data={"token": VIEWER, "next": target})
+    response = sign_in(client, VIEWER, target)
     assert response.headers["location"] == "/"
     client.cookies.clear()
 
 
 @pytest.mark.parametrize("role", ["viewer", "amda", "coord", "admin"])
 def test_every_role_may_look(client: TestClient, role: str) -> None:
-    client.cookies.set(COOKIE, TOKENS[role][0])
+    assert sign_in(client, TOKENS[role][0]).status_code == 303
     try:
         assert client.get("/").status_code == 200
     finally:
@@ -335,18 +378,23 @@ def test_a_scenario_upload_is_replayed_in_a_scratch_store(
         "checks:\n  - {at: +1d, plan: p, expect: {status: drafted}}\n"
     )
     files = {"file": ("tiny.yaml", scenario.encode(), "application/x-yaml")}
-    report = viewer.post("/dashboard/scenario", files=files)
+    csrf = {"csrf": page_csrf(viewer)}
+    report = viewer.post("/dashboard/scenario", files=files, data=csrf)
     assert report.status_code == 200
     assert "OK: all 1 checks pass" in report.text and "Tiny &lt;b&gt;plan&lt;/b&gt;" in report.text
-    until = viewer.post("/dashboard/scenario", files=files, data={"until": "+0d"})
+    until = viewer.post("/dashboard/scenario", files=files, data={"until": "+0d", **csrf})
     assert "Steps applied (1 of 2" in until.text
     assert world.service.recorder.max_notification_id() == before
 
     broken = viewer.post(
-        "/dashboard/scenario", files={"file": ("b.yaml", b"scenario: [", "application/x-yaml")}
+        "/dashboard/scenario",
+        files={"file": ("b.yaml", b"scenario: [", "application/x-yaml")},
+        data=csrf,
     )
     assert broken.status_code == 422 and "b.yaml" in broken.text
-    empty = viewer.post("/dashboard/scenario", files={"file": ("e.yaml", b"", "text/plain")})
+    empty = viewer.post(
+        "/dashboard/scenario", files={"file": ("e.yaml", b"", "text/plain")}, data=csrf
+    )
     assert empty.status_code == 422
     not_a_form = viewer.post("/dashboard/scenario", content=b"scenario: x")
     assert not_a_form.status_code == 400
