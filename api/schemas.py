@@ -515,6 +515,25 @@ class NeedsReport(BaseModel):
     plans: dict[str, dict[str, NeedTriple]]
 
 
+class Match(BaseModel):
+    """A suggestion: give `quantity` of an offer to a camp."""
+
+    offer: str
+    camp: str
+    item: str
+    quantity: int
+    plan: str
+    camp_status: str
+    expires: str | None
+
+
+class MatchesReport(BaseModel):
+    """Suggested matches of open offers to uncommitted needs, and offers nobody needs."""
+
+    matches: list[Match]
+    not_needed: list[str]
+
+
 class StockTotals(BaseModel):
     """On hand, reserved and available per item, over every stockpile."""
 

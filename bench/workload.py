@@ -64,14 +64,19 @@ def setup_steps() -> list[tuple[str, dict[str, Any]]]:
 
 
 def busy_steps(count: int, seed: int = 7) -> list[tuple[str, dict[str, Any]]]:
-    """`count` valid commands that keep stock and population flowing."""
+    """`count` valid commands that keep stock, population, shipments and offers flowing.
+
+    In every ten: a receipt, a dispatch, two arrivals, a facility; a shipment sent and delivered;
+    an offer made (every other one expiring), accepted in part for a camp and delivered there.
+    """
     rng = random.Random(seed)
     steps: list[tuple[str, dict[str, Any]]] = []
+    offer_camp = ""
     for i in range(count):
         camp = f"camp-{rng.randrange(CAMPS)}"
         depot = f"depot-{rng.randrange(STOCKPILES)}"
         item = ITEMS[rng.randrange(len(ITEMS))]
-        kind = i % 5
+        kind, cycle = i % 10, i // 10
         if kind == 0:
             steps.append(
                 ("receive_supplies", {"stockpile": depot, "item": item, "quantity": 1_000})
@@ -83,12 +88,28 @@ def busy_steps(count: int, seed: int = 7) -> list[tuple[str, dict[str, Any]]]:
                     {"stockpile": depot, "camp": camp, "item": item, "quantity": 1},
                 )
             )
-        elif kind == 2:
-            steps.append(("register_arrivals", {"camp": camp, "people": 3, "elderly": 1}))
+        elif kind in (2, 4):
+            group = "elderly" if kind == 2 else "under5"
+            steps.append(
+                ("register_arrivals", {"camp": camp, "people": 3 if kind == 2 else 2, group: 1})
+            )
         elif kind == 3:
             steps.append(("build_facilities", {"camp": camp, "facility": "latrine", "count": 1}))
+        elif kind == 5:
+            shipment = {"shipment": f"sh-{cycle}", "stockpile": depot, "camp": camp}
+            steps.append(("send_shipment", shipment | {"item": item, "quantity": 2}))
+        elif kind == 6:
+            steps.append(("deliver_shipment", {"shipment": f"sh-{cycle}"}))
+        elif kind == 7:
+            offer = {"offer": f"of-{cycle}", "partner": "biz-b", "item": item, "quantity": 10}
+            expiry = {"expires": "2099-01-01T00:00:00Z"} if cycle % 2 else {}
+            steps.append(("offer_supplies", offer | {"plan": "bench"} | expiry))
+        elif kind == 8:
+            offer_camp = camp
+            steps.append(("accept_offer", {"offer": f"of-{cycle}", "camp": camp, "quantity": 6}))
         else:
-            steps.append(("register_arrivals", {"camp": camp, "people": 2, "under5": 1}))
+            deliver = {"offer": f"of-{cycle}", "camp": offer_camp, "quantity": 4}
+            steps.append(("deliver_offer", deliver))
     return steps
 
 

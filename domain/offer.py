@@ -34,10 +34,14 @@ class Offer(PlannerAggregate):
         plan_id: UUID | None
         expires: str | None
 
+    # Acceptances, deliveries and withdrawals repeat the item (and a withdrawal what it cancels
+    # per camp), so that a fold can apply them to camps without the offer's own state.
+
     class Accepted(PlannerAggregate.Event):
         """A coordinator accepted part of the offer for a camp."""
 
         camp_id: UUID
+        item: str
         quantity: int
 
     class Declined(PlannerAggregate.Event):
@@ -50,14 +54,19 @@ class Offer(PlannerAggregate):
         """The donor delivered accepted goods to a camp."""
 
         camp_id: UUID
+        item: str
         quantity: int
 
     class Withdrawn(PlannerAggregate.Event):
-        """The donor withdrew: `remaining` and the accepted `undelivered` are cancelled."""
+        """The donor withdrew: `remaining` and the accepted `undelivered` are cancelled
+        (`undelivered_at[i]` of it at camp `camp_ids[i]`)."""
 
         reason: str
+        item: str
         remaining: int
         undelivered: int
+        camp_ids: list[UUID]
+        undelivered_at: list[int]
 
     @classmethod
     def make(
@@ -152,10 +161,10 @@ class Offer(PlannerAggregate):
                 rule="an acceptance never exceeds what remains of the offer",
                 field="quantity",
             )
-        self._accept(camp_id=camp_id, quantity=quantity)
+        self._accept(camp_id=camp_id, item=self.item, quantity=quantity)
 
     @event(Accepted)
-    def _accept(self, camp_id: UUID, quantity: int) -> None:
+    def _accept(self, camp_id: UUID, item: str, quantity: int) -> None:
         self.accepted += quantity
         self.by_camp.setdefault(camp_id, [0, 0])[0] += quantity
 
@@ -197,10 +206,10 @@ class Offer(PlannerAggregate):
                 rule="a delivery never exceeds what was accepted for the camp",
                 field="quantity",
             )
-        self._deliver(camp_id=camp_id, quantity=quantity)
+        self._deliver(camp_id=camp_id, item=self.item, quantity=quantity)
 
     @event(Delivered)
-    def _deliver(self, camp_id: UUID, quantity: int) -> None:
+    def _deliver(self, camp_id: UUID, item: str, quantity: int) -> None:
         self.by_camp[camp_id][1] += quantity
 
     def withdraw(self, *, reason: str, now: datetime) -> None:
@@ -211,11 +220,26 @@ class Offer(PlannerAggregate):
                 rule="an offer is withdrawn once",
                 field="offer",
             )
-        undelivered = sum(accepted - delivered for accepted, delivered in self.by_camp.values())
-        self._withdraw(reason=reason, remaining=self.remaining(now), undelivered=undelivered)
+        open_camps = [(c, a - d) for c, (a, d) in self.by_camp.items() if a > d]
+        self._withdraw(
+            reason=reason,
+            item=self.item,
+            remaining=self.remaining(now),
+            undelivered=sum(quantity for _, quantity in open_camps),
+            camp_ids=[camp_id for camp_id, _ in open_camps],
+            undelivered_at=[quantity for _, quantity in open_camps],
+        )
 
     @event(Withdrawn)
-    def _withdraw(self, reason: str, remaining: int, undelivered: int) -> None:
+    def _withdraw(
+        self,
+        reason: str,
+        item: str,
+        remaining: int,
+        undelivered: int,
+        camp_ids: list[UUID],
+        undelivered_at: list[int],
+    ) -> None:
         self.withdrawn = True
 
 

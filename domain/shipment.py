@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -37,19 +38,34 @@ class Shipment(PlannerAggregate):
         quantity: int
         eta: str | None
 
+    # The events that end a shipment repeat where it was going and what it carried, so that a
+    # fold can apply them to the camp and stockpile without the shipment's own state.
+
     class Delivered(PlannerAggregate.Event):
         """The shipment arrived: `received` reached the camp, `lost` did not."""
 
+        stockpile_id: UUID
+        camp_id: UUID
+        item: str
         received: int
         lost: int
 
     class Lost(PlannerAggregate.Event):
         """Nothing of the shipment arrives."""
 
+        stockpile_id: UUID
+        camp_id: UUID
+        item: str
+        quantity: int
         reason: str
 
     class Returned(PlannerAggregate.Event):
         """The whole shipment went back on hand in its stockpile."""
+
+        stockpile_id: UUID
+        camp_id: UUID
+        item: str
+        quantity: int
 
     @classmethod
     def send(
@@ -120,11 +136,19 @@ class Shipment(PlannerAggregate):
                 rule="a delivery is above 0 and at most what was sent",
                 field="quantity",
             )
-        self._deliver(received=received, lost=self.quantity - received)
+        self._deliver(
+            stockpile_id=self.stockpile_id,
+            camp_id=self.camp_id,
+            item=self.item,
+            received=received,
+            lost=self.quantity - received,
+        )
         return received
 
     @event(Delivered)
-    def _deliver(self, received: int, lost: int) -> None:
+    def _deliver(
+        self, stockpile_id: UUID, camp_id: UUID, item: str, received: int, lost: int
+    ) -> None:
         self.status = "delivered"
         self.received = received
 
@@ -136,17 +160,27 @@ class Shipment(PlannerAggregate):
                 f"loss reason must be one of {', '.join(SHIPMENT_LOSS_REASONS)}, got {reason!r}",
                 field="reason",
             )
-        self._lose(reason=reason)
+        self._lose(**self._cargo(), reason=reason)
+
+    def _cargo(self) -> dict[str, Any]:
+        return {
+            "stockpile_id": self.stockpile_id,
+            "camp_id": self.camp_id,
+            "item": self.item,
+            "quantity": self.quantity,
+        }
 
     @event(Lost)
-    def _lose(self, reason: str) -> None:
+    def _lose(
+        self, stockpile_id: UUID, camp_id: UUID, item: str, quantity: int, reason: str
+    ) -> None:
         self.status = "lost"
 
     def send_back(self) -> None:
         """Turn the shipment back to its stockpile (the service puts the stock on hand)."""
         self.require_in_transit("return it")
-        self._send_back()
+        self._send_back(**self._cargo())
 
     @event(Returned)
-    def _send_back(self) -> None:
+    def _send_back(self, stockpile_id: UUID, camp_id: UUID, item: str, quantity: int) -> None:
         self.status = "returned"

@@ -8,6 +8,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=_check)
+
+    matches = commands.add_parser(
+        "matches", help="suggest which camps should get how much of each open donor offer"
+    )
+    source = matches.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", type=Path, metavar="FILE", help="a scenario to replay")
+    source.add_argument("--db", help="a store: SQLite path, sqlite:///PATH or postgresql://…")
+    matches.add_argument("--at", metavar="WHEN", help="as of a time (+3d with FILE, or ISO)")
+    matches.add_argument("--json", action="store_true", help="print the suggestions as JSON")
+    matches.set_defaults(handler=_matches)
 
     rebuild = commands.add_parser("rebuild", help="drop and rebuild the readiness views")
     rebuild.add_argument("--db", help="store URL or path")
@@ -279,6 +290,49 @@ def _check(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
     return worst
+
+
+def _matches(args: argparse.Namespace) -> int:
+    from domain.base import workspace_namespace
+    from planner.wiring import open_planner
+    from projections.matching import match, not_needed
+
+    try:
+        scenario = load_scenario(args.file) if args.file else None
+        base = scenario.start if scenario else datetime.now(UTC)  # what `+3d` counts from
+        at = parse_offset_or_time(args.at, base) if args.at else None
+    except (ScenarioError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if scenario is not None:
+        planner = open_planner("memory:", namespace=workspace_namespace(scenario.slug))
+        report = replay_scenario(scenario, planner=planner)
+        if report.error is not None:
+            print(f"error: {report.error}", file=sys.stderr)
+            planner.close()
+            return EXIT_BAD_INPUT
+        at = at or max(step.at for step in scenario.steps)
+    else:
+        planner = open_planner(args.db)
+        planner.catch_up()
+    try:
+        camps = planner.queries.views("camp", as_of=at)
+        offers = planner.queries.views("offer", as_of=at)
+    finally:
+        planner.close()
+    suggestions, unneeded = match(camps, offers), not_needed(camps, offers)
+    if args.json:
+        found = {"matches": suggestions, "not_needed": unneeded}
+        print(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode())
+        return EXIT_OK
+    for m in suggestions:
+        print(
+            f"{m['offer']:<24} -> {m['camp']:<24} {m['quantity']:>10,} {m['item']:<14}"
+            f" ({m['camp_status']})"
+        )
+    if unneeded:
+        print(f"not needed anywhere (decline early): {', '.join(unneeded)}")
+    return EXIT_OK
 
 
 def _rebuild(args: argparse.Namespace) -> int:

@@ -152,6 +152,35 @@ class EventRows:
             rows: list[Row] = c.fetchall()
             return rows
 
+    def of_entity(self, entity_id: str) -> list[Row]:
+        """Every stored event of one entity, oldest first (position 0 from a store that keeps
+        no positions per event, the in-memory one)."""
+        originator = UUID(entity_id)
+        table = getattr(self.recorder, "events_table_name", None)
+        if self._sql is None or table is None:
+            events = self.recorder.select_events(originator)
+            return [(0, e.originator_id, e.topic, e.state) for e in events]
+        if self._schema is not None:
+            sql = (
+                f'SELECT notification_id, originator_id, topic, state FROM "{self._schema}".'
+                f'"{table}" WHERE originator_id = %s ORDER BY originator_version'
+            )
+            with self.recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(sql, (originator,))
+                return [
+                    (r["notification_id"], r["originator_id"], r["topic"], r["state"])
+                    for r in curs.fetchall()
+                ]
+        sql = (
+            f"SELECT rowid, originator_id, topic, state FROM {table} WHERE originator_id = ? "
+            "ORDER BY originator_version"
+        )
+        with self.recorder.datastore.transaction(commit=False) as c:
+            c.sqlite_cursor.row_factory = None
+            c.execute(sql, (originator.hex,))
+            found: list[Row] = c.fetchall()
+            return found
+
 
 def iso_to_datetime(ts: datetime | str) -> datetime:
     """An event time as a datetime (records from stored rows keep the ISO form)."""

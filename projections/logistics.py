@@ -59,6 +59,9 @@ class LogisticsHandlers:
     touched: set[ViewKey]
     touched_camps: set[str]
     touched_stockpiles: set[str]
+    # A fold of one shipment's or offer's own events (time travel past a checkpoint, which keeps
+    # no shipments and offers): it changes no camp or stockpile.
+    ledger_only = False
 
     if TYPE_CHECKING:
 
@@ -66,6 +69,8 @@ class LogisticsHandlers:
 
     def _commit_to_camp(self, camp_id: str, bucket: str, item: str, delta: int) -> None:
         """Change what is committed to a camp: its and its plan's needs change, not its status."""
+        if self.ledger_only:
+            return
         camp = self.camps[camp_id]
         _add(camp.setdefault(bucket, {}), item, delta)
         self.touched.update(self.camp_keys(camp_id))
@@ -93,30 +98,43 @@ class LogisticsHandlers:
             "eta_us": None if f["eta"] is None else time_us(f["eta"]),
             "changed_us": time_us(ts),
         }
-        _add(self.stockpiles[stockpile_id].setdefault("in_transit", {}), item, quantity)
-        self.touched.add(("stockpile", stockpile_id))
-        self._commit_to_camp(camp_id, "in_transit", item, quantity)
+        self._shift_in_transit(stockpile_id, camp_id, item, quantity)
         self.touched.add(("shipment", oid))
 
-    def _shipment_ended(self, oid: str, ts: Any, status: str) -> dict[str, Any]:
-        shipment = self.shipments[oid]
-        shipment["status"] = status
-        shipment["changed_us"] = time_us(ts)
-        item, quantity = shipment["item"], shipment["quantity"]
-        _add(self.stockpiles[shipment["stockpile_id"]]["in_transit"], item, -quantity)
-        self.touched.add(("stockpile", shipment["stockpile_id"]))
-        self._commit_to_camp(shipment["camp_id"], "in_transit", item, -quantity)
-        self.touched.add(("shipment", oid))
-        return shipment
+    def _shipment_ended(
+        self, oid: str, ts: Any, f: Mapping[str, Any], status: str, quantity: int
+    ) -> None:
+        """Take an ended shipment off the road: the event says from where, to where, what."""
+        stockpile_id, camp_id, item = (
+            canonical_id(f["stockpile_id"]),
+            canonical_id(f["camp_id"]),
+            f["item"],
+        )
+        self._shift_in_transit(stockpile_id, camp_id, item, -quantity)
+        shipment = self.shipments.get(oid)  # absent from a fold that keeps no shipments
+        if shipment is not None:
+            shipment["status"] = status
+            shipment["changed_us"] = time_us(ts)
+            if status == "delivered":
+                shipment["received"] = f["received"]
+            self.touched.add(("shipment", oid))
+
+    def _shift_in_transit(self, stockpile_id: str, camp_id: str, item: str, delta: int) -> None:
+        """Change what is in transit from a stockpile to a camp."""
+        if self.ledger_only:
+            return
+        _add(self.stockpiles[stockpile_id].setdefault("in_transit", {}), item, delta)
+        self.touched.add(("stockpile", stockpile_id))
+        self._commit_to_camp(camp_id, "in_transit", item, delta)
 
     def _on_Shipment__Delivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._shipment_ended(oid, ts, "delivered")["received"] = f["received"]
+        self._shipment_ended(oid, ts, f, "delivered", f["received"] + f["lost"])
 
     def _on_Shipment__Lost(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._shipment_ended(oid, ts, "lost")
+        self._shipment_ended(oid, ts, f, "lost", f["quantity"])
 
     def _on_Shipment__Returned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._shipment_ended(oid, ts, "returned")
+        self._shipment_ended(oid, ts, f, "returned", f["quantity"])
 
     def _on_Camp__ShipmentReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._arrived(oid, f["item"], f["quantity"])
@@ -143,35 +161,43 @@ class LogisticsHandlers:
         }
         self.touched.add(("offer", oid))
 
-    def _offer(self, oid: str, ts: Any) -> dict[str, Any]:
-        offer = self.offers[oid]
-        offer["changed_us"] = time_us(ts)
-        self.touched.add(("offer", oid))
+    def _offer(self, oid: str, ts: Any) -> dict[str, Any] | None:
+        """The offer's state (None in a fold that keeps no offers), marked changed now."""
+        offer = self.offers.get(oid)
+        if offer is not None:
+            offer["changed_us"] = time_us(ts)
+            self.touched.add(("offer", oid))
         return offer
 
     def _on_Offer__Accepted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        offer, camp_id, quantity = self._offer(oid, ts), canonical_id(f["camp_id"]), f["quantity"]
-        offer["accepted"] += quantity
-        offer["by_camp"].setdefault(camp_id, [0, 0])[0] += quantity
-        self._commit_to_camp(camp_id, "offered", offer["item"], quantity)
+        camp_id, quantity = canonical_id(f["camp_id"]), f["quantity"]
+        self._commit_to_camp(camp_id, "offered", f["item"], quantity)
+        offer = self._offer(oid, ts)
+        if offer is not None:
+            offer["accepted"] += quantity
+            offer["by_camp"].setdefault(camp_id, [0, 0])[0] += quantity
 
     def _on_Offer__Declined(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self._offer(oid, ts)["declined"] += f["quantity"]
+        offer = self._offer(oid, ts)
+        if offer is not None:
+            offer["declined"] += f["quantity"]
 
     def _on_Offer__Delivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        offer, camp_id, quantity = self._offer(oid, ts), canonical_id(f["camp_id"]), f["quantity"]
-        offer["delivered"] += quantity
-        offer["by_camp"][camp_id][1] += quantity
-        self._commit_to_camp(camp_id, "offered", offer["item"], -quantity)
+        camp_id, quantity = canonical_id(f["camp_id"]), f["quantity"]
+        self._commit_to_camp(camp_id, "offered", f["item"], -quantity)
+        offer = self._offer(oid, ts)
+        if offer is not None:
+            offer["delivered"] += quantity
+            offer["by_camp"][camp_id][1] += quantity
 
     def _on_Offer__Withdrawn(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+        for camp_id, quantity in zip(f["camp_ids"], f["undelivered_at"], strict=True):
+            self._commit_to_camp(canonical_id(camp_id), "offered", f["item"], -quantity)
         offer = self._offer(oid, ts)
-        offer["withdrawn"] = True
-        offer["cancelled_remaining"] = f["remaining"]
-        offer["cancelled_undelivered"] = f["undelivered"]
-        for camp_id, (accepted, delivered) in offer["by_camp"].items():
-            if accepted > delivered:
-                self._commit_to_camp(camp_id, "offered", offer["item"], delivered - accepted)
+        if offer is not None:
+            offer["withdrawn"] = True
+            offer["cancelled_remaining"] = f["remaining"]
+            offer["cancelled_undelivered"] = f["undelivered"]
 
     def _on_Camp__OfferReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
         self._arrived(oid, f["item"], f["quantity"])
@@ -186,12 +212,15 @@ def camp_needs(camp: Mapping[str, Any], plan: Mapping[str, Any]) -> dict[str, di
     if camp["closed"] or pop == 0:
         return {}
     standards: Mapping[str, Fraction] = plan["standards"]
-    ready = plan["needs_ready_days"]
+    ready: Fraction = plan["needs_ready_days"]
     stock, delivered = camp["stock"], camp["delivered"]
     shortfalls: dict[str, int] = {}
     for item in CONSUMABLES:
-        need = pop * standards[item] * ready  # exact: the ceiling of a Fraction
-        shortfalls[item] = -(-need.numerator // need.denominator) - stock.get(item, 0)
+        need = standards[item]  # ⌈P × need × R⌉ in integers: exact, and no Fraction objects
+        numerator = pop * need.numerator * ready.numerator
+        shortfalls[item] = -(-numerator // (need.denominator * ready.denominator)) - stock.get(
+            item, 0
+        )
     for item in PER_PERSON_ITEMS:
         shortfalls[item] = pop - delivered.get(item, 0)
     for facility in FACILITIES:

@@ -19,6 +19,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from projections.events import Record, event_record, iso_to_datetime
+from projections.logistics import TIMED_KINDS
 from projections.readiness import ReadinessFold, ViewKey, camp_status
 from projections.store import (
     PostgresViewStore,
@@ -127,8 +128,10 @@ class ReadinessProjector:
 
     def checkpoint(self) -> bytes:
         """The whole fold and the views' last-touched positions, as stored in a checkpoint."""
-        touches = sorted([*key, *self.touched_at(key)] for key in self.touches)
-        return orjson.dumps({"state": self.fold.export_state(), "touches": touches})
+        touches = sorted(
+            [*key, *self.touched_at(key)] for key in self.touches if key[0] not in TIMED_KINDS
+        )
+        return orjson.dumps({"state": self.fold.export_state(ledger=False), "touches": touches})
 
     # -- folding -------------------------------------------------------------------------------
 

@@ -447,21 +447,24 @@ class ReadinessFold(LogisticsHandlers):
 
     # -- state (checkpoints and resuming) ------------------------------------------------------
 
-    def export_state(self) -> dict[str, dict[str, dict[str, Any]]]:
+    def export_state(self, ledger: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
         """The folded state as plain JSON-ready data, entities in id order (the same fold gives
-        the same data, whether resumed or folded from scratch), derived fields left out."""
+        the same data, whether resumed or folded from scratch), derived fields left out;
+        without shipments and offers unless `ledger` (checkpoints keep none: they would grow
+        with every shipment and offer ever made)."""
+        tables: list[tuple[str, Mapping[str, Any]]] = [
+            ("partners", self.partners),
+            ("plans", self.plans),
+            ("stockpiles", self.stockpiles),
+            ("camps", self.camps),
+        ]
+        if ledger:
+            tables += [("shipments", self.shipments), ("offers", self.offers)]
         return {
             table: {
                 entity_id: self.entity_state(table, entity_id) for entity_id in sorted(entities)
             }
-            for table, entities in (
-                ("partners", self.partners),
-                ("plans", self.plans),
-                ("stockpiles", self.stockpiles),
-                ("camps", self.camps),
-                ("shipments", self.shipments),
-                ("offers", self.offers),
-            )
+            for table, entities in tables
         }
 
     def entity_state(self, table: str, entity_id: str) -> dict[str, Any]:

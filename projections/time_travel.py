@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from projections.events import EventDecoder, EventRows, Record, Row
+from projections.logistics import TIMED_KINDS, time_us
 from projections.projector import ReadinessProjector, from_us
-from projections.readiness import ViewKey
+from projections.readiness import ReadinessFold, ViewKey
 from projections.store import PostgresViewStore, SQLiteViewStore
 
 READ_BATCH = 250  # rows read at a time while folding towards a past time
@@ -39,17 +40,68 @@ class TimeTraveller:
         projector = self.projector_at(as_of_us)
         if keys is None:
             keys = [key for key in projector.fold.view_keys() if kind in (None, key[0])]
-        return _documents(projector, keys, as_of_us)
+            for timed in TIMED_KINDS:  # those a checkpoint left out, as the store knows them
+                if kind in (None, timed):
+                    known = set(keys)
+                    keys += [
+                        (timed, doc["id"])
+                        for doc in self.store.list_views(timed)
+                        if (timed, doc["id"]) not in known
+                    ]
+        return self._documents(projector, keys, as_of_us)
 
     def view_series(self, key: ViewKey, times_us: list[int]) -> list[dict[str, Any] | None]:
         """One view at each of several times (in increasing order), folding forward from one
         time to the next unless a later checkpoint is closer."""
         if times_us != sorted(times_us):
             raise ValueError("times must be in increasing order")
-        return [
-            _document(projector, key, at_us)
-            for projector, at_us in zip(self._walk(times_us), times_us, strict=True)
-        ]
+        documents = []
+        for projector, at_us in zip(self._walk(times_us), times_us, strict=True):
+            docs = self._documents(projector, [key], at_us)
+            documents.append(docs[0] if docs else None)
+        return documents
+
+    def _documents(
+        self, projector: ReadinessProjector, keys: list[ViewKey], at_us: int
+    ) -> list[dict[str, Any]]:
+        """The views of `keys` that existed at `at_us`, offers and shipments as of then."""
+        fold = projector.fold
+        docs = []
+        for kind, entity_id in keys:
+            if entity_id in fold.table_of(kind):
+                doc = fold.view(kind, entity_id, at_us)
+                doc["_position"], doc["_ts_us"] = projector.touched_at((kind, entity_id))
+            elif kind in TIMED_KINDS:
+                found = self._ledger_view(fold, kind, entity_id, at_us)
+                if found is None:
+                    continue
+                doc = found
+            else:
+                continue
+            docs.append(doc)
+        return docs
+
+    def _ledger_view(
+        self, fold: ReadinessFold, kind: str, entity_id: str, at_us: int
+    ) -> dict[str, Any] | None:
+        """An offer's or shipment's view as of a time from its own events (checkpoints keep
+        no offers and shipments): a few rows, however long the log."""
+        scratch = ReadinessFold()
+        scratch.ledger_only = True
+        scratch.partners, scratch.plans = fold.partners, fold.plans
+        scratch.camps, scratch.stockpiles = fold.camps, fold.stockpiles
+        last = None
+        for record in EventDecoder().stream(self.rows.of_entity(entity_id)):
+            position, name, oid, ts, fields = record
+            if time_us(ts) > at_us:
+                break
+            scratch.apply(name, oid, ts, fields)
+            last = (position, time_us(ts))
+        if last is None or entity_id not in scratch.table_of(kind):
+            return None
+        doc = scratch.view(kind, entity_id, at_us)
+        doc["_position"], doc["_ts_us"] = last
+        return doc
 
     def _walk(self, times_us: list[int]) -> Iterator[ReadinessProjector]:
         views_position = self.store.position()
@@ -127,23 +179,3 @@ def _from_checkpoint(checkpoint: tuple[int, bytes] | None) -> ReadinessProjector
     if checkpoint is not None:
         projector.restore_checkpoint(checkpoint[1], checkpoint[0])
     return projector
-
-
-def _document(projector: ReadinessProjector, key: ViewKey, at_us: int) -> dict[str, Any] | None:
-    docs = _documents(projector, [key], at_us)
-    return docs[0] if docs else None
-
-
-def _documents(
-    projector: ReadinessProjector, keys: list[ViewKey], at_us: int
-) -> list[dict[str, Any]]:
-    """The views of `keys` that exist in the fold, offers and shipments as of `at_us`."""
-    fold = projector.fold
-    docs = []
-    for kind, entity_id in keys:
-        if entity_id not in fold.table_of(kind):
-            continue
-        doc = fold.view(kind, entity_id, at_us)
-        doc["_position"], doc["_ts_us"] = projector.touched_at((kind, entity_id))
-        docs.append(doc)
-    return docs

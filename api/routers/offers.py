@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Response
 from api.commands import add_command_route
 from api.deps import After, AsOf, Caller, Context, Limit, Offset
 from api.reads import add_view_route, caught_up, json_response, page
-from api.schemas import Item, NeedsReport, OfferPage, OfferView, Slug
+from api.schemas import Item, MatchesReport, NeedsReport, OfferPage, OfferView, Slug
 from domain.clock import parse_iso_utc
+from projections.matching import match, not_needed
 
 router = APIRouter(prefix="/offers", tags=["offers"])
 needs_router = APIRouter(tags=["offers"])
@@ -92,6 +93,29 @@ def needs(
         if (plan is None or d["plan"] == plan) and kept(d["needs"])
     }
     return json_response({"camps": camps, "plans": plans}, headers=headers)
+
+
+@needs_router.get("/matches", response_model=MatchesReport, summary="Offers matched to needs")
+def matches(
+    ctx: Context,
+    _: Caller,
+    plan: Annotated[Slug | None, Query(description="camps of this plan")] = None,
+    item: Annotated[Item | None, Query(description="only this item")] = None,
+    as_of: AsOf = None,
+    after: After = None,
+) -> Response:
+    """For each open offer, which camps should get how much (see docs/api.md, "Matching"),
+    and the open offers of items no open camp lacks (`not_needed`: decline them early)."""
+    headers = caught_up(ctx, after)
+    queries = ctx.planner.queries
+    camps = [c for c in queries.views("camp", as_of=as_of) if plan is None or c["plan"] == plan]
+    offers = [
+        o
+        for o in queries.views("offer", as_of=as_of)
+        if (item is None or o["item"] == item) and (plan is None or o["plan"] in (None, plan))
+    ]
+    found = {"matches": match(camps, offers), "not_needed": not_needed(camps, offers)}
+    return json_response(found, headers=headers)
 
 
 add_view_route(

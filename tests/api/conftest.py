@@ -108,6 +108,30 @@ WORLD: list[tuple[str, dict[str, Any]]] = [
         "dispatch_supplies",
         {"stockpile": "depot-amda", "camp": "c", "item": "water", "quantity": 20000},
     ),
+    # shipment t1 on the road to c (what it takes is received first: depot-amda keeps 80,000 L);
+    # biz offers water for plan p (300 L accepted for c) and blankets for any plan; other offers
+    # water for plan q
+    ("receive_supplies", {"stockpile": "depot-amda", "item": "water", "quantity": 100}),
+    (
+        "send_shipment",
+        {
+            "shipment": "t1",
+            "stockpile": "depot-amda",
+            "camp": "c",
+            "item": "water",
+            "quantity": 100,
+        },
+    ),
+    (
+        "offer_supplies",
+        {"offer": "o1", "partner": "biz", "item": "water", "quantity": 1000, "plan": "p"},
+    ),
+    ("accept_offer", {"offer": "o1", "camp": "c", "quantity": 300}),
+    ("offer_supplies", {"offer": "o2", "partner": "biz", "item": "blanket", "quantity": 50}),
+    (
+        "offer_supplies",
+        {"offer": "o3", "partner": "other", "item": "water", "quantity": 10, "plan": "q"},
+    ),
 ]
 
 

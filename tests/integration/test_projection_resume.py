@@ -154,7 +154,8 @@ def assert_no_duplicates(planner: Planner) -> None:
     for row in views._query("SELECT position, state FROM {p}rp_checkpoints", ()):
         state = orjson.loads(bytes(row["state"]))["state"]
         upto = [r for r in records if r.position <= row["position"]]
-        assert _canonical(state) == _canonical(fold_of(upto).export_state()), row["position"]
+        expected = fold_of(upto).export_state(ledger=False)  # checkpoints keep no offers
+        assert _canonical(state) == _canonical(expected), row["position"]
     last: dict[tuple[str, str], str | None] = {}
     seen: set[tuple[str, str, int]] = set()
     for entry in views.timeline():

@@ -268,11 +268,11 @@ def test_shipment_refusals(world: World) -> None:
     with pytest.raises(StockError) as refused:  # 10,000 on hand
         s.send_shipment(shipment="t1", stockpile="depot", camp="c", item="water", quantity=10_001)
     assert refused.value.field == "quantity"
-    with pytest.raises(DomainRefusal) as refused:
+    with pytest.raises(DomainRefusal) as late:
         s.send_shipment(
             shipment="t1", stockpile="depot", camp="c", item="water", quantity=1, eta=world.at()
         )
-    assert (refused.value.field, refused.value.rule) == ("eta", "eta is after the command's time")
+    assert (late.value.field, late.value.rule) == ("eta", "eta is after the command's time")
     s.send_shipment(shipment="t1", stockpile="depot", camp="c", item="water", quantity=10)
     with pytest.raises(AlreadyExistsError):
         s.send_shipment(shipment="t1", stockpile="depot", camp="c", item="water", quantity=1)

@@ -665,7 +665,7 @@ def test_as_of_view_equals_the_view_of_the_prefix(
         for moment in moments:
             then = store_views(planner.queries, as_of=moment)
             with replayed([step for step in world.timed if step[0] <= moment]) as past:
-                past.service.clock_fn = lambda moment=moment: moment  # "now" for its views
+                past.service.clock_fn = TickClock(moment)  # "now" for its views
                 assert then == store_views(past.queries), moment
                 for kind, entity_id in keys:
                     as_of = strip(planner.queries.view(kind, entity_id, as_of=moment))

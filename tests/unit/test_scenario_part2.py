@@ -22,7 +22,7 @@ steps:
   - {at: +0d, do: establish_camp, with: {camp: c, plan: p, location: C, site_area_m2: 9000, shelter_capacity: 200}}
   - {at: +0d, do: establish_camp, with: {camp: e, plan: q, location: E, site_area_m2: 9000, shelter_capacity: 200}}
   - {at: +0d, do: register_arrivals, with: {camp: c, people: 10}}
-"""
+"""  # noqa: E501
 
 
 def scenario(steps: str = "", checks: str = "") -> str:

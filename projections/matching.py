@@ -1,0 +1,96 @@
+"""Matching open donor offers to camps' uncommitted needs: which camp should get how much.
+
+Deterministic, per item, from the camp and offer views at one time:
+
+1. Needs are the open camps' `needs[item].uncommitted` above 0, served in this order: camps
+   `not_ready` before `at_risk` before `ready`; then lower coverage (days of cover for a
+   consumable, items per person for a per-person item); then more vulnerable people; then slug.
+2. Offers are the open ones (`remaining` above 0) of that item. A camp can take from an offer
+   naming its plan or naming none. Among the offers a camp can take from: first those naming a
+   plan (nobody else can use them), then those expiring sooner (never-expiring last), then slug.
+3. Each need in turn takes what it can from its offers in that order, never more than an offer's
+   `remaining` nor the need's `uncommitted`.
+
+Taking plan-bound offers before open ones makes the total suggested the maximum any assignment
+can reach (the max-flow bound): a plan's camps use up their own plan's offers before offers
+other plans' camps could also use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from domain.catalog import CONSUMABLES, VULNERABLE_GROUPS
+
+STATUS_ORDER = {"not_ready": 0, "at_risk": 1, "ready": 2}
+_NEVER = "~"  # sorts after every ISO time
+
+
+def need_order(camp: Mapping[str, Any], item: str) -> tuple[Any, ...]:
+    """The order in which camps' needs for an item are served (smaller first)."""
+    cover = camp["days_of_cover"] if item in CONSUMABLES else camp["per_person"]
+    coverage = cover.get(item)
+    vulnerable = sum(camp.get(group, 0) for group in VULNERABLE_GROUPS)
+    return (
+        STATUS_ORDER.get(camp["status"], 3),
+        0.0 if coverage is None else coverage,
+        -vulnerable,
+        camp["camp"],
+    )
+
+
+def offer_order(offer: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The order in which a camp takes from the offers it may take from (smaller first)."""
+    return (offer["plan"] is None, offer["expires"] or _NEVER, offer["offer"])
+
+
+def match(
+    camps: Iterable[Mapping[str, Any]], offers: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Suggestions `{offer, camp, item, quantity, plan}`, in the order they were made."""
+    open_offers = sorted(
+        (o for o in offers if o["status"] == "open" and o["remaining"] > 0), key=offer_order
+    )
+    left = {o["offer"]: int(o["remaining"]) for o in open_offers}
+    items = sorted({o["item"] for o in open_offers})
+    suggestions: list[dict[str, Any]] = []
+    camp_list = [c for c in camps if c["status"] != "closed"]
+    for item in items:
+        wanting = [c for c in camp_list if c["needs"].get(item, {}).get("uncommitted", 0) > 0]
+        for camp in sorted(wanting, key=lambda c: need_order(c, item)):
+            wanted = int(camp["needs"][item]["uncommitted"])
+            for offer in open_offers:
+                if wanted == 0:
+                    break
+                if offer["item"] != item or offer["plan"] not in (None, camp["plan"]):
+                    continue
+                quantity = min(wanted, left[offer["offer"]])
+                if quantity <= 0:
+                    continue
+                left[offer["offer"]] -= quantity
+                wanted -= quantity
+                suggestions.append(
+                    {
+                        "offer": offer["offer"],
+                        "camp": camp["camp"],
+                        "item": item,
+                        "quantity": quantity,
+                        "plan": camp["plan"],
+                        "camp_status": camp["status"],
+                        "expires": offer["expires"],
+                    }
+                )
+    return suggestions
+
+
+def not_needed(
+    camps: Iterable[Mapping[str, Any]], offers: Iterable[Mapping[str, Any]]
+) -> list[str]:
+    """Open offers of items no open camp has a shortfall of: decline them early."""
+    short = {key for c in camps if c["status"] != "closed" for key in c["needs"]}
+    return sorted(
+        o["offer"]
+        for o in offers
+        if o["status"] == "open" and o["remaining"] > 0 and o["item"] not in short
+    )
