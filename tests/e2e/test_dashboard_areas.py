@@ -32,6 +32,9 @@ def page(browser: Any, iwate: Server) -> Iterator[Any]:
     browser.set_window_size(1400, 1000)
     yield browser
     browser.set_window_size(1400, 1000)
+    # Cookies are per host, not per port: this server's session cookie would shadow the other
+    # servers' sessions for the tests that follow with the same browser.
+    browser.delete_all_cookies()
 
 
 def test_the_overview_groups_sites_by_adm1_then_adm2(page: Any, iwate: Server) -> None:

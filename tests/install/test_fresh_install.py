@@ -93,12 +93,23 @@ def test_the_install_has_no_extras(venv: Path) -> None:
     assert not installed & {"pytest", "schemathesis", "selenium", "mypy"}
 
 
-COVERED = {"replay", "check", "rebuild", "simulate", "serve", "project", "tokens", "demo"}
+COVERED = {
+    "replay",
+    "check",
+    "matches",
+    "rebuild",
+    "import-sites",
+    "simulate",
+    "serve",
+    "project",
+    "tokens",
+    "demo",
+}
 
 
 def test_every_planner_command_is_covered_here(venv: Path, workdir: Path) -> None:
     done = _run(venv, workdir, "--help")
-    listed = re.search(r"\{([a-z_,]+)\}", done.stdout)
+    listed = re.search(r"\{([a-z_,-]+)\}", done.stdout)
     assert listed is not None, done.stdout
     assert set(listed.group(1).split(",")) == COVERED
 
@@ -111,6 +122,15 @@ def test_check_replay_rebuild_simulate_tokens(venv: Path, workdir: Path) -> None
         ["rebuild", "--db", "store.sqlite"],
         ["tokens", "add", "--role", "admin"],
         ["tokens", "list"],
+        ["matches", str(ROOT / "scenarios" / "janic-offers-2011.yaml")],
+        [
+            "import-sites",
+            str(ROOT / "docs" / "sample-sites.csv"),
+            "--plan",
+            "p",
+            "--scenario",
+            "s.yaml",
+        ],
     ):
         done = _run(venv, workdir, *argv)
         _no_traceback(done)
