@@ -25,23 +25,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_api import (  # noqa: E402
-    ADMIN_TOKEN,
-    DEFAULT_POSTGRES_URL,
-    PEOPLE,
-    SERVER_PIDS,
-    python_load,
-    seed,
-    server,
-)
+from bench.api_server import ADMIN_TOKEN, SERVER_PIDS, seed, server  # noqa: E402
+from bench.bench_api import DEFAULT_POSTGRES_URL, PEOPLE  # noqa: E402
+from bench.http_load import python_load  # noqa: E402
 
 # (category, substrings of a frame): the first category with a matching frame, from the leaf up.
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("idempotency record", ("api/idempotency.py",)),
     ("token and policy checks", ("api/auth.py", "domain/rights.py", "api/policy.py")),
     ("event encoding (mapper, orjson)", ("adapters/transcoder.py", "to_stored_event")),
-    ("commit (insert, COMMIT, fsync)", ("insert_events", "_store (domain/service.py")),
-    ("aggregate load", ("repository.py", "load (domain/service.py", "exists (domain/service")),
+    ("commit (insert, COMMIT, fsync)", ("insert_events", "_store (domain/service_core.py")),
+    (
+        "aggregate load",
+        ("repository.py", "load (domain/service_core.py", "exists (domain/service_core"),
+    ),
     ("domain validation and events", ("domain/",)),
     ("waking the follower", ("poke (projections",)),
     ("HTTP, validation, response", ("fastapi/", "pydantic", "starlette/", "api/", "anyio/")),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from typing import Any
 from uuid import UUID
@@ -10,20 +9,27 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import PlannerAggregate
-from domain.catalog import FACILITIES, SECTORS, VULNERABLE_GROUPS
+from domain.camp_rules import (
+    checked_co_leads,
+    current_lead,
+    departure_counts,
+    population_counts,
+    require_facility_count,
+    require_in_stock,
+    require_known_sector,
+    require_no_lead,
+    require_site_figures,
+)
+from domain.catalog import FACILITIES, VULNERABLE_GROUPS
 from domain.errors import (
-    DomainRefusal,
-    PopulationError,
     SectorError,
     StatusError,
-    StockError,
     require_within_bound,
 )
 from domain.site import DEFAULT_SITE_KIND, Site
 from domain.stockpile import require_catalog_item, require_positive_quantity
 
 POPULATION_FIELDS = ("people", *VULNERABLE_GROUPS)
-_GROUPS = frozenset(VULNERABLE_GROUPS)
 
 
 class Camp(PlannerAggregate):
@@ -158,18 +164,7 @@ class Camp(PlannerAggregate):
         site: Site | None = None,
     ) -> Camp:
         """Set up a camp after checking its site figures and its site details."""
-        if not (site_area_m2 > 0 and math.isfinite(site_area_m2)):
-            raise DomainRefusal(
-                f"site area must be a finite number above 0 m², got {site_area_m2}",
-                field="site_area_m2",
-            )
-        if shelter_capacity < 0:
-            raise DomainRefusal(
-                f"shelter capacity cannot be negative, got {shelter_capacity}",
-                field="shelter_capacity",
-            )
-        if site is not None:
-            site.validate()
+        require_site_figures(site_area_m2, shelter_capacity, site)
         camp = cls._create(
             cls.Established,
             id=id,
@@ -248,14 +243,8 @@ class Camp(PlannerAggregate):
     ) -> None:
         """Give a sector with no lead to an eligible partner (checked by the service)."""
         self._require_sector(sector, "assign a sector lead")
-        if sector in self.leads:
-            raise SectorError(
-                f"sector {sector} of camp '{self.slug}' already has a lead; "
-                "use reassign_sector to hand it over",
-                rule="exactly one lead per sector",
-                field="sector",
-            )
-        co_leads = _co_leads(partner_id, partner_slug, co_lead_ids)
+        require_no_lead(self.slug, sector, self.leads)
+        co_leads = checked_co_leads(partner_id, partner_slug, co_lead_ids)
         self._assign_sector(sector=sector, partner_id=partner_id, co_lead_ids=co_leads)
 
     @event(SectorAssigned)
@@ -273,15 +262,8 @@ class Camp(PlannerAggregate):
     ) -> None:
         """Hand a led sector over to another eligible partner (co-leads are given anew)."""
         self._require_sector(sector, "reassign a sector lead")
-        previous = self.leads.get(sector)
-        if previous is None:
-            raise SectorError(
-                f"sector {sector} of camp '{self.slug}' has no lead to hand over; "
-                "use assign_sector",
-                rule="exactly one lead per sector",
-                field="sector",
-            )
-        co_leads = _co_leads(partner_id, partner_slug, co_lead_ids)
+        previous = current_lead(self.slug, sector, self.leads, "hand over; use assign_sector")
+        co_leads = checked_co_leads(partner_id, partner_slug, co_lead_ids)
         if previous == partner_id and co_leads == self.co_leads.get(sector, []):
             raise SectorError(
                 f"partner '{partner_slug}' already leads {sector} in camp '{self.slug}'",
@@ -302,13 +284,7 @@ class Camp(PlannerAggregate):
     def release_sector(self, *, sector: str) -> None:
         """Leave a sector without a lead."""
         self._require_sector(sector, "release a sector")
-        previous = self.leads.get(sector)
-        if previous is None:
-            raise SectorError(
-                f"sector {sector} of camp '{self.slug}' has no lead to release",
-                rule="exactly one lead per sector",
-                field="sector",
-            )
+        previous = current_lead(self.slug, sector, self.leads, "release")
         self._release_sector(sector=sector, previous_id=previous)
 
     @event(SectorReleased)
@@ -318,17 +294,14 @@ class Camp(PlannerAggregate):
 
     def _require_sector(self, sector: str, doing: str) -> None:
         self.require_open(doing)
-        if sector not in SECTORS:
-            raise SectorError(
-                f"unknown cluster code {sector!r}; known: {', '.join(SECTORS)}", field="sector"
-            )
+        require_known_sector(sector)
 
     # -- population ----------------------------------------------------------------------------
 
     def register_arrivals(self, *, people: int, **groups: int) -> None:
         """Register arrivals; each vulnerable group is a subset of `people`."""
         self.require_open("register arrivals")
-        counts = _population_counts(people, groups)
+        counts = population_counts(people, groups)
         require_within_bound(
             self.population["people"], people, f"the population of camp '{self.slug}'", "people"
         )
@@ -355,19 +328,7 @@ class Camp(PlannerAggregate):
     def register_departures(self, *, people: int, **groups: int) -> None:
         """Register departures; never more than are registered, in total or in any group."""
         self.require_open("register departures")
-        counts = _population_counts(people, groups)
-        for name, value in counts.items():
-            if value > self.population[name]:
-                raise PopulationError(
-                    f"camp '{self.slug}' cannot register {value} departures of {name}: "
-                    f"only {self.population[name]} registered",
-                    field=name,
-                )
-        # A group can never outnumber the people who remain: when the breakdown given is
-        # short ("everyone left", without one), the missing group departures are implied.
-        remaining = self.population["people"] - people
-        for group in VULNERABLE_GROUPS:
-            counts[group] = max(counts[group], self.population[group] - remaining)
+        counts = departure_counts(self.slug, self.population, population_counts(people, groups))
         self._register_departures(**counts)
 
     @event(DeparturesRegistered)
@@ -447,13 +408,7 @@ class Camp(PlannerAggregate):
         self.require_open("distribute supplies")
         require_catalog_item(item)
         require_positive_quantity(quantity)
-        if quantity > self.stock[item]:
-            raise StockError(
-                f"camp '{self.slug}' cannot distribute {quantity} {item}: "
-                f"its stock holds {self.stock[item]}",
-                rule="distributions never exceed camp stock",
-                field="quantity",
-            )
+        require_in_stock(self.slug, self.stock, item, quantity)
         self._distribute(item=item, quantity=quantity)
 
     @event(SuppliesDistributed)
@@ -463,12 +418,7 @@ class Camp(PlannerAggregate):
     def build_facilities(self, *, facility: str, count: int) -> None:
         """Record facilities built."""
         self.require_open("build facilities")
-        if facility not in FACILITIES:
-            raise DomainRefusal(
-                f"unknown facility {facility!r}; known: {', '.join(FACILITIES)}", field="facility"
-            )
-        if count <= 0:
-            raise DomainRefusal(f"count must be above 0, got {count}", field="count")
+        require_facility_count(facility, count)
         require_within_bound(
             self.facilities[facility], count, f"{facility}s in camp '{self.slug}'", "count"
         )
@@ -486,33 +436,3 @@ class Camp(PlannerAggregate):
     @event(Closed)
     def _close(self) -> None:
         self.closed = True
-
-
-def _co_leads(lead_id: UUID, lead_slug: str, co_lead_ids: list[UUID] | None) -> list[UUID]:
-    co_leads = list(co_lead_ids or [])
-    if lead_id in co_leads:
-        raise SectorError(
-            f"partner '{lead_slug}' cannot be both lead and co-lead of a sector",
-            rule="exactly one lead per sector",
-            field="co_leads",
-        )
-    if len(set(co_leads)) != len(co_leads):
-        raise SectorError("a co-lead is named twice", field="co_leads")
-    return co_leads
-
-
-def _population_counts(people: int, groups: dict[str, int]) -> dict[str, int]:
-    unknown = groups.keys() - _GROUPS
-    if unknown:
-        raise DomainRefusal(f"unknown population group(s) {sorted(unknown)}", field="people")
-    if people <= 0:
-        raise PopulationError(f"people must be above 0, got {people}", field="people")
-    counts = {"people": people}
-    for group in VULNERABLE_GROUPS:
-        value = groups.get(group, 0)
-        if value < 0 or value > people:
-            raise PopulationError(
-                f"{group} must be between 0 and people ({people}), got {value}", field=group
-            )
-        counts[group] = value
-    return counts

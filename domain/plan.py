@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -14,10 +13,7 @@ from domain.catalog import (
     DEFAULT_PROFILE,
     DEFAULT_READY_DAYS,
     DEFAULT_REQUIRED_SECTORS,
-    MAX_WHOLE_NUMBER,
     PLAN_ROLES,
-    STANDARD_KEYS,
-    STANDARDS_PROFILES,
 )
 from domain.errors import (
     DomainRefusal,
@@ -26,13 +22,12 @@ from domain.errors import (
     StatusError,
     require_within_bound,
 )
-
-# Which status each lifecycle command may start from.
-_ALLOWED_FROM = {
-    "activate": ("drafted",),
-    "stand down": ("activated",),
-    "close": ("drafted", "activated", "standing_down"),
-}
+from domain.plan_rules import (
+    checked_standards,
+    require_plan_figures,
+    require_positive_amount,
+    require_status_for,
+)
 
 
 @dataclass
@@ -139,27 +134,8 @@ class ResponsePlan(PlannerAggregate):
         standards_overrides: dict[str, float] | None = None,
     ) -> ResponsePlan:
         """Draft a plan after checking its figures and standards."""
-        if planning_figure <= 0:
-            raise DomainRefusal(
-                f"planning figure must be at least 1 person, got {planning_figure}",
-                field="planning_figure",
-            )
-        if not (ready_days > 0 and math.isfinite(ready_days)):
-            raise DomainRefusal(
-                f"ready_days must be a finite number above 0, got {ready_days}",
-                field="ready_days",
-            )
-        if standards_profile not in STANDARDS_PROFILES:
-            raise DomainRefusal(
-                f"unknown standards profile {standards_profile!r}", field="standards"
-            )
-        overrides = dict(standards_overrides or {})
-        for key, value in overrides.items():
-            if key not in STANDARD_KEYS or not (value > 0 and math.isfinite(value)):
-                raise DomainRefusal(
-                    f"standards override {key}={value!r} is not a known positive figure",
-                    field="standards",
-                )
+        require_plan_figures(planning_figure, ready_days)
+        overrides = checked_standards(standards_profile, standards_overrides)
         sectors = list(DEFAULT_REQUIRED_SECTORS if required_sectors is None else required_sectors)
         return cls._create(
             cls.Drafted,
@@ -268,7 +244,7 @@ class ResponsePlan(PlannerAggregate):
     def pledge(self, *, partner_id: UUID, amount: int, currency: str) -> None:
         """Record a pledge."""
         self.require_open("record a pledge")
-        _require_positive(amount)
+        require_positive_amount(amount)
         total = sum(v for (_, code), v in self.pledged.items() if code == currency)
         require_within_bound(total, amount, f"{currency} pledged to plan '{self.slug}'", "amount")
         self._pledge(partner_id=partner_id, amount=amount, currency=currency)
@@ -280,7 +256,7 @@ class ResponsePlan(PlannerAggregate):
     def receive(self, *, partner_id: UUID, partner_slug: str, amount: int, currency: str) -> None:
         """Record money received against the partner's outstanding pledge."""
         self.require_open("receive funds")
-        _require_positive(amount)
+        require_positive_amount(amount)
         outstanding = self.outstanding_pledge(partner_id, currency)
         if amount > outstanding:
             raise FundingError(
@@ -301,7 +277,7 @@ class ResponsePlan(PlannerAggregate):
     def disburse(self, *, partner_id: UUID, partner_slug: str, amount: int, currency: str) -> None:
         """Pay money from the pool to a member partner."""
         self.require_open("disburse funds")
-        _require_positive(amount)
+        require_positive_amount(amount)
         if partner_id not in self.members:
             raise MembershipError(
                 f"plan '{self.slug}' can disburse only to members; '{partner_slug}' is not one",
@@ -412,18 +388,4 @@ class ResponsePlan(PlannerAggregate):
         self.status = "closed"
 
     def _require_status_for(self, action: str) -> None:
-        if self.status not in _ALLOWED_FROM[action]:
-            raise StatusError(
-                f"plan '{self.slug}' is {self.status}; it can {action} only when "
-                f"{' or '.join(_ALLOWED_FROM[action])}",
-                rule="plan lifecycle drafted → activated → standing_down → closed",
-                field="plan",
-            )
-
-
-def _require_positive(amount: int) -> None:
-    if not 0 < amount <= MAX_WHOLE_NUMBER:
-        raise FundingError(
-            f"amount must be from 1 to {MAX_WHOLE_NUMBER} minor units, got {amount}",
-            field="amount",
-        )
+        require_status_for(self.slug, self.status, action)

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from domain.catalog import CONSUMABLES, FACILITIES, PER_PERSON_ITEMS
+from projections.ids import canonical_id
 
 if TYPE_CHECKING:
     from projections.readiness import ReadinessFold, ViewKey
@@ -49,29 +49,6 @@ def _add(totals: dict[str, int], key: str, delta: int) -> None:
         totals[key] = value
     else:
         totals.pop(key, None)
-
-
-_CANONICAL_IDS: dict[str, str] = {}
-
-
-def canonical_id(value: Any) -> str:
-    """An id field as the fold keys entities: the UUID's canonical string.
-
-    Fields come as UUIDs (domain events), strings, or the library's stored marker
-    (`{"_type_": "uuid_hex", "_data_": hex}`, events decoded by `projections.events`, which
-    leaves ids to be converted here, where they are used).
-    """
-    if type(value) is str:
-        return value
-    if type(value) is dict:
-        hex_id: str = value["_data_"]
-        canonical = _CANONICAL_IDS.get(hex_id)
-        if canonical is None:
-            if len(_CANONICAL_IDS) > 100_000:
-                _CANONICAL_IDS.clear()
-            canonical = _CANONICAL_IDS[hex_id] = str(UUID(hex_id))
-        return canonical
-    return str(value)
 
 
 class LogisticsHandlers:

@@ -5,20 +5,21 @@ to filter on and the position and time of the last event that touched it; `rp_ti
 status changes; `rp_state` keeps the fold's state per entity so a projection resumes where it
 stopped; `rp_checkpoints` keeps the whole fold every so many events, where time travel starts
 (`projections.time_travel`). Each batch is written in the same transaction as the library's
-tracking record, so an event is applied exactly once.
+tracking record, so an event is applied exactly once. The queries are in
+projections/view_queries.py.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from eventsourcing.persistence import DataError, IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from projections.view_queries import ViewQueries
 
 # Errors of the data, not of the database: storing the same views again fails the same way.
 DATA_ERRORS: tuple[type[Exception], ...] = (
@@ -30,7 +31,6 @@ DATA_ERRORS: tuple[type[Exception], ...] = (
 )
 
 VIEW_TABLES = ("rp_current", "rp_timeline", "rp_state", "rp_checkpoints", "rp_quarantine")
-_FILTER_COLUMNS = ("plan_id", "status", "location", "adm1", "adm2")
 _RETIRED_TABLES = ("rp_versions",)  # an earlier layout: its views are rebuilt
 
 
@@ -79,29 +79,16 @@ class ViewBatch:
     quarantined: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
-class ViewStoreMixin:
+class ViewStoreMixin(ViewQueries):
     """The readiness views of one application, next to (or inside) its event store.
 
     Mixed into the library's tracking recorders, so that the views live in the same database
     and the same transactions as the tracking records.
     """
 
-    application_name = "planner"
-    postgres = False
-    datastore: Any
-    tracking_table_name: str
-
     if TYPE_CHECKING:  # provided by the library's tracking recorder this is mixed into
 
         def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
-        def max_tracking_id(self, application_name: str) -> int | None: ...
-        def _max_tracking_id(self, application_name: str, c: Any) -> int | None: ...
-
-    @property
-    def _prefix(self) -> str:
-        if not self.postgres:
-            return ""
-        return f'"{getattr(self.datastore, "schema", "") or "public"}".'
 
     # -- schema --------------------------------------------------------------------------------
 
@@ -174,10 +161,6 @@ class ViewStoreMixin:
             sql, params = "SELECT name FROM sqlite_master WHERE type = 'table'", ()
         names = {row["name"] for row in self._query(sql, params)}
         return [table for table in _RETIRED_TABLES if table in names]
-
-    def _sql(self, statement: str) -> str:
-        statement = statement.replace("{p}", self._prefix)
-        return statement.replace("?", "%s") if self.postgres else statement
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -271,158 +254,6 @@ class ViewStoreMixin:
                 self._sql(f"DELETE FROM {self._tracking_table()} WHERE application_name = ?"),
                 (self.application_name,),
             )
-
-    def _tracking_table(self) -> str:
-        name = getattr(self, "tracking_table_name", "tracking")
-        return f'{self._prefix}"{name}"' if self.postgres else name
-
-    # -- reading -------------------------------------------------------------------------------
-
-    def position(self) -> int:
-        """The last event position the views include (0 if none)."""
-        return self.max_tracking_id(self.application_name) or 0
-
-    def saved_state(
-        self,
-    ) -> tuple[list[tuple[str, str, Any]], int, list[tuple[str, str, int, int]], int]:
-        """What a projector resumes from: entity states, position, views' last touches and
-        the last checkpoint's position (the arguments of `ReadinessProjector.restore`)."""
-        with self.datastore.transaction(commit=False) as c:
-            position = self._max_tracking_id(self.application_name, c) or 0
-            c.execute(self._sql("SELECT kind, entity_id, state FROM {p}rp_state"), ())
-            states = [
-                (r["kind"], r["entity_id"], orjson.loads(bytes(r["state"]))) for r in c.fetchall()
-            ]
-            c.execute(self._sql("SELECT kind, entity_id, position, ts FROM {p}rp_current"), ())
-            touches = [(r["kind"], r["entity_id"], r["position"], r["ts"]) for r in c.fetchall()]
-            c.execute(self._sql("SELECT MAX(position) AS position FROM {p}rp_checkpoints"), ())
-            row = c.fetchone()
-        return states, position, touches, (row["position"] or 0) if row else 0
-
-    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The events the projector could not project (oldest first), with their errors."""
-        rows = self._query(
-            "SELECT position, originator_id, topic, error FROM {p}rp_quarantine "
-            "ORDER BY position LIMIT ?",
-            (limit,),
-        )
-        return [dict(row) for row in rows]
-
-    def quarantined_positions(self) -> frozenset[int]:
-        """Positions of the quarantined events (skipped by every fold)."""
-        rows = self._query("SELECT position FROM {p}rp_quarantine", ())
-        return frozenset(row["position"] for row in rows)
-
-    def checkpoint_before(self, as_of_us: int) -> tuple[int, bytes] | None:
-        """The last checkpoint at or before a time: (position, checkpoint), or None."""
-        rows = self._query(
-            "SELECT position, state FROM {p}rp_checkpoints WHERE ts <= ? "
-            "ORDER BY ts DESC, position DESC LIMIT 1",
-            (as_of_us,),
-        )
-        return (rows[0]["position"], bytes(rows[0]["state"])) if rows else None
-
-    def get(self, kind: str, entity_id: str) -> dict[str, Any] | None:
-        """One current view."""
-        rows = self._query(
-            "SELECT doc, position, ts FROM {p}rp_current WHERE kind = ? AND entity_id = ?",
-            (kind, entity_id),
-        )
-        return _doc(rows[0]) if rows else None
-
-    def find_id(self, kind: str, slug: str) -> list[str]:
-        """Ids of the entities of a kind with this slug (one per workspace)."""
-        rows = self._query(
-            "SELECT entity_id FROM {p}rp_current WHERE kind = ? AND slug = ? ORDER BY entity_id",
-            (kind, slug),
-        )
-        return [row["entity_id"] for row in rows]
-
-    def list_views(
-        self,
-        kind: str,
-        *,
-        plan_id: str | None = None,
-        status: str | None = None,
-        location: str | None = None,
-        adm1: str | None = None,
-        adm2: str | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        """Every current view of a kind, filtered on plan, status, location and administrative
-        area (a page of them with `limit` and `offset`), in slug order."""
-        where, params = self._filters(kind, plan_id, status, location, adm1, adm2)
-        sql = "SELECT doc, position, ts FROM {p}rp_current v WHERE " + where
-        sql += " ORDER BY slug, entity_id"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [limit, offset]
-        return [_doc(row) for row in self._query(sql, params)]
-
-    def count_views(
-        self,
-        kind: str,
-        *,
-        plan_id: str | None = None,
-        status: str | None = None,
-        location: str | None = None,
-        adm1: str | None = None,
-        adm2: str | None = None,
-    ) -> int:
-        """How many current views of a kind the filters keep."""
-        where, params = self._filters(kind, plan_id, status, location, adm1, adm2)
-        rows = self._query("SELECT COUNT(*) AS n FROM {p}rp_current v WHERE " + where, params)
-        return int(rows[0]["n"])
-
-    @staticmethod
-    def _filters(kind: str, *values: str | None) -> tuple[str, list[Any]]:
-        sql = "kind = ?"
-        params: list[Any] = [kind]
-        for column, value in zip(_FILTER_COLUMNS, values, strict=True):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                params.append(value)
-        return sql, params
-
-    def timeline(
-        self, *, kind: str | None = None, entity_id: str | None = None, as_of_us: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Status changes of camps and plans, oldest first."""
-        sql = "SELECT * FROM {p}rp_timeline WHERE 1 = 1"
-        params: list[Any] = []
-        for column, value in (("kind", kind), ("entity_id", entity_id)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                params.append(value)
-        if as_of_us is not None:
-            sql += " AND ts <= ?"
-            params.append(as_of_us)
-        rows = self._query(sql + " ORDER BY position, kind, entity_id", params)
-        return [
-            {
-                "kind": row["kind"],
-                "id": row["entity_id"],
-                "slug": row["slug"],
-                "position": row["position"],
-                "ts_us": row["ts"],
-                "from": row["from_status"],
-                "to": row["to_status"],
-            }
-            for row in rows
-        ]
-
-    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(self._sql(statement), tuple(params))
-            return list(c.fetchall())
-
-
-def _doc(row: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = orjson.loads(bytes(row["doc"]))
-    doc["_position"] = row["position"]
-    doc["_ts_us"] = row["ts"]
-    return doc
 
 
 class SQLiteViewStore(ViewStoreMixin, SQLiteTrackingRecorder):

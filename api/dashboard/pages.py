@@ -9,33 +9,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from api.auth import Principal
-from api.dashboard.charts import Point, cover_bars, readiness_timeline, status_label, stock_bar
+from api.dashboard.chart_series import camp_chart, camp_points, shared_windows
+from api.dashboard.charts import status_label, stock_bar
 from api.dashboard.templating import PREFIX, money, number, when
 from api.ports import Planner
 from api.three_w import three_w_csv as write_three_w_csv
 from domain.catalog import (
     CONSUMABLES,
-    DEFAULT_PROFILE,
-    FACILITIES,
-    MIN_SITE_AREA_PER_PERSON_M2,
-    PER_PERSON_ITEMS,
-    SECTORS,
     TRIPARTITE_KINDS,
-    VULNERABLE_GROUPS,
 )
 from projections.areas import CAMP_STATUSES, area_views
 from projections.queries import THREE_W_COLUMNS
-from projections.rules import READY, Thresholds, cover_status, facility_verdict, thresholds_for
 
 __all__ = ["PREFIX", "Nav", "Page", "parse_as_of", "when"]
 
+
 TIMELINE_ROWS = 200
+
+
 CAMP_TILES = 24  # a plan with more camps links to the areas page instead of a tile each
+
+
 MENU = (
     ("/", "Overview"),
     (f"{PREFIX}/areas", "Areas"),
@@ -43,7 +42,11 @@ MENU = (
     (f"{PREFIX}/stockpiles", "Stockpiles & 3W"),
     (f"{PREFIX}/scenario", "Scenario"),
 )
+
+
 KIND_LABELS = {"ngo": "NGO", "business": "business", "government": "government"}
+
+
 GROUP_LABELS = {
     "under5": "children under 5",
     "elderly": "elderly",
@@ -51,6 +54,8 @@ GROUP_LABELS = {
     "pregnant_lactating": "pregnant or lactating women",
     "unaccompanied_minors": "unaccompanied minors",
 }
+
+
 FACILITY_LABELS = {
     "latrine": "latrine",
     "water_tap": "water tap",
@@ -58,10 +63,9 @@ FACILITY_LABELS = {
     "waste_container": "waste container",
     "bathing_shelter": "bathing shelter",
 }
+
+
 SWATCHES = tuple(zip(CONSUMABLES, ("━━", "╍╍", "┈┈"), strict=False))  # the lines' dash styles
-
-
-# -- navigation -----------------------------------------------------------------------------------
 
 
 @dataclass
@@ -136,9 +140,6 @@ def error_page(nav: Nav, title: str, message: str) -> Page:
     return Page(nav, "error.html", title, {"message": message})
 
 
-# -- overview -------------------------------------------------------------------------------------
-
-
 def overview_page(planner: Planner, nav: Nav) -> Page:
     """Every plan: lifecycle, tripartite badge, its camps by status, population, pool balance."""
     queries = planner.queries
@@ -181,187 +182,6 @@ def area_groups(camps: Sequence[Mapping[str, Any]], nav: Nav) -> list[dict[str, 
     ]
 
 
-# -- camp -----------------------------------------------------------------------------------------
-
-
-CHART_SAMPLES = 48  # evenly spaced views between a camp's first and last time, besides changes
-
-
-def camp_points(planner: Planner, camp_id: str, as_of: datetime | None) -> list[Point]:
-    """A camp's view at each status change and at evenly spaced times up to `as_of`, as chart
-    points (each is an as-of view: a checkpoint and a bounded refold, never the whole log)."""
-    changes = planner.queries.timeline(kind="camp", entity_id=camp_id, as_of=as_of)
-    current = planner.queries.view("camp", camp_id, as_of=as_of)
-    if not changes or current is None:
-        return []
-    first = datetime.fromisoformat(changes[0]["at"])
-    last = as_of or datetime.fromisoformat(current["updated_at"])
-    times = {datetime.fromisoformat(change["at"]) for change in changes}
-    if last > first:
-        step = (last - first) / CHART_SAMPLES
-        times.update(first + step * i for i in range(1, CHART_SAMPLES + 1))
-    ordered = sorted(times)
-    docs = planner.queries.view_series("camp", camp_id, ordered)
-    return [
-        Point(at, doc["status"], doc["days_of_cover"])
-        for at, doc in zip(ordered, docs, strict=True)
-        if doc is not None
-    ]
-
-
-def _chart_window(nav: Nav, points: Sequence[Point]) -> tuple[datetime, datetime]:
-    start = min(p.at for p in points)
-    if nav.as_of is not None:
-        end = nav.as_of
-    else:  # a margin after the last change, so that the current status shows
-        last = max(p.at for p in points)
-        end = last + max(timedelta(days=1), (last - start) / 20)
-    if end - start < timedelta(days=1):
-        end = start + timedelta(days=1)
-    return start, end
-
-
-CRISIS_GAP = timedelta(days=90)  # camps whose histories lie further apart get their own axis
-
-
-def shared_windows(
-    nav: Nav, series: Mapping[str, Sequence[Point]]
-) -> dict[str, tuple[datetime, datetime]]:
-    """One time axis for the camps of one crisis: camps whose histories overlap (or lie less
-    than CRISIS_GAP apart) share a window, so that their charts line up; a store holding
-    crises years apart gets one axis per crisis instead of squeezing each into a sliver."""
-    spans = sorted(
-        (min(p.at for p in points), max(p.at for p in points), camp_id)
-        for camp_id, points in series.items()
-        if points
-    )
-    groups: list[list[str]] = []
-    group_end: datetime | None = None
-    for first, last, camp_id in spans:
-        if group_end is None or first > group_end + CRISIS_GAP:
-            groups.append([])
-            group_end = last
-        groups[-1].append(camp_id)
-        group_end = max(group_end, last)
-    windows: dict[str, tuple[datetime, datetime]] = {}
-    for group in groups:
-        window = _chart_window(nav, [p for camp_id in group for p in series[camp_id]])
-        windows.update(dict.fromkeys(group, window))
-    return windows
-
-
-def _chart(
-    planner: Planner,
-    nav: Nav,
-    camp: Mapping[str, Any],
-    points: Sequence[Point] | None = None,
-    window: tuple[datetime, datetime] | None = None,
-) -> str | None:
-    """A camp's readiness over time (status band and days of cover), if it has a history; on
-    its own time axis unless given a shared `window`."""
-    if points is None:
-        points = camp_points(planner, camp["id"], nav.as_of)
-    if not points:
-        return None
-    start, end = window or _chart_window(nav, points)
-    return readiness_timeline(camp["camp"], points, start, end, camp["ready_days"], CONSUMABLES)
-
-
-def _sector_cells(camp: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Each required sector, then any other sector with a lead: covered or not, and by whom."""
-    leads = camp.get("sector_leads", {})
-    required = list(camp.get("required_sectors", []))
-    uncovered = set(camp.get("uncovered_sectors", []))
-    cells = []
-    for sector in required + sorted(s for s in leads if s not in required):
-        lead = leads.get(sector)
-        if sector in uncovered:
-            state = "uncovered"
-            text = "uncovered" if lead is None else f"uncovered ({lead} withdrew)"
-        else:
-            state, text = "covered", f"lead: {lead}"
-        cells.append(
-            {
-                "code": sector,
-                "name": SECTORS.get(sector, ""),
-                "state": state,
-                "text": text,
-                "required": sector in required,
-            }
-        )
-    return cells
-
-
-def _facility_rows(camp: Mapping[str, Any], thresholds: Thresholds) -> list[dict[str, Any]]:
-    """Each facility: built, people per unit, the standard and the rules' verdict."""
-    rows = []
-    for facility in FACILITIES:
-        limit = thresholds.standards[facility]
-        count = camp["facilities"].get(facility, 0)
-        status, verdict = facility_verdict(camp["population"], count, limit)
-        rows.append(
-            {
-                "label": FACILITY_LABELS[facility],
-                "count": count,
-                "ratio": camp["people_per"].get(facility),
-                "limit": float(limit),
-                "status": status,
-                "verdict": verdict,
-            }
-        )
-    return rows
-
-
-def _cover(
-    camp: Mapping[str, Any], thresholds: Thresholds
-) -> tuple[dict[str, float | None], dict[str, str]]:
-    """Each consumable's days of cover, unrounded (the view's 4 decimals would show 0.99996 days
-    as 1), and its status by the rules on the exact stock."""
-    pop = camp["population"]
-    days: dict[str, float | None] = {}
-    statuses: dict[str, str] = {}
-    for item, num, den in thresholds.needs:
-        if not pop:
-            days[item] = None
-            continue
-        held, needed = camp["stock"].get(item, 0) * den, pop * num
-        days[item] = held / needed
-        status = cover_status(held, needed, thresholds.ready_num, thresholds.ready_den)
-        statuses[item] = status or READY
-    return days, statuses
-
-
-def camp_page(planner: Planner, nav: Nav, camp_id: str) -> Page | None:
-    """One camp: people, sector leads, days of cover, facilities, congestion, gaps in words."""
-    camp = planner.queries.view("camp", camp_id, as_of=nav.as_of)
-    if camp is None:
-        return None
-    plan = planner.queries.view("plan", camp["plan_id"], as_of=nav.as_of) or {}
-    standards = plan.get("standards") or {}
-    thresholds = thresholds_for(
-        standards.get("profile", DEFAULT_PROFILE),
-        standards.get("overrides") or {},
-        camp["ready_days"],
-    )
-    days_of_cover, cover_statuses = _cover(camp, thresholds)
-    cover = cover_bars(days_of_cover, camp["ready_days"], cover_statuses)
-    context = {
-        "camp": camp,
-        "groups": [(GROUP_LABELS[g], camp[g]) for g in VULNERABLE_GROUPS],
-        "sectors": _sector_cells(camp),
-        "cover": cover,
-        "facilities": _facility_rows(camp, thresholds),
-        "per_person": [(item, camp["per_person"].get(item)) for item in PER_PERSON_ITEMS],
-        "site_area_standard": MIN_SITE_AREA_PER_PERSON_M2,
-        "swatches": SWATCHES,
-        "chart": _chart(planner, nav, camp) or "",
-    }
-    return Page(nav, "camp.html", f"Camp {camp['camp']}", context)
-
-
-# -- timeline -------------------------------------------------------------------------------------
-
-
 def timeline_page(planner: Planner, nav: Nav) -> Page:
     """Each camp's status and days of cover over time; the status changes as a table."""
     camps = sorted(
@@ -371,7 +191,7 @@ def timeline_page(planner: Planner, nav: Nav) -> Page:
     windows = shared_windows(nav, series)  # the camps of one crisis line up
     charts = []
     for camp in camps:
-        chart = _chart(planner, nav, camp, series[camp["id"]], windows.get(camp["id"]))
+        chart = camp_chart(planner, nav, camp, series[camp["id"]], windows.get(camp["id"]))
         if chart is not None:
             charts.append({"camp": camp, "chart": chart})
     changes = planner.queries.timeline(as_of=nav.as_of)
@@ -381,9 +201,6 @@ def timeline_page(planner: Planner, nav: Nav) -> Page:
         "changes": list(reversed(changes[-TIMELINE_ROWS:])),
     }
     return Page(nav, "timeline.html", "Readiness timeline", context)
-
-
-# -- stockpiles and 3W ----------------------------------------------------------------------------
 
 
 def _level_rows(items: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
@@ -428,9 +245,6 @@ def _cell(column: str, value: Any) -> str:
 def three_w_csv(planner: Planner, as_of: datetime | None) -> bytes:
     """The 3W table as the API's /3w.csv writes it: header, HXL hashtag row, one row per lead."""
     return write_three_w_csv(planner.queries.who_does_what(as_of=as_of))
-
-
-# -- scenario -------------------------------------------------------------------------------------
 
 
 def scenario_page(

@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.assets import packaged_file
 from api.auth import Principal, token_digest
 from api.context import ApiContext
-from api.dashboard import area_pages, pages
+from api.dashboard import area_pages, camp_page, pages
 from api.dashboard.pages import PREFIX, Nav, Page
 from api.dashboard.templating import templates
 from api.errors import ApiProblem
@@ -276,7 +276,7 @@ def camp(request: Request, camp_id: str) -> Response:
     if not isinstance(nav, Nav):
         return nav
     ctx = _context(request)
-    page = pages.camp_page(ctx.planner, nav, camp_id[:100])
+    page = camp_page.camp_page(ctx.planner, nav, camp_id[:100])
     if page is None:
         when = "" if nav.as_of is None else f" at {pages.when(nav.as_of)}"
         message = f"There is no such camp{when}."

@@ -1,0 +1,211 @@
+"""Running commands by name: with rights checked under the lock, all-or-nothing, or grouped.
+
+Concurrent callers of `execute()` are gathered into groups (domain/group_commit.py) whose events
+are stored in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import replace
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import DomainEventProtocol
+
+from domain import clock
+from domain.base import PLANNER_NAMESPACE
+from domain.commands import COMMANDS
+from domain.errors import (
+    ConcurrencyError,
+    PlannerError,
+)
+from domain.group_commit import GroupCommitter, Submitted
+from domain.locking import SharedExclusiveLock
+from domain.ports import StorageAdapters
+from domain.rights import Actor, authorize, revokes
+from domain.service_core import CommandResult, ServiceCore
+from domain.unit_of_work import UnitOfWork
+
+
+class CommandsRefused(PlannerError):
+    """A command of an all-or-nothing run was refused; nothing of the run was stored."""
+
+    def __init__(self, index: int, command: str, error: PlannerError) -> None:
+        super().__init__(f"{command} refused: {error}")
+        self.index = index
+        self.command = command
+        self.error = error
+
+
+class ExecutingService(ServiceCore):
+    """Commands run by name: checked against an actor's rights, alone, in a run or in a group."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        namespace: UUID = PLANNER_NAMESPACE,
+        clock_fn: clock.Clock | None = None,
+        storage: StorageAdapters | None = None,
+    ) -> None:
+        super().__init__(env, namespace=namespace, clock_fn=clock_fn, storage=storage)
+        self._rights_lock = SharedExclusiveLock()
+        self._group: GroupCommitter[CommandResult] = GroupCommitter(self._run_group)
+
+    def execute_all(
+        self, commands: Sequence[tuple[str, Mapping[str, Any]]], *, actor: Actor | None = None
+    ) -> int | None:
+        """Run commands in order and store all their events in one transaction, or none.
+
+        Unlike `batch()`, a refusal discards the events of the commands before it as well (an
+        import is one decision: a list with one bad row is stored not at all); it is raised as
+        CommandsRefused, naming the command's index. With an `actor`, each command's rights are
+        checked as `execute` checks them, under the rights lock held for the whole run.
+        Returns the position of the last event stored.
+        """
+        if self._uow is not None:
+            raise RuntimeError("execute_all() cannot run inside a batch")
+        exclusive = any(revokes(command) for command, _ in commands)
+        lock = self._rights_lock.hold(exclusive=exclusive) if actor else nullcontext()
+        with lock, self._writer_lock():
+            self._uow = UnitOfWork()
+            try:
+                for index, (command, args) in enumerate(commands):
+                    try:
+                        if actor is not None:
+                            authorize(self, actor, command, args)
+                        self._run(command, args, None)
+                    except PlannerError as error:
+                        self._discard_pending()
+                        raise CommandsRefused(index, command, error) from error
+                return self.flush()
+            finally:
+                self._uow = None
+
+    def execute(
+        self,
+        command: str,
+        args: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        actor: Actor | None = None,
+    ) -> CommandResult:
+        """Run a command of the contract by name with already validated arguments.
+
+        With an `actor`, its rights (domain.rights) are checked against the same state the
+        command is validated with, under the rights lock, and its events are stored before the
+        lock is let go: a command that may revoke a right runs alone, so every command ordered
+        after it is checked against the new state. A coordinator drafting a plan joins it as
+        coordinator in the same transaction.
+        """
+        if command not in COMMANDS:
+            raise KeyError(f"unknown command {command!r}")
+        if actor is None:
+            return self._run(command, args, expected_version)
+        if self._uow is not None:  # inside the caller's own batch
+            return self._execute_alone(command, args, expected_version, actor)
+        return self._group.submit(Submitted(command, args, expected_version, actor))
+
+    def _execute_alone(
+        self, command: str, args: Mapping[str, Any], expected_version: int | None, actor: Actor
+    ) -> CommandResult:
+        with self._rights_lock.hold(exclusive=revokes(command)), self.batch():
+            result = self._authorized(command, args, expected_version, actor)
+            position = self.flush()
+        return replace(result, position=position)
+
+    def _authorized(
+        self, command: str, args: Mapping[str, Any], expected_version: int | None, actor: Actor
+    ) -> CommandResult:
+        authorize(self, actor, command, args)
+        result = self._run(command, args, expected_version)
+        if command == "draft_plan" and actor.role == "coordinator":
+            joined = {"plan": args["plan"], "partner": str(actor.partner), "role": "coordinator"}
+            result = self._run("join_plan", joined, None)
+        return result
+
+    # -- group commit --------------------------------------------------------------------------
+
+    def execute_group(
+        self, calls: Sequence[tuple[str, Mapping[str, Any], int | None, Actor]]
+    ) -> list[CommandResult | Exception]:
+        """Run (command, args, expected version, actor) calls as one group, as concurrent
+        callers of execute() are: each its own answer, an error for a refused one."""
+        items: list[Submitted[CommandResult]] = [Submitted(*call) for call in calls]
+        self._run_group(items)
+        answers: list[CommandResult | Exception] = []
+        for item in items:
+            error = item.error
+            answers.append(item.outcome() if error is None else cast(Exception, error))
+        return answers
+
+    def _run_group(self, group: list[Submitted[CommandResult]]) -> None:
+        """Run a group's commands in order against one state; store their events together.
+
+        A refused command is rolled back before the next runs (nothing of it is stored, the
+        others do not see it). The group holds the rights lock alone, so each command's rights
+        are checked against the state every command before it left. If storing the group
+        conflicts with another process's write, each command is run again on its own.
+        """
+        done: list[tuple[Submitted[CommandResult], CommandResult, int]] = []
+        with self._rights_lock.hold(exclusive=True), self._writer_lock():
+            uow = self._uow = UnitOfWork()
+            try:
+                for item in group:
+                    start = len(uow.events)
+                    try:
+                        result = self._authorized(
+                            item.command, item.args, item.expected_version, item.actor
+                        )
+                    except Exception as error:
+                        self._roll_back(uow, start)
+                        item.finish(error=error)
+                        continue
+                    uow.settle()
+                    done.append((item, result, len(uow.events)))
+                positions = self._store_each(uow.events) if uow.events else []
+            except ConcurrencyError:
+                self._uow = None
+                self._run_each([item for item, _, _ in done])
+                return
+            finally:
+                self._uow = None
+        for item, result, end in done:
+            item.finish(replace(result, position=positions[end - 1] if end else None))
+
+    def _run_each(self, items: list[Submitted[CommandResult]]) -> None:
+        for item in items:
+            try:
+                result = self._execute_alone(
+                    item.command, item.args, item.expected_version, item.actor
+                )
+            except Exception as error:
+                item.finish(error=error)
+            else:
+                item.finish(result)
+
+    def _roll_back(self, uow: UnitOfWork, start: int) -> None:
+        """Undo a refused command in a group: its events and what they did to the aggregates."""
+        del uow.events[start:]
+        for key, aggregate in list(uow.aggregates.items()):
+            settled = uow.settled.get(key)
+            if settled is None:
+                del uow.aggregates[key]  # loaded or made by the refused command: load again
+            elif aggregate.version != settled:
+                uow.aggregates[key] = self._replayed(aggregate.id, uow.events)
+
+    def _replayed(self, aggregate_id: UUID, events: list[DomainEventProtocol[UUID]]) -> Any:
+        """The aggregate as stored, with the group's events of it (before a refusal) applied."""
+        try:
+            aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        for event in events:
+            if event.originator_id == aggregate_id and (
+                aggregate is None or event.originator_version > aggregate.version
+            ):
+                aggregate = event.mutate(aggregate)  # type: ignore[attr-defined]
+        return aggregate
