@@ -11,13 +11,13 @@ day.
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import PersistenceError
+
+from api.side_tables import SideTable
 
 PENDING = 0
 LEASE_SECONDS = 60.0
@@ -35,47 +35,24 @@ class StoredResponse:
     headers: dict[str, str]
 
 
-class IdempotencyStore:
+class IdempotencyStore(SideTable):
     """The `rp_idempotency` table in a view store's database (SQLite or PostgreSQL)."""
 
     def __init__(self, datastore: Any, *, postgres: bool) -> None:
-        self.datastore = datastore
-        self.postgres = postgres
-        self._table = "rp_idempotency"
-        if postgres:
-            schema = getattr(datastore, "schema", "") or "public"
-            self._table = f'"{schema}".rp_idempotency'
+        super().__init__(datastore, postgres=postgres, name="rp_idempotency")
         self._claims = 0
 
-    def _sql(self, statement: str) -> str:
-        statement = statement.replace("{t}", self._table)
-        return statement.replace("?", "%s") if self.postgres else statement
-
-    def create_table(self, attempts: int = 5) -> None:
-        """Create the table if it does not exist (retried: servers starting together race)."""
-        for attempt in range(1, attempts + 1):
-            try:
-                self._create_table()
-                return
-            except PersistenceError:
-                if attempt == attempts:
-                    raise
-                time.sleep(random.uniform(0.05, 0.2) * attempt)
-
-    def _create_table(self) -> None:
-        blob = "BYTEA" if self.postgres else "BLOB"
-        big = "BIGINT" if self.postgres else "INTEGER"
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                self._sql(
-                    "CREATE TABLE IF NOT EXISTS {t} (scope TEXT NOT NULL, key TEXT NOT NULL, "
-                    f"fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body {blob}, "
-                    f"headers TEXT, created {big} NOT NULL, PRIMARY KEY (scope, key))"
-                )
+    def _create(self, cursor: Any) -> None:
+        cursor.execute(
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {t} (scope TEXT NOT NULL, key TEXT NOT NULL, "
+                f"fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body {self.blob}, "
+                f"headers TEXT, created {self.big} NOT NULL, PRIMARY KEY (scope, key))"
             )
-            c.execute(
-                self._sql("CREATE INDEX IF NOT EXISTS rp_idempotency_created ON {t} (created)")
-            )
+        )
+        cursor.execute(
+            self._sql("CREATE INDEX IF NOT EXISTS rp_idempotency_created ON {t} (created)")
+        )
 
     def lookup(self, scope: str, key: str) -> StoredResponse | None:
         """The stored entry of a key, or None."""

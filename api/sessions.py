@@ -10,13 +10,12 @@ The table lives next to the views (shared by every server process on one databas
 from __future__ import annotations
 
 import hashlib
-import random
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from eventsourcing.persistence import PersistenceError
+from api.side_tables import SideTable
 
 SESSION_TTL_SECONDS: Final = 8 * 3600
 _PURGE_EVERY: Final = 100
@@ -34,40 +33,20 @@ def _key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
-class SessionStore:
+class SessionStore(SideTable):
     """The `rp_sessions` table in a view store's database (SQLite or PostgreSQL)."""
 
     def __init__(self, datastore: Any, *, postgres: bool) -> None:
-        self.datastore = datastore
-        self.postgres = postgres
-        self._table = "rp_sessions"
-        if postgres:
-            schema = getattr(datastore, "schema", "") or "public"
-            self._table = f'"{schema}".rp_sessions'
+        super().__init__(datastore, postgres=postgres, name="rp_sessions")
         self._created = 0
 
-    def _sql(self, statement: str) -> str:
-        statement = statement.replace("{t}", self._table)
-        return statement.replace("?", "%s") if self.postgres else statement
-
-    def create_table(self, attempts: int = 5) -> None:
-        """Create the table if it does not exist (retried: servers starting together race)."""
-        blob = "BYTEA" if self.postgres else "BLOB"
-        big = "BIGINT" if self.postgres else "INTEGER"
-        for attempt in range(1, attempts + 1):
-            try:
-                with self.datastore.transaction(commit=True) as c:
-                    c.execute(
-                        self._sql(
-                            "CREATE TABLE IF NOT EXISTS {t} (id TEXT PRIMARY KEY, "
-                            f"token {blob} NOT NULL, csrf TEXT NOT NULL, expires {big} NOT NULL)"
-                        )
-                    )
-                return
-            except PersistenceError:
-                if attempt == attempts:
-                    raise
-                time.sleep(random.uniform(0.05, 0.2) * attempt)
+    def _create(self, cursor: Any) -> None:
+        cursor.execute(
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {t} (id TEXT PRIMARY KEY, "
+                f"token {self.blob} NOT NULL, csrf TEXT NOT NULL, expires {self.big} NOT NULL)"
+            )
+        )
 
     def create(self, token_digest: bytes, ttl: float = SESSION_TTL_SECONDS) -> tuple[str, str]:
         """Start a session; (session id for the cookie, CSRF token for its forms)."""
