@@ -264,7 +264,7 @@ class ReadinessProjector:
         return ViewVersion(
             kind=kind,
             entity_id=entity_id,
-            slug=doc.get(kind, doc.get("camp", "")),
+            slug=doc[kind] if kind in doc else doc.get("camp", ""),
             plan_id=doc.get("plan_id") if kind != "plan" else entity_id,
             status=doc.get("status"),
             location=doc.get("location"),

@@ -51,7 +51,7 @@ class Watch:
             if entity_id in fold.plans:
                 for camp_id in fold.plans[entity_id]["camps"]:
                     fold.view("camp", camp_id)  # plan views count fresh camp statuses
-                doc = plan_view(fold, entity_id)
+                doc = dict(plan_view(fold, entity_id))
         else:
             doc = fold.view(kind, entity_id) if entity_id in fold.stockpiles else None
         self.views[key] = doc
