@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Any
 
 from projections.projector import from_us
 
@@ -35,7 +34,7 @@ class InlineViews:
         self._lock = threading.Lock()
 
     @classmethod
-    def for_store(cls, views: Any) -> InlineViews | None:
+    def for_store(cls, views: object) -> InlineViews | None:
         """Inline reads for a view store in a SQLite file; None for any other store."""
         if getattr(views, "postgres", True):
             return None

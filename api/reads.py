@@ -22,7 +22,7 @@ POSITION_HEADER = "X-Views-Position"
 
 
 def json_response(
-    doc: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
+    doc: object, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     """Serialize once with orjson into a Response."""
     return Response(
@@ -180,7 +180,7 @@ async def read_body(request: Request, limit: int, what: str) -> bytes:
     return data
 
 
-def page(items: Sequence[Any], limit: int, offset: int) -> dict[str, Any]:
+def page(items: Sequence[object], limit: int, offset: int) -> dict[str, Any]:
     """A page of a list with its total."""
     return {
         "items": list(items[offset : offset + limit]),

@@ -86,7 +86,7 @@ _SLUG_RE: Final = re.compile(SLUG_PATTERN)
 _FORBIDDEN_RE: Final = re.compile(f"[{FORBIDDEN_TEXT_CHARACTERS}\ud800-\udfff]")
 
 
-def check_arg(arg: Arg, value: Any) -> Any:
+def check_arg(arg: Arg, value: object) -> Any:
     """Validate one argument value against its type; return the normalised value.
 
     Raises ArgumentError with a message that says what was expected.
@@ -99,11 +99,11 @@ def check_arg(arg: Arg, value: Any) -> Any:
         raise
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _text(arg: Arg, value: Any) -> str:
+def _text(arg: Arg, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ArgumentError(f"'{arg.name}' must be a non-empty string, got {value!r}", arg.name)
     if len(value) > MAX_TEXT_LENGTH:
@@ -121,7 +121,7 @@ def _text(arg: Arg, value: Any) -> str:
     return value
 
 
-def _slug_value(arg: Arg, value: Any) -> str:
+def _slug_value(arg: Arg, value: object) -> str:
     if not isinstance(value, str) or len(value) > MAX_SLUG_LENGTH or _SLUG_RE.match(value) is None:
         raise ArgumentError(
             f"'{arg.name}' must be a {arg.entity} slug of lowercase letters, digits and '-' "
@@ -131,7 +131,7 @@ def _slug_value(arg: Arg, value: Any) -> str:
     return value
 
 
-def _slugs(arg: Arg, value: Any) -> list[str]:
+def _slugs(arg: Arg, value: object) -> list[str]:
     if not isinstance(value, list):
         raise ArgumentError(f"'{arg.name}' must be a list of {arg.entity} slugs, got {value!r}")
     slugs = [_slug_value(arg, item) for item in value]
@@ -158,7 +158,7 @@ def _non_negative_int(arg: Arg, value: Any) -> int:
     return int(value)
 
 
-def _positive_number(arg: Arg, value: Any) -> int | float:
+def _positive_number(arg: Arg, value: object) -> int | float:
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
@@ -171,7 +171,7 @@ def _positive_number(arg: Arg, value: Any) -> int | float:
     return value
 
 
-def _choice(arg: Arg, value: Any) -> str:
+def _choice(arg: Arg, value: object) -> str:
     if value not in arg.choices:
         raise ArgumentError(f"'{arg.name}' must be one of {', '.join(arg.choices)}; got {value!r}")
     return str(value)
@@ -189,7 +189,7 @@ def _one_of(what: str, known: Any) -> Any:
     return check
 
 
-def _time(arg: Arg, value: Any) -> str:
+def _time(arg: Arg, value: object) -> str:
     moment: datetime | None = value if isinstance(value, datetime) else None
     if isinstance(value, str) and "T" in value:
         try:
@@ -207,7 +207,7 @@ def _time(arg: Arg, value: Any) -> str:
         raise ArgumentError(f"'{arg.name}' is out of range: {value!r}") from None
 
 
-def _sectors(arg: Arg, value: Any) -> list[str]:
+def _sectors(arg: Arg, value: object) -> list[str]:
     if not isinstance(value, list):
         raise ArgumentError(f"'{arg.name}' must be a list of cluster codes, got {value!r}")
     unknown = [v for v in value if not isinstance(v, str) or v not in SECTORS]
@@ -220,7 +220,7 @@ def _sectors(arg: Arg, value: Any) -> list[str]:
     return list(value)
 
 
-def _area_code(arg: Arg, value: Any) -> str:
+def _area_code(arg: Arg, value: object) -> str:
     if is_area_code(value):
         return str(value)
     if _is_int(value) or isinstance(value, float):
@@ -266,7 +266,7 @@ _CHECKERS: Final = {
 }
 
 
-def validate_args(spec: CommandSpec, args: Mapping[str, Any]) -> dict[str, Any]:
+def validate_args(spec: CommandSpec, args: Mapping[str, object]) -> dict[str, Any]:
     """Check a command's arguments against the table; return them normalised.
 
     Raises ArgumentError naming the first unknown, missing or ill-typed argument.

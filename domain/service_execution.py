@@ -88,7 +88,7 @@ class ExecutingService(ServiceCore):
     def execute(
         self,
         command: str,
-        args: Mapping[str, Any],
+        args: Mapping[str, object],
         *,
         expected_version: int | None = None,
         actor: Actor | None = None,
@@ -110,7 +110,7 @@ class ExecutingService(ServiceCore):
         return self._group.submit(Submitted(command, args, expected_version, actor))
 
     def _execute_alone(
-        self, command: str, args: Mapping[str, Any], expected_version: int | None, actor: Actor
+        self, command: str, args: Mapping[str, object], expected_version: int | None, actor: Actor
     ) -> CommandResult:
         with self._rights_lock.hold(exclusive=revokes(command)), self.batch():
             result = self._authorized(command, args, expected_version, actor)
@@ -118,7 +118,7 @@ class ExecutingService(ServiceCore):
         return replace(result, position=position)
 
     def _authorized(
-        self, command: str, args: Mapping[str, Any], expected_version: int | None, actor: Actor
+        self, command: str, args: Mapping[str, object], expected_version: int | None, actor: Actor
     ) -> CommandResult:
         authorize(self, actor, command, args)
         result = self._run(command, args, expected_version)

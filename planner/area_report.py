@@ -9,7 +9,7 @@ from typing import Any
 from projections.areas import area_views
 
 
-def area_summary(camp_views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def area_summary(camp_views: Iterable[Mapping[str, object]]) -> list[dict[str, Any]]:
     """One line of figures per area the camps carry (an empty list when none carries a code)."""
     return [
         {

@@ -55,7 +55,7 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def compare(path: str, expected: Any, actual: Any) -> list[dict[str, Any]]:
+def compare(path: str, expected: object, actual: object) -> list[dict[str, Any]]:
     """Compare a check's expected value with the view's, as the contract says.
 
     Integers, booleans, strings and null exactly; other numbers within ±0.01; lists as sets;
@@ -77,7 +77,7 @@ def compare(path: str, expected: Any, actual: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _scalar_equal(expected: Any, actual: Any) -> bool:
+def _scalar_equal(expected: object, actual: object) -> bool:
     if expected is None or isinstance(expected, bool | str):
         return type(actual) is type(expected) and actual == expected
     if isinstance(actual, bool) or not isinstance(actual, int | float):
@@ -90,7 +90,7 @@ def _scalar_equal(expected: Any, actual: Any) -> bool:
 
 
 def _same_set(expected: list[Any], actual: list[Any]) -> bool:
-    def key(value: Any) -> str:
+    def key(value: object) -> str:
         import orjson
 
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
@@ -98,7 +98,7 @@ def _same_set(expected: list[Any], actual: list[Any]) -> bool:
     return {key(v) for v in expected} == {key(v) for v in actual}
 
 
-def _mismatch(path: str, expected: Any, actual: Any) -> dict[str, Any]:
+def _mismatch(path: str, expected: object, actual: object) -> dict[str, Any]:
     return {
         "field": path,
         "expected": expected,

@@ -45,7 +45,7 @@ def format_totals(reports: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def verdict(data: Mapping[str, Any]) -> str:
+def verdict(data: Mapping[str, object]) -> str:
     """OK, FAILED (a check failed) or STOPPED (a bad file or a refused step)."""
     if data.get("error"):
         return "STOPPED"
@@ -152,7 +152,7 @@ def wrap_items(head: str, items: list[str]) -> list[str]:
     return [line.replace("\xa0", " ") for line in wrapped]
 
 
-def flatten(expected: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+def flatten(expected: Mapping[str, object], prefix: str = "") -> list[tuple[str, Any]]:
     """`{days_of_cover: {water: 2}}` -> [("days_of_cover.water", 2)], as checks compare."""
     pairs: list[tuple[str, Any]] = []
     for key, value in expected.items():
@@ -164,7 +164,7 @@ def flatten(expected: Mapping[str, Any], prefix: str = "") -> list[tuple[str, An
     return pairs
 
 
-def dig(actual: Mapping[str, Any], path: str) -> Any:
+def dig(actual: Mapping[str, object], path: str) -> Any:
     """The value at a dotted path of the view's fields."""
     head, _, rest = path.partition(".")
     value = actual.get(head)
@@ -202,7 +202,7 @@ def number(value: int | float) -> str:
     return f"{value:,.2f}"
 
 
-def show(value: Any) -> str:
+def show(value: object) -> str:
     """A view's value in words: numbers as `number`, lists joined, mappings as `key value`."""
     if value is None:
         return "none"

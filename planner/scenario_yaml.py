@@ -36,7 +36,7 @@ class _DuplicateKey(Exception):
 
     def __init__(
         self,
-        key: Any,
+        key: object,
         line: int,
         first_line: int,
         index: int,
@@ -249,7 +249,7 @@ class _EventBuilder:
                 data.key_lines[key] = data.line
         return data
 
-    def _items_value(self, top: bool, key: Any, line: int) -> Any:
+    def _items_value(self, top: bool, key: object, line: int) -> Any:
         if not (top and key in ("steps", "checks")):
             return self.value()
         if not self.loader.check_event(yaml.SequenceStartEvent):
@@ -295,7 +295,7 @@ _IMMUTABLE_SCALARS: Final = frozenset({str, int, float, bool, type(None), bytes,
 _SCALAR_CACHE_SIZE: Final = 4096
 
 
-def _is_merge_key(event: Any) -> bool:
+def _is_merge_key(event: object) -> bool:
     return (
         isinstance(event, yaml.ScalarEvent)
         and event.value == "<<"
@@ -341,12 +341,12 @@ def _duplicate_key_error(path: str, dup: _DuplicateKey) -> ScenarioError:
     return ScenarioError(path, message, check=number, line=line)
 
 
-def key_line(mapping: Any, key: str) -> int | None:
+def key_line(mapping: object, key: str) -> int | None:
     """The line of `key` in a mapping parsed by load_yaml, or None."""
     return mapping.key_lines.get(key) if isinstance(mapping, _Map) else None
 
 
-def item_line(sequence: Any, index: int, item: Any) -> int | None:
+def item_line(sequence: object, index: int, item: object) -> int | None:
     if isinstance(item, _Map):
         return item.line
     if isinstance(sequence, Seq) and index < len(sequence.item_lines):

@@ -107,7 +107,7 @@ def write_entries(path: Path, entries: list[dict[str, Any]]) -> None:
         raise
 
 
-def entry_id(entry: Mapping[str, Any]) -> str:
+def entry_id(entry: Mapping[str, object]) -> str:
     """The first hex digits of the entry's token hash (computed for a plain `token:` entry)."""
     return _full_id(entry)[:ID_DIGITS] or "?"
 
@@ -171,7 +171,7 @@ def _revoke(path: Path, entries: list[dict[str, Any]], wanted: str) -> int:
     return EXIT_OK
 
 
-def _full_id(entry: Mapping[str, Any]) -> str:
+def _full_id(entry: Mapping[str, object]) -> str:
     hashed = entry.get("token_sha256")
     if isinstance(hashed, str):
         return hashed.lower()
@@ -179,6 +179,6 @@ def _full_id(entry: Mapping[str, Any]) -> str:
     return token_digest(str(token)).hex() if token is not None else ""
 
 
-def _who(entry: Mapping[str, Any]) -> str:
+def _who(entry: Mapping[str, object]) -> str:
     partner = entry.get("partner")
     return f"{entry.get('role')}" + (f" for {partner}" if partner else "")

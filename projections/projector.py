@@ -45,7 +45,7 @@ _ENTITY_TABLES = tuple(_TABLE_OF_KIND.values())
 CHECKPOINT_EVERY = 500
 
 
-def encode_view(doc: Any) -> bytes:
+def encode_view(doc: object) -> bytes:
     """A view document as JSON. Sums across entities (a plan's population over its camps) may
     pass 64 bits although each entity stays within the domain's bound: such whole numbers are
     written as floating-point numbers instead of failing the batch."""
@@ -55,7 +55,7 @@ def encode_view(doc: Any) -> bytes:
         return orjson.dumps(_widened(doc))
 
 
-def _widened(value: Any) -> Any:
+def _widened(value: object) -> Any:
     if isinstance(value, dict):
         return {key: _widened(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -181,7 +181,7 @@ class ReadinessProjector:
         position, ts = self.timed_touches[key] if mark is None else mark
         return position, self.ts_us_of(ts)
 
-    def _close_moment(self, position: int, ts: Any, batch: ViewBatch | None) -> None:
+    def _close_moment(self, position: int, ts: object, batch: ViewBatch | None) -> None:
         self.position = position
         fold = self.fold
         mark = (position, ts)
@@ -223,7 +223,7 @@ class ReadinessProjector:
             batch.checkpoints.append((position, self.ts_us_of(ts), self.checkpoint()))
 
     def _status_changed(
-        self, key: ViewKey, status: str, position: int, ts: Any, batch: ViewBatch
+        self, key: ViewKey, status: str, position: int, ts: object, batch: ViewBatch
     ) -> None:
         kind, entity_id = key
         batch.timeline.append(

@@ -88,7 +88,7 @@ class ViewStoreMixin(ViewQueries):
 
     if TYPE_CHECKING:  # provided by the library's tracking recorder this is mixed into
 
-        def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
+        def _insert_tracking(self, c: object, tracking: Tracking) -> None: ...
 
     # -- schema --------------------------------------------------------------------------------
 

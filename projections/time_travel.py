@@ -166,7 +166,7 @@ def time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Any], b
     """
     bound = from_us(as_of_us).isoformat()
 
-    def not_after(ts: Any) -> bool:
+    def not_after(ts: object) -> bool:
         if type(ts) is str and ts.endswith(_UTC_SUFFIX) and len(ts) in (25, 32):
             return ts <= bound
         return projector.ts_us_of(ts) <= as_of_us

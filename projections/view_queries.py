@@ -22,7 +22,7 @@ class ViewQueries:
     if TYPE_CHECKING:  # provided by the library's tracking recorder the store is mixed into
 
         def max_tracking_id(self, application_name: str) -> int | None: ...
-        def _max_tracking_id(self, application_name: str, c: Any) -> int | None: ...
+        def _max_tracking_id(self, application_name: str, c: object) -> int | None: ...
 
     @property
     def _prefix(self) -> str:
@@ -174,7 +174,7 @@ class ViewQueries:
             for row in rows
         ]
 
-    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+    def _query(self, statement: str, params: Sequence[object]) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._sql(statement), tuple(params))
             return list(c.fetchall())

@@ -170,7 +170,7 @@ def overview_page(planner: Planner, nav: Nav) -> Page:
     return Page(nav, "overview.html", "Overview", context)
 
 
-def area_groups(camps: Sequence[Mapping[str, Any]], nav: Nav) -> list[dict[str, Any]]:
+def area_groups(camps: Sequence[Mapping[str, object]], nav: Nav) -> list[dict[str, Any]]:
     """adm1 areas, each followed by its adm2 areas, as table rows linking to their pages."""
     return [
         {

@@ -96,7 +96,7 @@ def _days(value: float, unit: str = "day") -> str:
 # Reading
 
 
-def read_requirements(reader: SpecReader, raw: Any, line: int | None) -> tuple[Requirement, ...]:
+def read_requirements(reader: SpecReader, raw: object, line: int | None) -> tuple[Requirement, ...]:
     """The `require:` list, validated (an absent list is no requirement)."""
     if raw is None:
         return ()
@@ -115,7 +115,9 @@ def read_requirements(reader: SpecReader, raw: Any, line: int | None) -> tuple[R
     return tuple(result)
 
 
-def read_requirement(reader: SpecReader, entry: Any, number: int, line: int | None) -> Requirement:
+def read_requirement(
+    reader: SpecReader, entry: object, number: int, line: int | None
+) -> Requirement:
     """One entry of `require:`, validated."""
     what = f"simulate requirement {number}"
     if not isinstance(entry, dict):
@@ -212,7 +214,9 @@ def _window(
     return after, until
 
 
-def property_value(reader: SpecReader, prop: str, value: Any, what: str, line: int | None) -> Any:
+def property_value(
+    reader: SpecReader, prop: str, value: object, what: str, line: int | None
+) -> Any:
     """A property's value, validated and normalised."""
     if prop in ("status", "status_not"):
         return _statuses(reader, value, what, line)
@@ -227,7 +231,7 @@ def property_value(reader: SpecReader, prop: str, value: Any, what: str, line: i
     return _pool(reader, value, what, line)
 
 
-def _statuses(reader: SpecReader, value: Any, what: str, line: int | None) -> tuple[str, ...]:
+def _statuses(reader: SpecReader, value: object, what: str, line: int | None) -> tuple[str, ...]:
     values = value if isinstance(value, list) else [value]
     allowed = CAMP_STATUSES
     if not values or any(not isinstance(v, str) or v not in allowed for v in values):
@@ -239,7 +243,7 @@ def _statuses(reader: SpecReader, value: Any, what: str, line: int | None) -> tu
     return tuple(values)
 
 
-def _days_by_item(reader: SpecReader, value: Any, what: str, line: int | None) -> dict[str, Any]:
+def _days_by_item(reader: SpecReader, value: object, what: str, line: int | None) -> dict[str, Any]:
     if not isinstance(value, dict) or not value:
         raise reader.error(
             f"{what} must be a mapping of consumable to days, e.g. {{water: 2}}; "
@@ -262,7 +266,7 @@ def _days_by_item(reader: SpecReader, value: Any, what: str, line: int | None) -
     return result
 
 
-def _need_caps(reader: SpecReader, value: Any, what: str, line: int | None) -> dict[str, int]:
+def _need_caps(reader: SpecReader, value: object, what: str, line: int | None) -> dict[str, int]:
     keys = (*ITEMS, *FACILITIES)
     if not isinstance(value, dict) or not value:
         raise reader.error(
@@ -286,7 +290,7 @@ def _need_caps(reader: SpecReader, value: Any, what: str, line: int | None) -> d
     return caps
 
 
-def _pool(reader: SpecReader, value: Any, what: str, line: int | None) -> dict[str, int]:
+def _pool(reader: SpecReader, value: object, what: str, line: int | None) -> dict[str, int]:
     if not isinstance(value, dict) or not value:
         raise reader.error(
             f"{what} must be a mapping of currency to an amount in minor units, "

@@ -28,7 +28,7 @@ class _ByKind:
 
     __slots__ = ("_values",)
 
-    def __init__(self, **values: Any) -> None:
+    def __init__(self, **values: object) -> None:
         fields = [kind.field for kind in registered()]
         for name in values:
             if name not in fields:
@@ -92,7 +92,7 @@ class Units(_ByKind):
 
     __slots__ = ()
 
-    def replaced(self, kind: ShockKind, value: Any) -> Units:
+    def replaced(self, kind: ShockKind, value: object) -> Units:
         """These units with one kind's replaced."""
         return Units(**{**self.fields(), kind.field: value})
 
@@ -145,7 +145,7 @@ class ShockSpace:
 
         fields = [kind.field for kind, _ in self.parts]
 
-        def units(*values: Any) -> Units:
+        def units(*values: object) -> Units:
             return Units(**dict(zip(fields, values, strict=True)))
 
         return st.builds(units, *(kind.strategy(space) for kind, space in self.parts))

@@ -77,7 +77,7 @@ def _section_with_lines(scenario: Scenario, text: str | None) -> tuple[Any, int 
     return scenario.simulate, None
 
 
-def read_section(reader: SpecReader, raw: Any) -> SimulationSpec:
+def read_section(reader: SpecReader, raw: object) -> SimulationSpec:
     """Validate one raw `simulate:` mapping against its scenario."""
     if not isinstance(raw, dict):
         raise reader.error(f"'simulate' must be a mapping with {', '.join(SIMULATE_KEYS)}")
