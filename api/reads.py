@@ -16,6 +16,7 @@ from api.deps import After, AsOf, Caller, context_of
 from api.errors import ApiProblem
 from api.schemas import Problem, Slug
 from projections.logistics import TIMED_KINDS
+from projections.shapes import ViewDoc
 
 JSON = "application/json"
 POSITION_HEADER = "X-Views-Position"
@@ -94,7 +95,7 @@ async def one_view(
 
 async def _view(
     ctx: ApiContext, kind: str, entity_id: str, as_of: datetime | None
-) -> dict[str, Any] | None:
+) -> ViewDoc | None:
     if ctx.inline_reads and as_of is None:  # as-of folds events again: not on the event loop
         return ctx.planner.queries.view(kind, entity_id, as_of)
     return await run_in_threadpool(ctx.planner.queries.view, kind, entity_id, as_of)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.scenario import Check, format_time
+from projections.shapes import ViewDoc
 
 TOLERANCE = 0.01
 
@@ -34,7 +35,7 @@ class CheckResult:
         }
 
 
-def evaluate_check(check: Check, view: dict[str, Any] | None) -> CheckResult:
+def evaluate_check(check: Check, view: ViewDoc | None) -> CheckResult:
     """Compare a check's expectations with the named entity's view at the check's time."""
     if view is None:
         return CheckResult(

@@ -20,6 +20,7 @@ from planner.wiring import Planner, open_planner
 from projections.areas import area_view
 from projections.logistics import time_us
 from projections.readiness import ReadinessFold
+from projections.shapes import ViewDoc
 
 BATCH_STEPS = 5000  # steps per transaction: each commit waits for the disk (fsync)
 
@@ -286,7 +287,7 @@ class _CheckEvaluator:
         while self.times:
             self._evaluate(self.times.pop(0))
 
-    def _view(self, kind: str, entity_id: str, moment: datetime) -> dict[str, Any] | None:
+    def _view(self, kind: str, entity_id: str, moment: datetime) -> ViewDoc | None:
         if entity_id not in self.fold.table_of(kind):
             return None
         return self.fold.view(kind, entity_id, time_us(moment))
@@ -319,7 +320,7 @@ class _CheckEvaluator:
             self.report.checks.append(evaluate_check(check, view))
 
 
-def _summary(kind: str, view: dict[str, Any]) -> dict[str, Any]:
+def _summary(kind: str, view: ViewDoc) -> ViewDoc:
     summary = {"status": view["status"]}
     if kind == "camp":
         return summary | {

@@ -267,7 +267,7 @@ def summed_needs(entries: list[dict[str, dict[str, int]]]) -> dict[str, dict[str
 
 def shipment_view(
     fold: ReadinessFold, shipment_id: str, at_us: int | None = None
-) -> dict[str, Any]:
+) -> shapes.ViewDoc:
     """The shipment view (contract: "Shipment view"), as of `at_us`."""
     shipment = fold.shipments[shipment_id]
     camp = fold.camps[shipment["camp_id"]]
@@ -293,7 +293,7 @@ def shipment_view(
     )
 
 
-def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> dict[str, Any]:
+def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> shapes.ViewDoc:
     """The offer view (contract: "Offer view"), with expiry applied as of `at_us`."""
     offer = fold.offers[offer_id]
     plan_id = offer["plan_id"]
@@ -326,7 +326,7 @@ def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> 
     )
 
 
-def with_time(kind: str, doc: dict[str, Any], at_us: int) -> dict[str, Any]:
+def with_time(kind: str, doc: shapes.ViewDoc, at_us: int) -> shapes.ViewDoc:
     """Apply time to an offer or shipment view document (expiry, `overdue`) as of `at_us`.
 
     The same function serves the fold's views and stored documents read later: a document holds

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from projections.shapes import ViewDoc
+
 FILTER_COLUMNS = ("plan_id", "status", "location", "adm1", "adm2")
 
 
@@ -84,7 +86,7 @@ class ViewQueries:
         )
         return (rows[0]["position"], bytes(rows[0]["state"])) if rows else None
 
-    def get(self, kind: str, entity_id: str) -> dict[str, Any] | None:
+    def get(self, kind: str, entity_id: str) -> ViewDoc | None:
         """One current view."""
         rows = self._query(
             "SELECT doc, position, ts FROM {p}rp_current WHERE kind = ? AND entity_id = ?",
@@ -111,7 +113,7 @@ class ViewQueries:
         adm2: str | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ViewDoc]:
         """Every current view of a kind, filtered on plan, status, location and administrative
         area (a page of them with `limit` and `offset`), in slug order."""
         where, params = self._filters(kind, plan_id, status, location, adm1, adm2)
@@ -149,7 +151,7 @@ class ViewQueries:
 
     def timeline(
         self, *, kind: str | None = None, entity_id: str | None = None, as_of_us: int | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ViewDoc]:
         """Status changes of camps and plans, oldest first."""
         sql = "SELECT * FROM {p}rp_timeline WHERE 1 = 1"
         params: list[Any] = []
@@ -180,9 +182,9 @@ class ViewQueries:
             return list(c.fetchall())
 
 
-def view_doc(row: Any) -> dict[str, Any]:
+def view_doc(row: Any) -> ViewDoc:
     """A stored view with the position and time of the event that made it."""
-    doc: dict[str, Any] = orjson.loads(bytes(row["doc"]))
+    doc: ViewDoc = orjson.loads(bytes(row["doc"]))
     doc["_position"] = row["position"]
     doc["_ts_us"] = row["ts"]
     return doc

@@ -12,6 +12,7 @@ from planner.scenario import format_time, key_line, parse_offset_or_time, shown,
 from planner.simulation.reader import SpecReader
 from planner.simulation.times import offset_text
 from projections.readiness import CAMP_STATUSES
+from projections.shapes import ViewDoc
 
 NEED_PROPERTIES: Final = ("max_uncommitted_need",)  # of a camp or a plan (Part 2 needs)
 CAMP_PROPERTIES: Final = ("status_not", "status", "min_days_of_cover", *NEED_PROPERTIES)
@@ -316,7 +317,7 @@ def _pool(reader: SpecReader, value: object, what: str, line: int | None) -> dic
 # Checking
 
 
-def requirement_breach(requirement: Requirement, doc: dict[str, Any] | None) -> str | None:
+def requirement_breach(requirement: Requirement, doc: ViewDoc | None) -> str | None:
     """None if the requirement holds on a view document, else what is wrong, in words."""
     subject = f"{requirement.subject} {requirement.slug}"
     prop, value = requirement.prop, requirement.value
@@ -337,7 +338,7 @@ def requirement_breach(requirement: Requirement, doc: dict[str, Any] | None) -> 
     return f"{subject} with " + ", ".join(short) if short else None
 
 
-def _shortages(prop: str, value: Any, doc: dict[str, Any]) -> list[str]:
+def _shortages(prop: str, value: Any, doc: ViewDoc) -> list[str]:
     if prop == "min_days_of_cover":
         cover = doc["days_of_cover"]
         return [
@@ -360,13 +361,13 @@ def _shortages(prop: str, value: Any, doc: dict[str, Any]) -> list[str]:
     ]
 
 
-def _uncommitted(doc: dict[str, Any], key: str) -> int:
+def _uncommitted(doc: ViewDoc, key: str) -> int:
     """A view's uncommitted need of one key (0 when the key has no shortfall)."""
     need = (doc.get("needs") or {}).get(key)
     return 0 if need is None else int(need["uncommitted"])
 
 
-def _excesses(value: dict[str, int], doc: dict[str, Any]) -> list[str]:
+def _excesses(value: dict[str, int], doc: ViewDoc) -> list[str]:
     return [
         f"an uncommitted need of {_uncommitted(doc, key):,} {key} (at most {cap:,} allowed)"
         for key, cap in value.items()
@@ -374,7 +375,7 @@ def _excesses(value: dict[str, int], doc: dict[str, Any]) -> list[str]:
     ]
 
 
-def _tripartite_breach(subject: str, value: bool, doc: dict[str, Any]) -> str | None:
+def _tripartite_breach(subject: str, value: bool, doc: ViewDoc) -> str | None:
     if doc["tripartite"] == value:
         return None
     if value:
@@ -382,12 +383,12 @@ def _tripartite_breach(subject: str, value: bool, doc: dict[str, Any]) -> str | 
     return f"{subject} tripartite"
 
 
-def _gap_hint(doc: dict[str, Any]) -> str:
+def _gap_hint(doc: ViewDoc) -> str:
     gaps = doc.get("gaps") or []
     return f" ({gaps[0]})" if gaps else ""
 
 
-def expected_fields(requirement: Requirement, view: dict[str, Any]) -> dict[str, Any]:
+def expected_fields(requirement: Requirement, view: ViewDoc) -> ViewDoc:
     """The view fields a requirement is about (what a reproduction's check asserts)."""
     value = requirement.value
     if requirement.prop in ("status", "status_not"):
