@@ -65,7 +65,7 @@ class ShockKind(ABC):
     # -- the section ---------------------------------------------------------------------------
 
     @abstractmethod
-    def read(self, body: Mapping[Any, Any], reader: SpecReader, line: int | None) -> Any:
+    def read(self, body: Mapping[object, object], reader: SpecReader, line: int | None) -> Any:
         """Validate the kind's mapping (its keys already checked); return its parameters."""
 
     @abstractmethod
@@ -95,11 +95,11 @@ class ShockKind(ABC):
         """Units drawn from the grids (the distribution of the sampled runs)."""
 
     @abstractmethod
-    def strategy(self, space: Any) -> SearchStrategy[Any]:
+    def strategy(self, space: Any) -> SearchStrategy[object]:
         """A hypothesis strategy over the units that shrinks towards the zero shock."""
 
     @abstractmethod
-    def simpler(self, space: Any, units: Any, phase: int) -> Iterator[Any]:
+    def simpler(self, space: Any, units: Any, phase: int) -> Iterator[object]:
         """Simpler units to try in a shrink phase, biggest simplification first."""
 
     @abstractmethod
@@ -123,7 +123,7 @@ class ShockKind(ABC):
     # -- words ---------------------------------------------------------------------------------
 
     @abstractmethod
-    def part_dict(self, part: Any, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: Any, start: datetime) -> dict[str, object]:
         """A part in JSON, times as offsets from the start."""
 
     @abstractmethod

@@ -50,7 +50,7 @@ class OfferLapseKind(StepEventKind):
         """No acceptance."""
         return None
 
-    def part_dict(self, part: Lapse, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: Lapse, start: datetime) -> dict[str, object]:
         """{step, offer}."""
         return {"step": part.step, "offer": part.offer}
 

@@ -50,7 +50,7 @@ class ShipmentLossKind(StepEventKind):
         args = {"shipment": part.shipment, "reason": LOSS_REASON}
         return Step(step.number, step.line, step.at, "lose_shipment", args)
 
-    def part_dict(self, part: ShipmentLoss, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: ShipmentLoss, start: datetime) -> dict[str, object]:
         """{step, shipment}."""
         return {"step": part.step, "shipment": part.shipment}
 
