@@ -56,7 +56,7 @@ _Created = dict[str, dict[str, tuple[int, datetime]]]
 class ScenarioBuilder:
     """Validates one parsed scenario mapping, step by step, and builds the Scenario."""
 
-    def __init__(self, path: str, top: dict[Any, Any]) -> None:
+    def __init__(self, path: str, top: Mapping[object, object]) -> None:
         self.path = path
         self.top = top
         self.created: _Created = {}

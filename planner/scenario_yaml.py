@@ -341,7 +341,7 @@ def _duplicate_key_error(path: str, dup: _DuplicateKey) -> ScenarioError:
     return ScenarioError(path, message, check=number, line=line)
 
 
-def key_line(mapping: object, key: str) -> int | None:
+def key_line(mapping: object, key: object) -> int | None:
     """The line of `key` in a mapping parsed by load_yaml, or None."""
     return mapping.key_lines.get(key) if isinstance(mapping, _Map) else None
 

@@ -46,7 +46,7 @@ class SpecReader:
         return ScenarioError(self.path, message, line=line if line is not None else self.line)
 
     def keys(
-        self, mapping: Mapping[Any, Any], allowed: Sequence[str], what: str, line: int | None
+        self, mapping: Mapping[object, object], allowed: Sequence[str], what: str, line: int | None
     ) -> None:
         """Refuse a key of `mapping` not in `allowed`, suggesting the nearest."""
         for key in mapping:

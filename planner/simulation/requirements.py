@@ -3,6 +3,7 @@ saying them in words."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -141,7 +142,9 @@ def read_requirement(
     return Requirement(number, line, subject, slug, prop, value, after, until, name.strip())
 
 
-def _subject(reader: SpecReader, entry: dict[Any, Any], what: str, line: int | None) -> str:
+def _subject(
+    reader: SpecReader, entry: Mapping[object, object], what: str, line: int | None
+) -> str:
     subjects = [s for s in ("camp", "plan") if s in entry]
     if len(subjects) != 1:
         raise reader.error(
@@ -152,7 +155,7 @@ def _subject(reader: SpecReader, entry: dict[Any, Any], what: str, line: int | N
 
 
 def _property(
-    reader: SpecReader, entry: dict[Any, Any], subject: str, what: str, line: int | None
+    reader: SpecReader, entry: Mapping[object, object], subject: str, what: str, line: int | None
 ) -> str:
     allowed = CAMP_PROPERTIES if subject == "camp" else PLAN_PROPERTIES
     other = PLAN_PROPERTIES if subject == "camp" else CAMP_PROPERTIES
@@ -174,7 +177,7 @@ def _property(
 
 
 def _slug(
-    reader: SpecReader, entry: dict[Any, Any], subject: str, what: str, line: int | None
+    reader: SpecReader, entry: Mapping[object, object], subject: str, what: str, line: int | None
 ) -> str:
     slug = entry[subject]
     known = reader.created.get(subject, {})
@@ -188,7 +191,12 @@ def _slug(
 
 
 def _window(
-    reader: SpecReader, entry: dict[Any, Any], subject: str, slug: str, what: str, line: int | None
+    reader: SpecReader,
+    entry: Mapping[object, object],
+    subject: str,
+    slug: str,
+    what: str,
+    line: int | None,
 ) -> tuple[datetime | None, datetime | None]:
     moments: dict[str, datetime] = {}
     for key in ("after", "until"):

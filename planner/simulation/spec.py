@@ -101,7 +101,9 @@ def read_section(reader: SpecReader, raw: object) -> SimulationSpec:
     return spec
 
 
-def _read_shocks(reader: SpecReader, shocks: dict[Any, Any], line: int | None) -> dict[str, Any]:
+def _read_shocks(
+    reader: SpecReader, shocks: Mapping[object, object], line: int | None
+) -> dict[str, Any]:
     """Each enabled kind's parameters, read by the kind, in registry order."""
     parsed: dict[str, Any] = {}
     for kind in registered():
@@ -120,7 +122,7 @@ def _read_shocks(reader: SpecReader, shocks: dict[Any, Any], line: int | None) -
 
 
 def _refuse_empty_kinds(
-    reader: SpecReader, spec: SimulationSpec, shocks: dict[Any, Any], line: int | None
+    reader: SpecReader, spec: SimulationSpec, shocks: Mapping[object, object], line: int | None
 ) -> None:
     space = ShockSpace.of(reader.scenario, spec)
     for kind, part in space.parts:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from planner.scenario import Scenario, Step, key_line, shown
 from planner.simulation.kind import Features, step_of
@@ -59,7 +59,9 @@ class ArrivalSurgeKind(StepGridKind):
     plural = True
     perturbs = "register_arrivals"
 
-    def read(self, body: Mapping[object, object], reader: SpecReader, line: int | None) -> ArrivalSurge:
+    def read(
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
+    ) -> ArrivalSurge:
         """factor [MIN, MAX] (multiples of the resolution), resolution dividing 1, camps."""
         what = f"simulate.shocks.{self.name}"
         factor = reader.required(body, "factor", what, line)

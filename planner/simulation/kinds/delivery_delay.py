@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from planner.scenario import Scenario, Step, key_line
 from planner.simulation.kind import Features, step_of
@@ -60,7 +60,9 @@ class DeliveryDelayKind(StepGridKind):
     empty_reason = "no dispatch_supplies step (for the camps and items named)"
     perturbs = "dispatch_supplies"
 
-    def read(self, body: Mapping[object, object], reader: SpecReader, line: int | None) -> DeliveryDelay:
+    def read(
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
+    ) -> DeliveryDelay:
         """max, resolution (default a day, or an hour under a day), camps, items."""
         what = f"simulate.shocks.{self.name}"
         maximum, resolution = read_delay(body, reader, what, line)

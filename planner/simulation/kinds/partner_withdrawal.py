@@ -149,7 +149,9 @@ class PartnerWithdrawalKind(ShockKind):
             unique_by=lambda pair: pair[0],
         ).map(tuple)
 
-    def simpler(self, space: WithdrawalSpace, units: WithdrawalUnits, phase: int) -> Iterator[object]:
+    def simpler(
+        self, space: WithdrawalSpace, units: WithdrawalUnits, phase: int
+    ) -> Iterator[object]:
         """Drop a withdrawal; then a later time."""
         return simpler_events(units, phase, (None, 0))
 

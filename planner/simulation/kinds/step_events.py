@@ -45,7 +45,9 @@ class StepEventKind(ShockKind):
     def part(self, step: int, slug: str) -> Any:
         """The concrete part that picks step `step` (about `slug`)."""
 
-    def read(self, body: Mapping[object, object], reader: SpecReader, line: int | None) -> StepChoice:
+    def read(
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
+    ) -> StepChoice:
         """`count_key` (1 to 20) and the optional list of slugs."""
         what = f"simulate.shocks.{self.name}"
         count = reader.parsed(body, self.count_key, what, line, reader.events)

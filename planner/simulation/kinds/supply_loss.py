@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from planner.scenario import Scenario, Step
 from planner.simulation.kind import (
@@ -75,7 +75,9 @@ class SupplyLossKind(ShockKind):
     added_rank = 1  # after a withdrawal at the same time
     pseudo_command = LOSS_COMMAND
 
-    def read(self, body: Mapping[object, object], reader: SpecReader, line: int | None) -> SupplyLoss:
+    def read(
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
+    ) -> SupplyLoss:
         """max_fraction, max_events, resolution, stockpiles, items."""
         what = f"simulate.shocks.{self.name}"
         fraction = reader.parsed(body, "max_fraction", what, line, reader.fraction)
