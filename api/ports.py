@@ -54,7 +54,7 @@ class ScenarioUseCases(Protocol):
         """A stop time (+3d or ISO 8601) of a scenario starting at `start`; ValueError if bad."""
         ...
 
-    def replay(self, scenario: ScenarioFile, until: datetime | None) -> dict[str, Any]:
+    def replay(self, scenario: ScenarioFile, until: datetime | None) -> dict[str, object]:
         """Replay a parsed scenario in a fresh in-memory store; its JSON report."""
         ...
 
@@ -87,7 +87,7 @@ class SiteListUseCases(Protocol):
 
     def import_csv(
         self, service: PlannerService, data: bytes, plan: str, name: str, actor: Actor | None
-    ) -> dict[str, Any]:
+    ) -> dict[str, object]:
         """Read, check and store the list; {plan, sites, people, camps, position}."""
         ...
 

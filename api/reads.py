@@ -181,7 +181,7 @@ async def read_body(request: Request, limit: int, what: str) -> bytes:
     return data
 
 
-def page(items: Sequence[object], limit: int, offset: int) -> dict[str, Any]:
+def page(items: Sequence[object], limit: int, offset: int) -> dict[str, object]:
     """A page of a list with its total."""
     return {
         "items": list(items[offset : offset + limit]),

@@ -56,7 +56,7 @@ class ExecutingService(ServiceCore):
         self._group: GroupCommitter[CommandResult] = GroupCommitter(self._run_group)
 
     def execute_all(
-        self, commands: Sequence[tuple[str, Mapping[str, Any]]], *, actor: Actor | None = None
+        self, commands: Sequence[tuple[str, Mapping[str, object]]], *, actor: Actor | None = None
     ) -> int | None:
         """Run commands in order and store all their events in one transaction, or none.
 
@@ -130,7 +130,7 @@ class ExecutingService(ServiceCore):
     # -- group commit --------------------------------------------------------------------------
 
     def execute_group(
-        self, calls: Sequence[tuple[str, Mapping[str, Any], int | None, Actor]]
+        self, calls: Sequence[tuple[str, Mapping[str, object], int | None, Actor]]
     ) -> list[CommandResult | Exception]:
         """Run (command, args, expected version, actor) calls as one group, as concurrent
         callers of execute() are: each its own answer, an error for a refused one."""

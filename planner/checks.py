@@ -17,10 +17,10 @@ class CheckResult:
 
     check: Check
     passed: bool
-    mismatches: list[dict[str, Any]] = field(default_factory=list)
-    actual: dict[str, Any] = field(default_factory=dict)
+    mismatches: list[dict[str, object]] = field(default_factory=list)
+    actual: dict[str, object] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {
             "check": self.check.number,
@@ -41,7 +41,7 @@ def evaluate_check(check: Check, view: ViewDoc | None) -> CheckResult:
         return CheckResult(
             check, False, [{"field": check.entity, "expected": "exists", "actual": None}]
         )
-    mismatches: list[dict[str, Any]] = []
+    mismatches: list[dict[str, object]] = []
     for name, expected in check.expect.items():
         mismatches.extend(compare(name, expected, view.get(name, _MISSING)))
     actual = {name: view.get(name) for name in check.expect}
@@ -56,7 +56,7 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def compare(path: str, expected: object, actual: object) -> list[dict[str, Any]]:
+def compare(path: str, expected: object, actual: object) -> list[dict[str, object]]:
     """Compare a check's expected value with the view's, as the contract says.
 
     Integers, booleans, strings and null exactly; other numbers within ±0.01; lists as sets;
@@ -65,7 +65,7 @@ def compare(path: str, expected: object, actual: object) -> list[dict[str, Any]]
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [_mismatch(path, expected, actual)]
-        found: list[dict[str, Any]] = []
+        found: list[dict[str, object]] = []
         for key, value in expected.items():
             found.extend(compare(f"{path}.{key}", value, actual.get(str(key), _MISSING)))
         return found
@@ -99,7 +99,7 @@ def _same_set(expected: list[Any], actual: list[Any]) -> bool:
     return {key(v) for v in expected} == {key(v) for v in actual}
 
 
-def _mismatch(path: str, expected: object, actual: object) -> dict[str, Any]:
+def _mismatch(path: str, expected: object, actual: object) -> dict[str, object]:
     return {
         "field": path,
         "expected": expected,

@@ -152,7 +152,7 @@ def _replay(args: argparse.Namespace) -> int:
     from planner.wiring import reset_store
 
     worst = EXIT_OK
-    reports: list[dict[str, Any]] = []
+    reports: list[dict[str, object]] = []
     scratch = None
     url = args.db
     if url is None and not _env_url():

@@ -114,7 +114,7 @@ def command_spec(value: object, where: Where) -> CommandSpec:
     raise where.error(f"{label}{suggestion(value, COMMANDS)}; commands: {', '.join(COMMANDS)}")
 
 
-def command_arguments(spec: CommandSpec, value: object, where: Where) -> dict[str, Any]:
+def command_arguments(spec: CommandSpec, value: object, where: Where) -> dict[str, object]:
     if value is None:
         value = {}
     if not isinstance(value, dict):
@@ -138,7 +138,7 @@ def check_entity(entry: Mapping[object, object], where: Where) -> str:
     return named[0]
 
 
-def check_expectations(value: object, where: Where) -> dict[str, Any]:
+def check_expectations(value: object, where: Where) -> dict[str, object]:
     if not isinstance(value, dict) or not value:
         raise where.error(
             f"'expect' must be a non-empty mapping of FIELD: VALUE; got {shown(value)}"
@@ -146,5 +146,5 @@ def check_expectations(value: object, where: Where) -> dict[str, Any]:
     bad = [key for key in value if not isinstance(key, str)]
     if bad:
         raise where.error(f"'expect' field names must be strings; got {shown(bad[0])}")
-    result: dict[str, Any] = plain_value(value)
+    result: dict[str, object] = plain_value(value)
     return result

@@ -67,7 +67,7 @@ class _EventBuilder:
     def __init__(self, loader: _Loader, budget: NodeBudget) -> None:
         self.loader = loader
         self.budget = budget
-        self.anchors: dict[str, Any] = {}
+        self.anchors: dict[str, object] = {}
         self.anchor_sizes: dict[str, int] = {}
         # (section, item number, item line) of the step or check being built, for messages
         self.where: tuple[str, int, int] | None = None

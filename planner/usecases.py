@@ -28,7 +28,7 @@ class ScenarioFiles:
         """A stop time (+3d or ISO 8601) of a scenario starting at `start`; ValueError if bad."""
         return parse_offset_or_time(text, start)
 
-    def replay(self, scenario: object, until: datetime | None) -> dict[str, Any]:
+    def replay(self, scenario: object, until: datetime | None) -> dict[str, object]:
         """Replay a scenario made by `parse` in a fresh in-memory store; its JSON report."""
         if not isinstance(scenario, Scenario):
             raise TypeError(f"not a parsed scenario: {type(scenario).__name__}")

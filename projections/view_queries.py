@@ -63,7 +63,7 @@ class ViewQueries:
             row = c.fetchone()
         return states, position, touches, (row["position"] or 0) if row else 0
 
-    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
+    def quarantined(self, limit: int = 100) -> list[dict[str, object]]:
         """The events the projector could not project (oldest first), with their errors."""
         rows = self._query(
             "SELECT position, originator_id, topic, error FROM {p}rp_quarantine "

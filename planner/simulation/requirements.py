@@ -252,14 +252,16 @@ def _statuses(reader: SpecReader, value: object, what: str, line: int | None) ->
     return tuple(values)
 
 
-def _days_by_item(reader: SpecReader, value: object, what: str, line: int | None) -> dict[str, Any]:
+def _days_by_item(
+    reader: SpecReader, value: object, what: str, line: int | None
+) -> dict[str, object]:
     if not isinstance(value, dict) or not value:
         raise reader.error(
             f"{what} must be a mapping of consumable to days, e.g. {{water: 2}}; "
             f"got {shown(value)}",
             line,
         )
-    result: dict[str, Any] = {}
+    result: dict[str, object] = {}
     for item, days in value.items():
         here = key_line(value, item) or line
         if item not in CONSUMABLES:

@@ -53,7 +53,7 @@ class _ByKind:
                 return value
         return ()
 
-    def fields(self) -> dict[str, Any]:
+    def fields(self) -> dict[str, object]:
         """The values given, by field name."""
         return dict(self._values)
 
@@ -78,7 +78,7 @@ class Shock(_ByKind):
         """True when the shock changes nothing."""
         return not self._values
 
-    def as_dict(self, start: datetime) -> dict[str, Any]:
+    def as_dict(self, start: datetime) -> dict[str, object]:
         """JSON-ready form, every kind named; times as offsets from the scenario's start."""
         return {
             kind.name: [kind.part_dict(part, start) for part in self.of(kind)]

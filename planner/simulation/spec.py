@@ -24,7 +24,7 @@ class SimulationSpec:
     when the section does not enable it).
     """
 
-    shocks: Mapping[str, Any] = field(default_factory=dict)
+    shocks: Mapping[str, object] = field(default_factory=dict)
     requirements: tuple[Requirement, ...] = ()
 
     def params(self, kind: str) -> Any | None:
@@ -103,9 +103,9 @@ def read_section(reader: SpecReader, raw: object) -> SimulationSpec:
 
 def _read_shocks(
     reader: SpecReader, shocks: Mapping[object, object], line: int | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Each enabled kind's parameters, read by the kind, in registry order."""
-    parsed: dict[str, Any] = {}
+    parsed: dict[str, object] = {}
     for kind in registered():
         if kind.name not in shocks:
             continue
