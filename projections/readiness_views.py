@@ -162,11 +162,7 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> shapes.CampView:
         **site_fields(camp),
         "status": status,
         "population": pop,
-        "under5": camp["population"]["under5"],
-        "elderly": camp["population"]["elderly"],
-        "disabled": camp["population"]["disabled"],
-        "pregnant_lactating": camp["population"]["pregnant_lactating"],
-        "unaccompanied_minors": camp["population"]["unaccompanied_minors"],
+        **vulnerable_counts(camp["population"]),
         "required_sectors": list(plan["required_sectors"]),
         "uncovered_sectors": uncovered,
         "sector_leads": {
@@ -193,6 +189,17 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> shapes.CampView:
         "gaps": gaps,
         "needs": camp_needs(camp, plan),
         "in_transit": in_transit(camp.get("in_transit", {})),
+    }
+
+
+def vulnerable_counts(population: shapes.Counts) -> shapes.VulnerableCounts:
+    """How many of a camp's people are in each vulnerable group (`VULNERABLE_GROUPS`)."""
+    return {
+        "under5": population["under5"],
+        "elderly": population["elderly"],
+        "disabled": population["disabled"],
+        "pregnant_lactating": population["pregnant_lactating"],
+        "unaccompanied_minors": population["unaccompanied_minors"],
     }
 
 

@@ -36,6 +36,16 @@ class SiteFields(TypedDict):
     lon: float | None
 
 
+class VulnerableCounts(TypedDict):
+    """How many people of a camp are in each vulnerable group."""
+
+    under5: int
+    elderly: int
+    disabled: int
+    pregnant_lactating: int
+    unaccompanied_minors: int
+
+
 class CampView(TypedDict):
     """The camp readiness view (contract: "Camp readiness view")."""
 
