@@ -9,6 +9,7 @@ the contract added, or that only some events set, are `NotRequired`; a plan's de
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 # decoded. The handlers read them by key and trust them as the aggregate recorded them (the
 # aggregate validated them); a field's type is its event class's annotation in `domain/`.
 EventFields = Mapping[str, Any]
+Moment = datetime | str  # an event's time: a datetime (live events) or its ISO form (decoded)
 
 
 class PlanState(TypedDict):

@@ -20,7 +20,7 @@ from eventsourcing.projection import Projection
 
 from projections.events import Record, event_record, iso_to_datetime
 from projections.logistics import TIMED_KINDS
-from projections.readiness import ReadinessFold, ViewKey, camp_status
+from projections.readiness import Moment, ReadinessFold, ViewKey, camp_status
 from projections.store import (
     PostgresViewStore,
     SQLiteViewStore,
@@ -91,11 +91,11 @@ class ReadinessProjector:
         self.checkpoint_position = 0
         # view → (position, time) of the last moment that touched it; the time as the event
         # gave it (datetime or ISO form), or in µs when restored
-        self.touches: dict[ViewKey, tuple[int, Any]] = {}
+        self.touches: dict[ViewKey, tuple[int, Moment]] = {}
         # Offers' and shipments' touches apart: checkpoints leave them out, and there are many.
-        self.timed_touches: dict[ViewKey, tuple[int, Any]] = {}
+        self.timed_touches: dict[ViewKey, tuple[int, Moment]] = {}
         self._statuses: dict[ViewKey, str] = {}
-        self._us_of: dict[Any, int] = {}  # event time → µs, for the times asked lately
+        self._us_of: dict[Moment, int] = {}  # event time → µs, for the times asked lately
 
     # -- resuming ------------------------------------------------------------------------------
 
@@ -141,7 +141,7 @@ class ReadinessProjector:
         """Fold events moment by moment; record timeline entries and checkpoints in `batch`
         (without one, as for time travel, only the fold and the views' touches move)."""
         handlers = self.fold.handlers
-        moment_ts: Any = None
+        moment_ts: Any = None  # a Moment once the first event is read
         start = moment_position = self.position
         first = 0
         for position, name, oid, ts, fields in records:
@@ -164,9 +164,9 @@ class ReadinessProjector:
         if batch is not None and first and not batch.first_position:
             batch.first_position = first
 
-    def ts_us_of(self, ts: Any) -> int:
+    def ts_us_of(self, ts: Moment | int) -> int:
         """An event time (datetime, ISO form or µs) in µs since the epoch."""
-        if type(ts) is int:
+        if isinstance(ts, int):
             return ts
         us = self._us_of.get(ts)
         if us is None:
@@ -181,7 +181,7 @@ class ReadinessProjector:
         position, ts = self.timed_touches[key] if mark is None else mark
         return position, self.ts_us_of(ts)
 
-    def _close_moment(self, position: int, ts: object, batch: ViewBatch | None) -> None:
+    def _close_moment(self, position: int, ts: Moment, batch: ViewBatch | None) -> None:
         self.position = position
         fold = self.fold
         mark = (position, ts)
@@ -223,7 +223,7 @@ class ReadinessProjector:
             batch.checkpoints.append((position, self.ts_us_of(ts), self.checkpoint()))
 
     def _status_changed(
-        self, key: ViewKey, status: str, position: int, ts: object, batch: ViewBatch
+        self, key: ViewKey, status: str, position: int, ts: Moment, batch: ViewBatch
     ) -> None:
         kind, entity_id = key
         batch.timeline.append(

@@ -19,6 +19,7 @@ from projections.fold_state import (
     CampState,
     EntityState,
     EventFields,
+    Moment,
     OfferState,
     PlanState,
     ShipmentState,
@@ -45,7 +46,6 @@ from projections.readiness_views import (
 )
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
-Moment = datetime | str  # an event's time: a datetime (live events) or its ISO form (decoded)
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w", "shipment", "offer")
 
 

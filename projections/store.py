@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import DataError, IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -136,7 +136,7 @@ class ViewStoreMixin(ViewQueries):
                 "SELECT column_name AS name FROM information_schema.columns "
                 "WHERE table_schema = ? AND table_name = 'rp_current'"
             )
-            params: tuple[Any, ...] = (getattr(self.datastore, "schema", "") or "public",)
+            params: tuple[object, ...] = (getattr(self.datastore, "schema", "") or "public",)
         else:
             sql, params = "SELECT name FROM pragma_table_info('rp_current')", ()
         columns = {row["name"] for row in self._query(sql, params)}
@@ -156,7 +156,7 @@ class ViewStoreMixin(ViewQueries):
         """Tables of an earlier layout present in this database."""
         if self.postgres:
             sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = ?"
-            params: tuple[Any, ...] = (getattr(self.datastore, "schema", "") or "public",)
+            params: tuple[object, ...] = (getattr(self.datastore, "schema", "") or "public",)
         else:
             sql, params = "SELECT name FROM sqlite_master WHERE type = 'table'", ()
         names = {row["name"] for row in self._query(sql, params)}

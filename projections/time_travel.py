@@ -10,12 +10,11 @@ what the views have caught up to.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from projections.events import EventDecoder, EventRows, Record, Row
 from projections.logistics import TIMED_KINDS, time_us
 from projections.projector import ReadinessProjector, from_us
-from projections.readiness import ReadinessFold, ViewKey
+from projections.readiness import Moment, ReadinessFold, ViewKey
 from projections.shapes import ViewDoc
 from projections.store import PostgresViewStore, SQLiteViewStore
 
@@ -158,7 +157,7 @@ class TimeTraveller:
 _UTC_SUFFIX = "+00:00"
 
 
-def time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Any], bool]:
+def time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Moment], bool]:
     """A test: is an event time at or before `as_of_us`?
 
     Stored times are `isoformat()` of UTC datetimes, and those sort as text in time order (a
@@ -167,7 +166,7 @@ def time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Any], b
     """
     bound = from_us(as_of_us).isoformat()
 
-    def not_after(ts: object) -> bool:
+    def not_after(ts: Moment) -> bool:
         if type(ts) is str and ts.endswith(_UTC_SUFFIX) and len(ts) in (25, 32):
             return ts <= bound
         return projector.ts_us_of(ts) <= as_of_us

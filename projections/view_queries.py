@@ -140,9 +140,9 @@ class ViewQueries:
         return int(rows[0]["n"])
 
     @staticmethod
-    def _filters(kind: str, *values: str | None) -> tuple[str, list[Any]]:
+    def _filters(kind: str, *values: str | None) -> tuple[str, list[object]]:
         sql = "kind = ?"
-        params: list[Any] = [kind]
+        params: list[object] = [kind]
         for column, value in zip(FILTER_COLUMNS, values, strict=True):
             if value is not None:
                 sql += f" AND {column} = ?"
@@ -154,7 +154,7 @@ class ViewQueries:
     ) -> list[ViewDoc]:
         """Status changes of camps and plans, oldest first."""
         sql = "SELECT * FROM {p}rp_timeline WHERE 1 = 1"
-        params: list[Any] = []
+        params: list[object] = []
         for column, value in (("kind", kind), ("entity_id", entity_id)):
             if value is not None:
                 sql += f" AND {column} = ?"
