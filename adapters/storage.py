@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -89,7 +88,7 @@ class PlannerEventStore(EventStore[UUID]):
     """The library's EventStore; recordings built without dataclass __init__, or not at all."""
 
     def put(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: object
     ) -> list[Recording[UUID]]:
         """Store domain events; return their recordings, as the library's EventStore does."""
         stored_events, notification_ids = self._insert(domain_events, **kwargs)
@@ -103,21 +102,21 @@ class PlannerEventStore(EventStore[UUID]):
         ]
 
     def put_for_position(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: object
     ) -> int | None:
         """Store domain events as `put` does; return the last one's notification id only."""
         _, notification_ids = self._insert(domain_events, **kwargs)
         return notification_ids[-1] if notification_ids else None
 
     def put_for_positions(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: object
     ) -> Sequence[int]:
         """Store domain events as `put` does; return their notification ids."""
         _, notification_ids = self._insert(domain_events, **kwargs)
         return notification_ids or []
 
     def _insert(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: object
     ) -> tuple[list[StoredEvent], Sequence[int] | None]:
         stored_events = list(map(self.mapper.to_stored_event, domain_events))
         notification_ids = self.recorder.insert_events(stored_events, **kwargs)
@@ -146,7 +145,7 @@ class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
     """
 
     def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: object
     ) -> Sequence[int] | None:
         if len(stored_events) < 2:
             return super()._insert_events(c, stored_events, **kwargs)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from domain.catalog import (
     CURRENCIES,
@@ -86,6 +86,10 @@ _SLUG_RE: Final = re.compile(SLUG_PATTERN)
 _FORBIDDEN_RE: Final = re.compile(f"[{FORBIDDEN_TEXT_CHARACTERS}\ud800-\udfff]")
 
 
+# A checker validates one argument value and returns it normalised.
+Checker = Callable[["Arg", object], object]
+
+
 def check_arg(arg: Arg, value: object) -> Any:
     """Validate one argument value against its type; return the normalised value.
 
@@ -99,7 +103,7 @@ def check_arg(arg: Arg, value: object) -> Any:
         raise
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -140,7 +144,7 @@ def _slugs(arg: Arg, value: object) -> list[str]:
     return slugs
 
 
-def _positive_int(arg: Arg, value: Any) -> int:
+def _positive_int(arg: Arg, value: object) -> int:
     if not _is_int(value) or not 0 < value <= MAX_WHOLE_NUMBER:
         raise ArgumentError(
             f"'{arg.name}' must be a whole number from 1 to {MAX_WHOLE_NUMBER}, got {value!r}",
@@ -149,7 +153,7 @@ def _positive_int(arg: Arg, value: Any) -> int:
     return int(value)
 
 
-def _non_negative_int(arg: Arg, value: Any) -> int:
+def _non_negative_int(arg: Arg, value: object) -> int:
     if not _is_int(value) or not 0 <= value <= MAX_WHOLE_NUMBER:
         raise ArgumentError(
             f"'{arg.name}' must be a whole number from 0 to {MAX_WHOLE_NUMBER}, got {value!r}",
@@ -177,8 +181,8 @@ def _choice(arg: Arg, value: object) -> str:
     return str(value)
 
 
-def _one_of(what: str, known: Any) -> Any:
-    def check(arg: Arg, value: Any) -> str:
+def _one_of(what: str, known: Collection[str]) -> Checker:
+    def check(arg: Arg, value: object) -> str:
         if not isinstance(value, str) or value not in known:
             raise ArgumentError(
                 f"'{arg.name}' must be a known {what} ({', '.join(sorted(known)[:12])}"
@@ -234,8 +238,8 @@ def _area_code(arg: Arg, value: object) -> str:
     )
 
 
-def _degrees(bounds: tuple[float, float]) -> Any:
-    def check(arg: Arg, value: Any) -> float:
+def _degrees(bounds: tuple[float, float]) -> Checker:
+    def check(arg: Arg, value: object) -> float:
         if not in_range(value, bounds):
             raise ArgumentError(
                 f"'{arg.name}' must be WGS 84 decimal degrees from {bounds[0]:g} to "
@@ -246,7 +250,7 @@ def _degrees(bounds: tuple[float, float]) -> Any:
     return check
 
 
-_CHECKERS: Final = {
+_CHECKERS: Final[Mapping[str, Checker]] = {
     "slug": _slug_value,
     "slugs": _slugs,
     "text": _text,

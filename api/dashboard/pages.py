@@ -94,11 +94,11 @@ class Page:
     nav: Nav
     template: str
     title: str
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, object] = field(default_factory=dict)
     chrome: bool = True  # the header: navigation, as-of control, who is signed in
     as_of_control: bool = True
 
-    def template_context(self) -> dict[str, Any]:
+    def template_context(self) -> dict[str, object]:
         """Everything the template sees."""
         return {
             "nav": self.nav,

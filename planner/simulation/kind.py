@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from planner.scenario import Scenario, Step
 from planner.simulation.reader import SpecReader
@@ -38,6 +38,7 @@ DROP_EVENTS, SHRINK_STEPS, SHRINK_EVENTS = 0, 1, 2
 SHRINK_PHASES: Final = (DROP_EVENTS, SHRINK_STEPS, SHRINK_EVENTS)
 
 Features = tuple[dict[str, float], dict[str, float]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -152,12 +153,12 @@ def towards(value: int, target: int) -> list[int]:
     return seen
 
 
-def put(values: tuple[Any, ...], index: int, value: Any) -> tuple[Any, ...]:
+def put(values: tuple[T, ...], index: int, value: T) -> tuple[T, ...]:
     """`values` with the one at `index` replaced."""
     return (*values[:index], value, *values[index + 1 :])
 
 
-def without(values: tuple[Any, ...], index: int) -> tuple[Any, ...]:
+def without(values: tuple[T, ...], index: int) -> tuple[T, ...]:
     """`values` without the one at `index`."""
     return values[:index] + values[index + 1 :]
 
