@@ -13,16 +13,16 @@ from planner.yaml_budget import NodeBudget
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 
 
-class _Map(dict[Any, Any]):
+class _Map(dict[object, object]):
     """A YAML mapping that remembers its line and the line of each of its keys."""
 
     def __init__(self, line: int) -> None:
         super().__init__()
         self.line = line
-        self.key_lines: dict[Any, int] = {}
+        self.key_lines: dict[object, int] = {}
 
 
-class Seq(list[Any]):
+class Seq(list[object]):
     """A YAML sequence that remembers its line and the line of each item."""
 
     def __init__(self, line: int) -> None:
@@ -73,7 +73,7 @@ class _EventBuilder:
         self.where: tuple[str, int, int] | None = None
         # A scalar's value depends only on its tag, text and implicitness; long scenarios repeat
         # the same few hundred scalars, so each is resolved and constructed once.
-        self.scalars: dict[tuple[Any, str, Any], Any] = {}
+        self.scalars: dict[tuple[object, str, object], object] = {}
 
     def document(self) -> Any:
         loader = self.loader
@@ -166,12 +166,12 @@ class _EventBuilder:
             return data
         raise yaml.MarkedYAMLError(None, None, f"unexpected {event}", event.start_mark)
 
-    def _plain_mapping(self) -> dict[Any, Any]:
+    def _plain_mapping(self) -> dict[object, object]:
         loader = self.loader
         peek, get, scalar = loader.peek_event, loader.get_event, self._scalar
-        data: dict[Any, Any] = {}
-        lines: dict[Any, int] = {}
-        merged: dict[Any, Any] = {}
+        data: dict[object, object] = {}
+        lines: dict[object, int] = {}
+        merged: dict[object, object] = {}
         while True:
             key_event = peek()
             kind = type(key_event)
@@ -224,7 +224,7 @@ class _EventBuilder:
             self.anchors[event.anchor] = data
         self.budget.spend(1, event.start_mark)
         self.budget.enter(event.start_mark)
-        merged: dict[Any, Any] = {}
+        merged: dict[object, object] = {}
         while not self.loader.check_event(yaml.MappingEndEvent):
             key_event = self.loader.peek_event()
             line = key_event.start_mark.line + 1
@@ -274,9 +274,9 @@ class _EventBuilder:
         return data
 
     @staticmethod
-    def _merge_source(source: Any, event: Any) -> dict[Any, Any]:
+    def _merge_source(source: object, event: Any) -> dict[object, object]:
         sources = source if isinstance(source, list) else [source]
-        merged: dict[Any, Any] = {}
+        merged: dict[object, object] = {}
         for item in reversed(sources):
             if not isinstance(item, dict):
                 raise yaml.MarkedYAMLError(
