@@ -7,7 +7,7 @@ shape, and `planner serve` hands it to `api.app.create_app`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, Protocol
@@ -54,7 +54,7 @@ class ScenarioUseCases(Protocol):
         """A stop time (+3d or ISO 8601) of a scenario starting at `start`; ValueError if bad."""
         ...
 
-    def replay(self, scenario: ScenarioFile, until: datetime | None) -> dict[str, object]:
+    def replay(self, scenario: ScenarioFile, until: datetime | None) -> Mapping[str, object]:
         """Replay a parsed scenario in a fresh in-memory store; its JSON report."""
         ...
 

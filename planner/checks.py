@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from planner.report_shapes import CheckDoc, Mismatch
 from planner.scenario import Check, format_time
 from projections.shapes import ViewDoc
 
@@ -17,10 +17,10 @@ class CheckResult:
 
     check: Check
     passed: bool
-    mismatches: list[dict[str, object]] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
     actual: dict[str, object] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> CheckDoc:
         """JSON-ready form."""
         return {
             "check": self.check.number,
@@ -41,7 +41,7 @@ def evaluate_check(check: Check, view: ViewDoc | None) -> CheckResult:
         return CheckResult(
             check, False, [{"field": check.entity, "expected": "exists", "actual": None}]
         )
-    mismatches: list[dict[str, object]] = []
+    mismatches: list[Mismatch] = []
     for name, expected in check.expect.items():
         mismatches.extend(compare(name, expected, view.get(name, _MISSING)))
     actual = {name: view.get(name) for name in check.expect}
@@ -56,7 +56,7 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def compare(path: str, expected: object, actual: object) -> list[dict[str, object]]:
+def compare(path: str, expected: object, actual: object) -> list[Mismatch]:
     """Compare a check's expected value with the view's, as the contract says.
 
     Integers, booleans, strings and null exactly; other numbers within ±0.01; lists as sets;
@@ -65,7 +65,7 @@ def compare(path: str, expected: object, actual: object) -> list[dict[str, objec
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [_mismatch(path, expected, actual)]
-        found: list[dict[str, object]] = []
+        found: list[Mismatch] = []
         for key, value in expected.items():
             found.extend(compare(f"{path}.{key}", value, actual.get(str(key), _MISSING)))
         return found
@@ -90,7 +90,7 @@ def _scalar_equal(expected: object, actual: object) -> bool:
     return bool(expected == actual)
 
 
-def _same_set(expected: list[Any], actual: list[Any]) -> bool:
+def _same_set(expected: list[object], actual: list[object]) -> bool:
     def key(value: object) -> str:
         import orjson
 
@@ -99,7 +99,7 @@ def _same_set(expected: list[Any], actual: list[Any]) -> bool:
     return {key(v) for v in expected} == {key(v) for v in actual}
 
 
-def _mismatch(path: str, expected: object, actual: object) -> dict[str, object]:
+def _mismatch(path: str, expected: object, actual: object) -> Mismatch:
     return {
         "field": path,
         "expected": expected,

@@ -7,10 +7,9 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 from eventsourcing.persistence import PersistenceError
@@ -152,7 +151,7 @@ def _replay(args: argparse.Namespace) -> int:
     from planner.wiring import reset_store
 
     worst = EXIT_OK
-    reports: list[dict[str, object]] = []
+    reports: list[Mapping[str, object]] = []
     scratch = None
     url = args.db
     if url is None and not _env_url():
@@ -244,7 +243,9 @@ def _env_url() -> str | None:
     return os.environ.get(DATABASE_URL_VARIABLE)
 
 
-def _print_error(args: argparse.Namespace, path: str, error: Exception, reports: list[Any]) -> None:
+def _print_error(
+    args: argparse.Namespace, path: str, error: Exception, reports: list[Mapping[str, object]]
+) -> None:
     if args.json:
         reports.append({"file": path, "ok": False, "error": str(error)})
     else:
