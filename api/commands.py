@@ -174,11 +174,11 @@ def _in_progress() -> ApiProblem:
 
 
 def _execute(
-    ctx: ApiContext, principal: Principal, command: str, args: dict[str, Any], expected: Any
+    ctx: ApiContext, principal: Principal, command: str, args: dict[str, object], expected: object
 ) -> CommandResult:
     service = ctx.planner.service
     spec = COMMANDS[command]
-    slug = args[spec.entity]
+    slug = str(args[spec.entity])  # validated: a slug
     if expected is not None and not service.exists(spec.entity, slug):
         raise precondition_failed(
             f"{spec.entity} '{slug}' does not exist, so If-Match {expected} cannot hold"
@@ -201,7 +201,7 @@ def _execute(
 
 
 def _once(
-    ctx: ApiContext, principal: Principal, command: str, args: dict[str, Any], expected: Any
+    ctx: ApiContext, principal: Principal, command: str, args: dict[str, object], expected: object
 ) -> CommandResult:
     version = expected if isinstance(expected, int) else None
     return ctx.planner.service.execute(
