@@ -245,10 +245,14 @@ class ScenarioBuilder:
             if arg.creates:
                 self._create_slug(str(arg.entity), args[arg.name], at, where)
         if spec.name == "establish_camp":
-            for level in AREA_LEVELS:
-                if level in args:  # the first camp to carry a code brings the area into being
-                    assert where.step is not None
-                    self.created.setdefault(level, {}).setdefault(args[level], (where.step, at))
+            self._create_areas(args, at, where)
+
+    def _create_areas(self, args: Mapping[str, Any], at: datetime, where: Where) -> None:
+        """The first camp to carry an area code brings the area into being."""
+        for level in AREA_LEVELS:
+            if level in args:
+                assert where.step is not None
+                self.created.setdefault(level, {}).setdefault(args[level], (where.step, at))
 
     def _require_slug(self, kind: str, slug: str, where: Where) -> None:
         known = self.created.get(kind, {})
