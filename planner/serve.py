@@ -93,14 +93,7 @@ def serve(args: argparse.Namespace) -> int:
                 stop_waking = wake_on_store(planner)  # the workers store the events
             planner.follower.start()
         if args.workers > 1:
-            os.environ[DATABASE_URL_VARIABLE] = url
-            if tokens_path:
-                os.environ[TOKENS_FILE_VARIABLE] = os.path.abspath(tokens_path)
-            elif one_time is not None:
-                entry = [{"token_sha256": token_digest(one_time).hex(), "role": "admin"}]
-                os.environ[TOKENS_VARIABLE] = json.dumps(entry)
-            if read_url:
-                os.environ[READ_URL_VARIABLE] = read_url
+            _export_to_workers(url, tokens_path, one_time, read_url)
             uvicorn.run(
                 _FACTORY,
                 factory=True,
@@ -120,6 +113,20 @@ def serve(args: argparse.Namespace) -> int:
         if planner is not None:
             planner.close()
     return EXIT_OK
+
+
+def _export_to_workers(
+    url: str, tokens_path: str | None, one_time: str | None, read_url: str | None
+) -> None:
+    """What the worker processes read at start-up: the store, the tokens, the read replica."""
+    os.environ[DATABASE_URL_VARIABLE] = url
+    if tokens_path:
+        os.environ[TOKENS_FILE_VARIABLE] = os.path.abspath(tokens_path)
+    elif one_time is not None:
+        entry = [{"token_sha256": token_digest(one_time).hex(), "role": "admin"}]
+        os.environ[TOKENS_VARIABLE] = json.dumps(entry)
+    if read_url:
+        os.environ[READ_URL_VARIABLE] = read_url
 
 
 def load_tokens(explicit: str | None) -> tuple[TokenRegistry, str | None]:
