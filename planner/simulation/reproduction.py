@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Final
 
 from planner.scenario import Scenario, Step, format_time
+from planner.simulation.breaches import expected_fields
 from planner.simulation.kinds import registered
-from planner.simulation.requirements import expected_fields, property_words
+from planner.simulation.requirements import property_words
 from planner.simulation.results import Breach, RunResult, step_label
 from planner.simulation.search import Outcome
 from planner.simulation.times import offset_text

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from planner.simulation.requirements import Requirement, requirement_breach
+from planner.simulation.breaches import requirement_breach
+from planner.simulation.requirements import Requirement
 from planner.simulation.results import Breach, CampStats
 from planner.simulation.times import when_text
 from projections.logistics import time_us
