@@ -86,8 +86,8 @@ def property_words(prop: str, value: Any) -> str:
 
 
 def figure(value: float) -> str:
-    """A number as words say it: whole numbers without decimals."""
     """A number in its short form: 2, 2.5, 1e+06."""
+    return f"{value:g}"
 
 
 def _days(value: float, unit: str = "day") -> str:
