@@ -143,7 +143,7 @@ def test_pipeline_agrees_with_the_views_at_every_time(
             views = {kind: queries.views(kind, as_of=moment) for kind in kinds}
             parts = independent(views, "p")
             (plan_view,) = views["plan"]
-            rows = {row["item"]: row for row in found["items"]}
+            rows: dict[str, dict[str, Any]] = {row["item"]: dict(row) for row in found["items"]}
             for item in {*rows, *(k for part in parts.values() for k in part)}:
                 row = rows[item]
                 assert all(row[figure] >= 0 for figure in row if figure != "item"), row
