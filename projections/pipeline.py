@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, Protocol, TypedDict
+from typing import Any, Literal, NamedTuple, Protocol, TypedDict
 
 from domain.catalog import ITEMS
 from projections.areas import in_area
@@ -157,21 +157,35 @@ def _row(item: str, figures: Mapping[str, int]) -> PipelineRow:
     }
 
 
+class PipelineViews(NamedTuple):
+    """The views a pipeline is made of, all at one time."""
+
+    plans: list[dict[str, Any]]
+    camps: list[dict[str, Any]]
+    stockpiles: list[dict[str, Any]]
+    offers: list[dict[str, Any]]
+
+
+def read_views(source: ViewSource, as_of: datetime | None = None) -> PipelineViews:
+    """Every plan, camp, stockpile and offer view, now or as of a time."""
+    return PipelineViews(
+        *(source.views(kind, as_of=as_of) for kind in ("plan", "camp", "stockpile", "offer"))
+    )
+
+
+def scoped_pipeline(views: PipelineViews, scope: str, code: str) -> Pipeline | None:
+    """The pipeline of a plan or an area from these views; None if there is no such plan, or
+    no camp carries the area code."""
+    if scope == "plan":
+        if not any(p["plan"] == code for p in views.plans):
+            return None
+    elif not any(in_scope(c, scope, code) for c in views.camps):
+        return None
+    return pipeline(scope, code, views.camps, views.stockpiles, views.offers)
+
+
 def read_pipeline(
     source: ViewSource, scope: str, code: str, as_of: datetime | None = None
 ) -> Pipeline | None:
-    """The pipeline of a plan or an area now or as of a time; None if no such plan then, or
-    no camp carries the area code then."""
-    camps = source.views("camp", as_of=as_of)
-    if scope == "plan":
-        if not any(p["plan"] == code for p in source.views("plan", as_of=as_of)):
-            return None
-    elif not any(in_scope(c, scope, code) for c in camps):
-        return None
-    return pipeline(
-        scope,
-        code,
-        camps,
-        source.views("stockpile", as_of=as_of),
-        source.views("offer", as_of=as_of),
-    )
+    """The pipeline of a plan or an area now or as of a time (None: see `scoped_pipeline`)."""
+    return scoped_pipeline(read_views(source, as_of), scope, code)
