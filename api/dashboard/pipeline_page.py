@@ -13,7 +13,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
 
 from api.auth import Principal
 from api.dashboard.charts import status_label
@@ -21,8 +24,10 @@ from api.dashboard.markup import Html, h, join
 from api.dashboard.pages import PREFIX, Nav, Page
 from api.policy import actor_of
 from api.ports import Planner
-from domain.errors import PlannerError
+from domain.base import PlannerAggregate
+from domain.errors import NotFoundError, PlannerError
 from domain.rights import authorize
+from domain.service import PlannerService
 from projections.matching import match
 from projections.pipeline import (
     in_scope,
@@ -30,6 +35,8 @@ from projections.pipeline import (
     scoped_pipeline,
     takes_from,
 )
+
+A = TypeVar("A", bound=PlannerAggregate)
 
 # The bars of an item's chart, top to bottom: (figure, label, CSS class); committed is stacked.
 BARS = (
@@ -99,6 +106,26 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+class _StoredFacts:
+    """What the rights table reads, straight from the store: unlike the service's own `load`,
+    never through (nor into) the unit of work of a command group running in another thread."""
+
+    def __init__(self, service: PlannerService) -> None:
+        self.service = service
+
+    def load(self, kind: str, slug: str, cls: type[A]) -> A:
+        aggregate = self.by_id(self.service.id_of(kind, slug))
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(kind, slug)
+        return aggregate
+
+    def by_id(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.service.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFoundError("entity", str(aggregate_id)) from None
+
+
 @dataclass
 class _Rights:
     """Whether the signed-in person may run a command, asked of the rights table once per
@@ -117,7 +144,8 @@ class _Rights:
         key = (command, decided_by)
         if key not in self.known:
             try:
-                authorize(self.planner.service, actor_of(self.principal), command, args)
+                facts = _StoredFacts(self.planner.service)
+                authorize(facts, actor_of(self.principal), command, args)
                 self.known[key] = True
             except PlannerError:  # no right, or an entity gone meanwhile
                 self.known[key] = False
