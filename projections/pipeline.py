@@ -96,7 +96,8 @@ def pipeline(
     all_camps = list(camps)
     members = [c for c in all_camps if in_scope(c, scope, code)]
     names = {c["camp"] for c in members}
-    plans = sorted({c["plan"] for c in members})
+    # A plan's own offers count in its pipeline before it has camps.
+    plans = [code] if scope == "plan" else sorted({c["plan"] for c in members})
     offer_list = list(offers)
     usable = [o for o in offer_list if takes_from(o, plans)]
     totals: dict[str, dict[str, int]] = {}

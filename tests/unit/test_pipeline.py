@@ -91,6 +91,14 @@ def test_the_stages_of_a_plans_pipeline() -> None:
     assert found["not_needed"] == ["tents"]
 
 
+def test_a_plan_without_camps_counts_its_own_offers() -> None:
+    offers = [offer("for-p", "water", 5, plan="p"), offer("for-q", "water", 7, plan="q")]
+    found = pipeline("plan", "p", [camp("b", plan="q")], [], offers)
+    assert (found["camps"], found["plans"]) == ([], ["p"])
+    assert found["items"][0]["offered"] == 5
+    assert found["not_needed"] == ["for-p"]
+
+
 def test_an_areas_pipeline_takes_offers_of_its_camps_plans() -> None:
     camps = [camp("a"), camp("b", plan="q", adm1="A2")]
     offers = [offer("for-q", "water", 5, plan="q"), offer("any", "water", 7)]
