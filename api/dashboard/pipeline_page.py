@@ -114,12 +114,14 @@ class _StoredFacts:
         self.service = service
 
     def load(self, kind: str, slug: str, cls: type[A]) -> A:
+        """The entity of this kind and slug as stored (NotFoundError if none)."""
         aggregate = self.by_id(self.service.id_of(kind, slug))
         if not isinstance(aggregate, cls):
             raise NotFoundError(kind, slug)
         return aggregate
 
     def by_id(self, aggregate_id: UUID) -> Any:
+        """The aggregate of this id as stored."""
         try:
             return self.service.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -139,6 +141,7 @@ class _Rights:
         self.known: dict[tuple[str, str], bool] = {}
 
     def may(self, command: str, decided_by: str, args: Mapping[str, Any]) -> bool:
+        """True if the rights table lets the signed-in token run this command now."""
         if not self.live or self.principal is None:
             return False
         key = (command, decided_by)
