@@ -18,6 +18,7 @@ import orjson
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from projections.area_rollup import AreaRollup
 from projections.events import Record, event_record, iso_to_datetime
 from projections.logistics import TIMED_KINDS
 from projections.readiness import ReadinessFold, ViewKey, camp_status
@@ -96,6 +97,8 @@ class ReadinessProjector:
         self.timed_touches: dict[ViewKey, tuple[int, Any]] = {}
         self._statuses: dict[ViewKey, str] = {}
         self._us_of: dict[Any, int] = {}  # event time → µs, for the times asked lately
+        # The areas' roll-ups: summed from the fold by the first batch that touches a camp.
+        self.areas: AreaRollup | None = None
 
     # -- resuming ------------------------------------------------------------------------------
 
@@ -251,17 +254,32 @@ class ReadinessProjector:
             for key, (position, _) in touches.items()
             if position > start
         ]
+        camps: dict[str, tuple[dict[str, Any], int, int]] = {}
         for key in sorted(touched, key=lambda k: (_KIND_ORDER[k[0]], k[1])):
-            batch.current.append(self.current_row(key))
+            row, doc = self._current(key)
+            batch.current.append(row)
+            if key[0] == "camp":
+                camps[key[1]] = (doc, row.position, row.ts_us)
+        if camps:
+            self._roll_up(camps, batch)
         self._changed_states(touched, batch)
         return batch
 
-    def current_row(self, key: ViewKey) -> ViewVersion:
-        """The view of `key` as folded so far, as a current-view row."""
+    def _roll_up(self, camps: dict[str, tuple[dict[str, Any], int, int]], batch: ViewBatch) -> None:
+        """Count the batch's camp views in their areas; the areas they touched into `batch`."""
+        if self.areas is None:
+            fold = self.fold
+            self.areas = AreaRollup.of(fold.view("camp", c) for c in fold.camps if c not in camps)
+        for doc, position, ts_us in camps.values():
+            self.areas.update(doc, position, ts_us)
+        batch.areas, batch.areas_gone = self.areas.take_rows(encode_view)
+
+    def _current(self, key: ViewKey) -> tuple[ViewVersion, dict[str, Any]]:
+        """The view of `key` as folded so far: its current-view row, and the document."""
         kind, entity_id = key
         doc = self.fold.view(kind, entity_id)
         position, ts_us = self.touched_at(key)
-        return ViewVersion(
+        row = ViewVersion(
             kind=kind,
             entity_id=entity_id,
             slug=doc.get(kind, doc.get("camp", "")),
@@ -274,6 +292,7 @@ class ReadinessProjector:
             adm1=doc.get("adm1") if kind == "camp" else None,
             adm2=doc.get("adm2") if kind == "camp" else None,
         )
+        return row, doc
 
     def _changed_states(self, touched: list[ViewKey], batch: ViewBatch) -> None:
         """The states of the entities the batch changed: each event touches its own entity's
