@@ -5,7 +5,10 @@ them apart) the projector only folds and asks the touched camps' and plans' stat
 timeline. View documents are computed once per batch, for the views the batch touched (the
 current rows). Every `checkpoint_every` events it stores a checkpoint of the whole fold, which is
 what time travel starts from (`projections.time_travel`): a past view is the checkpoint before
-that time plus at most `checkpoint_every` events folded again, however long the log.
+that time plus at most `checkpoint_every` events folded again, however long the log. A fold of
+more than `CHECKPOINT_UNIT` entities (thousands of sites) is checkpointed that many times less
+often: storing it costs in proportion to its size, so this keeps its cost per event bounded, and
+folding the events after it costs about as much as reading the checkpoint itself.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ _TABLE_OF_KIND = {
 }
 _ENTITY_TABLES = tuple(_TABLE_OF_KIND.values())
 CHECKPOINT_EVERY = 500
+CHECKPOINT_UNIT = 100  # entities (partners, plans, stockpiles, camps) per `checkpoint_every`
 
 
 def encode_view(doc: Any) -> bytes:
@@ -221,9 +225,15 @@ class ReadinessProjector:
                     if status != self._statuses.get(("plan", plan_id)):
                         self._status_changed(("plan", plan_id), status, position, ts, batch)
             fold.lifecycle_changed.clear()
-        if batch is not None and position - self.checkpoint_position >= self.checkpoint_every:
+        if batch is not None and position - self.checkpoint_position >= self._checkpoint_spacing():
             self.checkpoint_position = position
             batch.checkpoints.append((position, self.ts_us_of(ts), self.checkpoint()))
+
+    def _checkpoint_spacing(self) -> int:
+        """Events between checkpoints: `checkpoint_every`, times the fold's size in units."""
+        fold = self.fold
+        size = len(fold.camps) + len(fold.stockpiles) + len(fold.plans) + len(fold.partners)
+        return self.checkpoint_every * max(1, size // CHECKPOINT_UNIT)
 
     def _status_changed(
         self, key: ViewKey, status: str, position: int, ts: Any, batch: ViewBatch

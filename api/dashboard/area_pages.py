@@ -83,11 +83,14 @@ def areas_page(
     camps = planner.queries.views("camp", as_of=nav.as_of)
     summary = None
     if area is not None:
-        summary = area_view(area[0], area[1], camps)
-        if not summary["camp_list"]:
+        if nav.as_of is None:
+            summary = planner.queries.area(*area)  # the area's roll-up
+        else:
+            summary = area_view(area[0], area[1], camps)  # the camps are read already
+        if summary is None or not summary["camp_list"]:
             return None
         filters = replace(filters, area=f"{area[0]}:{area[1]}")
-    groups = area_groups(camps, nav)
+    groups = area_groups(planner.queries.areas(as_of=nav.as_of), nav)
     kept = sorted((c for c in camps if filters.keeps(c)), key=_site_order)
     pages = max(1, -(-len(kept) // PAGE_SIZE))
     page = min(filters.page, pages)

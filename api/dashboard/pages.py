@@ -23,7 +23,7 @@ from domain.catalog import (
     CONSUMABLES,
     TRIPARTITE_KINDS,
 )
-from projections.areas import CAMP_STATUSES, area_views
+from projections.areas import CAMP_STATUSES
 from projections.queries import THREE_W_COLUMNS
 
 __all__ = ["PREFIX", "Nav", "Page", "parse_as_of", "when"]
@@ -33,6 +33,7 @@ TIMELINE_ROWS = 200
 
 
 CAMP_TILES = 24  # a plan with more camps links to the areas page instead of a tile each
+OVERVIEW_AREA_ROWS = 40  # more areas than this: the overview lists the adm1 areas only
 
 
 MENU = (
@@ -141,13 +142,15 @@ def error_page(nav: Nav, title: str, message: str) -> Page:
 
 
 def overview_page(planner: Planner, nav: Nav) -> Page:
-    """Every plan: lifecycle, tripartite badge, its camps by status, population, pool balance."""
+    """Every plan: lifecycle, tripartite badge, its camps by status, population, pool balance;
+    the areas' roll-ups. Reads the camps of the plans small enough to show a tile per camp only,
+    so the page costs about the same with 20 sites or 2,000."""
     queries = planner.queries
-    camps_by_plan: dict[str, list[dict[str, Any]]] = {}
-    for camp in queries.views("camp", as_of=nav.as_of):
-        camps_by_plan.setdefault(camp["plan_id"], []).append(camp)
+    plans = queries.views("plan", as_of=nav.as_of)
+    sites = {plan["id"]: sum(plan.get("camps", {}).values()) for plan in plans}
+    tiles = _camp_tiles(planner, nav, {p for p, n in sites.items() if 0 < n <= CAMP_TILES})
     cards: list[dict[str, Any]] = []
-    for plan in queries.views("plan", as_of=nav.as_of):
+    for plan in plans:
         missing = set(plan.get("missing_kinds", []))
         balance = plan.get("pool_balance") or {}
         cards.append(
@@ -158,27 +161,45 @@ def overview_page(planner: Planner, nav: Nav) -> Page:
                 "counts": ", ".join(
                     f"{n} {status_label(s)}" for s, n in plan.get("camps", {}).items() if n
                 ),
-                "camps": sorted(camps_by_plan.get(plan["id"], []), key=lambda c: c["camp"]),
+                "sites": sites[plan["id"]],
+                "camps": sorted(tiles.get(plan["id"], []), key=lambda c: c["camp"]),
             }
         )
+    groups = area_groups(queries.areas(as_of=nav.as_of), nav)
+    collapsed = len(groups) > OVERVIEW_AREA_ROWS  # adm1 areas only; their pages list the rest
     context = {
         "cards": cards,
-        "areas": area_groups([c for group in camps_by_plan.values() for c in group], nav),
+        "areas": [g for g in groups if g["view"]["level"] == "adm1"] if collapsed else groups,
+        "areas_collapsed": collapsed,
         "statuses": CAMP_STATUSES,
         "camp_tiles": CAMP_TILES,
     }
     return Page(nav, "overview.html", "Overview", context)
 
 
-def area_groups(camps: Sequence[Mapping[str, Any]], nav: Nav) -> list[dict[str, Any]]:
-    """adm1 areas, each followed by its adm2 areas, as table rows linking to their pages."""
+def _camp_tiles(planner: Planner, nav: Nav, plan_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The camp views of these plans, by plan."""
+    queries = planner.queries
+    if nav.as_of is None:
+        return {plan_id: queries.views("camp", plan_id=plan_id) for plan_id in plan_ids}
+    by_plan: dict[str, list[dict[str, Any]]] = {}
+    if plan_ids:
+        for camp in queries.views("camp", as_of=nav.as_of):
+            if camp["plan_id"] in plan_ids:
+                by_plan.setdefault(camp["plan_id"], []).append(camp)
+    return by_plan
+
+
+def area_groups(views: Sequence[Mapping[str, Any]], nav: Nav) -> list[dict[str, Any]]:
+    """Area views (adm1 areas, each followed by its adm2 areas) as table rows linking to their
+    pages."""
     return [
         {
             "view": view,
             "link": nav.link(f"{PREFIX}/areas/{view['level']}/{view['area']}"),
             "uncovered": ", ".join(f"{s} {n}" for s, n in view["uncovered"].items()),
         }
-        for view in area_views(camps)
+        for view in views
     ]
 
 
