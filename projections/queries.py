@@ -83,16 +83,22 @@ class ReadinessQueries:
         plan_id: str | None = None,
         status: str | None = None,
         location: str | None = None,
+        adm1: str | None = None,
+        adm2: str | None = None,
     ) -> list[dict[str, Any]]:
-        """All views of a kind, filtered, now or as of a time."""
+        """All views of a kind, filtered (camps also by area code), now or as of a time."""
         if as_of is None:
             if status is not None and kind in TIMED_KINDS:  # a stored status may have aged
                 return [
                     doc
-                    for doc in self.views(kind, plan_id=plan_id, location=location)
+                    for doc in self.views(
+                        kind, plan_id=plan_id, location=location, adm1=adm1, adm2=adm2
+                    )
                     if doc.get("status") == status
                 ]
-            docs = self.store.list_views(kind, plan_id=plan_id, status=status, location=location)
+            docs = self.store.list_views(
+                kind, plan_id=plan_id, status=status, location=location, adm1=adm1, adm2=adm2
+            )
             now = self.now_us()
             return [_public(with_time(kind, doc, now)) for doc in docs]
         docs = [
@@ -101,6 +107,8 @@ class ReadinessQueries:
             if (plan_id is None or doc.get("plan_id", doc["id"]) == plan_id)
             and (status is None or doc.get("status") == status)
             and (location is None or doc.get("location") == location)
+            and (adm1 is None or doc.get("adm1") == adm1)
+            and (adm2 is None or doc.get("adm2") == adm2)
         ]
         docs.sort(key=lambda d: (str(d.get(kind, d.get("camp", ""))), d["id"]))
         return [_public(doc) for doc in docs]
