@@ -225,11 +225,12 @@ class ReadinessProjector:
                     if status != self._statuses.get(("plan", plan_id)):
                         self._status_changed(("plan", plan_id), status, position, ts, batch)
             fold.lifecycle_changed.clear()
-        if batch is not None and position - self.checkpoint_position >= self._checkpoint_spacing():
+        since = position - self.checkpoint_position
+        if batch is not None and since >= self.checkpoint_every and since >= self._spacing():
             self.checkpoint_position = position
             batch.checkpoints.append((position, self.ts_us_of(ts), self.checkpoint()))
 
-    def _checkpoint_spacing(self) -> int:
+    def _spacing(self) -> int:
         """Events between checkpoints: `checkpoint_every`, times the fold's size in units."""
         fold = self.fold
         size = len(fold.camps) + len(fold.stockpiles) + len(fold.plans) + len(fold.partners)
