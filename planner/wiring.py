@@ -194,6 +194,8 @@ def reset_store(url: str | None = None) -> None:
                     "rp_timeline",
                     "rp_state",
                     "rp_checkpoints",
+                    "rp_quarantine",
+                    "rp_areas",
                 ):
                     c.execute(f"DROP TABLE IF EXISTS {prefix}{table} CASCADE")
         finally:
