@@ -118,7 +118,9 @@ class ViewStoreMixin(ViewQueries):
             f"NULL, slug TEXT NOT NULL, plan_id TEXT, status TEXT, location TEXT, position {big} "
             f"NOT NULL, ts {big} NOT NULL, doc {blob} NOT NULL, adm1 TEXT, adm2 TEXT, "
             "PRIMARY KEY (kind, entity_id))",
-            f"CREATE INDEX IF NOT EXISTS rp_current_slug ON {p}rp_current (kind, slug)",
+            # Lists are in slug order: a page deep in a list steps over index entries only.
+            f"CREATE INDEX IF NOT EXISTS rp_current_order ON {p}rp_current (kind, slug, entity_id)",
+            f"DROP INDEX IF EXISTS {p}rp_current_slug",  # an earlier index, a prefix of that one
             f"CREATE TABLE IF NOT EXISTS {p}rp_timeline (kind TEXT NOT NULL, entity_id TEXT NOT "
             f"NULL, slug TEXT NOT NULL, position {big} NOT NULL, ts {big} NOT NULL, "
             "from_status TEXT, to_status TEXT NOT NULL, PRIMARY KEY (kind, entity_id, position))",
