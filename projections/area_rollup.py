@@ -8,16 +8,24 @@ the position and time of the last moment that touched one of its camps, so that 
 batch by batch and views rebuilt at once store the same rows.
 
 A projector resumed from saved state starts with no roll-up: the first batch that touches a camp
-sums every camp's share from the fold once (`AreaRollup.of`).
+sums every camp's share once (`AreaRollup.of`), read from the fold's state (`share_in_fold`,
+without building each camp's whole view, which costs several times more); the property test
+holds the two ways to a camp's share to the same areas.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import projections.rules as rules
+from domain.catalog import VULNERABLE_GROUPS
 from projections.areas import AreaKey, AreaTotals, CampShare, camp_share
+from projections.logistics import camp_needs
+
+if TYPE_CHECKING:
+    from projections.readiness import ReadinessFold
 
 
 @dataclass(frozen=True)
@@ -41,11 +49,13 @@ class AreaRollup:
         self._touched: dict[AreaKey, tuple[int, int]] = {}  # area → (position, µs) this batch
 
     @classmethod
-    def of(cls, camp_views: Iterable[Mapping[str, Any]]) -> AreaRollup:
-        """A roll-up of these camp views (every camp of a fold)."""
+    def of(cls, fold: ReadinessFold, leave_out: Iterable[str] = ()) -> AreaRollup:
+        """A roll-up of every camp of a fold (but those left out)."""
         rollup = cls()
-        for doc in camp_views:
-            rollup._count(camp_share(doc))
+        skipped = set(leave_out)
+        for camp_id in fold.camps:
+            if camp_id not in skipped:
+                rollup._count(share_in_fold(fold, camp_id))
         return rollup
 
     def _count(self, share: CampShare, sign: int = 1) -> None:
@@ -88,3 +98,28 @@ class AreaRollup:
             rows.append(AreaRow(key[0], key[1], view["adm1"], position, ts_us, encode(view)))
         self._touched.clear()
         return rows, gone
+
+
+def share_in_fold(fold: ReadinessFold, camp_id: str) -> CampShare:
+    """A camp's share of its areas' views, from the fold's state (as `camp_share` takes it from
+    the camp's view)."""
+    camp = fold.camps[camp_id]
+    plan = fold.plans[camp["plan_id"]]
+    site = camp.get("site") or {}
+    population = camp["population"]
+    return CampShare(
+        camp_id=camp_id,
+        slug=camp["slug"],
+        plan=plan["slug"],
+        adm1=site.get("adm1") or None,
+        adm2=site.get("adm2") or None,
+        status=fold.status_of(camp_id),
+        people=(population["people"], *(population[group] for group in VULNERABLE_GROUPS)),
+        uncovered=tuple(
+            rules.uncovered_sectors(plan["required_sectors"], camp["leads"], fold.lead_counts)
+        ),
+        needs=tuple(
+            (key, parts["shortfall"], parts["committed"], parts["uncommitted"])
+            for key, parts in sorted(camp_needs(camp, plan).items())
+        ),
+    )

@@ -279,8 +279,7 @@ class ReadinessProjector:
     def _roll_up(self, camps: dict[str, tuple[dict[str, Any], int, int]], batch: ViewBatch) -> None:
         """Count the batch's camp views in their areas; the areas they touched into `batch`."""
         if self.areas is None:
-            fold = self.fold
-            self.areas = AreaRollup.of(fold.view("camp", c) for c in fold.camps if c not in camps)
+            self.areas = AreaRollup.of(self.fold, leave_out=camps)
         for doc, position, ts_us in camps.values():
             self.areas.update(doc, position, ts_us)
         batch.areas, batch.areas_gone = self.areas.take_rows(encode_view)
