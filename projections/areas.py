@@ -85,7 +85,7 @@ class AreaTotals:
             self.members[share.camp_id] = (share.slug, share.adm1)
         else:
             self.members.pop(share.camp_id, None)
-        _bump(self.plans, share.plan, sign)
+        bump(self.plans, share.plan, sign)
         self.camps[share.status] += sign
         if share.status == "closed":
             return  # a closed camp's people are no longer there
@@ -93,7 +93,7 @@ class AreaTotals:
         for key, value in zip(PEOPLE_KEYS, share.people, strict=True):
             self.people[key] += sign * value
         for sector in share.uncovered:
-            _bump(self.uncovered, sector, sign)
+            bump(self.uncovered, sector, sign)
         for key, *parts in share.needs:
             sums = self.needs.setdefault(key, [0, 0, 0])
             for index, value in enumerate(parts):
@@ -131,8 +131,8 @@ class AreaTotals:
         }
 
 
-def _bump(counts: dict[str, int], key: str, delta: int) -> None:
-    """Change a count; a count of 0 leaves no entry."""
+def bump(counts: dict[str, int], key: str, delta: int) -> None:
+    """Change a count (or a total); a count of 0 leaves no entry."""
     value = counts.get(key, 0) + delta
     if value:
         counts[key] = value

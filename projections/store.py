@@ -40,7 +40,7 @@ VIEW_TABLES = (
     "rp_quarantine",
     "rp_areas",
 )
-_RETIRED_TABLES = ("rp_versions",)  # an earlier layout: its views are rebuilt
+RETIRED_TABLES = ("rp_versions",)  # an earlier layout: its views are rebuilt
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ class ViewStoreMixin(ViewQueries):
     def _retired_layout(self, tables: set[str] | None = None) -> list[str]:
         """Tables of an earlier layout present in this database."""
         present = self._tables() if tables is None else tables
-        return [table for table in _RETIRED_TABLES if table in present]
+        return [table for table in RETIRED_TABLES if table in present]
 
     def _tables(self) -> set[str]:
         """The tables in this database (or schema)."""

@@ -23,6 +23,10 @@ from tests.projections_helpers import TickClock, fold_views, memory_planner, sto
 
 AREAS = (("A", None), ("A", "A1"), ("A", "A2"), ("B", None), ("B", "B1"))
 STATUSES = ("ready", "at_risk", "not_ready", "closed")
+# Camps: each of plan p or q, in one of the areas.
+PLACEMENTS = st.lists(
+    st.tuples(st.sampled_from(["p", "q"]), st.sampled_from(AREAS)), min_size=1, max_size=6
+)
 
 
 def world(planner: Planner, placements: list[tuple[str, tuple[str, str | None]]]) -> None:
@@ -99,12 +103,7 @@ def expected_area(camps: list[dict[str, Any]], level: str, code: str) -> dict[st
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    placements=st.lists(
-        st.tuples(st.sampled_from(["p", "q"]), st.sampled_from(AREAS)), min_size=1, max_size=6
-    ),
-    data=st.data(),
-)
+@given(placements=PLACEMENTS, data=st.data())
 def test_an_area_view_is_the_sum_of_its_camps_at_any_time(
     placements: list[tuple[str, tuple[str, str | None]]], data: st.DataObject
 ) -> None:
@@ -150,12 +149,7 @@ def fold_areas(planner: Planner) -> list[dict[str, Any]]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    placements=st.lists(
-        st.tuples(st.sampled_from(["p", "q"]), st.sampled_from(AREAS)), min_size=1, max_size=6
-    ),
-    data=st.data(),
-)
+@given(placements=PLACEMENTS, data=st.data())
 def test_the_kept_up_area_roll_ups_equal_areas_summed_from_scratch_at_every_step(
     placements: list[tuple[str, tuple[str, str | None]]], data: st.DataObject
 ) -> None:
