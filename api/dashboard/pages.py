@@ -23,7 +23,7 @@ from domain.catalog import (
     CONSUMABLES,
     TRIPARTITE_KINDS,
 )
-from projections.areas import CAMP_STATUSES
+from projections.areas import CAMP_STATUSES, area_views
 from projections.queries import THREE_W_COLUMNS
 
 __all__ = ["PREFIX", "Nav", "Page", "parse_as_of", "when"]
@@ -148,7 +148,8 @@ def overview_page(planner: Planner, nav: Nav) -> Page:
     queries = planner.queries
     plans = queries.views("plan", as_of=nav.as_of)
     sites = {plan["id"]: sum(plan.get("camps", {}).values()) for plan in plans}
-    tiles = _camp_tiles(planner, nav, {p for p, n in sites.items() if 0 < n <= CAMP_TILES})
+    small = {plan_id for plan_id, n in sites.items() if 0 < n <= CAMP_TILES}
+    tiles, areas = _tiles_and_areas(planner, nav, small)
     cards: list[dict[str, Any]] = []
     for plan in plans:
         missing = set(plan.get("missing_kinds", []))
@@ -165,7 +166,7 @@ def overview_page(planner: Planner, nav: Nav) -> Page:
                 "camps": sorted(tiles.get(plan["id"], []), key=lambda c: c["camp"]),
             }
         )
-    groups = area_groups(queries.areas(as_of=nav.as_of), nav)
+    groups = area_groups(areas, nav)
     collapsed = len(groups) > OVERVIEW_AREA_ROWS  # adm1 areas only; their pages list the rest
     context = {
         "cards": cards,
@@ -177,17 +178,21 @@ def overview_page(planner: Planner, nav: Nav) -> Page:
     return Page(nav, "overview.html", "Overview", context)
 
 
-def _camp_tiles(planner: Planner, nav: Nav, plan_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
-    """The camp views of these plans, by plan."""
+def _tiles_and_areas(
+    planner: Planner, nav: Nav, plan_ids: set[str]
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """The camp views of these plans, by plan, and every area's view: now, the plans' camps and
+    the areas' roll-ups; as of a past time, from one read of the camps then."""
     queries = planner.queries
     if nav.as_of is None:
-        return {plan_id: queries.views("camp", plan_id=plan_id) for plan_id in plan_ids}
+        tiles = {plan_id: queries.views("camp", plan_id=plan_id) for plan_id in plan_ids}
+        return tiles, queries.areas()
+    camps = queries.views("camp", as_of=nav.as_of)
     by_plan: dict[str, list[dict[str, Any]]] = {}
-    if plan_ids:
-        for camp in queries.views("camp", as_of=nav.as_of):
-            if camp["plan_id"] in plan_ids:
-                by_plan.setdefault(camp["plan_id"], []).append(camp)
-    return by_plan
+    for camp in camps:
+        if camp["plan_id"] in plan_ids:
+            by_plan.setdefault(camp["plan_id"], []).append(camp)
+    return by_plan, area_views(camps)
 
 
 def area_groups(views: Sequence[Mapping[str, Any]], nav: Nav) -> list[dict[str, Any]]:
