@@ -3,15 +3,18 @@
 The table lives in the database of the views (the same SQLite file or PostgreSQL schema as the
 events; for `memory:` stores, the private in-memory database of the views), so every server
 process sharing a database shares the keys. A key is scoped to its caller (role and partner of
-the token). A request first claims its key (a `pending` row), runs, then stores its response;
-a failed request releases the key, so only successful responses are replayed. A pending claim
-older than the lease (a process that died mid-request) may be taken over. Keys expire after a
-day.
+the token). A keyed command carries an `IdempotencyReceipt` (domain.ports.Receipt): the service
+looks the key up under the store's writer lock before running the command, and writes the
+command's response under the key in the transaction of its events, so a key costs no
+transaction of its own and is stored if and only if its command is. A refused command stores
+nothing, so only successful responses are replayed. A `pending` claim (`claim()`, a request
+still running elsewhere) answers 409. Keys expire after a day.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,8 +41,11 @@ class StoredResponse:
 class IdempotencyStore(SideTable):
     """The `rp_idempotency` table in a view store's database (SQLite or PostgreSQL)."""
 
-    def __init__(self, datastore: Any, *, postgres: bool) -> None:
+    def __init__(
+        self, datastore: Any, *, postgres: bool, in_events_transaction: bool = False
+    ) -> None:
         super().__init__(datastore, postgres=postgres, name="rp_idempotency")
+        self.in_events_transaction = in_events_transaction  # the events' datastore is this one
         self._claims = 0
 
     def _create(self, cursor: Any) -> None:
@@ -98,25 +104,70 @@ class IdempotencyStore(SideTable):
             )
             return bool(c.fetchall())
 
-    def complete(
-        self, scope: str, key: str, status: int, body: bytes, headers: dict[str, str]
-    ) -> None:
-        """Store the response of the request holding the key."""
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                self._sql(
-                    "UPDATE {t} SET status = ?, body = ?, headers = ? WHERE scope = ? AND key = ?"
-                ),
-                (status, body, orjson.dumps(headers).decode(), scope, key),
-            )
+    def receipt(
+        self, scope: str, key: str, fingerprint: str, render: Callable[[Any], StoredResponse]
+    ) -> IdempotencyReceipt:
+        """The receipt a keyed command carries; `render` makes its response from its result."""
+        return IdempotencyReceipt(self, scope, key, fingerprint, render)
 
-    def release(self, scope: str, key: str) -> None:
-        """Forget a pending claim (the request failed: a retry runs afresh)."""
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                self._sql("DELETE FROM {t} WHERE scope = ? AND key = ? AND status = ?"),
-                (scope, key, PENDING),
+    def insert(self, cursor: Any, scope: str, key: str, stored: StoredResponse) -> None:
+        """Store a response under a key through `cursor` (the events' transaction), or in a
+        transaction of its own (cursor None, or a store whose events are elsewhere)."""
+        if cursor is not None and self.in_events_transaction:
+            self._insert(cursor, scope, key, stored)
+            return
+        with self.datastore.transaction(commit=True) as own:
+            self._insert(own, scope, key, stored)
+
+    def _insert(self, cursor: Any, scope: str, key: str, stored: StoredResponse) -> None:
+        now = time.time()
+        self._claims += 1
+        if self._claims % _PURGE_EVERY == 0:
+            cursor.execute(
+                self._sql("DELETE FROM {t} WHERE created < ?"), (_us(now - TTL_SECONDS),)
             )
+        cursor.execute(
+            self._sql(
+                "INSERT INTO {t} (scope, key, fingerprint, status, body, headers, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ),
+            (
+                scope,
+                key,
+                stored.fingerprint,
+                stored.status,
+                stored.body,
+                orjson.dumps(stored.headers).decode(),
+                _us(now),
+            ),
+        )
+
+
+@dataclass
+class IdempotencyReceipt:
+    """A keyed command's record (domain.ports.Receipt): its response under its key."""
+
+    store: IdempotencyStore
+    scope: str
+    name: str
+    fingerprint: str
+    render: Callable[[Any], StoredResponse]
+    recorded: StoredResponse | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The caller's scope and key."""
+        return (self.scope, self.name)
+
+    def earlier(self) -> StoredResponse | None:
+        """What is stored under the key (a first response, or a running request's claim)."""
+        return self.store.lookup(self.scope, self.name)
+
+    def write(self, cursor: Any, result: Any) -> None:
+        """Store the command's response under the key, in the events' transaction."""
+        stored = self.render(result)
+        self.store.insert(cursor, self.scope, self.name, stored)
+        self.recorded = stored
 
 
 def _us(seconds: float) -> int:

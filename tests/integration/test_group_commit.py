@@ -177,11 +177,11 @@ def test_a_conflicting_group_reruns_each_command_alone(
     real = world._store_each
     failures = {"left": 1}
 
-    def conflict_once(events: Any) -> Any:
+    def conflict_once(events: Any, *after_insert: Any) -> Any:
         if failures["left"]:
             failures["left"] -= 1
             raise ConcurrencyError("another writer changed the same entity first")
-        return real(events)
+        return real(events, *after_insert)
 
     monkeypatch.setattr(world, "_store_each", conflict_once)
     before = population(world)
