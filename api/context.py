@@ -9,7 +9,7 @@ from typing import Literal
 
 from api.auth import TokenRegistry
 from api.idempotency import IdempotencyStore
-from api.inline_views import InlineViews
+from api.inline_views import InlineViews, PostgresInlineViews
 from api.ports import Planner
 from api.scratch import ScratchPool
 from api.sessions import SessionStore
@@ -47,12 +47,12 @@ class ApiContext:
     idempotency: IdempotencyStore
     sessions: SessionStore
     scratch: ScratchPool = field(init=False)
-    inline_views: InlineViews | None = field(init=False)
+    inline_views: InlineViews | PostgresInlineViews | None = field(init=False)
     _streams: dict[str, int] = field(init=False, default_factory=dict)
     _streams_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.inline_views = InlineViews.for_store(self.planner.views)
+        self.inline_views = InlineViews.for_store(self.planner.served_views)
         self.scratch = ScratchPool(self.settings.replay_concurrency, self.planner.scenarios)
 
     def open_stream(self, caller: str) -> bool:

@@ -20,9 +20,9 @@ from tests.api.test_errors import assert_problem
 
 
 @pytest.fixture
-def file_world(tmp_path: Path) -> Iterator[Planner]:
-    """The world in a SQLite file (inline reads need one)."""
-    planner = open_planner(str(tmp_path / "planner.sqlite"))
+def file_world(store_url: str) -> Iterator[Planner]:
+    """The world in a SQLite file or a PostgreSQL schema (inline reads need one of them)."""
+    planner = open_planner(store_url)
     build_world(planner)
     planner.service.execute("register_arrivals", {"camp": "c", "people": 100})
     planner.catch_up()
@@ -46,7 +46,7 @@ def test_inline_reads_answer_the_same_bytes_as_the_planner(file_world: Planner) 
         inline.close()
 
 
-def test_inline_reads_only_for_sqlite_files(planner: Planner) -> None:
+def test_inline_reads_only_for_stores_in_a_database(planner: Planner) -> None:
     assert InlineViews.for_store(planner.views) is None  # memory: the planner's path
 
 
