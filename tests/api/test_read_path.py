@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -50,7 +49,7 @@ def test_inline_reads_only_for_stores_in_a_database(planner: Planner) -> None:
     assert InlineViews.for_store(planner.views) is None  # memory: the planner's path
 
 
-def test_one_view_endpoints_over_a_sqlite_file(
+def test_one_view_endpoints_over_a_database(
     file_world: Planner, make_client: Callable[..., TestClient]
 ) -> None:
     client = make_client(file_world)
