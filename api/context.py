@@ -100,11 +100,13 @@ class ApiContext:
             return True
         if self.settings.projector == "in-process":
             self.planner.follower.wait_for(position, timeout)
-        delay = 0.002  # another process projects: poll the views' position, soon and often
+        # Another process projects, or a replica replays: poll the views' position, soon and
+        # often (a primary-key read; a replica replays a commit within a few milliseconds).
+        delay = 0.001
         while self.views_position() < position:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 0.01)
+            delay = min(delay * 2, 0.004)
         return True

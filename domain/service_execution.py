@@ -199,6 +199,7 @@ class ExecutingService(ServiceCore):
                 return
             finally:
                 self._uow = None
+        self._remember(uow)
         for item, result, end in done:
             item.finish(replace(result, position=positions[end - 1] if end else None))
         for item, first in repeats:  # the same key twice in a group: the first's answer
@@ -223,6 +224,14 @@ class ExecutingService(ServiceCore):
         if earlier is not None:
             raise AlreadyRecorded(earlier)
         return None
+
+    def _remember(self, uow: UnitOfWork) -> None:
+        """Cache a stored group's aggregates as they now are: the next load fast-forwards them
+        past other writers' events only, instead of decoding and applying the group's own."""
+        cache = self.repository.cache
+        if cache is not None:
+            for aggregate in uow.aggregates.values():
+                cache.put(aggregate.id, aggregate)
 
     def _run_each(self, items: list[Submitted[CommandResult]]) -> None:
         for item in items:
