@@ -62,14 +62,16 @@ class IdempotencyStore(SideTable):
 
     def lookup(self, scope: str, key: str) -> StoredResponse | None:
         """The stored entry of a key, or None."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                self._sql(
-                    "SELECT fingerprint, status, body, headers FROM {t} WHERE scope = ? AND key = ?"
-                ),
-                (scope, key),
-            )
-            row = c.fetchone()
+        statement = self._sql(
+            "SELECT fingerprint, status, body, headers FROM {t} WHERE scope = ? AND key = ?"
+        )
+        if self.postgres:  # one autocommit statement: no BEGIN and ROLLBACK round trips
+            with self.datastore.get_connection() as conn:
+                row = conn.execute(statement, (scope, key), prepare=True).fetchone()
+        else:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(statement, (scope, key))
+                row = c.fetchone()
         if row is None:
             return None
         return StoredResponse(
