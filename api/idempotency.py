@@ -14,13 +14,14 @@ still running elsewhere) answers 409. Keys expire after a day.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from api.side_tables import SideTable
+from domain.ports import Receipt
 
 PENDING = 0
 LEASE_SECONDS = 60.0
@@ -62,24 +63,34 @@ class IdempotencyStore(SideTable):
 
     def lookup(self, scope: str, key: str) -> StoredResponse | None:
         """The stored entry of a key, or None."""
+        return self.lookup_many([(scope, key)]).get((scope, key))
+
+    def lookup_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredResponse]:
+        """The stored entries of these (scope, key) pairs that have one."""
+        pairs = list(dict.fromkeys(keys))
+        if not pairs:
+            return {}
         statement = self._sql(
-            "SELECT fingerprint, status, body, headers FROM {t} WHERE scope = ? AND key = ?"
+            "SELECT scope, key, fingerprint, status, body, headers FROM {t} WHERE (scope, key) "
+            f"IN ({', '.join(['(?, ?)'] * len(pairs))})"
         )
+        params = [part for pair in pairs for part in pair]
         if self.postgres:  # one autocommit statement: no BEGIN and ROLLBACK round trips
             with self.datastore.get_connection() as conn:
-                row = conn.execute(statement, (scope, key), prepare=True).fetchone()
+                rows = conn.execute(statement, params, prepare=len(pairs) == 1).fetchall()
         else:
             with self.datastore.transaction(commit=False) as c:
-                c.execute(statement, (scope, key))
-                row = c.fetchone()
-        if row is None:
-            return None
-        return StoredResponse(
-            fingerprint=row["fingerprint"],
-            status=int(row["status"]),
-            body=bytes(row["body"] or b""),
-            headers=orjson.loads(row["headers"]) if row["headers"] else {},
-        )
+                c.execute(statement, params)
+                rows = c.fetchall()
+        return {
+            (row["scope"], row["key"]): StoredResponse(
+                fingerprint=row["fingerprint"],
+                status=int(row["status"]),
+                body=bytes(row["body"] or b""),
+                headers=orjson.loads(row["headers"]) if row["headers"] else {},
+            )
+            for row in rows
+        }
 
     def claim(self, scope: str, key: str, fingerprint: str) -> bool:
         """Claim a key for a first request; False if another request holds it."""
@@ -161,9 +172,10 @@ class IdempotencyReceipt:
         """The caller's scope and key."""
         return (self.scope, self.name)
 
-    def earlier(self) -> StoredResponse | None:
-        """What is stored under the key (a first response, or a running request's claim)."""
-        return self.store.lookup(self.scope, self.name)
+    def earlier(self, group: Sequence[Receipt]) -> dict[tuple[str, str], StoredResponse]:
+        """What is stored under the keys of a group's receipts (first responses, or running
+        requests' claims), by scope and key: one statement."""
+        return self.store.lookup_many([_pair(receipt.key) for receipt in group])
 
     def write(self, cursor: Any, result: Any) -> None:
         """Store the command's response under the key, in the events' transaction."""
@@ -174,3 +186,8 @@ class IdempotencyReceipt:
 
 def _us(seconds: float) -> int:
     return int(seconds * 1_000_000)
+
+
+def _pair(key: object) -> tuple[str, str]:
+    scope, name = cast(tuple[str, str], key)
+    return scope, name

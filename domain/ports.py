@@ -7,7 +7,7 @@ the same records (planner/wiring.py plugs in adapters/storage.py). The domain na
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
@@ -84,9 +84,10 @@ class Receipt(Protocol):
         """What `write` stored (None before)."""
         ...
 
-    def earlier(self) -> object | None:
-        """What an earlier command recorded under this key, or None (read under the store's
-        writer lock, so no other planner process records it meanwhile)."""
+    def earlier(self, group: Sequence[Receipt]) -> Mapping[Any, object]:
+        """What earlier commands recorded under the keys of these receipts (this one's among
+        them), by key: one read for a group, under the store's writer lock (so no other
+        planner process records them meanwhile)."""
         ...
 
     def write(self, cursor: Any, result: Any) -> None:

@@ -143,10 +143,14 @@ class ExecutingService(ServiceCore):
     # -- group commit --------------------------------------------------------------------------
 
     def execute_group(
-        self, calls: Sequence[tuple[str, Mapping[str, Any], int | None, Actor]]
+        self,
+        calls: Sequence[
+            tuple[str, Mapping[str, Any], int | None, Actor]
+            | tuple[str, Mapping[str, Any], int | None, Actor, Receipt | None]
+        ],
     ) -> list[CommandResult | Exception]:
-        """Run (command, args, expected version, actor) calls as one group, as concurrent
-        callers of execute() are: each its own answer, an error for a refused one."""
+        """Run (command, args, expected version, actor[, receipt]) calls as one group, as
+        concurrent callers of execute() are: each its own answer, an error for a refused one."""
         items: list[Submitted[CommandResult]] = [Submitted(*call) for call in calls]
         self._run_group(items)
         answers: list[CommandResult | Exception] = []
@@ -170,10 +174,11 @@ class ExecutingService(ServiceCore):
             uow = self._uow = UnitOfWork()
             keyed: dict[object, Submitted[CommandResult]] = {}
             try:
+                earlier = _earlier(group)
                 for item in group:
                     start = len(uow.events)
                     try:
-                        first = self._first_of_key(item, keyed)
+                        first = _first_of_key(item, keyed, earlier)
                         if first is not None:
                             repeats.append((item, first))
                             continue
@@ -208,22 +213,6 @@ class ExecutingService(ServiceCore):
                 item.finish(first.result, first.error)
             else:
                 item.finish(error=AlreadyRecorded(recorded))
-
-    def _first_of_key(
-        self, item: Submitted[CommandResult], keyed: Mapping[object, Submitted[CommandResult]]
-    ) -> Submitted[CommandResult] | None:
-        """The group's earlier command with the same receipt key, if any; raise AlreadyRecorded
-        if an earlier group recorded the key."""
-        receipt: Receipt | None = item.receipt
-        if receipt is None:
-            return None
-        first = keyed.get(receipt.key)
-        if first is not None:
-            return first
-        earlier = receipt.earlier()
-        if earlier is not None:
-            raise AlreadyRecorded(earlier)
-        return None
 
     def _remember(self, uow: UnitOfWork) -> None:
         """Cache a stored group's aggregates as they now are: the next load fast-forwards them
@@ -281,3 +270,28 @@ def _receipt_writer(
             receipt.write(cursor, replace(result, position=positions[end - 1] if end else None))
 
     return write
+
+
+def _earlier(group: list[Submitted[CommandResult]]) -> Mapping[object, object]:
+    """What earlier groups recorded under the keys of this group's receipts (one read)."""
+    receipts: list[Receipt] = [item.receipt for item in group if item.receipt is not None]
+    return receipts[0].earlier(receipts) if receipts else {}
+
+
+def _first_of_key(
+    item: Submitted[CommandResult],
+    keyed: Mapping[object, Submitted[CommandResult]],
+    earlier: Mapping[object, object],
+) -> Submitted[CommandResult] | None:
+    """The group's earlier command with the same receipt key, if any; raise AlreadyRecorded
+    if an earlier group recorded the key."""
+    receipt: Receipt | None = item.receipt
+    if receipt is None:
+        return None
+    first = keyed.get(receipt.key)
+    if first is not None:
+        return first
+    recorded = earlier.get(receipt.key)
+    if recorded is not None:
+        raise AlreadyRecorded(recorded)
+    return None
