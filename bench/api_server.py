@@ -122,7 +122,7 @@ def _ours(base: str, process: subprocess.Popen[bytes]) -> bool:
     time.sleep(0.2)
     if process.poll() is not None:
         raise _PortTaken(f"the server on {base} exited (its port may have been taken)")
-    status, _ = request(base, "GET", "/partners", token=ADMIN_TOKEN)
+    status, _ = request(base, "GET", "/camps?limit=1", token=ADMIN_TOKEN)
     if status == 401:
         raise _PortTaken(f"another program answers on {base}: not the server started here")
     return True
