@@ -11,12 +11,13 @@ query); the answer is byte for byte `orjson.dumps(ReadinessQueries.view(...))`: 
 document with `position` and `updated_at` appended. `InlineViews`: views in a SQLite file (WAL
 mode: a reader never waits for the writer), read on the event loop. `PostgresInlineViews`: views
 in PostgreSQL (the primary's or a streaming replica's), read in the thread pool over a private
-autocommit connection per thread: one round trip (a prepared SELECT) instead of the pool's
-checkout, BEGIN, SELECT and ROLLBACK. In-memory views take the planner's path.
+autocommit connection (a few, shared by the threads): one round trip (a prepared SELECT) instead
+of the planner pool's checkout, BEGIN, SELECT and ROLLBACK. In-memory views take the planner's path.
 """
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 from typing import Any
@@ -77,15 +78,19 @@ class InlineViews:
 
 
 class PostgresInlineViews(InlineViews):
-    """Autocommit connections (one per thread) to the PostgreSQL database of the views."""
+    """At most `size` autocommit connections to the PostgreSQL database of the views, shared
+    by the thread pool's threads (a thread per connection would open one per pool thread)."""
 
     on_event_loop = False  # a network round trip: read in the thread pool
+    size = 4
 
     def __init__(self, conninfo: str, kwargs: dict[str, Any], prefix: str) -> None:
         super().__init__("")
         self.conninfo = conninfo
         self.kwargs = kwargs
         self.statement = _CURRENT.replace("rp_current", f"{prefix}rp_current").replace("?", "%s")
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._slots = threading.BoundedSemaphore(self.size)
 
     @classmethod
     def for_store(cls, views: Any) -> PostgresInlineViews | None:  # type: ignore[override]
@@ -99,19 +104,27 @@ class PostgresInlineViews(InlineViews):
 
     def get(self, kind: str, entity_id: str) -> bytes | None:
         """The JSON of one current view, or None."""
-        conn: Any = getattr(self._local, "pg", None)
-        if conn is None:
-            conn = psycopg.connect(self.conninfo, autocommit=True, **self.kwargs)
-            self._local.pg = conn
-            with self._lock:
-                self._connections.append(conn)
-        try:
-            row = conn.execute(self.statement, (kind, entity_id), prepare=True).fetchone()
-        except psycopg.OperationalError:  # a dropped connection: open another next time
-            self._local.pg = None
-            conn.close()
-            raise
+        with self._slots:  # at most `size` reads at once: at most `size` connections
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = psycopg.connect(self.conninfo, autocommit=True, **self.kwargs)
+                with self._lock:
+                    self._connections.append(conn)
+            try:
+                row = conn.execute(self.statement, (kind, entity_id), prepare=True).fetchone()
+            except psycopg.Error:  # a dropped connection, say: the next read opens another
+                with self._lock:
+                    self._connections.remove(conn)
+                conn.close()
+                raise
+            self._idle.put(conn)
         return _spliced(row)
+
+    def close(self) -> None:
+        """Close every connection opened so far."""
+        super().close()
+        self._idle = queue.SimpleQueue()
 
 
 def _spliced(row: Any) -> bytes | None:

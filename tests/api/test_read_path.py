@@ -4,6 +4,7 @@ non-UTF-8 bodies, huge If-Match versions, OpenAPI links."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.context import ApiSettings
-from api.inline_views import InlineViews
+from api.inline_views import InlineViews, PostgresInlineViews
 from planner.wiring import Planner, open_planner
 from tests.api.conftest import auth, build_world, last_position
 from tests.api.test_errors import assert_problem
@@ -162,3 +163,18 @@ def test_a_foreign_last_event_id_streams_from_now(
     with client.stream("GET", "/events/stream", headers=headers) as r:
         assert r.status_code == 200
         assert "".join(r.iter_text()) == "retry: 1000\n\n"
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+def test_inline_reads_on_postgres_share_a_few_connections(file_world: Planner) -> None:
+    """Thirty-two threads reading at once open at most `size` connections to PostgreSQL."""
+    inline = InlineViews.for_store(file_world.views)
+    assert isinstance(inline, PostgresInlineViews)
+    camp_id = file_world.queries.views("camp")[0]["id"]
+    try:
+        with ThreadPoolExecutor(32) as pool:
+            bodies = set(pool.map(lambda _: inline.get("camp", camp_id), range(400)))
+        assert len(bodies) == 1 and None not in bodies
+        assert 1 <= len(inline._connections) <= PostgresInlineViews.size
+    finally:
+        inline.close()
