@@ -179,7 +179,7 @@ def _execute(
     principal: Principal,
     command: str,
     args: dict[str, Any],
-    expected: Any,
+    expected: object,
     receipt: IdempotencyReceipt | None,
 ) -> CommandResult:
     service = ctx.planner.service
@@ -211,7 +211,7 @@ def _once(
     principal: Principal,
     command: str,
     args: dict[str, Any],
-    expected: Any,
+    expected: object,
     receipt: IdempotencyReceipt | None,
 ) -> CommandResult:
     version = expected if isinstance(expected, int) else None

@@ -116,7 +116,7 @@ class ExecutingService(ServiceCore):
     def _execute_alone(
         self,
         command: str,
-        args: Mapping[str, Any],
+        args: Mapping[str, object],
         expected_version: int | None,
         actor: Actor,
         receipt: Receipt | None = None,
@@ -265,7 +265,7 @@ def _receipt_writer(
     if not keyed:
         return None
 
-    def write(cursor: Any, positions: Sequence[int]) -> None:
+    def write(cursor: object, positions: Sequence[int]) -> None:
         for receipt, result, end in keyed:
             receipt.write(cursor, replace(result, position=positions[end - 1] if end else None))
 

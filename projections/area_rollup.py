@@ -71,7 +71,7 @@ class AreaRollup:
         else:
             self.shares.pop(share.camp_id, None)
 
-    def update(self, doc: Mapping[str, Any], position: int, ts_us: int) -> None:
+    def update(self, doc: Mapping[str, object], position: int, ts_us: int) -> None:
         """Count a camp's new view, touched by the moment at `position`."""
         share = camp_share(doc)
         old = self.shares.get(share.camp_id)
