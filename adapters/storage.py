@@ -30,6 +30,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 
+from adapters.attached_rows import write_attached
 from adapters.postgres import PlannerPostgresRecorder
 from adapters.transcoder import OrjsonTranscoder
 from adapters.writer_lock import writer_lock
@@ -148,6 +149,7 @@ class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        write_attached(c)  # a field instance's outbox rows, in the same transaction
         if len(stored_events) < 2:
             return super()._insert_events(c, stored_events, **kwargs)
         rows = [

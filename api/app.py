@@ -39,6 +39,7 @@ from api.routers import (
     shipments,
     site_imports,
     stockpiles,
+    sync,
 )
 from api.schemas import Problem
 from api.sessions import SessionStore
@@ -79,6 +80,10 @@ TAGS = [
     {"name": "readiness", "description": "timeline and 3W across camps and plans"},
     {"name": "events", "description": "the notification log for integrators"},
     {"name": "scenarios", "description": "validate or replay scenario files"},
+    {
+        "name": "sync",
+        "description": "field instances and headquarters: events, commands, conflicts",
+    },
     {"name": "health", "description": "probes"},
 ]
 
@@ -142,6 +147,7 @@ def create_app(
         readiness,
         events,
         scenarios,
+        sync,
     ):
         app.include_router(module.router, responses=COMMON_RESPONSES, dependencies=strict_query)
     for router in (shipments.router, offers.router, offers.needs_router):

@@ -135,7 +135,7 @@ class FieldCommands(ExecutingService):
         refusal: tuple[str, str | None, str] | None = None
         args: dict[str, Any] = dict(call.args)
         try:
-            args = _validated(call.command, call.args, extras)
+            args = validated_args(call.command, call.args, extras)
             self._authorized(call.command, args, None, actor)
         except (PlannerError, ArgumentError) as error:
             if isinstance(error, ConcurrencyError):
@@ -196,7 +196,9 @@ class FieldCommands(ExecutingService):
                 checked: dict[str, Any] | None = None
                 if action == "apply":
                     name = command or record.command
-                    checked = _validated(name, args if args is not None else record.args, extras)
+                    checked = validated_args(
+                        name, args if args is not None else record.args, extras
+                    )
                     self._authorized(name, checked, None, actor)
                     command = name
                 record.resolve(
@@ -219,7 +221,8 @@ class FieldCommands(ExecutingService):
             clock.reset_clock(token)
 
 
-def _validated(command: str, args: Mapping[str, Any], extras: frozenset[str]) -> dict[str, Any]:
+def validated_args(command: str, args: Mapping[str, Any], extras: frozenset[str]) -> dict[str, Any]:
+    """A command's arguments checked against the table (`extras` passed through)."""
     spec = COMMANDS.get(command)
     if spec is None:
         raise ArgumentError(f"unknown command {command!r}", field="command")

@@ -87,6 +87,7 @@ def serve(args: argparse.Namespace) -> int:
         print(describe_store(planner), file=sys.stderr)
     announce(args.host, args.port, one_time)
     stop_waking = threading.Event()
+    stop_syncing = _field_sync(planner, getattr(args, "sync_every", None))
     try:
         if planner is not None and not args.no_projector:
             if args.workers > 1:
@@ -117,9 +118,22 @@ def serve(args: argparse.Namespace) -> int:
             uvicorn.run(app, host=args.host, port=args.port, **_server_options())
     finally:
         stop_waking.set()
+        stop_syncing.set()
         if planner is not None:
             planner.close()
     return EXIT_OK
+
+
+def _field_sync(planner: Planner | None, every: float | None) -> threading.Event:
+    """On a field store: finish a pending rebase; with `every`, start the sync loop."""
+    from planner.field.loop import is_field_planner, prepare_field, start_sync_loop
+
+    if planner is None or not is_field_planner(planner):
+        return threading.Event()
+    if every:
+        return start_sync_loop(planner, every)
+    prepare_field(planner).close()
+    return threading.Event()
 
 
 def load_tokens(explicit: str | None) -> tuple[TokenRegistry, str | None]:
