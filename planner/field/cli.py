@@ -61,7 +61,7 @@ def _init(args: argparse.Namespace) -> int:
     try:
         client.get("/sync/status")  # the address and the token work, before any file is made
         planner = open_planner(str(path))
-        FieldStore(planner.service.recorder.datastore).create(  # type: ignore[attr-defined]
+        FieldStore.of(planner.service).create(  # type: ignore[attr-defined]
             str(uuid.uuid4()), args.hq, args.token, args.camp
         )
         planner.close()
@@ -90,7 +90,7 @@ def _sync(args: argparse.Namespace) -> int:
         print(f"ERROR {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        if not FieldStore(planner.service.recorder.datastore).exists():  # type: ignore[attr-defined]
+        if not FieldStore.of(planner.service).exists():  # type: ignore[attr-defined]
             print(f"ERROR {args.db} is not a field store (planner field init)", file=sys.stderr)
             return EXIT_BAD_INPUT
         sync = prepare_field(planner)
@@ -138,7 +138,7 @@ def _resolve(planner: Any, args: argparse.Namespace) -> int:
         print("ERROR say how: --discard REASON or --apply", file=sys.stderr)
         return EXIT_BAD_INPUT
     adjusted = orjson.loads(args.args) if args.args else None
-    field = FieldStore(planner.service.recorder.datastore)
+    field = FieldStore.of(planner.service)
     try:
         if field.exists():  # a field instance asks headquarters, with its token
             meta = field.meta()

@@ -28,7 +28,7 @@ def prepare_field(planner: Planner) -> FieldSync:
 def is_field_planner(planner: Planner) -> bool:
     """True if `planner` runs on a field store."""
     datastore = getattr(planner.service.recorder, "datastore", None)
-    return datastore is not None and FieldStore(datastore).exists()
+    return datastore is not None and FieldStore.of(planner.service).exists()
 
 
 def start_sync_loop(planner: Planner, every: float) -> threading.Event:

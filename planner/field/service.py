@@ -19,13 +19,13 @@ from eventsourcing.domain import DomainEventProtocol
 from adapters.attached_rows import Statement, attached
 from domain.rights import Actor
 from domain.service import CommandResult, PlannerService
-from planner.field.store import outbox_row
+from planner.field.store import FieldStore, outbox_row
 
 
 class FieldService(PlannerService):
     """A PlannerService whose accepted commands are queued for headquarters."""
 
-    field_hq_position = 0  # the headquarters position the field had synced to
+    field_hq_position: int | None = None  # the headquarters position the field synced to
     _field_local: threading.local
 
     def _queue(self) -> list[Statement]:
@@ -44,6 +44,8 @@ class FieldService(PlannerService):
     def _enqueue(self, command: str, args: Mapping[str, Any], actor: Actor | None) -> None:
         who = f"{actor.role}:{actor.partner or '-'}" if actor is not None else "local"
         taken_at = self.clock_fn().astimezone(UTC).isoformat()
+        if self.field_hq_position is None:
+            self.field_hq_position = FieldStore.of(self).meta().hq_position
         self._queue().append(
             outbox_row(
                 str(uuid.uuid4()), command, dict(args), self.field_hq_position, taken_at, who

@@ -21,7 +21,6 @@ from adapters.attached_rows import Statement
 
 WAITING: Final = "waiting"
 STATUSES: Final = ("waiting", "applied", "conflict", "resolved", "refused")
-EVENTS_TABLE: Final = "planner_events"
 
 _TABLES: Final = (
     "CREATE TABLE IF NOT EXISTS field_meta (one INTEGER PRIMARY KEY CHECK (one = 1), "
@@ -92,8 +91,15 @@ def _dumps(value: Any) -> str:
 class FieldStore:
     """The field tables, on the datastore of the planner's SQLite events (same file)."""
 
-    def __init__(self, datastore: Any) -> None:
+    def __init__(self, datastore: Any, events_table: str = "stored_events") -> None:
         self.datastore = datastore
+        self.events_table = events_table
+
+    @classmethod
+    def of(cls, service: Any) -> FieldStore:
+        """The field tables beside this service's events."""
+        recorder = service.recorder
+        return cls(recorder.datastore, recorder.events_table_name)
 
     def exists(self) -> bool:
         """True if this store was made by `planner field init`."""
@@ -210,16 +216,16 @@ class FieldStore:
         with self.datastore.transaction(commit=True) as c:
             c.execute("SELECT boundary FROM field_meta")
             boundary = c.fetchone()[0]
-            c.execute(f"SELECT COUNT(*) FROM {EVENTS_TABLE} WHERE rowid > ?", (boundary,))
+            c.execute(f"SELECT COUNT(*) FROM {self.events_table} WHERE rowid > ?", (boundary,))
             if c.fetchone()[0]:
-                c.execute(f"DELETE FROM {EVENTS_TABLE} WHERE rowid > ?", (boundary,))
+                c.execute(f"DELETE FROM {self.events_table} WHERE rowid > ?", (boundary,))
                 c.execute("UPDATE field_meta SET needs_rebase = 1")
             c.executemany(
-                f"INSERT INTO {EVENTS_TABLE} (originator_id, originator_version, topic, state) "
-                "VALUES (?, ?, ?, ?)",
+                f"INSERT INTO {self.events_table} "
+                "(originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
                 rows,
             )
-            c.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {EVENTS_TABLE}")
+            c.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table}")
             last = c.fetchone()[0]
             c.execute("UPDATE field_meta SET hq_position = ?, boundary = ?", (hq_position, last))
 
@@ -228,7 +234,7 @@ class FieldStore:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT boundary FROM field_meta")
             boundary = c.fetchone()[0]
-            c.execute(f"SELECT COUNT(*) FROM {EVENTS_TABLE} WHERE rowid > ?", (boundary,))
+            c.execute(f"SELECT COUNT(*) FROM {self.events_table} WHERE rowid > ?", (boundary,))
             count: int = c.fetchone()[0]
         return count
 

@@ -81,7 +81,7 @@ class FieldSync:
 
     def __init__(self, planner: Planner, client: HqClient | None = None) -> None:
         self.planner = planner
-        self.store = FieldStore(planner.service.recorder.datastore)  # type: ignore[attr-defined]
+        self.store = FieldStore.of(planner.service)
         meta = self.store.meta()
         self.client = client or HqClient(meta.hq_url, meta.token)
         self._own_client = client is None

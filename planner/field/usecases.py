@@ -35,7 +35,7 @@ class SyncUseCases:
 
     @property
     def _field(self) -> FieldStore | None:
-        store = FieldStore(self.planner.service.recorder.datastore)  # type: ignore[attr-defined]
+        store = FieldStore.of(self.planner.service)
         return store if store.exists() else None
 
     def export(self, after: int, limit: int, camps: Sequence[str]) -> dict[str, Any]:
