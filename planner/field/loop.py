@@ -8,7 +8,6 @@ import threading
 
 from planner.field.client import SyncError
 from planner.field.service import FieldService
-from planner.field.store import FieldStore
 from planner.field.sync import FieldSync
 from planner.wiring import Planner
 
@@ -27,8 +26,7 @@ def prepare_field(planner: Planner) -> FieldSync:
 
 def is_field_planner(planner: Planner) -> bool:
     """True if `planner` runs on a field store."""
-    datastore = getattr(planner.service.recorder, "datastore", None)
-    return datastore is not None and FieldStore.of(planner.service).exists()
+    return isinstance(planner.service, FieldService)
 
 
 def start_sync_loop(planner: Planner, every: float) -> threading.Event:

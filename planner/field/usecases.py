@@ -18,6 +18,7 @@ from domain.field_command import CONFLICT
 from domain.rights import Actor
 from domain.service_field import FieldCall, FieldOutcome
 from planner.field.camps import CampScope
+from planner.field.service import FieldService
 from planner.field.store import FieldStore
 from planner.field.sync import EXTRAS, counts_of
 from planner.wiring import Planner
@@ -35,8 +36,9 @@ class SyncUseCases:
 
     @property
     def _field(self) -> FieldStore | None:
-        store = FieldStore.of(self.planner.service)
-        return store if store.exists() else None
+        if not isinstance(self.planner.service, FieldService):
+            return None
+        return FieldStore.of(self.planner.service)
 
     def export(self, after: int, limit: int, camps: Sequence[str]) -> dict[str, Any]:
         """Stored events after `after` (only the named camps' if any), states in base64."""
