@@ -15,6 +15,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from eventsourcing.domain import event
+from eventsourcing.utils import get_topic
 
 from domain.base import PlannerAggregate
 from domain.errors import DomainRefusal, StatusError
@@ -55,7 +56,7 @@ class FieldCommand(PlannerAggregate):
         reason: str
 
     @classmethod
-    def receive(
+    def received(
         cls,
         *,
         id: UUID,
@@ -68,25 +69,31 @@ class FieldCommand(PlannerAggregate):
         hq_position: int,
         taken_at: str,
         refusal: tuple[str, str | None, str] | None,
-    ) -> FieldCommand:
-        """Record a received field command: applied, or refused with (rule, field, message)."""
+    ) -> FieldCommand.Received:
+        """The record of a received command: applied, or refused with (rule, field, message).
+
+        Only the event is made, not the aggregate: headquarters stores many at once and never
+        loads them in the same batch."""
         rule, refused_field, message = refusal if refusal is not None else (None, None, None)
-        return cls._create(
-            cls.Received,
-            id=id,
-            slug=slug,
-            field_id=field_id,
-            role=role,
-            partner=partner,
-            command=command,
-            args=args,
-            hq_position=hq_position,
-            taken_at=taken_at,
-            outcome=APPLIED if refusal is None else CONFLICT,
-            rule=rule,
-            refused_field=refused_field,
-            message=message,
-        )
+        state: dict[str, Any] = {
+            "originator_id": id,
+            "originator_version": 1,
+            "timestamp": cls.Received.create_timestamp(),
+            "originator_topic": _TOPIC,
+            "slug": slug,
+            "field_id": field_id,
+            "role": role,
+            "partner": partner,
+            "command": command,
+            "args": args,
+            "hq_position": hq_position,
+            "taken_at": taken_at,
+            "outcome": APPLIED if refusal is None else CONFLICT,
+            "rule": rule,
+            "refused_field": refused_field,
+            "message": message,
+        }
+        return cls.Received(**state)
 
     @event(Received)
     def __init__(
@@ -164,3 +171,6 @@ class FieldCommand(PlannerAggregate):
         reason: str,
     ) -> None:
         self.resolution = "applied" if action == "apply" else "discarded"
+
+
+_TOPIC: Final = get_topic(FieldCommand)

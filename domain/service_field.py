@@ -84,19 +84,30 @@ class FieldCommands(ExecutingService):
     ) -> list[FieldOutcome]:
         """Apply a field's commands in order, each at most once; return each one's outcome.
 
-        They run as one group (one transaction); if another writer's change collides with it,
-        each runs again on its own. `extras` names arguments passed through unvalidated (the
-        API's service-only ones).
+        They run as one group (one transaction), first without looking their ids up (the store
+        refuses a second record of an id); if that collides, again with every id looked up,
+        and if another writer still collides with the group, each on its own. `extras` names
+        arguments passed through unvalidated (the API's service-only ones).
         """
-        try:
-            return self._receive(field_id, actor, calls, extras)
+        try:  # most commands arrive once: look none up, the store refuses a known id
+            return self._receive(field_id, actor, calls, extras, check=False)
+        except ConcurrencyError:
+            pass
+        try:  # a retry, or another writer: look each id up
+            return self._receive(field_id, actor, calls, extras, check=True)
         except ConcurrencyError:
             if len(calls) == 1:
-                return self._receive(field_id, actor, calls, extras)  # its id may be known now
-            return [self._receive(field_id, actor, [call], extras)[0] for call in calls]
+                raise
+        return [self._receive(field_id, actor, [call], extras, check=True)[0] for call in calls]
 
     def _receive(
-        self, field_id: str, actor: Actor, calls: Sequence[FieldCall], extras: frozenset[str]
+        self,
+        field_id: str,
+        actor: Actor,
+        calls: Sequence[FieldCall],
+        extras: frozenset[str],
+        *,
+        check: bool,
     ) -> list[FieldOutcome]:
         outcomes: list[FieldOutcome] = []
         ends: list[int] = []
@@ -106,7 +117,7 @@ class FieldCommands(ExecutingService):
                 uow = self._uow = UnitOfWork()
                 try:
                     for call in calls:
-                        known = self._known(call.command_id)
+                        known = self._known(call.command_id) if check else None
                         if known is not None:
                             outcomes.append(_replayed(known, field_id, call.command_id))
                             ends.append(0)
@@ -142,7 +153,7 @@ class FieldCommands(ExecutingService):
                 raise
             self._roll_back(uow, start)
             refusal = refusal_of(error)
-        record = FieldCommand.receive(
+        record = FieldCommand.received(
             id=self.id_of(FIELD_COMMAND, call.command_id),
             slug=call.command_id,
             field_id=field_id,
@@ -154,9 +165,8 @@ class FieldCommands(ExecutingService):
             taken_at=call.taken_at,
             refusal=refusal,
         )
-        uow.keep(record)
-        uow.events.extend(record.collect_events())
-        uow.settle()
+        uow.settle()  # the record itself is new and never loaded again: kept out of the batch
+        uow.events.append(record)
         if refusal is None:
             return FieldOutcome(call.command_id, APPLIED)
         rule, field, message = refusal

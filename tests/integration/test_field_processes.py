@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,11 @@ def last_position(base: str) -> int:
     return int(doc["last_position"] or 0)
 
 
+def nothing_waits(base: str) -> bool:
+    """True when a field instance has no command waiting."""
+    return bool(status(base)["counts"]["waiting"] == 0)
+
+
 def status(base: str) -> dict[str, Any]:
     """A field instance's /sync/status."""
     doc: dict[str, Any] = httpx.get(f"{base}/sync/status", headers=ADMIN, timeout=10).json()
@@ -181,7 +187,7 @@ def test_two_fields_sync_through_failing_links(hq_url: str, tmp_path: Path) -> N
                 proxies[0].heal()
                 proxies[1].heal()
                 for field in (a, b):
-                    wait_until(lambda f=field: status(f)["counts"]["waiting"] == 0, what="sync")
+                    wait_until(partial(nothing_waits, field), what="sync")
                 conflicts = http.get(f"{hq}/conflicts").json()["items"]
                 assert [c["args"] for c in conflicts] == [{"camp": "c", "people": 50}]
                 assert conflicts[0]["refusal"]["rule"] == "departures never exceed the population"
