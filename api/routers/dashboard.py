@@ -29,6 +29,7 @@ from api.assets import packaged_file
 from api.auth import Principal, token_digest
 from api.context import ApiContext
 from api.dashboard import area_pages, camp_page, pages
+from api.dashboard.field_banner import field_notes
 from api.dashboard.pages import PREFIX, Nav, Page
 from api.dashboard.templating import templates
 from api.errors import ApiProblem
@@ -141,6 +142,7 @@ def _nav(request: Request, principal: Principal) -> Nav:
             "views skip them, so they may be incomplete. An operator should look at /readyz "
             "and `planner rebuild`."
         )
+    nav.notes.extend(field_notes(_context(request).planner.sync.status()))
     return nav
 
 

@@ -20,7 +20,7 @@ from api.deps import Caller, Context
 from api.errors import ApiProblem
 from api.policy import actor_of
 from api.reads import json_response
-from api.schemas import MAX_WHOLE
+from api.schemas import MAX_WHOLE, Problem
 
 router = APIRouter(tags=["sync"])
 
@@ -31,7 +31,7 @@ _ID = r"^[A-Za-z0-9-]{1,64}$"
 class FieldCommandIn(BaseModel):
     """One command a field instance took offline."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     id: str = Field(pattern=_ID, description="the command's id (a UUID), unique across fields")
     command: str = Field(max_length=64, description="a command of the command table")
@@ -43,7 +43,7 @@ class FieldCommandIn(BaseModel):
 class FieldPush(BaseModel):
     """A field instance's commands, in the order it took them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     field_id: str = Field(pattern=_ID, description="the field instance's id")
     commands: list[FieldCommandIn] = Field(max_length=MAX_PUSH)
@@ -52,7 +52,7 @@ class FieldPush(BaseModel):
 class Resolution(BaseModel):
     """How a coordinator resolves a conflict."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     action: Literal["apply", "discard"]
     command: str | None = Field(None, max_length=64, description="apply: another command")
@@ -60,7 +60,11 @@ class Resolution(BaseModel):
     reason: str = Field("", max_length=2000, description="why (required to discard)")
 
 
-@router.get("/sync/events", summary="Stored events after a position, for field instances")
+@router.get(
+    "/sync/events",
+    summary="Stored events after a position, for field instances",
+    responses={404: {"model": Problem, "description": "a named camp does not exist"}},
+)
 def export_events(
     ctx: Context,
     _: Caller,
@@ -72,7 +76,11 @@ def export_events(
     return json_response(ctx.planner.sync.export(after, limit, camp or []))
 
 
-@router.post("/sync/commands", summary="Receive a field instance's commands")
+@router.post(
+    "/sync/commands",
+    summary="Receive a field instance's commands",
+    responses={403: {"model": Problem, "description": "a viewer token cannot push"}},
+)
 async def receive_commands(ctx: Context, caller: Caller, push: FieldPush) -> Response:
     """Apply each command at most once, in order; answer each one's outcome (applied,
     conflict with the refusal, or refused: its id was another field instance's)."""
@@ -97,7 +105,22 @@ def list_conflicts(
     return json_response({"items": ctx.planner.sync.conflicts(open_only=state == "open")})
 
 
-@router.post("/conflicts/{command_id}/resolve", summary="Resolve a conflict")
+@router.post(
+    "/conflicts/{command_id}/resolve",
+    summary="Resolve a conflict",
+    responses={
+        403: {
+            "model": Problem,
+            "description": "only a coordinator or admin resolves; or the "
+            "adjusted command is beyond this token's rights",
+        },
+        404: {"model": Problem, "description": "no field command has this id"},
+        409: {
+            "model": Problem,
+            "description": "not an open conflict, or the adjusted command is refused (see `rule`)",
+        },
+    },
+)
 def resolve_conflict(
     ctx: Context,
     caller: Caller,
