@@ -208,11 +208,33 @@ def test_two_fields_sync_through_failing_links(hq_url: str, tmp_path: Path) -> N
                 proxy.close()
 
 
+def start_sync(field: Path) -> subprocess.Popen[bytes]:
+    """`planner sync --db FIELD` in its own process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "planner.cli", "sync", "--db", str(field)],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def kill_mid_push(hq: str, sync: subprocess.Popen[bytes], victim: int) -> bool:
+    """SIGKILL `victim` as soon as headquarters stored a chunk of the sync's push (mid-push);
+    False if the sync ended first."""
+    before = last_position(hq)
+    while sync.poll() is None and last_position(hq) == before:
+        time.sleep(0.01)
+    if sync.poll() is not None:
+        return False
+    os.kill(victim, signal.SIGKILL)
+    return True
+
+
 def test_sync_killed_mid_transfer_resumes(hq_url: str, tmp_path: Path) -> None:
-    """`planner sync` killed with SIGKILL while pushing 2,000 commands loses nothing and applies
-    nothing twice; headquarters restarted meanwhile changes nothing either."""
-    field = tmp_path / "field.sqlite"
-    port = free_port()
+    """`planner sync` killed with SIGKILL while pushing 3,000 commands, then headquarters killed
+    with SIGKILL mid-push and restarted: nothing is lost, nothing applied twice."""
+    field, port, queued = tmp_path / "field.sqlite", free_port(), 3000
     with served("--db", hq_url, port=port) as (hq, _):
         seed(hq)
         done = planner_cli("field", "init", "--hq", hq, "--token", ADMIN_TOKEN, "--db", str(field))
@@ -220,43 +242,33 @@ def test_sync_killed_mid_transfer_resumes(hq_url: str, tmp_path: Path) -> None:
     planner = open_planner(str(field))
     try:
         planner.service.execute_all(
-            [("register_arrivals", {"camp": "c", "people": 1})] * 2000,
+            [("register_arrivals", {"camp": "c", "people": 1})] * queued,
             actor=Actor("admin", None),
         )
     finally:
         planner.close()
     with served("--db", hq_url, port=port) as (hq, _):  # headquarters restarted
-        killed = 0
-        for _ in range(3):
-            before = last_position(hq)
-            sync = subprocess.Popen(
-                [sys.executable, "-m", "planner.cli", "sync", "--db", str(field)],
-                cwd=ROOT,
-                env=_env(),
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            # killed as soon as headquarters stored the first chunk: mid-push
-            while sync.poll() is None and last_position(hq) == before:
-                time.sleep(0.01)
-            if sync.poll() is None:
-                os.kill(sync.pid, signal.SIGKILL)
-                killed += 1
+        for _ in range(2):
+            sync = start_sync(field)
+            assert kill_mid_push(hq, sync, sync.pid), "the sync was not interrupted"
             sync.wait()
-        assert killed, "no sync was interrupted"
+    with served("--db", hq_url, port=port) as (hq, server):
+        sync = start_sync(field)
+        assert kill_mid_push(hq, sync, server.pid), "headquarters was not killed mid-push"
+        assert sync.wait(timeout=120) == 1  # gave up after its retries: resume later
+    with served("--db", hq_url, port=port) as (hq, _):
         done = planner_cli("sync", "--db", str(field), "--json")
         assert done.returncode == 0, done.stderr
         report = orjson.loads(done.stdout)
-        assert report["counts"]["applied"] == 2000
+        assert report["counts"]["applied"] == queued
         assert report["counts"]["waiting"] == 0
-        assert camp_view(hq)["population"] == 2100
-        events = httpx.get(f"{hq}/conflicts?state=all", headers=ADMIN).json()["items"]
-        assert events == []
+        assert camp_view(hq)["population"] == 100 + queued
+        assert httpx.get(f"{hq}/conflicts?state=all", headers=ADMIN).json()["items"] == []
     planner = open_planner(str(field))
     try:
-        assert FieldStore.of(planner.service).counts()["applied"] == 2000
+        assert FieldStore.of(planner.service).counts()["applied"] == queued
         view = planner.queries.view("camp", str(planner.service.id_of("camp", "c")))
-        assert view is not None and view["population"] == 2100
+        assert view is not None and view["population"] == 100 + queued
     finally:
         planner.close()
 
