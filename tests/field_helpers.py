@@ -42,7 +42,8 @@ class FlakyLink:
         self._arrive()
         doc = self.hq.sync.export(after, limit, camps)
         rows = [(o, v, t, base64.b64decode(s)) for o, v, t, s in doc["events"]]
-        return self._answer(EventPage(rows, doc["next_after"], doc["last_position"]))
+        page = EventPage(rows, doc["next_after"], doc["last_position"], doc["scope"])
+        return self._answer(page)
 
     def close(self) -> None:
         """Nothing to close."""

@@ -3,13 +3,14 @@
 The named camps, their plans, the plans' members and committed stockpiles (with the partners
 holding them), the camps' sector leads, shipments to the camps, offers to the plans, and every
 field-command record (so conflicts show everywhere). Membership is judged on headquarters'
-current state, aggregate by aggregate: an entity that enters the scope later (a stockpile
-committed after the field's init) is sent from then on; `planner field init` again brings its
-earlier history (docs/field.md).
+current state, aggregate by aggregate. Each page names the scope by a digest of its entities:
+when one enters or leaves (a stockpile committed after the field's init), the digest changes and
+the field pulls its events again from the start (planner/field/sync.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -48,6 +49,11 @@ class CampScope:
         for stockpile_id in plan.stockpiles:
             self.ids.add(stockpile_id)
             self.ids.add(service.repository.get(stockpile_id).partner_id)
+
+    def digest(self) -> str:
+        """A short name of the scope's entities: it changes when one enters or leaves."""
+        joined = ",".join(sorted(str(i) for i in self.ids))
+        return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
     def includes(self, originator_id: Any, topic: str, state: bytes) -> bool:
         """True if the event of this aggregate belongs to the field's camps."""

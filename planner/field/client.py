@@ -35,6 +35,7 @@ class EventPage:
     rows: list[tuple[str, int, str, bytes]]
     next_after: int
     last_position: int
+    scope: str | None = None  # a digest of a camp-scoped field's entities
 
 
 class HqClient:
@@ -78,7 +79,7 @@ class HqClient:
             (oid, version, topic, base64.b64decode(state))
             for oid, version, topic, state in answer["events"]
         ]
-        return EventPage(rows, answer["next_after"], answer["last_position"])
+        return EventPage(rows, answer["next_after"], answer["last_position"], answer.get("scope"))
 
     def get(self, path: str, **params: Any) -> Any:
         """GET a JSON document from headquarters."""

@@ -26,7 +26,7 @@ _TABLES: Final = (
     "CREATE TABLE IF NOT EXISTS field_meta (one INTEGER PRIMARY KEY CHECK (one = 1), "
     "field_id TEXT NOT NULL, hq_url TEXT NOT NULL, token TEXT NOT NULL, camps TEXT NOT NULL, "
     "hq_position INTEGER NOT NULL, boundary INTEGER NOT NULL, needs_rebase INTEGER NOT NULL, "
-    "last_sync_at REAL, last_error TEXT)",
+    "last_sync_at REAL, last_error TEXT, scope TEXT)",
     "CREATE TABLE IF NOT EXISTS field_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
     "command_id TEXT NOT NULL UNIQUE, command TEXT NOT NULL, args TEXT NOT NULL, "
     "hq_position INTEGER NOT NULL, taken_at TEXT NOT NULL, taken_by TEXT NOT NULL, "
@@ -53,6 +53,7 @@ class FieldMeta:
     needs_rebase: bool
     last_sync_at: float | None
     last_error: str | None
+    scope: str | None
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ class FieldStore:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 "SELECT field_id, hq_url, token, camps, hq_position, boundary, needs_rebase, "
-                "last_sync_at, last_error FROM field_meta"
+                "last_sync_at, last_error, scope FROM field_meta"
             )
             row = c.fetchone()
         return FieldMeta(
@@ -139,6 +140,7 @@ class FieldStore:
             bool(row[6]),
             row[7],
             row[8],
+            row[9],
         )
 
     def note_sync(self, error: str | None) -> None:
@@ -228,6 +230,16 @@ class FieldStore:
             c.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table}")
             last = c.fetchone()[0]
             c.execute("UPDATE field_meta SET hq_position = ?, boundary = ?", (hq_position, last))
+
+    def restart(self, scope: str | None) -> None:
+        """Forget headquarters' events (the outbox stays): the next pull starts from the
+        first event, for this scope; the waiting commands are applied again after it."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM {self.events_table}")
+            c.execute(
+                "UPDATE field_meta SET hq_position = 0, boundary = 0, needs_rebase = 1, scope = ?",
+                (scope,),
+            )
 
     def local_events(self) -> int:
         """How many events after the boundary (the field's own, unconfirmed) are stored."""

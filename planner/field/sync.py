@@ -139,6 +139,12 @@ class FieldSync:
         after, pulled = meta.hq_position, 0
         while True:
             page = self.client.events(after, PULL_PAGE, meta.camps)
+            if page.scope != self.store.meta().scope:  # an entity entered or left the camps'
+                with self._exclusive():
+                    self.store.restart(page.scope)
+                if after:
+                    after = 0
+                    continue
             if page.rows:
                 with self._exclusive():  # no local command between dropping and re-applying
                     self.store.take_events(page.rows, page.next_after)

@@ -57,7 +57,12 @@ class SyncUseCases:
         ]
         last = recorder.max_notification_id() or 0
         next_after = notifications[-1].id if notifications else max(after, 0)
-        return {"events": events, "next_after": next_after, "last_position": last}
+        return {
+            "events": events,
+            "next_after": next_after,
+            "last_position": last,
+            "scope": scope.digest() if scope is not None else None,
+        }
 
     def receive(
         self, actor: Actor, field_id: str, commands: Sequence[Mapping[str, Any]]
