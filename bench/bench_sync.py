@@ -4,15 +4,16 @@ the field's views equal headquarters'.
 Prints, all measured in this one run, headquarters on PostgreSQL (a schema of its own, dropped
 at the end; SQLite with --no-postgres) served by `planner serve`:
 1. the direct rate: headquarters' service running the same commands itself, in-process, each
-   with its rights checked in its own transaction (as API commands arrive one by one), and run
-   in groups of the push's size (as a group commit does under load) — each on a fresh copy of
-   the same world;
+   with its rights checked in its own transaction (as API commands arrive one by one; measured
+   on the first --one-by-one of them, it is slow), and run in groups of the push's size (as a
+   group commit does under load) — each on a fresh copy of the same world;
 2. the sync: a field instance (SQLite, `planner field init`) takes the commands offline, then
    one sync pushes them over HTTP (re-validated, recorded once each), pulls headquarters' new
    events and rebases: the push rate and its ratio to both direct rates (target >= 50 % of the
    one-by-one rate), and the time until the field's views equal headquarters' (checked).
 
-    python bench/bench_sync.py [--commands 10000] [--postgres-url URL] [--no-postgres]
+    python bench/bench_sync.py [--commands 10000] [--one-by-one 2000] [--postgres-url URL]
+                               [--no-postgres]
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--commands", type=int, default=10_000)
+    parser.add_argument("--one-by-one", type=int, default=2_000)
     parser.add_argument("--postgres-url", default=DEFAULT_PG)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
@@ -149,8 +151,8 @@ def main() -> None:
     kind = "SQLite" if args.no_postgres else "PostgreSQL"
     try:
         print(f"headquarters on {kind}; {len(work)} field commands; push chunk {PUSH_CHUNK}")
-        one = direct(store("direct-one"), work, grouped=False)
-        print(f"direct, one transaction each : {one:9.0f} commands/s")
+        one = direct(store("direct-one"), work[: args.one_by_one], grouped=False)
+        print(f"direct, one transaction each : {one:9.0f} commands/s  (first {args.one_by_one})")
         grouped = direct(store("direct-grouped"), work, grouped=True)
         print(f"direct, groups of {PUSH_CHUNK:<4}       : {grouped:9.0f} commands/s")
         rate, until_equal = synced(store("synced"), work, workdir)
