@@ -126,10 +126,22 @@ def serve(args: argparse.Namespace) -> int:
 
 def _field_sync(planner: Planner | None, every: float | None) -> threading.Event:
     """On a field store: finish a pending rebase; with `every`, start the sync loop."""
-    from planner.field.loop import is_field_planner, prepare_field, start_sync_loop
+    from planner.field.loop import (
+        FieldInUse,
+        is_field_planner,
+        prepare_field,
+        serve_lock,
+        start_sync_loop,
+    )
 
     if planner is None or not is_field_planner(planner):
         return threading.Event()
+    try:
+        serve_lock(planner)  # held until this process ends: `planner sync` defers to the loop
+    except FieldInUse:
+        print("ERROR a planner serve or sync already runs on this field store", file=sys.stderr)
+        planner.close()
+        raise SystemExit(EXIT_BAD_INPUT) from None
     if every:
         return start_sync_loop(planner, every)
     prepare_field(planner).close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -14,7 +15,7 @@ from domain.errors import PlannerError
 from domain.rights import Actor
 from planner.config import ConfigError
 from planner.field.client import HqClient, SyncError
-from planner.field.loop import prepare_field
+from planner.field.loop import FieldInUse, prepare_field, serve_lock
 from planner.field.store import FieldStore
 from planner.field.sync import FieldSync
 from planner.wiring import open_planner
@@ -93,11 +94,20 @@ def _sync(args: argparse.Namespace) -> int:
         if not FieldStore.of(planner.service).exists():  # type: ignore[attr-defined]
             print(f"ERROR {args.db} is not a field store (planner field init)", file=sys.stderr)
             return EXIT_BAD_INPUT
+        lock = serve_lock(planner)  # not while a server holds the store, nor one starting
         sync = prepare_field(planner)
         try:
             report = sync.sync()
         finally:
             sync.close()
+            os.close(lock)
+    except FieldInUse:
+        print(
+            f"ERROR a planner serve (or sync) runs on {args.db}: sync there "
+            "(--sync-every SECONDS) or stop it first",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     except SyncError as error:
         print(f"ERROR sync stopped, resume with planner sync: {error}", file=sys.stderr)
         return EXIT_FAILED

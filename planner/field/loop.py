@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sys
 import threading
 
@@ -22,6 +24,27 @@ def prepare_field(planner: Planner) -> FieldSync:
     if meta.needs_rebase:
         sync.rebase()
     return sync
+
+
+class FieldInUse(Exception):
+    """A `planner serve` holds this field store: it syncs itself (`--sync-every`)."""
+
+
+def serve_lock(planner: Planner) -> int:
+    """Mark the field store as served (released when the process ends); its descriptor.
+
+    `planner sync` in another process would change the events under the server's caches."""
+    fd = os.open(_lock_path(planner), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise FieldInUse("another planner serve holds this field store") from None
+    return fd
+
+
+def _lock_path(planner: Planner) -> str:
+    return f"{planner.service.recorder.datastore.pool.db_name}.serve-lock"  # type: ignore[attr-defined]
 
 
 def is_field_planner(planner: Planner) -> bool:

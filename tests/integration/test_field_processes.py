@@ -172,6 +172,7 @@ def test_two_fields_sync_through_failing_links(hq_url: str, tmp_path: Path) -> N
                 served("--db", str(fields[1]), "--sync-every", "0.3") as (b, _),
             ):
                 assert camp_view(a) == camp_view(hq) == camp_view(b)
+                assert planner_cli("sync", "--db", str(fields[0])).returncode == 2  # served
                 proxies[0].drop()
                 proxies[1].stall()
                 http = httpx.Client(headers=ADMIN, timeout=10)
