@@ -60,7 +60,7 @@ def _init(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     client = HqClient(args.hq, args.token)
     try:
-        client.get("/sync/status")  # the address and the token work, before any file is made
+        client.events(0, 1, args.camp)  # address, token and camps work before a file is made
         planner = open_planner(str(path))
         FieldStore.of(planner.service).create(  # type: ignore[attr-defined]
             str(uuid.uuid4()), args.hq, args.token, args.camp
