@@ -11,17 +11,17 @@ from __future__ import annotations
 import base64
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from http.client import HTTPException
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
 
-import httpx
 import orjson
 
-T = TypeVar("T")
-
-CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 60.0
+READ_TIMEOUT = 60.0  # seconds without a byte: a stalled link
 
 
 class SyncError(Exception):
@@ -39,42 +39,30 @@ class EventPage:
 
 
 class HqClient:
-    """The HTTP calls a field instance makes to headquarters."""
+    """The HTTP calls a field instance makes to headquarters (standard library only)."""
 
     def __init__(
         self, url: str, token: str, *, attempts: int = 4, timeout: float = READ_TIMEOUT
     ) -> None:
         self.url = url.rstrip("/")
         self.attempts = attempts
-        self._http = httpx.Client(
-            base_url=self.url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=httpx.Timeout(timeout, connect=CONNECT_TIMEOUT),
-        )
+        self.timeout = timeout
+        self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
     def close(self) -> None:
-        """Close the connections."""
-        self._http.close()
+        """Nothing stays open between calls."""
 
     def push(self, field_id: str, commands: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Send commands in order; headquarters' outcome of each, in the same order."""
         body = orjson.dumps({"field_id": field_id, "commands": list(commands)}, default=str)
-        answer = self._retried(
-            lambda: self._http.post(
-                "/sync/commands", content=body, headers={"Content-Type": "application/json"}
-            )
-        )
+        answer = self._retried("POST", "/sync/commands", body)
         outcomes: list[dict[str, Any]] = answer["outcomes"]
         return outcomes
 
     def events(self, after: int, limit: int, camps: Sequence[str] = ()) -> EventPage:
         """Up to `limit` of headquarters' events after position `after`."""
-        params: list[tuple[str, str | int | float | bool | None]] = [
-            ("after", after),
-            ("limit", limit),
-        ]
-        params += [("camp", camp) for camp in camps]
-        answer = self._retried(lambda: self._http.get("/sync/events", params=params))
+        query = urlencode([("after", after), ("limit", limit), *(("camp", c) for c in camps)])
+        answer = self._retried("GET", f"/sync/events?{query}")
         rows = [
             (oid, version, topic, base64.b64decode(state))
             for oid, version, topic, state in answer["events"]
@@ -83,35 +71,47 @@ class HqClient:
 
     def get(self, path: str, **params: Any) -> Any:
         """GET a JSON document from headquarters."""
-        return self._retried(lambda: self._http.get(path, params=params))
+        return self._retried("GET", f"{path}?{urlencode(params)}" if params else path)
 
     def post(self, path: str, doc: dict[str, Any]) -> Any:
         """POST a JSON document to headquarters; its JSON answer."""
-        return self._retried(lambda: self._http.post(path, json=doc))
+        return self._retried("POST", path, orjson.dumps(doc, default=str))
 
-    def _retried(self, call: Callable[[], httpx.Response]) -> Any:
+    def _retried(self, method: str, path: str, body: bytes | None = None) -> Any:
         last: Exception | None = None
         for attempt in range(self.attempts):
             if attempt:
                 time.sleep(min(5.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.0))
             try:
-                response = call()
-            except httpx.HTTPError as error:  # refused, dropped, stalled (timeout)
+                status, content = self._call(method, path, body)
+            except (OSError, HTTPException) as error:  # refused, dropped, stalled (timeout)
                 last = error
                 continue
-            if response.status_code >= 500 or response.status_code == 429:
-                last = SyncError(f"headquarters answered {response.status_code}")
+            if status >= 500 or status == 429:
+                last = SyncError(f"headquarters answered {status}")
                 continue
-            if response.status_code >= 400:
-                raise SyncError(_problem(response))
-            return orjson.loads(response.content)
+            if status >= 400:
+                raise SyncError(_problem(status, content))
+            return orjson.loads(content)
         raise SyncError(f"headquarters at {self.url} not reachable: {last}")
 
+    def _call(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+        headers = dict(self._headers)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        request = Request(self.url + path, data=body, headers=headers, method=method)
+        try:
+            with urlopen(request, timeout=self.timeout) as response:
+                return int(response.status), bytes(response.read())
+        except HTTPError as error:  # an answer, with a status of 400 or more
+            with error:
+                return int(error.code), bytes(error.read())
 
-def _problem(response: httpx.Response) -> str:
+
+def _problem(status: int, content: bytes) -> str:
     try:
-        doc = response.json()
-    except ValueError:
-        return f"headquarters refused the request ({response.status_code})"
+        doc = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return f"headquarters refused the request ({status})"
     detail = doc.get("detail") if isinstance(doc, dict) else None
-    return f"headquarters refused the request ({response.status_code}): {detail or doc}"
+    return f"headquarters refused the request ({status}): {detail or doc}"
