@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -39,6 +40,16 @@ class PlannerPostgresRecorder(PostgresApplicationRecorder):
             "SELECT notification_id FROM {0} WHERE notification_id > %s ORDER BY notification_id"
         ).format(table)
         self.copy_types = [self.datastore.originator_id_type, "int8", "text", "bytea"]
+        self.stored_ids_statement = SQL(
+            "SELECT DISTINCT originator_id FROM {0} WHERE originator_id = ANY(%s)"
+        ).format(table)
+
+    def stored_originators(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these ids have stored events, in one query."""
+        text_ids = self.copy_types[0] != "uuid"
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.stored_ids_statement, ([str(i) if text_ids else i for i in ids],))
+            return {UUID(str(row["originator_id"])) for row in curs.fetchall()}
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

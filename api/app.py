@@ -28,6 +28,8 @@ from api.routers import (
     areas,
     camps,
     dashboard,
+    dashboard_pipeline,
+    dashboard_session,
     docs,
     events,
     health,
@@ -153,7 +155,9 @@ def create_app(
     for router in (shipments.router, offers.router, offers.needs_router):
         app.include_router(router, responses=COMMON_RESPONSES, dependencies=strict_query)
     app.include_router(health.router, dependencies=strict_query)
+    app.include_router(dashboard_session.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_pipeline.router)
     app.include_router(docs.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -206,3 +206,29 @@ class MatchesReport(BaseModel):
 
     matches: list[Match]
     not_needed: list[str]
+
+
+class PipelineRow(BaseModel):
+    """One item's pipeline: offered → committed → delivered → distributed, and the needs."""
+
+    item: str
+    offered: int = Field(description="remaining of the open offers the scope's camps may take")
+    committed: int = Field(description="reserved + accepted (undelivered) + in_transit")
+    delivered: int = Field(description="everything that reached the scope's camps")
+    distributed: int = Field(description="handed out to residents: delivered − camp stock")
+    reserved: int
+    accepted: int = Field(description="accepted from offers, not delivered, not withdrawn")
+    in_transit: int
+    shortfall: int = Field(description="the open camps' needs, summed")
+    uncommitted: int
+
+
+class PipelineReport(BaseModel):
+    """The supply pipeline of a plan or an area, per item (see docs/api.md, "Pipeline")."""
+
+    scope: Literal["plan", "adm1", "adm2"]
+    code: str
+    plans: list[str]
+    camps: list[str]
+    items: list[PipelineRow]
+    not_needed: list[str] = Field(description="open offers no camp that may take them lacks")

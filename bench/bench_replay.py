@@ -166,6 +166,7 @@ def store_only(scenario_path: str, db_path: str) -> dict[str, float]:
         BATCH_STEPS,
         SimulatedClock,
         collector_skipping_existing_objects,
+        created_entities,
         service_args,
     )
     from planner.scenario import load_scenario
@@ -176,6 +177,7 @@ def store_only(scenario_path: str, db_path: str) -> dict[str, float]:
     service = PlannerService(env, namespace=workspace_namespace(scenario.slug), clock_fn=clock)
     started = time.perf_counter()
     with collector_skipping_existing_objects(), service.batch():
+        service.known_absent(created_entities(scenario.steps))
         for index, step in enumerate(scenario.steps, start=1):
             clock.now = step.at
             service.execute(step.command, service_args(scenario, step))

@@ -4,9 +4,12 @@ Prints, all measured in this one run on the same machine:
 1. rebuilding the views over N stored events (events/s) next to reading the raw events back from
    the same SQLite file with plain sqlite3 (rows/s), measured back to back in several pairs,
    and the median pair's ratio (target >= 25 %);
-2. the median latency of a camp readiness query (now, and as of past times spread over the
-   history) with 1,000 events in the store and with N, and the ratio (target <= 1.5);
-3. the median delay from a saved command to its effect being visible in the views, embedded
+2. the median latency of a camp readiness query, with its needs (now, and as of past times
+   spread over the history), with 1,000 events in the store and with N, and the ratio
+   (target <= 1.5);
+3. the same for an offer view (expiry applied as of the time asked) and the plan view (its
+   needs summed over the camps): the as-of offer and needs queries of issue 16;
+4. the median delay from a saved command to its effect being visible in the views, embedded
    setup (target < 20 ms).
 
     python bench/bench_views.py [--events 1000000]
@@ -86,25 +89,30 @@ def rebuild_against_raw(planner: Planner, path: Path, pairs: int) -> list[tuple[
     return [(raw_read_rate(path)[1], rebuild_rate(planner)) for _ in range(pairs)]
 
 
+# The views queried at both sizes: a camp (with its needs), an offer (expiry applied as of the
+# time asked), the plan (its needs summed over the camps).
+QUERIED = (("camp", "camp-3"), ("offer", "of-1"), ("plan", "bench"))
+
+
 def query_latency(
-    stores: list[tuple[Planner, _Clock]], samples: int = 300
+    stores: list[tuple[Planner, _Clock]], kind: str, slug: str, samples: int = 300
 ) -> list[tuple[float, float]]:
-    """Median seconds of a camp readiness query in each store: now, and as of past times spread
+    """Median seconds of one view query in each store: now, and as of past times spread
     evenly over its history (an as-of view folds the events after the checkpoint before that
     time, so its cost depends on where the time falls between two checkpoints, not on the
     history's length). The stores are queried in turn, sample by sample, so that a change in
     the machine's speed falls on all of them alike."""
-    camps = [str(planner.service.id_of("camp", "camp-3")) for planner, _ in stores]
+    ids = [str(planner.service.id_of(kind, slug)) for planner, _ in stores]
     now_times: list[list[float]] = [[] for _ in stores]
     past_times: list[list[float]] = [[] for _ in stores]
     for i in range(samples):
         for n, (planner, clock) in enumerate(stores):
             moment = START + (clock.now - START) * (i + 0.5) / samples
             started = time.perf_counter()
-            planner.queries.view("camp", camps[n])
+            planner.queries.view(kind, ids[n])
             now_times[n].append(time.perf_counter() - started)
             started = time.perf_counter()
-            planner.queries.view("camp", camps[n], as_of=moment)
+            planner.queries.view(kind, ids[n], as_of=moment)
             past_times[n].append(time.perf_counter() - started)
     return [
         (statistics.median(now), statistics.median(past))
@@ -147,8 +155,8 @@ def main() -> None:
         big, big_clock = fill(Path(tmp) / "big.db", args.events)
         rows, _ = raw_read_rate(Path(tmp) / "big.db")  # warms the page cache
         measured = rebuild_against_raw(big, Path(tmp) / "big.db", args.pairs)
-        latencies = query_latency([(small, small_clock), (big, big_clock)])
-        (small_now, small_past), (big_now, big_past) = latencies
+        pair = [(small, small_clock), (big, big_clock)]
+        latencies = {kind: query_latency(pair, kind, slug) for kind, slug in QUERIED}
         small.close()
         big.close()
 
@@ -164,16 +172,17 @@ def main() -> None:
         f"views rebuild (catch-up)              {rebuild:>12,.0f} events/s  "
         f"ratio {rebuild / raw:6.1%}  (target >= 25%)"
     )
-    print(f"camp query, 1,000 events              {small_now * 1e6:>12,.0f} µs")
-    print(
-        f"camp query, {rows:,} events        {big_now * 1e6:>12,.0f} µs  "
-        f"ratio {big_now / small_now:5.2f}  (target <= 1.5)"
-    )
-    print(f"camp query as of past times, 1,000    {small_past * 1e6:>12,.0f} µs")
-    print(
-        f"camp query as of past times, {rows:,} {big_past * 1e6:>9,.0f} µs  "
-        f"ratio {big_past / small_past:5.2f}  (target <= 1.5)"
-    )
+    for kind, ((small_now, small_past), (big_now, big_past)) in latencies.items():
+        print(f"{kind} query, 1,000 events {small_now * 1e6:>24,.0f} µs")
+        print(
+            f"{kind} query, {rows:,} events {big_now * 1e6:>16,.0f} µs  "
+            f"ratio {big_now / small_now:5.2f}  (target <= 1.5)"
+        )
+        print(f"{kind} query as of past times, 1,000 {small_past * 1e6:>12,.0f} µs")
+        print(
+            f"{kind} query as of past times, {rows:,} {big_past * 1e6:>6,.0f} µs  "
+            f"ratio {big_past / small_past:5.2f}  (target <= 1.5)"
+        )
     print(f"read-your-writes median delay         {delay * 1e3:>12.1f} ms  (target < 20 ms)")
 
 

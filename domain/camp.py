@@ -3,33 +3,32 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from domain.base import PlannerAggregate
 from domain.camp_rules import (
+    ARRIVAL_REFUSAL,
+    POPULATION_FIELDS,
+    add_population,
     checked_co_leads,
     current_lead,
     departure_counts,
+    no_co_leads_in_v1,
     population_counts,
+    require_a_change,
+    require_camp_open,
     require_facility_count,
     require_in_stock,
     require_known_sector,
     require_no_lead,
     require_site_figures,
 )
-from domain.catalog import FACILITIES, VULNERABLE_GROUPS
-from domain.errors import (
-    SectorError,
-    StatusError,
-    require_within_bound,
-)
+from domain.catalog import FACILITIES
+from domain.errors import require_within_bound
 from domain.site import DEFAULT_SITE_KIND, Site
 from domain.stockpile import require_catalog_item, require_positive_quantity
-
-POPULATION_FIELDS = ("people", *VULNERABLE_GROUPS)
 
 
 class Camp(PlannerAggregate):
@@ -66,11 +65,7 @@ class Camp(PlannerAggregate):
         co_lead_ids: list[UUID]
 
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            """Version 1 had no co-leads."""
-            state["co_lead_ids"] = []
+        upcast_v1_v2 = staticmethod(no_co_leads_in_v1)
 
     class SectorReassigned(PlannerAggregate.Event):
         """The lead of a sector changed hands (a handover), with its co-leads."""
@@ -81,11 +76,7 @@ class Camp(PlannerAggregate):
         co_lead_ids: list[UUID]
 
         class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            """Version 1 had no co-leads."""
-            state["co_lead_ids"] = []
+        upcast_v1_v2 = staticmethod(no_co_leads_in_v1)
 
     class SectorReleased(PlannerAggregate.Event):
         """A sector lost its lead."""
@@ -175,14 +166,7 @@ class Camp(PlannerAggregate):
             shelter_capacity=shelter_capacity,
         )
         if site is not None and site.given:
-            camp._describe_site(
-                name=site.name,
-                kind=site.kind,
-                adm1=site.adm1,
-                adm2=site.adm2,
-                lat=site.lat,
-                lon=site.lon,
-            )
+            camp._describe_site(**site.details())
         return camp
 
     @event(Established)
@@ -224,12 +208,7 @@ class Camp(PlannerAggregate):
 
     def require_open(self, doing: str) -> None:
         """Refuse any change to a closed camp."""
-        if self.closed:
-            raise StatusError(
-                f"camp '{self.slug}' is closed; cannot {doing}",
-                rule="nothing changes in a closed camp",
-                field="camp",
-            )
+        require_camp_open(self.slug, self.closed, f"cannot {doing}")
 
     # -- sectors -------------------------------------------------------------------------------
 
@@ -264,12 +243,8 @@ class Camp(PlannerAggregate):
         self._require_sector(sector, "reassign a sector lead")
         previous = current_lead(self.slug, sector, self.leads, "hand over; use assign_sector")
         co_leads = checked_co_leads(partner_id, partner_slug, co_lead_ids)
-        if previous == partner_id and co_leads == self.co_leads.get(sector, []):
-            raise SectorError(
-                f"partner '{partner_slug}' already leads {sector} in camp '{self.slug}'",
-                rule="exactly one lead per sector",
-                field="partner",
-            )
+        same = previous == partner_id and co_leads == self.co_leads.get(sector, [])
+        require_a_change(same, self.slug, sector, partner_slug)
         self._reassign_sector(
             sector=sector, partner_id=partner_id, previous_id=previous, co_lead_ids=co_leads
         )
@@ -317,13 +292,8 @@ class Camp(PlannerAggregate):
         pregnant_lactating: int,
         unaccompanied_minors: int,
     ) -> None:
-        population = self.population
-        population["people"] += people
-        population["under5"] += under5
-        population["elderly"] += elderly
-        population["disabled"] += disabled
-        population["pregnant_lactating"] += pregnant_lactating
-        population["unaccompanied_minors"] += unaccompanied_minors
+        counts = (people, under5, elderly, disabled, pregnant_lactating, unaccompanied_minors)
+        add_population(self.population, +1, counts)
 
     def register_departures(self, *, people: int, **groups: int) -> None:
         """Register departures; never more than are registered, in total or in any group."""
@@ -341,13 +311,8 @@ class Camp(PlannerAggregate):
         pregnant_lactating: int,
         unaccompanied_minors: int,
     ) -> None:
-        population = self.population
-        population["people"] -= people
-        population["under5"] -= under5
-        population["elderly"] -= elderly
-        population["disabled"] -= disabled
-        population["pregnant_lactating"] -= pregnant_lactating
-        population["unaccompanied_minors"] -= unaccompanied_minors
+        counts = (people, under5, elderly, disabled, pregnant_lactating, unaccompanied_minors)
+        add_population(self.population, -1, counts)
 
     # -- stock and facilities ------------------------------------------------------------------
 
@@ -370,7 +335,7 @@ class Camp(PlannerAggregate):
         self, *, shipment_id: UUID, stockpile_id: UUID, item: str, quantity: int
     ) -> None:
         """Take an arriving shipment into camp stock."""
-        self._require_open_for_arrival(f"shipment of {item}")
+        require_camp_open(self.slug, self.closed, ARRIVAL_REFUSAL.format(item=item))
         require_positive_quantity(quantity)
         self._receive_shipment(
             shipment_id=shipment_id, stockpile_id=stockpile_id, item=item, quantity=quantity
@@ -393,15 +358,6 @@ class Camp(PlannerAggregate):
     def _receive_offer(self, offer_id: UUID, partner_id: UUID, item: str, quantity: int) -> None:
         self.stock[item] += quantity
         self.delivered[item] += quantity
-
-    def _require_open_for_arrival(self, what: str) -> None:
-        if self.closed:
-            raise StatusError(
-                f"camp '{self.slug}' is closed; a {what} to a closed camp can only be lost "
-                "or returned",
-                rule="nothing changes in a closed camp",
-                field="camp",
-            )
 
     def distribute(self, *, item: str, quantity: int) -> None:
         """Hand camp stock out to residents; never more than the camp holds."""

@@ -11,10 +11,43 @@ from collections.abc import Mapping
 from uuid import UUID
 
 from domain.catalog import FACILITIES, SECTORS, VULNERABLE_GROUPS
-from domain.errors import DomainRefusal, PopulationError, SectorError, StockError
+from domain.errors import DomainRefusal, PopulationError, SectorError, StatusError, StockError
 from domain.site import Site
 
 _GROUPS = frozenset(VULNERABLE_GROUPS)
+POPULATION_FIELDS = ("people", *VULNERABLE_GROUPS)
+ARRIVAL_REFUSAL = "a shipment of {item} to a closed camp can only be lost or returned"
+
+
+def add_population(population: dict[str, int], sign: int, counts: tuple[int, ...]) -> None:
+    """Add (sign +1) or take away (-1) counts given in the order of `POPULATION_FIELDS`."""
+    for group, count in zip(POPULATION_FIELDS, counts, strict=True):
+        population[group] += sign * count
+
+
+def require_camp_open(slug: str, closed: bool, refusal: str) -> None:
+    """Refuse any change to a closed camp, saying what cannot be done."""
+    if closed:
+        raise StatusError(
+            f"camp '{slug}' is closed; {refusal}",
+            rule="nothing changes in a closed camp",
+            field="camp",
+        )
+
+
+def require_a_change(same: bool, slug: str, sector: str, partner_slug: str) -> None:
+    """Refuse a handover that leaves the lead and its co-leads as they are."""
+    if same:
+        raise SectorError(
+            f"partner '{partner_slug}' already leads {sector} in camp '{slug}'",
+            rule="exactly one lead per sector",
+            field="partner",
+        )
+
+
+def no_co_leads_in_v1(state: dict[str, object]) -> None:
+    """Upcast a sector lead event of version 1, which had no co-leads."""
+    state["co_lead_ids"] = []
 
 
 def require_site_figures(site_area_m2: float, shelter_capacity: int, site: Site | None) -> None:

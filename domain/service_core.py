@@ -8,7 +8,7 @@ saved together, in command order, in one transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import wraps
@@ -189,9 +189,32 @@ class ServiceCore(Application[UUID]):
         """True if an entity of this kind and slug is stored (or created in this batch)."""
         aggregate_id = self.id_of(kind, slug)
         uow = self._uow
-        if uow is not None and uow.get(aggregate_id) is not None:
-            return True
+        if uow is not None:
+            if uow.get(aggregate_id) is not None:
+                return True
+            if aggregate_id.int in uow.absent:
+                return False
         return aggregate_id in self.repository
+
+    def known_absent(self, entities: Iterable[tuple[str, str]]) -> None:
+        """Ask the store once which of these (kind, slug) entities it holds, so that `exists`
+        answers for the others without a read each, for the rest of the current batch.
+
+        For a batch that is the only writer of these entities (a scenario replay, whose ids are
+        its own namespace's): were another writer to create one meanwhile, the batch's own
+        creation of it would be refused by the store (version 1 stored twice) when it is saved,
+        and nothing of that save would be stored.
+        """
+        uow = self._uow
+        if uow is None:
+            return
+        ids = list(dict.fromkeys(self.id_of(kind, slug) for kind, slug in entities))
+        stored_among = getattr(self.recorder, "stored_originators", None)
+        if stored_among is None:
+            stored = {i for i in ids if i in self.repository}
+        else:
+            stored = stored_among(ids)
+        uow.absent.update(i.int for i in ids if i not in stored)
 
     def _require_new(self, kind: str, slug: str) -> UUID:
         if self.exists(kind, slug):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypedDict
 
 from domain.errors import DomainRefusal
 
@@ -46,6 +46,17 @@ def in_range(value: object, bounds: tuple[float, float]) -> bool:
     return math.isfinite(value) and bounds[0] <= value <= bounds[1]
 
 
+class SiteDetails(TypedDict):
+    """A site's details as its `SiteDescribed` event records them (None when not given)."""
+
+    name: str | None
+    kind: str | None
+    adm1: str | None
+    adm2: str | None
+    lat: float | None
+    lon: float | None
+
+
 @dataclass(frozen=True)
 class Site:
     """The optional site details of a camp, as given (None when not given)."""
@@ -63,6 +74,17 @@ class Site:
         return any(
             v is not None for v in (self.name, self.kind, self.adm1, self.adm2, self.lat, self.lon)
         )
+
+    def details(self) -> SiteDetails:
+        """The details as keyword arguments of the `SiteDescribed` event."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "adm1": self.adm1,
+            "adm2": self.adm2,
+            "lat": self.lat,
+            "lon": self.lon,
+        }
 
     def validate(self) -> None:
         """Raise SiteError (with its field) unless the details fit the contract's rules."""

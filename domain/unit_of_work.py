@@ -19,6 +19,9 @@ class UnitOfWork:
         self.aggregates: dict[int, PlannerAggregate] = {}
         self.events: list[DomainEventProtocol[UUID]] = []
         self.settled: dict[int, int] = {}  # versions after the last command that succeeded
+        # ids (`id.int`) the store was asked about once and held no events for: until the batch
+        # creates one (it is then in `aggregates`), it does not exist (see `known_absent`)
+        self.absent: set[int] = set()
 
     def settle(self) -> None:
         """Mark the current state as the one to go back to if a later command is refused."""

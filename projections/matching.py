@@ -87,10 +87,18 @@ def match(
 def not_needed(
     camps: Iterable[Mapping[str, Any]], offers: Iterable[Mapping[str, Any]]
 ) -> list[str]:
-    """Open offers of items no open camp has a shortfall of: decline them early."""
-    short = {key for c in camps if c["status"] != "closed" for key in c["needs"]}
+    """Open offers no open camp that may take from them has a shortfall of: decline them early.
+
+    An offer naming a plan serves that plan's camps only; one naming none serves every camp."""
+    short: dict[str, set[str]] = {}  # item -> the plans of the open camps short of it
+    for camp in camps:
+        if camp["status"] != "closed":
+            for key in camp["needs"]:
+                short.setdefault(key, set()).add(camp["plan"])
     return sorted(
         o["offer"]
         for o in offers
-        if o["status"] == "open" and o["remaining"] > 0 and o["item"] not in short
+        if o["status"] == "open"
+        and o["remaining"] > 0
+        and not (short.get(o["item"]) and (o["plan"] is None or o["plan"] in short[o["item"]]))
     )

@@ -19,7 +19,7 @@ from api.dashboard.charts import status_label
 from domain.catalog import CURRENCIES
 
 PREFIX = "/dashboard"
-STATIC_VERSION = "1"
+STATIC_VERSION = "2"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 

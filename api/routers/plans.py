@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from api.commands import add_command_route
 from api.deps import After, AsOf, Caller, Context, Limit, Offset
-from api.reads import add_view_route, caught_up, json_response, page
-from api.schemas import PlanPage, PlanView, Sector
+from api.reads import add_view_route, caught_up, json_response, not_found, page
+from api.schemas import PipelineReport, PlanPage, PlanView, Problem, Sector, Slug
 from domain.catalog import PLAN_STATUSES
+from projections.pipeline import read_pipeline
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
@@ -69,6 +70,29 @@ def list_plans(
         and (region is None or d.get("region") == region)
     ]
     return json_response(page(docs, limit, offset), headers=headers)
+
+
+@router.get(
+    "/{plan}/pipeline",
+    response_model=PipelineReport,
+    responses={404: {"model": Problem}, 503: {"model": Problem}},
+    summary="A plan's supply pipeline",
+)
+def plan_pipeline(
+    ctx: Context,
+    _: Caller,
+    plan: Annotated[Slug, Path(description="plan slug")],
+    as_of: AsOf = None,
+    after: After = None,
+) -> Response:
+    """Per item: offered (open offers the plan's camps may take), committed (reserved +
+    accepted undelivered + in transit), delivered, distributed, next to the plan's needs; and
+    the open offers nobody who may take them lacks (`not_needed`). See docs/api.md, "Pipeline"."""
+    headers = caught_up(ctx, after)
+    found = read_pipeline(ctx.planner.queries, "plan", plan, as_of=as_of)
+    if found is None:
+        raise not_found("plan", plan, as_of)
+    return json_response(found, headers=headers)
 
 
 add_view_route(

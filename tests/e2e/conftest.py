@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,15 +95,20 @@ def server() -> Iterator[Server]:
     yield from serve_scenario(SCENARIO)
 
 
-def serve_scenario(scenario: Path) -> Iterator[Server]:
-    """`planner serve` (a subprocess) on a fresh store where `scenario` was replayed."""
+def serve_scenario(
+    scenario: Path, extra_tokens: Sequence[tuple[str, str | None, str]] = ()
+) -> Iterator[Server]:
+    """`planner serve` (a subprocess) on a fresh store where `scenario` was replayed; its token
+    file holds the viewer token and `extra_tokens` (token, partner or None, role)."""
     require_browser()
     workdir = Path(tempfile.mkdtemp(prefix="dashboard-e2e-"))
     store = workdir / "planner.sqlite"
     tokens = workdir / "tokens.yaml"
-    tokens.write_text(
-        f"- {{token: {VIEWER_TOKEN}, partner: mofa, role: viewer}}\n", encoding="utf-8"
-    )
+    lines = [f"- {{token: {VIEWER_TOKEN}, partner: mofa, role: viewer}}\n"]
+    for token, partner, role in extra_tokens:
+        org = "" if partner is None else f", partner: {partner}"
+        lines.append(f"- {{token: {token}{org}, role: {role}}}\n")
+    tokens.write_text("".join(lines), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANNER_")}
     env["PLANNER_LOG_LEVEL"] = "warning"
     replay = subprocess.run(

@@ -23,7 +23,8 @@ from api.app import create_app
 from api.dashboard import charts, templating
 from api.dashboard.markup import Html, esc, h, join
 from api.dashboard.pages import Nav, parse_as_of
-from api.routers.dashboard import COOKIE, parse_form_data
+from api.routers.dashboard import parse_form_data
+from api.routers.dashboard_session import COOKIE
 from planner.wiring import Planner, open_planner
 from tests.api.conftest import TOKENS, build_world, registry
 from tests.dashboard_helpers import csrf_in, page_csrf, sign_in

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from domain.camp import POPULATION_FIELDS, Camp
+from domain.camp import Camp
+from domain.camp_rules import POPULATION_FIELDS
 from domain.errors import (
     AlreadyExistsError,
     DomainRefusal,

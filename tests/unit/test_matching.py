@@ -71,6 +71,12 @@ def test_not_needed_lists_open_offers_of_items_nobody_lacks() -> None:
     assert not_needed(camps, [offer("o", 5), offer("gone", 0)]) == ["o"]
 
 
+def test_an_offer_for_a_plan_is_not_needed_when_only_other_plans_lack_its_item() -> None:
+    camps = [camp("a", "p", "not_ready", 0), camp("b", "q", "not_ready", 50)]
+    offers = [offer("for-p", 5, "p"), offer("for-q", 5, "q"), offer("any", 5)]
+    assert not_needed(camps, offers) == ["for-p"]
+
+
 def max_flow(camps: list[Any], offers: list[Any]) -> int:
     """The largest total any assignment reaches (Edmonds–Karp on offer → camp)."""
     graph: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from domain.camp import POPULATION_FIELDS, Camp
+from domain.camp import Camp
+from domain.camp_rules import POPULATION_FIELDS
 from domain.catalog import FACILITIES, VULNERABLE_GROUPS
 from domain.errors import PlannerError
 from domain.partner import Partner
