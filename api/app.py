@@ -28,6 +28,7 @@ from api.routers import (
     areas,
     camps,
     dashboard,
+    dashboard_field,
     dashboard_pipeline,
     dashboard_session,
     docs,
@@ -157,6 +158,7 @@ def create_app(
     app.include_router(health.router, dependencies=strict_query)
     app.include_router(dashboard_session.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_field.router)
     app.include_router(dashboard_pipeline.router)
     app.include_router(docs.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

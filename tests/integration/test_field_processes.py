@@ -24,6 +24,7 @@ from domain.rights import Actor
 from planner.field.store import FieldStore
 from planner.wiring import open_planner
 from tests.conftest import execute_autocommit, postgres_schema_url, require_postgres
+from tests.dashboard_helpers import sign_in
 from tests.field_helpers import FlakyProxy
 from tests.servers import ROOT, free_port, wait_healthy
 
@@ -204,6 +205,12 @@ def test_two_fields_sync_through_failing_links(hq_url: str, tmp_path: Path) -> N
                 settled = {"applied": 5, "waiting": 0, "conflict_open": 0, "refused": 0}
                 assert status(a)["counts"] == settled | {"conflict_resolved": 0}
                 assert status(b)["counts"] == settled | {"conflict_resolved": 1}
+                with httpx.Client(base_url=b, timeout=10) as browser:  # b's dashboard
+                    assert sign_in(browser, ADMIN_TOKEN).status_code == 303
+                    page = browser.get("/dashboard/conflicts").text
+                assert "Field instance: last synced with headquarters" in page
+                assert f'data-id="{conflicts[0]["id"]}"' in page and "apply by admin" in page
+                assert page.count("applied</td>") == 5 and "resolved (applied)" in page
         finally:
             for proxy in proxies:
                 proxy.close()
