@@ -19,7 +19,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule
+from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from domain.errors import PlannerError
 from domain.field_command import FieldCommand
@@ -28,7 +28,12 @@ from planner.field.client import SyncError
 from planner.field.store import FieldStore
 from planner.field.sync import FieldSync
 from planner.wiring import Planner, open_planner
-from tests.conftest import SimulatedClock
+from tests.conftest import (
+    SimulatedClock,
+    execute_autocommit,
+    postgres_schema_url,
+    require_postgres,
+)
 from tests.field_helpers import FlakyLink, views_of
 
 pytestmark = pytest.mark.integration
@@ -86,7 +91,8 @@ class FieldSyncMachine(RuleBasedStateMachine):
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="field-stateful-"))
         self.clock = SimulatedClock()
-        self.hq = open_planner(str(self.dir / "hq.sqlite"), clock_fn=self.clock)
+        self.hq_url = self.new_hq_url()
+        self.hq = open_planner(self.hq_url, clock_fn=self.clock)
         seed_hq(self.hq)
         self.links = [FlakyLink(self.hq, ADMIN) for _ in range(2)]
         self.fields = [
@@ -94,6 +100,10 @@ class FieldSyncMachine(RuleBasedStateMachine):
             for n, link in enumerate(self.links)
         ]
         self.accepted: list[set[str]] = [set(), set()]
+
+    def new_hq_url(self) -> str:
+        """Headquarters' store: a SQLite file."""
+        return str(self.dir / "hq.sqlite")
 
     @rule(command=CAMP_COMMANDS)
     def hq_command(self, command: tuple[str, dict[str, Any]]) -> None:
@@ -162,6 +172,10 @@ class FieldSyncMachine(RuleBasedStateMachine):
         finally:
             for planner in (*self.fields, self.hq):
                 planner.close()
+            self.drop_hq()
+
+    def drop_hq(self) -> None:
+        """Remove headquarters' store (the folder goes with the test's temporary files)."""
 
     def check_once_each(self) -> None:
         """Every field command is recorded once at headquarters, as its outbox says."""
@@ -180,7 +194,7 @@ class FieldSyncMachine(RuleBasedStateMachine):
     def check_hq_replays(self) -> None:
         """Headquarters' views equal a fold of its log from the first event."""
         before = views_of(self.hq)
-        fresh = open_planner(str(self.dir / "hq.sqlite"), clock_fn=self.clock)
+        fresh = open_planner(self.hq_url, clock_fn=self.clock)
         try:
             fresh.rebuild()
             assert views_of(fresh) == before
@@ -195,3 +209,31 @@ FieldSyncMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_field_sync_machine = FieldSyncMachine.TestCase
+
+
+class FieldSyncMachinePostgres(FieldSyncMachine):
+    """The same, headquarters on PostgreSQL (a schema of its own per example)."""
+
+    def new_hq_url(self) -> str:
+        """A fresh schema in the tests' PostgreSQL database."""
+        self.schema = f"test_field_sm_{uuid.uuid4().hex[:12]}"
+        execute_autocommit(f'CREATE SCHEMA "{self.schema}"')
+        return postgres_schema_url(self.schema)
+
+    def drop_hq(self) -> None:
+        """Drop the schema."""
+        execute_autocommit(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+
+
+def test_field_sync_machine_with_headquarters_on_postgres() -> None:
+    """The state machine with headquarters on PostgreSQL (fewer runs: each is slower)."""
+    require_postgres()
+    run_state_machine_as_test(
+        FieldSyncMachinePostgres,
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
