@@ -127,6 +127,7 @@ class FieldCommands(ExecutingService):
                     positions = self._store_each(uow.events) if uow.events else []
                 finally:
                     self._uow = None
+                self._remember(uow)  # the next push loads these aggregates as they are now
         finally:
             clock.reset_clock(token)
         return [

@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from adapters.attached_rows import Statement, attached
+from domain.ports import AfterInsert
 from domain.rights import Actor
 from domain.service import CommandResult, PlannerService
 from planner.field.store import FieldStore, outbox_row
@@ -75,6 +76,8 @@ class FieldService(PlannerService):
         with attached(self._take()):
             return super()._store(events)
 
-    def _store_each(self, events: list[DomainEventProtocol[UUID]]) -> Sequence[int]:
+    def _store_each(
+        self, events: list[DomainEventProtocol[UUID]], after_insert: AfterInsert | None = None
+    ) -> Sequence[int]:
         with attached(self._take()):
-            return super()._store_each(events)
+            return super()._store_each(events, after_insert)
