@@ -92,6 +92,44 @@ class SiteListUseCases(Protocol):
         ...
 
 
+class SyncUseCases(Protocol):
+    """Field instances and headquarters: events out, commands in, conflicts (docs/field.md)."""
+
+    def export(self, after: int, limit: int, camps: Sequence[str]) -> dict[str, Any]:
+        """Stored events after a position (the named camps' only, if any); states in base64."""
+        ...
+
+    def receive(
+        self, actor: Actor, field_id: str, commands: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Apply a field's commands in order, each at most once; each one's outcome."""
+        ...
+
+    def conflicts(self, open_only: bool = True) -> list[dict[str, Any]]:
+        """Field commands headquarters refused, with their resolutions."""
+        ...
+
+    def resolve(
+        self,
+        actor: Actor,
+        command_id: str,
+        action: str,
+        command: str | None,
+        args: Mapping[str, Any] | None,
+        reason: str,
+    ) -> dict[str, Any]:
+        """Resolve an open conflict: apply an adjusted command, or discard with a reason."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """A field instance's sync status ({"field": False} at headquarters)."""
+        ...
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """A field instance's commands with what became of each."""
+        ...
+
+
 class Planner(Protocol):
     """An open planner: its service, views, projection follower, queries and scenario use cases."""
 
@@ -115,6 +153,9 @@ class Planner(Protocol):
 
     @property
     def sites(self) -> SiteListUseCases: ...
+
+    @property
+    def sync(self) -> SyncUseCases: ...
 
     def close(self) -> None:
         """Stop following and release database connections."""

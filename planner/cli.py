@@ -90,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-projector", action="store_true", help="do not follow events (another process does)"
     )
+    serve.add_argument(
+        "--sync-every",
+        type=float,
+        metavar="SECONDS",
+        help="a field store: sync with headquarters this often (docs/field.md)",
+    )
     serve.set_defaults(handler=_serve)
 
     project = commands.add_parser("project", help="run the projection follower as its own process")
@@ -123,8 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     simulate.set_defaults(handler=_simulate)
 
     from planner import demo, tokens
+    from planner.field import cli as field_cli
 
     tokens.add_parser(commands)
+    field_cli.add_parser(commands)
     demo.add_parser(commands)
     return parser
 

@@ -87,6 +87,7 @@ def serve(args: argparse.Namespace) -> int:
         print(describe_store(planner), file=sys.stderr)
     announce(args.host, args.port, one_time)
     stop_waking = threading.Event()
+    stop_syncing = _field_sync(planner, getattr(args, "sync_every", None))
     try:
         if planner is not None and not args.no_projector:
             if args.workers > 1:
@@ -110,6 +111,7 @@ def serve(args: argparse.Namespace) -> int:
             uvicorn.run(app, host=args.host, port=args.port, **_server_options())
     finally:
         stop_waking.set()
+        stop_syncing.set()
         if planner is not None:
             planner.close()
     return EXIT_OK
@@ -127,6 +129,30 @@ def _export_to_workers(
         os.environ[TOKENS_VARIABLE] = json.dumps(entry)
     if read_url:
         os.environ[READ_URL_VARIABLE] = read_url
+
+
+def _field_sync(planner: Planner | None, every: float | None) -> threading.Event:
+    """On a field store: finish a pending rebase; with `every`, start the sync loop."""
+    from planner.field.loop import (
+        FieldInUse,
+        is_field_planner,
+        prepare_field,
+        serve_lock,
+        start_sync_loop,
+    )
+
+    if planner is None or not is_field_planner(planner):
+        return threading.Event()
+    try:
+        serve_lock(planner)  # held until this process ends: `planner sync` defers to the loop
+    except FieldInUse:
+        print("ERROR a planner serve or sync already runs on this field store", file=sys.stderr)
+        planner.close()
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    if every:
+        return start_sync_loop(planner, every)
+    prepare_field(planner).close()
+    return threading.Event()
 
 
 def load_tokens(explicit: str | None) -> tuple[TokenRegistry, str | None]:

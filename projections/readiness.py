@@ -52,7 +52,11 @@ VIEW_KINDS = ("camp", "plan", "stockpile", "3w", "shipment", "offer")
 # Domain events that change no view, by name ("Aggregate.Event"): the fold has no handler for
 # them on purpose. Every other domain event needs a `_on_<Aggregate>__<Event>` handler
 # (tests/unit/test_fold_handlers.py walks every event class of `domain/`).
-EVENTS_CHANGING_NO_VIEW: frozenset[str] = frozenset()
+# Headquarters' records of field commands (docs/field.md): an applied command or a resolution
+# changes views through its own events, stored beside the record.
+EVENTS_CHANGING_NO_VIEW: frozenset[str] = frozenset(
+    {"FieldCommand.Received", "FieldCommand.Resolved"}
+)
 
 
 class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):

@@ -78,6 +78,7 @@ class Nav:
     as_of: datetime | None = None
     as_of_error: str | None = None
     alerts: list[str] = field(default_factory=list)  # shown on every page (e.g. quarantine)
+    notes: list[str] = field(default_factory=list)  # shown on every page (a field's sync)
     csrf: str = ""  # the session's (or the sign-in form's) CSRF token, carried by every form
 
     def link(self, path: str, **params: str) -> str:
