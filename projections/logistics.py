@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import projections.shapes as shapes
 from domain.catalog import CONSUMABLES, FACILITIES, PER_PERSON_ITEMS
@@ -259,12 +259,11 @@ def summed_needs(entries: list[dict[str, dict[str, int]]]) -> dict[str, dict[str
 
 def shipment_view(
     fold: ReadinessFold, shipment_id: str, at_us: int | None = None
-) -> shapes.ViewDoc:
+) -> shapes.ShipmentView:
     """The shipment view (contract: "Shipment view"), as of `at_us`."""
     shipment = fold.shipments[shipment_id]
     camp = fold.camps[shipment["camp_id"]]
-    return with_time(
-        "shipment",
+    return shipment_at(
         {
             "shipment": shipment["slug"],
             "id": shipment_id,
@@ -285,12 +284,11 @@ def shipment_view(
     )
 
 
-def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> shapes.ViewDoc:
+def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> shapes.OfferView:
     """The offer view (contract: "Offer view"), with expiry applied as of `at_us`."""
     offer = fold.offers[offer_id]
     plan_id = offer["plan_id"]
-    return with_time(
-        "offer",
+    return offer_at(
         {
             "offer": offer["slug"],
             "id": offer_id,
@@ -319,17 +317,28 @@ def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> 
 
 
 def with_time(kind: str, doc: shapes.ViewDoc, at_us: int) -> shapes.ViewDoc:
-    """Apply time to an offer or shipment view document (expiry, `overdue`) as of `at_us`.
+    """Apply time to an offer or shipment view document (expiry, `overdue`) as of `at_us`;
+    other kinds are returned as they are.
 
     The same function serves the fold's views and stored documents read later: a document holds
     everything its time-dependent fields are computed from.
     """
     if kind == "shipment":
-        eta = doc["eta"]
-        doc["overdue"] = doc["status"] == "in_transit" and eta is not None and at_us > time_us(eta)
-        return doc
-    if kind != "offer":
-        return doc
+        shipment_at(cast(shapes.ShipmentView, doc), at_us)
+    elif kind == "offer":
+        offer_at(cast(shapes.OfferView, doc), at_us)
+    return doc
+
+
+def shipment_at(doc: shapes.ShipmentView, at_us: int) -> shapes.ShipmentView:
+    """Set a shipment view's `overdue` as of `at_us` (in place; the document is returned)."""
+    eta = doc["eta"]
+    doc["overdue"] = doc["status"] == "in_transit" and eta is not None and at_us > time_us(eta)
+    return doc
+
+
+def offer_at(doc: shapes.OfferView, at_us: int) -> shapes.OfferView:
+    """Apply expiry to an offer view as of `at_us` (in place; the document is returned)."""
     open_quantity = doc["quantity"] - doc["accepted"] - doc["declined"]
     if doc["withdrawn"]:  # what had lapsed before the withdrawal stays lapsed; nothing after
         doc["lapsed"], doc["remaining"] = open_quantity - doc["cancelled_remaining"], 0
@@ -341,7 +350,7 @@ def with_time(kind: str, doc: shapes.ViewDoc, at_us: int) -> shapes.ViewDoc:
     return doc
 
 
-def offer_status(doc: Mapping[str, Any]) -> str:
+def offer_status(doc: shapes.OfferView) -> str:
     """An offer's status by the contract's rules, from its view's totals."""
     if doc["withdrawn"]:
         return "withdrawn"

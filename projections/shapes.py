@@ -191,10 +191,61 @@ class WhoDoesWhatView(TypedDict):
     rows: list[ThreeWRow]
 
 
+class ShipmentView(TypedDict):
+    """The shipment view (contract: "Shipment view"), and what its time-dependent `overdue`
+    is computed from."""
+
+    shipment: str
+    id: str
+    stockpile: str
+    camp: str
+    plan_id: str
+    item: str
+    quantity: int  # sent
+    received: int  # 0 until delivered
+    lost_in_transit: int  # sent - received, once delivered or lost
+    status: str  # in_transit, delivered, lost, returned
+    eta: str | None  # ISO 8601 UTC
+    overdue: bool
+
+
+class OfferCamp(TypedDict):
+    """What a camp accepted from an offer and what was delivered to it."""
+
+    accepted: int
+    delivered: int
+
+
+class OfferView(TypedDict):
+    """The offer view (contract: "Offer view"), and what its time-dependent fields (`lapsed`,
+    `remaining`, `status`) are computed from (`expires`, `withdrawn`, `cancelled_remaining`)."""
+
+    offer: str
+    id: str
+    partner: str
+    item: str
+    plan: str | None
+    plan_id: str | None
+    quantity: int
+    accepted: int
+    delivered: int
+    declined: int
+    lapsed: int
+    cancelled: int
+    cancelled_remaining: int
+    remaining: int
+    by_camp: dict[str, OfferCamp]  # camp slug -> totals, camps in the order first accepted
+    status: str
+    expires: str | None  # ISO 8601 UTC
+    withdrawn: bool
+
+
 # The shape of each kind of view document, for the checks that hold the fold to them.
 VIEW_SHAPES: dict[str, type] = {
     "camp": CampView,
     "plan": PlanView,
     "stockpile": StockpileView,
     "3w": WhoDoesWhatView,
+    "shipment": ShipmentView,
+    "offer": OfferView,
 }
