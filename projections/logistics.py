@@ -107,7 +107,7 @@ class LogisticsHandlers:
         self.touched.add(("shipment", oid))
 
     def _shipment_ended(
-        self, oid: str, ts: Moment, f: EventFields, status: str, quantity: int
+        self, oid: str, ts: Moment, f: EventFields, status: shapes.ShipmentStatus, quantity: int
     ) -> None:
         """Take an ended shipment off the road: the event says from where, to where, what."""
         stockpile_id, camp_id, item = (
@@ -350,7 +350,7 @@ def offer_at(doc: shapes.OfferView, at_us: int) -> shapes.OfferView:
     return doc
 
 
-def offer_status(doc: shapes.OfferView) -> str:
+def offer_status(doc: shapes.OfferView) -> shapes.OfferStatus:
     """An offer's status by the contract's rules, from its view's totals."""
     if doc["withdrawn"]:
         return "withdrawn"

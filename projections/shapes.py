@@ -6,7 +6,7 @@ document with or without them has the same shape. Numbers read back from JSON ke
 kind: counts are `int`, ratios `float`, a missing ratio `None`.
 """
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 # Any kind of view document as the store keeps it (decoded JSON). Code that handles every kind
 # alike (store, queries, time travel) reads it by key; code that knows the kind uses its shape
@@ -14,6 +14,10 @@ from typing import Any, NotRequired, TypedDict
 ViewDoc = dict[str, Any]
 Ratios = dict[str, float | None]  # item or facility -> a ratio, null when it has no meaning
 Counts = dict[str, int]  # item, facility, currency, kind or status -> a whole number
+# The words of `domain.catalog.SHIPMENT_STATUSES` and `OFFER_STATUSES`, as types (a unit test
+# holds them equal).
+ShipmentStatus = Literal["in_transit", "delivered", "lost", "returned"]
+OfferStatus = Literal["open", "committed", "fulfilled", "declined", "expired", "withdrawn"]
 
 
 class PartnerState(TypedDict):
@@ -204,7 +208,7 @@ class ShipmentView(TypedDict):
     quantity: int  # sent
     received: int  # 0 until delivered
     lost_in_transit: int  # sent - received, once delivered or lost
-    status: str  # in_transit, delivered, lost, returned
+    status: ShipmentStatus
     eta: str | None  # ISO 8601 UTC
     overdue: bool
 
@@ -235,7 +239,7 @@ class OfferView(TypedDict):
     cancelled_remaining: int
     remaining: int
     by_camp: dict[str, OfferCamp]  # camp slug -> totals, camps in the order first accepted
-    status: str
+    status: OfferStatus
     expires: str | None  # ISO 8601 UTC
     withdrawn: bool
 
