@@ -211,7 +211,7 @@ class LogisticsHandlers:
 # -- views ---------------------------------------------------------------------------------------
 
 
-def camp_needs(camp: CampState, plan: PlanState) -> dict[str, shapes.Counts]:
+def camp_needs(camp: CampState, plan: PlanState) -> shapes.Needs:
     """A camp's `needs`: per key with a shortfall above 0, {shortfall, committed, uncommitted}."""
     pop = camp["population"]["people"]
     if camp["closed"] or pop == 0:
@@ -232,7 +232,7 @@ def camp_needs(camp: CampState, plan: PlanState) -> dict[str, shapes.Counts]:
         limit = standards[facility]  # people per unit
         units = -(-(pop * limit.denominator) // limit.numerator)
         shortfalls[facility] = units - camp["facilities"].get(facility, 0)
-    needs: dict[str, dict[str, int]] = {}
+    needs: shapes.Needs = {}
     for key, shortfall in shortfalls.items():
         if shortfall <= 0:
             continue
@@ -245,14 +245,15 @@ def camp_needs(camp: CampState, plan: PlanState) -> dict[str, shapes.Counts]:
     return needs
 
 
-def summed_needs(entries: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+def summed_needs(entries: list[shapes.Needs]) -> shapes.Needs:
     """Needs summed key by key, each of shortfall, committed and uncommitted on its own."""
-    totals: dict[str, dict[str, int]] = {}
+    totals: shapes.Needs = {}
     for needs in entries:
-        for key, triple in needs.items():
+        for key, need in needs.items():
             total = totals.setdefault(key, {"shortfall": 0, "committed": 0, "uncommitted": 0})
-            for name, value in triple.items():
-                total[name] += value
+            total["shortfall"] += need["shortfall"]
+            total["committed"] += need["committed"]
+            total["uncommitted"] += need["uncommitted"]
     order = {key: i for i, key in enumerate((*CONSUMABLES, *PER_PERSON_ITEMS, *FACILITIES))}
     return {key: totals[key] for key in sorted(totals, key=lambda k: order.get(k, len(order)))}
 

@@ -68,7 +68,7 @@ def match(camps: Iterable[CampView], offers: Iterable[OfferView]) -> list[Sugges
     suggestions: list[Suggestion] = []
     camp_list = [c for c in camps if c["status"] != "closed"]
     for item in items:
-        wanting = [c for c in camp_list if c["needs"].get(item, {}).get("uncommitted", 0) > 0]
+        wanting = [c for c in camp_list if _uncommitted(c, item) > 0]
         for camp in sorted(wanting, key=lambda c: need_order(c, item)):
             wanted = int(camp["needs"][item]["uncommitted"])
             for offer in open_offers:
@@ -93,6 +93,11 @@ def match(camps: Iterable[CampView], offers: Iterable[OfferView]) -> list[Sugges
                     }
                 )
     return suggestions
+
+
+def _uncommitted(camp: CampView, item: str) -> int:
+    need = camp["needs"].get(item)
+    return 0 if need is None else need["uncommitted"]
 
 
 def not_needed(camps: Iterable[CampView], offers: Iterable[OfferView]) -> list[str]:

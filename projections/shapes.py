@@ -20,6 +20,18 @@ ShipmentStatus = Literal["in_transit", "delivered", "lost", "returned"]
 OfferStatus = Literal["open", "committed", "fulfilled", "declined", "expired", "withdrawn"]
 
 
+class Need(TypedDict):
+    """What would close one gap (contract Part 2, "Needs"): the shortfall, what is committed to
+    it, and the rest."""
+
+    shortfall: int
+    committed: int
+    uncommitted: int
+
+
+Needs = dict[str, Need]  # item or facility -> its need, only keys with a shortfall above 0
+
+
 class PartnerState(TypedDict):
     """What the fold keeps of a partner."""
 
@@ -89,7 +101,7 @@ class CampView(TypedDict):
     adm2: NotRequired[str | None]
     lat: NotRequired[float | None]
     lon: NotRequired[float | None]
-    needs: NotRequired[dict[str, Counts]]  # key -> shortfall, committed, uncommitted
+    needs: NotRequired[Needs]
     in_transit: NotRequired[Counts]
 
 
@@ -137,7 +149,7 @@ class PlanView(TypedDict):
     stockpiles: list[str]
     preparedness_days: dict[str, float]
     # Part 2
-    needs: NotRequired[dict[str, Counts]]  # key -> shortfall, committed, uncommitted
+    needs: NotRequired[Needs]
 
 
 class Levels(TypedDict):
