@@ -145,8 +145,8 @@ class ExecutingService(ServiceCore):
     def execute_group(
         self,
         calls: Sequence[
-            tuple[str, Mapping[str, Any], int | None, Actor]
-            | tuple[str, Mapping[str, Any], int | None, Actor, Receipt | None]
+            tuple[str, Mapping[str, object], int | None, Actor]
+            | tuple[str, Mapping[str, object], int | None, Actor, Receipt | None]
         ],
     ) -> list[CommandResult | Exception]:
         """Run (command, args, expected version, actor[, receipt]) calls as one group, as

@@ -118,7 +118,7 @@ class EventRows:
         self._sql = self._statement(recorder)
 
     @staticmethod
-    def _statement(recorder: Any) -> str | None:
+    def _statement(recorder: object) -> str | None:
         table = getattr(recorder, "events_table_name", None)
         datastore = getattr(recorder, "datastore", None)
         if table is None or datastore is None:
