@@ -17,7 +17,8 @@ from typing import Any, Final
 
 import orjson
 
-from adapters.attached_rows import Statement
+Statement = tuple[str, Sequence[Any]]  # SQL with placeholders, its parameters
+
 
 WAITING: Final = "waiting"
 STATUSES: Final = ("waiting", "applied", "conflict", "resolved", "refused")
