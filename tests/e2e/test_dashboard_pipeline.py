@@ -164,8 +164,8 @@ def test_a_coordinator_discards_a_field_conflict_from_the_dashboard(
     browser_for: Any, relief: Server
 ) -> None:
     page, janic = browser_for, relief
-    command = {"id": "e2e-conflict-1", "command": "register_departures"}
-    command |= {"args": {"camp": "hall", "people": 5000}}
+    args = {"camp": "hall", "people": 5000}
+    command = {"id": "e2e-conflict-1", "command": "register_departures", "args": args}
     pushed = post(janic, "/sync/commands", {"field_id": "e2e-field", "commands": [command]}, ADMIN)
     assert pushed["outcomes"][0]["outcome"] == "conflict"
     page.delete_all_cookies()
