@@ -30,7 +30,6 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 
-from adapters.attached_rows import write_attached
 from adapters.postgres import PlannerPostgresRecorder
 from adapters.transcoder import OrjsonTranscoder
 from adapters.writer_lock import writer_lock
@@ -163,7 +162,6 @@ class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        write_attached(c)  # a field instance's outbox rows, in the same transaction
         notification_ids = self._insert_rows(c, stored_events)
         after_insert: AfterInsert | None = kwargs.get("after_insert")
         if after_insert is not None:

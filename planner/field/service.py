@@ -1,8 +1,9 @@
 """The planner service of a field instance: every command accepted locally joins the outbox.
 
-The outbox row is written in the transaction that stores the command's events (through
-adapters/attached_rows.py), so a command is either accepted and queued for headquarters, or
-neither. Commands re-applied by a rebase are not queued again.
+The outbox row is written in the transaction that stores the command's events — by the same
+`after_insert` hook the idempotency receipts use (domain.ports.AfterInsert, called by the
+planner's recorders inside the events' transaction) — so a command is either accepted and queued
+for headquarters, or neither. Commands re-applied by a rebase are not queued again.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
-from adapters.attached_rows import Statement, attached
 from domain.ports import AfterInsert
 from domain.rights import Actor
 from domain.service import CommandResult, PlannerService
-from planner.field.store import FieldStore, outbox_row
+from planner.field.store import FieldStore, Statement, outbox_row
 
 
 class FieldService(PlannerService):
@@ -73,11 +73,29 @@ class FieldService(PlannerService):
             self._queue().clear()
 
     def _store(self, events: list[DomainEventProtocol[UUID]]) -> int | None:
-        with attached(self._take()):
-            return super()._store(events)
+        positions = self._store_each(events)
+        return positions[-1] if positions else None
 
     def _store_each(
         self, events: list[DomainEventProtocol[UUID]], after_insert: AfterInsert | None = None
     ) -> Sequence[int]:
-        with attached(self._take()):
-            return super()._store_each(events, after_insert)
+        rows = self._take()
+        if rows and self._positioned is None:
+            raise RuntimeError("a field instance needs the planner's SQL store for its outbox")
+        return super()._store_each(events, _with_outbox(rows, after_insert))
+
+
+def _with_outbox(rows: list[Statement], after_insert: AfterInsert | None) -> AfterInsert | None:
+    """`after_insert`, writing the outbox rows first on the events' transaction's cursor."""
+    if not rows:
+        return after_insert
+
+    def write(cursor: Any, positions: Sequence[int]) -> None:
+        if cursor is None:
+            raise RuntimeError("the outbox rows need the events' transaction")
+        for sql, params in rows:
+            cursor.execute(sql, params)
+        if after_insert is not None:
+            after_insert(cursor, positions)
+
+    return write

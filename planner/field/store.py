@@ -17,7 +17,10 @@ from typing import Any, Final
 
 import orjson
 
-from adapters.attached_rows import Statement
+from domain.field_command import APPLIED
+
+Statement = tuple[str, Sequence[Any]]  # SQL with placeholders, its parameters
+
 
 WAITING: Final = "waiting"
 STATUSES: Final = ("waiting", "applied", "conflict", "resolved", "refused")
@@ -155,16 +158,18 @@ class FieldStore:
 
     # -- the outbox ------------------------------------------------------------------------------
 
-    def entries(self, statuses: Iterable[str] = STATUSES, limit: int = -1) -> list[OutboxEntry]:
-        """Outbox entries with these statuses, in the order they were taken."""
+    def entries(
+        self, statuses: Iterable[str] = STATUSES, limit: int = -1, after: int = 0
+    ) -> list[OutboxEntry]:
+        """Outbox entries with these statuses, in the order they were taken (after `seq`)."""
         wanted = tuple(statuses)
         marks = ", ".join("?" for _ in wanted)
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 "SELECT seq, command_id, command, args, hq_position, taken_at, taken_by, status, "
                 f"rule, field, message, local_note, resolution FROM field_outbox "
-                f"WHERE status IN ({marks}) ORDER BY seq LIMIT ?",
-                (*wanted, limit),
+                f"WHERE status IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?",
+                (*wanted, after, limit),
             )
             rows = c.fetchall()
         return [OutboxEntry(r[0], r[1], r[2], orjson.loads(r[3]), *tuple(r)[4:]) for r in rows]
@@ -179,14 +184,24 @@ class FieldStore:
     def answer(
         self, outcomes: Iterable[tuple[str, str, str | None, str | None, str | None]]
     ) -> None:
-        """Record headquarters' answers: (command id, status, rule, field, message)."""
+        """Record headquarters' answers: (command id, status, rule, field, message). The plain
+        applied ones (most) in one statement, the others one each; one transaction."""
+        rows = list(outcomes)
+        applied = [r[0] for r in rows if r[1] == APPLIED and r[2:] == (None, None, None)]
+        others = [r for r in rows if not (r[1] == APPLIED and r[2:] == (None, None, None))]
         with self.datastore.transaction(commit=True) as c:
+            if applied:
+                c.execute(
+                    "UPDATE field_outbox SET status = 'applied' WHERE status = 'waiting' "
+                    "AND command_id IN (SELECT value FROM json_each(?))",
+                    (_dumps(applied),),
+                )
             c.executemany(
                 "UPDATE field_outbox SET status = ?, rule = ?, field = ?, message = ? "
                 "WHERE command_id = ? AND status = 'waiting'",
                 [
                     (status, rule, field, message, cid)
-                    for cid, status, rule, field, message in outcomes
+                    for cid, status, rule, field, message in others
                 ],
             )
 

@@ -19,6 +19,7 @@ pulls go by position, and a pending rebase is done first.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, TypedDict
@@ -30,7 +31,7 @@ from domain.field_command import FieldCommand
 from domain.service_field import FIELD_COMMAND, refusal_of, validated_args
 from planner.field.client import EventPage, HqClient, SyncError
 from planner.field.service import FieldService
-from planner.field.store import WAITING, FieldStore
+from planner.field.store import WAITING, FieldStore, OutboxEntry
 from planner.wiring import Planner
 
 PUSH_CHUNK = 500
@@ -105,33 +106,31 @@ class FieldSync:
         return SyncReport(pushed, pulled, self.store.meta().hq_position, counts_of(self.store))
 
     def push(self) -> int:
-        """Send the waiting commands in order; the number headquarters answered."""
-        meta = self.store.meta()
-        answered = 0
-        while True:
-            entries = self.store.entries([WAITING], PUSH_CHUNK)
-            if not entries:
-                return answered
-            outcomes = self.client.push(
-                meta.field_id,
-                [
-                    {
-                        "id": e.command_id,
-                        "command": e.command,
-                        "args": e.args,
-                        "hq_position": e.hq_position,
-                        "taken_at": e.taken_at,
-                    }
-                    for e in entries
-                ],
-            )
-            if len(outcomes) != len(entries):
-                raise SyncError("headquarters answered a push with the wrong number of outcomes")
-            self.store.answer(
-                (o["id"], o["outcome"], o.get("rule"), o.get("field"), o.get("message"))
-                for o in outcomes
-            )
-            answered += len(outcomes)
+        """Send the waiting commands in order; the number headquarters answered. Each chunk's
+        answers are recorded while the next chunk travels (they are written before this
+        returns or raises; a chunk whose answers were lost is answered again by its records)."""
+        field_id = self.store.meta().field_id
+        answered, after = 0, 0
+        recording: Future[None] | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix="field-answers") as recorder:
+            try:
+                while True:
+                    entries = self.store.entries([WAITING], PUSH_CHUNK, after)
+                    if not entries:
+                        return answered
+                    outcomes = self.client.push(field_id, [_pushed(e) for e in entries])
+                    if len(outcomes) != len(entries):
+                        raise SyncError(
+                            "headquarters answered a push with the wrong number of outcomes"
+                        )
+                    if recording is not None:
+                        recording.result()
+                    recording = recorder.submit(self.store.answer, [_answer(o) for o in outcomes])
+                    after = entries[-1].seq
+                    answered += len(outcomes)
+            finally:
+                if recording is not None:
+                    recording.result()
 
     def pull(self) -> int:
         """Copy headquarters' new events; rebase if the field had its own. The number pulled."""
@@ -235,3 +234,25 @@ def is_field(service: Any) -> bool:
 
 
 __all__ = ["FieldSync", "SyncCounts", "SyncError", "SyncReport", "counts_of"]
+
+
+def _pushed(entry: OutboxEntry) -> dict[str, Any]:
+    """A waiting command as headquarters receives it."""
+    return {
+        "id": entry.command_id,
+        "command": entry.command,
+        "args": entry.args,
+        "hq_position": entry.hq_position,
+        "taken_at": entry.taken_at,
+    }
+
+
+def _answer(outcome: dict[str, Any]) -> tuple[str, str, str | None, str | None, str | None]:
+    """An outcome as the outbox records it."""
+    return (
+        outcome["id"],
+        outcome["outcome"],
+        outcome.get("rule"),
+        outcome.get("field"),
+        (outcome.get("message")),
+    )

@@ -158,3 +158,25 @@ def test_a_viewer_sees_no_button_and_a_forged_post_is_refused(
     wait_for(lambda: all_css(page, "#refusal"), what="the refusal")
     assert "a viewer token may only query" in by_css(page, "#refusal").text
     assert get(janic, "/plans/relief/pipeline") == before
+
+
+def test_a_coordinator_discards_a_field_conflict_from_the_dashboard(
+    browser_for: Any, relief: Server
+) -> None:
+    page, janic = browser_for, relief
+    args = {"camp": "hall", "people": 5000}
+    command = {"id": "e2e-conflict-1", "command": "register_departures", "args": args}
+    pushed = post(janic, "/sync/commands", {"field_id": "e2e-field", "commands": [command]}, ADMIN)
+    assert pushed["outcomes"][0]["outcome"] == "conflict"
+    page.delete_all_cookies()
+    sign_in(page, janic, COORDINATOR)
+    page.get(f"{janic.url}/dashboard/conflicts")
+    row = "#conflicts tr[data-resolve='e2e-conflict-1']"
+    wait_for(lambda: all_css(page, row), what="the resolve forms")
+    by_css(page, f"{row} form.discard input[name=reason]").send_keys("nobody left that day")
+    by_css(page, f"{row} button.discard").click()
+    wait_for(lambda: all_css(page, "#notice"), what="the answer")
+    assert by_css(page, "#notice").text == "Discarded conflict e2e-conflict-1."
+    assert not all_css(page, row)
+    (done,) = get(janic, "/conflicts?state=all")["items"]
+    assert done["resolution"]["reason"] == "nobody left that day"
