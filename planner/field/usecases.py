@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from domain.errors import StatusError
 from domain.field_command import CONFLICT
 from domain.rights import Actor
 from domain.service_field import FieldCall, FieldOutcome
@@ -122,7 +123,15 @@ class SyncUseCases:
         args: Mapping[str, Any] | None,
         reason: str,
     ) -> dict[str, Any]:
-        """Resolve an open conflict; the position of the resolution."""
+        """Resolve an open conflict at headquarters; the position of the resolution."""
+        if self._field is not None:
+            # A field's own resolution would be dropped by the next pull: only headquarters decides.
+            raise StatusError(
+                "A field instance resolves conflicts at headquarters "
+                "(`planner conflicts --resolve` asks headquarters with the field's token).",
+                rule="resolved at headquarters",
+                field="command_id",
+            )
         position = self.planner.service.resolve_field_conflict(
             command_id,
             actor,

@@ -59,3 +59,33 @@ def test_a_stockpile_committed_later_comes_with_its_history(tmp_path: Path) -> N
         sync.close()
         field.close()
         hq.close()
+
+
+def test_a_field_instance_refuses_to_resolve_locally(tmp_path: Path) -> None:
+    """Over the API as on the dashboard: a resolution taken in the field would be lost at the
+    next pull, so the field refuses it (409) and stores nothing."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.auth import TokenRegistry
+
+    clock = SimulatedClock()
+    path = tmp_path / "field.sqlite"
+    plain = open_planner(str(path), clock_fn=clock)
+    FieldStore.of(plain.service).create(str(uuid.uuid4()), "in-process", "-", [])
+    plain.close()
+    field = open_planner(str(path), clock_fn=clock)
+    tokens = TokenRegistry.from_entries([{"token": "adm", "role": "admin"}])
+    try:
+        before = field.service.recorder.max_notification_id()
+        with TestClient(create_app(field, tokens)) as client:
+            answer = client.post(
+                f"/conflicts/{uuid.uuid4()}/resolve",
+                json={"action": "discard", "reason": "seen"},
+                headers={"Authorization": "Bearer adm"},
+            )
+        assert answer.status_code == 409, answer.text
+        assert answer.json()["rule"] == "resolved at headquarters"
+        assert field.service.recorder.max_notification_id() == before
+    finally:
+        field.close()
