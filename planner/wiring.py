@@ -16,7 +16,13 @@ from planner.config import ConfigError, database_url, is_postgres, persistence_e
 from projections.events import EventRows
 from projections.follower import ProjectionFollower
 from projections.queries import ReadinessQueries
-from projections.store import PostgresViewStore, SQLiteViewStore, memory_view_store
+from projections.store import (
+    RETIRED_TABLES,
+    VIEW_TABLES,
+    PostgresViewStore,
+    SQLiteViewStore,
+    memory_view_store,
+)
 from projections.time_travel import TimeTraveller
 
 if TYPE_CHECKING:
@@ -189,11 +195,8 @@ def reset_store(url: str | None = None) -> None:
                 for table in (
                     "planner_events",
                     "planner_readiness_tracking",
-                    "rp_versions",  # an earlier layout's
-                    "rp_current",
-                    "rp_timeline",
-                    "rp_state",
-                    "rp_checkpoints",
+                    *RETIRED_TABLES,  # an earlier layout's
+                    *VIEW_TABLES,
                 ):
                     c.execute(f"DROP TABLE IF EXISTS {prefix}{table} CASCADE")
         finally:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from domain.catalog import CONSUMABLES, FACILITIES, PER_PERSON_ITEMS
+from projections.areas import bump as _add
 from projections.ids import canonical_id
 
 if TYPE_CHECKING:
@@ -40,15 +41,6 @@ def time_us(moment: datetime | str) -> int:
         return us
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _add(totals: dict[str, int], key: str, delta: int) -> None:
-    """Change a total; a total of 0 leaves no entry."""
-    value = totals.get(key, 0) + delta
-    if value:
-        totals[key] = value
-    else:
-        totals.pop(key, None)
 
 
 class LogisticsHandlers:

@@ -5,7 +5,10 @@ them apart) the projector only folds and asks the touched camps' and plans' stat
 timeline. View documents are computed once per batch, for the views the batch touched (the
 current rows). Every `checkpoint_every` events it stores a checkpoint of the whole fold, which is
 what time travel starts from (`projections.time_travel`): a past view is the checkpoint before
-that time plus at most `checkpoint_every` events folded again, however long the log.
+that time plus at most `checkpoint_every` events folded again, however long the log. A fold of
+more than `CHECKPOINT_UNIT` entities (thousands of sites) is checkpointed that many times less
+often: storing it costs in proportion to its size, so this keeps its cost per event bounded, and
+folding the events after it costs about as much as reading the checkpoint itself.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import orjson
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
+from projections.area_rollup import AreaRollup
 from projections.events import Record, event_record, iso_to_datetime
 from projections.logistics import TIMED_KINDS
 from projections.readiness import ReadinessFold, ViewKey, camp_status
@@ -43,6 +47,7 @@ _TABLE_OF_KIND = {
 }
 _ENTITY_TABLES = tuple(_TABLE_OF_KIND.values())
 CHECKPOINT_EVERY = 500
+CHECKPOINT_UNIT = 100  # entities (partners, plans, stockpiles, camps) per `checkpoint_every`
 
 
 def encode_view(doc: Any) -> bytes:
@@ -96,6 +101,8 @@ class ReadinessProjector:
         self.timed_touches: dict[ViewKey, tuple[int, Any]] = {}
         self._statuses: dict[ViewKey, str] = {}
         self._us_of: dict[Any, int] = {}  # event time → µs, for the times asked lately
+        # The areas' roll-ups: summed from the fold by the first batch that touches a camp.
+        self.areas: AreaRollup | None = None
 
     # -- resuming ------------------------------------------------------------------------------
 
@@ -218,9 +225,16 @@ class ReadinessProjector:
                     if status != self._statuses.get(("plan", plan_id)):
                         self._status_changed(("plan", plan_id), status, position, ts, batch)
             fold.lifecycle_changed.clear()
-        if batch is not None and position - self.checkpoint_position >= self.checkpoint_every:
+        since = position - self.checkpoint_position
+        if batch is not None and since >= self.checkpoint_every and since >= self._spacing():
             self.checkpoint_position = position
             batch.checkpoints.append((position, self.ts_us_of(ts), self.checkpoint()))
+
+    def _spacing(self) -> int:
+        """Events between checkpoints: `checkpoint_every`, times the fold's size in units."""
+        fold = self.fold
+        size = len(fold.camps) + len(fold.stockpiles) + len(fold.plans) + len(fold.partners)
+        return self.checkpoint_every * max(1, size // CHECKPOINT_UNIT)
 
     def _status_changed(
         self, key: ViewKey, status: str, position: int, ts: Any, batch: ViewBatch
@@ -251,17 +265,31 @@ class ReadinessProjector:
             for key, (position, _) in touches.items()
             if position > start
         ]
+        camps: dict[str, tuple[dict[str, Any], int, int]] = {}
         for key in sorted(touched, key=lambda k: (_KIND_ORDER[k[0]], k[1])):
-            batch.current.append(self.current_row(key))
+            row, doc = self._current(key)
+            batch.current.append(row)
+            if key[0] == "camp":
+                camps[key[1]] = (doc, row.position, row.ts_us)
+        if camps:
+            self._roll_up(camps, batch)
         self._changed_states(touched, batch)
         return batch
 
-    def current_row(self, key: ViewKey) -> ViewVersion:
-        """The view of `key` as folded so far, as a current-view row."""
+    def _roll_up(self, camps: dict[str, tuple[dict[str, Any], int, int]], batch: ViewBatch) -> None:
+        """Count the batch's camp views in their areas; the areas they touched into `batch`."""
+        if self.areas is None:
+            self.areas = AreaRollup.of(self.fold, leave_out=camps)
+        for doc, position, ts_us in camps.values():
+            self.areas.update(doc, position, ts_us)
+        batch.areas, batch.areas_gone = self.areas.take_rows(encode_view)
+
+    def _current(self, key: ViewKey) -> tuple[ViewVersion, dict[str, Any]]:
+        """The view of `key` as folded so far: its current-view row, and the document."""
         kind, entity_id = key
         doc = self.fold.view(kind, entity_id)
         position, ts_us = self.touched_at(key)
-        return ViewVersion(
+        row = ViewVersion(
             kind=kind,
             entity_id=entity_id,
             slug=doc.get(kind, doc.get("camp", "")),
@@ -274,6 +302,7 @@ class ReadinessProjector:
             adm1=doc.get("adm1") if kind == "camp" else None,
             adm2=doc.get("adm2") if kind == "camp" else None,
         )
+        return row, doc
 
     def _changed_states(self, touched: list[ViewKey], batch: ViewBatch) -> None:
         """The states of the entities the batch changed: each event touches its own entity's

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.areas import area_view, area_views
+from projections.areas import area_view, area_views, in_area_order
 from projections.logistics import TIMED_KINDS, time_us, with_time
 from projections.projector import from_us, to_us
 from projections.store import PostgresViewStore, SQLiteViewStore
@@ -83,16 +83,22 @@ class ReadinessQueries:
         plan_id: str | None = None,
         status: str | None = None,
         location: str | None = None,
+        adm1: str | None = None,
+        adm2: str | None = None,
     ) -> list[dict[str, Any]]:
-        """All views of a kind, filtered, now or as of a time."""
+        """All views of a kind, filtered (camps also by area code), now or as of a time."""
         if as_of is None:
             if status is not None and kind in TIMED_KINDS:  # a stored status may have aged
                 return [
                     doc
-                    for doc in self.views(kind, plan_id=plan_id, location=location)
+                    for doc in self.views(
+                        kind, plan_id=plan_id, location=location, adm1=adm1, adm2=adm2
+                    )
                     if doc.get("status") == status
                 ]
-            docs = self.store.list_views(kind, plan_id=plan_id, status=status, location=location)
+            docs = self.store.list_views(
+                kind, plan_id=plan_id, status=status, location=location, adm1=adm1, adm2=adm2
+            )
             now = self.now_us()
             return [_public(with_time(kind, doc, now)) for doc in docs]
         docs = [
@@ -101,6 +107,8 @@ class ReadinessQueries:
             if (plan_id is None or doc.get("plan_id", doc["id"]) == plan_id)
             and (status is None or doc.get("status") == status)
             and (location is None or doc.get("location") == location)
+            and (adm1 is None or doc.get("adm1") == adm1)
+            and (adm2 is None or doc.get("adm2") == adm2)
         ]
         docs.sort(key=lambda d: (str(d.get(kind, d.get("camp", ""))), d["id"]))
         return [_public(doc) for doc in docs]
@@ -162,19 +170,28 @@ class ReadinessQueries:
     ) -> dict[str, Any] | None:
         """One area's view (adm1 or adm2), now or as of a time; None if no camp carries it.
 
-        Now, only the area's camps are read (the stored views carry their area codes)."""
+        Now, it is the area's roll-up (one row, kept up by the projector); as of a time, the
+        sum of its camps' views then."""
         if as_of is None:
-            adm1, adm2 = (code, None) if level == "adm1" else (None, code)
-            docs = self.store.list_views("camp", adm1=adm1, adm2=adm2)
-            camps = [_public(doc) for doc in docs]
-        else:
-            camps = self.views("camp", as_of=as_of)
-        doc = area_view(level, code, camps)
+            return self.store.area(level, code)
+        doc = area_view(level, code, self.views("camp", as_of=as_of))
         return doc if doc["camp_list"] else None
 
-    def areas(self, *, as_of: datetime | None = None) -> list[dict[str, Any]]:
-        """Every area's view, adm1 areas each followed by their adm2 areas."""
-        return area_views(self.views("camp", as_of=as_of))
+    def areas(
+        self, *, as_of: datetime | None = None, level: str | None = None, adm1: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every area's view (or those of one level, or within one adm1 area), adm1 areas each
+        followed by their adm2 areas. Now, from the roll-ups; as of a time, summed from the
+        camps' views then."""
+        if as_of is None:
+            docs = in_area_order(self.store.areas(level=level, adm1=adm1))
+        else:
+            docs = area_views(self.views("camp", as_of=as_of))
+        return [
+            d
+            for d in docs
+            if (level is None or d["level"] == level) and (adm1 is None or d["adm1"] == adm1)
+        ]
 
     def stock_totals(self, *, as_of: datetime | None = None) -> dict[str, dict[str, int]]:
         """On hand, reserved and available per item across every stockpile."""

@@ -19,6 +19,8 @@ from eventsourcing.persistence import DataError, IntegrityError, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+from projections.area_rollup import AreaRow
+from projections.areas import AreaKey
 from projections.view_queries import ViewQueries
 
 # Errors of the data, not of the database: storing the same views again fails the same way.
@@ -30,8 +32,15 @@ DATA_ERRORS: tuple[type[Exception], ...] = (
     DataError,
 )
 
-VIEW_TABLES = ("rp_current", "rp_timeline", "rp_state", "rp_checkpoints", "rp_quarantine")
-_RETIRED_TABLES = ("rp_versions",)  # an earlier layout: its views are rebuilt
+VIEW_TABLES = (
+    "rp_current",
+    "rp_timeline",
+    "rp_state",
+    "rp_checkpoints",
+    "rp_quarantine",
+    "rp_areas",
+)
+RETIRED_TABLES = ("rp_versions",)  # an earlier layout: its views are rebuilt
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,8 @@ class ViewBatch:
     checkpoints: list[tuple[int, int, bytes]] = field(default_factory=list)  # position, µs, fold
     # events that could not be projected: (position, originator id, topic, error)
     quarantined: list[tuple[int, str, str, str]] = field(default_factory=list)
+    areas: list[AreaRow] = field(default_factory=list)  # the area views the batch changed
+    areas_gone: list[AreaKey] = field(default_factory=list)  # areas no camp carries any more
 
 
 class ViewStoreMixin(ViewQueries):
@@ -98,13 +109,18 @@ class ViewStoreMixin(ViewQueries):
         blob = "BYTEA" if self.postgres else "BLOB"
         big = "BIGINT" if self.postgres else "INTEGER"
         p = self._prefix
-        retired = self._retired_layout()
+        tables = self._tables()
+        retired = self._retired_layout(tables)
+        # Views stored before the areas' roll-ups were kept: rebuilt, so that every area has one.
+        no_areas = "rp_areas" not in tables and "rp_current" in tables and self.position() > 0
         statements = [
             f"CREATE TABLE IF NOT EXISTS {p}rp_current (kind TEXT NOT NULL, entity_id TEXT NOT "
             f"NULL, slug TEXT NOT NULL, plan_id TEXT, status TEXT, location TEXT, position {big} "
             f"NOT NULL, ts {big} NOT NULL, doc {blob} NOT NULL, adm1 TEXT, adm2 TEXT, "
             "PRIMARY KEY (kind, entity_id))",
-            f"CREATE INDEX IF NOT EXISTS rp_current_slug ON {p}rp_current (kind, slug)",
+            # Lists are in slug order: a page deep in a list steps over index entries only.
+            f"CREATE INDEX IF NOT EXISTS rp_current_order ON {p}rp_current (kind, slug, entity_id)",
+            f"DROP INDEX IF EXISTS {p}rp_current_slug",  # an earlier index, a prefix of that one
             f"CREATE TABLE IF NOT EXISTS {p}rp_timeline (kind TEXT NOT NULL, entity_id TEXT NOT "
             f"NULL, slug TEXT NOT NULL, position {big} NOT NULL, ts {big} NOT NULL, "
             "from_status TEXT, to_status TEXT NOT NULL, PRIMARY KEY (kind, entity_id, position))",
@@ -116,11 +132,14 @@ class ViewStoreMixin(ViewQueries):
             f"CREATE INDEX IF NOT EXISTS rp_checkpoints_ts ON {p}rp_checkpoints (ts, position)",
             f"CREATE TABLE IF NOT EXISTS {p}rp_quarantine (position {big} PRIMARY KEY, "
             "originator_id TEXT NOT NULL, topic TEXT NOT NULL, error TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {p}rp_areas (level TEXT NOT NULL, code TEXT NOT NULL, "
+            f"adm1 TEXT, position {big} NOT NULL, ts {big} NOT NULL, doc {blob} NOT NULL, "
+            "PRIMARY KEY (level, code))",
         ]
         with self.datastore.transaction(commit=True) as c:
             for statement in statements:
                 c.execute(statement)
-        if self._add_area_columns():
+        if self._add_area_columns() or no_areas:
             self.drop_all()  # the stored camp views' areas are unknown to the new columns
         if retired:
             self.drop_all()  # views of the earlier layout have no checkpoints: rebuild them
@@ -152,15 +171,19 @@ class ViewStoreMixin(ViewQueries):
                 )
         return bool(missing)
 
-    def _retired_layout(self) -> list[str]:
+    def _retired_layout(self, tables: set[str] | None = None) -> list[str]:
         """Tables of an earlier layout present in this database."""
+        present = self._tables() if tables is None else tables
+        return [table for table in RETIRED_TABLES if table in present]
+
+    def _tables(self) -> set[str]:
+        """The tables in this database (or schema)."""
         if self.postgres:
             sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = ?"
             params: tuple[Any, ...] = (getattr(self.datastore, "schema", "") or "public",)
         else:
             sql, params = "SELECT name FROM sqlite_master WHERE type = 'table'", ()
-        names = {row["name"] for row in self._query(sql, params)}
-        return [table for table in _RETIRED_TABLES if table in names]
+        return {row["name"] for row in self._query(sql, params)}
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -236,6 +259,8 @@ class ViewStoreMixin(ViewQueries):
                 c.executemany(
                     self._sql("INSERT INTO {p}rp_checkpoints VALUES (?, ?, ?)"), batch.checkpoints
                 )
+            if batch.areas or batch.areas_gone:
+                self._write_areas(c, batch)
             if batch.quarantined:
                 c.executemany(
                     self._sql(
@@ -244,6 +269,24 @@ class ViewStoreMixin(ViewQueries):
                     ),
                     batch.quarantined,
                 )
+
+    def _write_areas(self, c: Any, batch: ViewBatch) -> None:
+        """Store the area views a batch changed; delete those no camp carries any more."""
+        if batch.areas:
+            c.executemany(
+                self._sql(
+                    "INSERT INTO {p}rp_areas (level, code, adm1, position, ts, doc) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (level, code) DO UPDATE SET "
+                    "adm1 = excluded.adm1, position = excluded.position, ts = excluded.ts, "
+                    "doc = excluded.doc"
+                ),
+                [(a.level, a.code, a.adm1, a.position, a.ts_us, a.doc) for a in batch.areas],
+            )
+        if batch.areas_gone:
+            c.executemany(
+                self._sql("DELETE FROM {p}rp_areas WHERE level = ? AND code = ?"),
+                batch.areas_gone,
+            )
 
     def drop_all(self) -> None:
         """Empty every view table and forget the tracking position (before a rebuild)."""

@@ -147,6 +147,22 @@ class ViewQueries:
                 params.append(value)
         return sql, params
 
+    def area(self, level: str, code: str) -> dict[str, Any] | None:
+        """One area's current view (its roll-up), or None if no camp carries the code."""
+        rows = self._query(
+            "SELECT doc FROM {p}rp_areas WHERE level = ? AND code = ?", (level, code)
+        )
+        return _loaded(rows[0]) if rows else None
+
+    def areas(self, *, level: str | None = None, adm1: str | None = None) -> list[dict[str, Any]]:
+        """The current area views (unordered): all, or of one level, or within one adm1 area."""
+        sql, params = "SELECT doc FROM {p}rp_areas WHERE 1 = 1", []
+        for column, value in (("level", level), ("adm1", adm1)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        return [_loaded(row) for row in self._query(sql, params)]
+
     def timeline(
         self, *, kind: str | None = None, entity_id: str | None = None, as_of_us: int | None = None
     ) -> list[dict[str, Any]]:
@@ -178,6 +194,11 @@ class ViewQueries:
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._sql(statement), tuple(params))
             return list(c.fetchall())
+
+
+def _loaded(row: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = orjson.loads(bytes(row["doc"]))
+    return doc
 
 
 def view_doc(row: Any) -> dict[str, Any]:

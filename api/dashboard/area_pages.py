@@ -19,7 +19,7 @@ from api.dashboard.templating import PREFIX
 from api.ports import Planner
 from domain.catalog import SECTORS
 from domain.site import AREA_LEVELS, SITE_KINDS
-from projections.areas import CAMP_STATUSES, area_view
+from projections.areas import CAMP_STATUSES, area_views
 
 PAGE_SIZE = 50
 NO_AREA = "—"
@@ -80,14 +80,24 @@ def areas_page(
 ) -> Page | None:
     """Every area's sites and people by status, and the filtered sites (map, coverage matrix,
     list); for one area (level, code) with its area view. None if no site carries that area."""
-    camps = planner.queries.views("camp", as_of=nav.as_of)
+    if area is not None:
+        filters = replace(filters, area=f"{area[0]}:{area[1]}")
+    queries = planner.queries
+    if nav.as_of is None:  # the areas' roll-ups, and the camps of the filtered area only
+        views = queries.areas()
+        level, _, code = filters.area.partition(":")
+        camps = queries.views(
+            "camp", adm1=code if level == "adm1" else None, adm2=code if level == "adm2" else None
+        )
+    else:
+        camps = queries.views("camp", as_of=nav.as_of)
+        views = area_views(camps)
     summary = None
     if area is not None:
-        summary = area_view(area[0], area[1], camps)
-        if not summary["camp_list"]:
+        summary = next((v for v in views if (v["level"], v["area"]) == area), None)
+        if summary is None:
             return None
-        filters = replace(filters, area=f"{area[0]}:{area[1]}")
-    groups = area_groups(camps, nav)
+    groups = area_groups(views, nav)
     kept = sorted((c for c in camps if filters.keeps(c)), key=_site_order)
     pages = max(1, -(-len(kept) // PAGE_SIZE))
     page = min(filters.page, pages)
@@ -130,7 +140,7 @@ def _options(
         )
         for g in groups
     ]
-    plans = sorted({c["plan"] for c in camps})
+    plans = sorted({c["plan"] for c in camps} | {p for g in groups for p in g["view"]["plans"]})
     return {"areas": areas, "plans": [(p, p) for p in plans]}
 
 

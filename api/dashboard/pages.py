@@ -33,6 +33,7 @@ TIMELINE_ROWS = 200
 
 
 CAMP_TILES = 24  # a plan with more camps links to the areas page instead of a tile each
+OVERVIEW_AREA_ROWS = 40  # more areas than this: the overview lists the adm1 areas only
 
 
 MENU = (
@@ -141,13 +142,16 @@ def error_page(nav: Nav, title: str, message: str) -> Page:
 
 
 def overview_page(planner: Planner, nav: Nav) -> Page:
-    """Every plan: lifecycle, tripartite badge, its camps by status, population, pool balance."""
+    """Every plan: lifecycle, tripartite badge, its camps by status, population, pool balance;
+    the areas' roll-ups. Reads the camps of the plans small enough to show a tile per camp only,
+    so the page costs about the same with 20 sites or 2,000."""
     queries = planner.queries
-    camps_by_plan: dict[str, list[dict[str, Any]]] = {}
-    for camp in queries.views("camp", as_of=nav.as_of):
-        camps_by_plan.setdefault(camp["plan_id"], []).append(camp)
+    plans = queries.views("plan", as_of=nav.as_of)
+    sites = {plan["id"]: sum(plan.get("camps", {}).values()) for plan in plans}
+    small = {plan_id for plan_id, n in sites.items() if 0 < n <= CAMP_TILES}
+    tiles, areas = _tiles_and_areas(planner, nav, small)
     cards: list[dict[str, Any]] = []
-    for plan in queries.views("plan", as_of=nav.as_of):
+    for plan in plans:
         missing = set(plan.get("missing_kinds", []))
         balance = plan.get("pool_balance") or {}
         cards.append(
@@ -158,27 +162,49 @@ def overview_page(planner: Planner, nav: Nav) -> Page:
                 "counts": ", ".join(
                     f"{n} {status_label(s)}" for s, n in plan.get("camps", {}).items() if n
                 ),
-                "camps": sorted(camps_by_plan.get(plan["id"], []), key=lambda c: c["camp"]),
+                "sites": sites[plan["id"]],
+                "camps": sorted(tiles.get(plan["id"], []), key=lambda c: c["camp"]),
             }
         )
+    groups = area_groups(areas, nav)
+    collapsed = len(groups) > OVERVIEW_AREA_ROWS  # adm1 areas only; their pages list the rest
     context = {
         "cards": cards,
-        "areas": area_groups([c for group in camps_by_plan.values() for c in group], nav),
+        "areas": [g for g in groups if g["view"]["level"] == "adm1"] if collapsed else groups,
+        "areas_collapsed": collapsed,
         "statuses": CAMP_STATUSES,
         "camp_tiles": CAMP_TILES,
     }
     return Page(nav, "overview.html", "Overview", context)
 
 
-def area_groups(camps: Sequence[Mapping[str, Any]], nav: Nav) -> list[dict[str, Any]]:
-    """adm1 areas, each followed by its adm2 areas, as table rows linking to their pages."""
+def _tiles_and_areas(
+    planner: Planner, nav: Nav, plan_ids: set[str]
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """The camp views of these plans, by plan, and every area's view: now, the plans' camps and
+    the areas' roll-ups; as of a past time, from one read of the camps then."""
+    queries = planner.queries
+    if nav.as_of is None:
+        tiles = {plan_id: queries.views("camp", plan_id=plan_id) for plan_id in plan_ids}
+        return tiles, queries.areas()
+    camps = queries.views("camp", as_of=nav.as_of)
+    by_plan: dict[str, list[dict[str, Any]]] = {}
+    for camp in camps:
+        if camp["plan_id"] in plan_ids:
+            by_plan.setdefault(camp["plan_id"], []).append(camp)
+    return by_plan, area_views(camps)
+
+
+def area_groups(views: Sequence[Mapping[str, Any]], nav: Nav) -> list[dict[str, Any]]:
+    """Area views (adm1 areas, each followed by its adm2 areas) as table rows linking to their
+    pages."""
     return [
         {
             "view": view,
             "link": nav.link(f"{PREFIX}/areas/{view['level']}/{view['area']}"),
             "uncovered": ", ".join(f"{s} {n}" for s, n in view["uncovered"].items()),
         }
-        for view in area_views(camps)
+        for view in views
     ]
 
 

@@ -35,12 +35,7 @@ async def list_areas(
 ) -> Response:
     """Every area the camps carry: adm1 areas, each followed by its adm2 areas."""
     headers = await run_in_threadpool(caught_up, ctx, after)
-    docs = await run_in_threadpool(ctx.planner.queries.areas, as_of=as_of)
-    docs = [
-        d
-        for d in docs
-        if (level is None or d["level"] == level) and (adm1 is None or d["adm1"] == adm1)
-    ]
+    docs = await run_in_threadpool(ctx.planner.queries.areas, as_of=as_of, level=level, adm1=adm1)
     return json_response(page(docs, limit, offset), headers=headers)
 
 

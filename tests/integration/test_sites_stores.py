@@ -151,3 +151,28 @@ def test_views_of_an_earlier_layout_get_the_area_columns(tmp_path: Path) -> None
         assert area is not None and area["camp_list"] == ["c"]
     finally:
         planner.close()
+
+
+def test_views_stored_before_the_area_roll_ups_are_rebuilt_with_them(tmp_path: Path) -> None:
+    """A store whose views predate `rp_areas` has them rebuilt when opened, so that every area
+    has its roll-up."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    planner = open_planner(str(path))
+    try:
+        planner.service.draft_plan(plan="p", title="P", crisis="c", planning_figure=10)
+        planner.service.establish_camp(
+            camp="c", plan="p", location="L", site_area_m2=10, shelter_capacity=1, adm1="X"
+        )
+        planner.catch_up()
+    finally:
+        planner.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE rp_areas")
+    reopened = open_planner(str(path))
+    try:
+        area = reopened.queries.area("adm1", "X")  # no event since: only a rebuild made it
+        assert area is not None and area["camp_list"] == ["c"]
+    finally:
+        reopened.close()

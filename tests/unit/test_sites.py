@@ -230,6 +230,7 @@ def test_area_needs_sum_each_part_separately_over_open_camps() -> None:
         )
         return {
             "camp": slug,
+            "id": slug,
             "plan": "p",
             "adm1": "A",
             "status": status,
