@@ -144,13 +144,18 @@ def _sector_order(sector: str) -> tuple[int, str]:
     return (_SECTOR_ORDER.get(sector, len(_SECTOR_ORDER)), sector)
 
 
+def in_area(doc: Mapping[str, Any], level: str, code: str) -> bool:
+    """True if a camp view carries this code at this level (an adm2 matches on adm2 alone)."""
+    return doc.get(level) == code
+
+
 def area_view(level: str, code: str, camps: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The area view of `code` at `level` (adm1 or adm2) from the views of its camps."""
     if level not in AREA_LEVELS:
         raise KeyError(f"unknown area level {level!r}; known: {', '.join(AREA_LEVELS)}")
     totals = AreaTotals()
     for doc in camps:
-        if doc.get(level) == code:  # an adm2 matches on adm2 alone
+        if in_area(doc, level, code):
             totals.add(camp_share(doc))
     return totals.view(level, code)
 
