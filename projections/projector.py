@@ -322,11 +322,15 @@ class ReadinessProjector:
     def _changed_states(self, touched: list[ViewKey], batch: ViewBatch) -> None:
         """The states of the entities the batch changed: each event touches its own entity's
         views, except a partner's, which has none."""
-        ids = {entity_id for _, entity_id in touched} | self.fold.partners_changed
-        self.fold.partners_changed.clear()
+        fold = self.fold
+        ids = {entity_id for _, entity_id in touched} | fold.partners_changed
+        fold.partners_changed.clear()
         for table in _ENTITY_TABLES:
-            for entity_id in ids.intersection(getattr(self.fold, table)):
-                state = self.fold.entity_state(table, entity_id)
+            # the ids looked up in the table: a set's intersection with a dict walks the dict,
+            # and the tables of offers and shipments grow with every one ever made
+            entities = getattr(fold, table)
+            for entity_id in [entity_id for entity_id in ids if entity_id in entities]:
+                state = fold.entity_state(table, entity_id)
                 batch.states[(table[:-1], entity_id)] = orjson.dumps(state)
 
 
