@@ -6,7 +6,8 @@
 table locked in EXCLUSIVE mode (so notification ids follow commit order), the channel notified,
 the rows inserted in the given order, their notification ids (the sequence's next values, given
 in row order) returned. The rows are those the library writes, byte for byte
-(tests/integration/test_storage_paths.py).
+(tests/integration/test_storage_paths.py). Both paths take an `after_insert` callback (the
+API's idempotency records) run in the events' transaction, before its commit.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
+
+from domain.ports import AfterInsert
 
 COPY_FROM = 16  # events; smaller batches take the library's INSERT (one round trip less)
 
@@ -54,13 +57,41 @@ class PlannerPostgresRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert the events (COPY for a large batch); return their notification ids."""
-        if len(stored_events) < self.copy_from or self.datastore.enable_db_functions:
+        """Insert the events (COPY for a large batch); return their notification ids.
+
+        An `after_insert` keyword argument is called in the same transaction, before the
+        commit, with the cursor and the ids."""
+        after_insert: AfterInsert | None = kwargs.get("after_insert")
+        if self.datastore.enable_db_functions:
+            ids = super().insert_events(stored_events, **kwargs)
+            if after_insert is not None:  # the library's function commits on its own
+                with self.datastore.transaction(commit=True) as curs:
+                    after_insert(curs, ids or [])
+            return ids
+        if len(stored_events) >= self.copy_from:
+            return self._copy_events(stored_events, after_insert)
+        if after_insert is None:
             return super().insert_events(stored_events, **kwargs)
-        return self._copy_events(stored_events)
+        return self._insert_then(stored_events, after_insert)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _copy_events(self, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+    def _insert_then(
+        self, stored_events: Sequence[StoredEvent], after_insert: AfterInsert
+    ) -> Sequence[int]:
+        """The library's insert (pipelined), then `after_insert`, in one transaction: unlike
+        the library's `insert_events`, an error raised after the insert rolls it back."""
+        with self.datastore.get_connection() as conn, conn.pipeline() as pipeline:
+            with conn.transaction(), conn.cursor() as curs:
+                self._insert_stored_events(curs, stored_events)
+                pipeline.sync()
+                notification_ids = self._fetch_ids_after_insert_events(curs, stored_events)
+                after_insert(curs, notification_ids or [])
+            return notification_ids or []
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _copy_events(
+        self, stored_events: Sequence[StoredEvent], after_insert: AfterInsert | None = None
+    ) -> Sequence[int]:
         text_ids = self.copy_types[0] != "uuid"
         with (
             self.datastore.get_connection() as conn,
@@ -79,6 +110,8 @@ class PlannerPostgresRecorder(PostgresApplicationRecorder):
                     copy.write_row((originator_id, s.originator_version, s.topic, s.state))
             curs.execute(self.ids_after_statement, (before,), prepare=True)
             notification_ids = [r["notification_id"] for r in curs.fetchall()]
-        if len(notification_ids) != len(stored_events):  # pragma: no cover - table locked
-            raise OperationalError("COPY: the new rows' notification ids could not be read")
+            if len(notification_ids) != len(stored_events):  # pragma: no cover - table locked
+                raise OperationalError("COPY: the new rows' notification ids could not be read")
+            if after_insert is not None:
+                after_insert(curs, notification_ids)
         return notification_ids

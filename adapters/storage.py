@@ -33,6 +33,7 @@ from eventsourcing.utils import get_topic
 from adapters.postgres import PlannerPostgresRecorder
 from adapters.transcoder import OrjsonTranscoder
 from adapters.writer_lock import writer_lock
+from domain.ports import AfterInsert
 
 _new = object.__new__
 _set = object.__setattr__
@@ -110,10 +111,19 @@ class PlannerEventStore(EventStore[UUID]):
         return notification_ids[-1] if notification_ids else None
 
     def put_for_positions(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+        self,
+        domain_events: Sequence[DomainEventProtocol[UUID]],
+        after_insert: AfterInsert | None = None,
     ) -> Sequence[int]:
-        """Store domain events as `put` does; return their notification ids."""
-        _, notification_ids = self._insert(domain_events, **kwargs)
+        """Store domain events as `put` does; return their notification ids. The planner's
+        recorders call `after_insert` in the events' transaction; others after it."""
+        if after_insert is None:
+            _, notification_ids = self._insert(domain_events)
+        elif isinstance(self.recorder, (PlannerSQLiteRecorder, PlannerPostgresRecorder)):
+            _, notification_ids = self._insert(domain_events, after_insert=after_insert)
+        else:
+            _, notification_ids = self._insert(domain_events)
+            after_insert(None, notification_ids or [])
         return notification_ids or []
 
     def _insert(
@@ -142,7 +152,8 @@ ID_CHUNK = 500  # ids per existence query (SQLite allows 32,766 parameters)
 class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
     """The library's SQLite application recorder, inserting a batch with one executemany.
 
-    The notification ids are the new rows' rowids, as the library's. Within the write
+    `after_insert` (a keyword argument) is called in the same transaction with the cursor and
+    the ids. The notification ids are the new rows' rowids, as the library's. Within the write
     transaction SQLite gives each new row the largest rowid plus one, so the rowids follow the
     first row's; that is checked against the last row's and the largest rowid, and if it does not
     hold (only near the largest possible rowid) each row's rowid is looked up.
@@ -151,8 +162,15 @@ class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        notification_ids = self._insert_rows(c, stored_events)
+        after_insert: AfterInsert | None = kwargs.get("after_insert")
+        if after_insert is not None:
+            after_insert(c, notification_ids)
+        return notification_ids
+
+    def _insert_rows(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
         if len(stored_events) < 2:
-            return super()._insert_events(c, stored_events, **kwargs)
+            return list(super()._insert_events(c, stored_events) or [])
         rows = [
             (
                 s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,

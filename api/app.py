@@ -91,7 +91,10 @@ def build_context(
     """The collaborators of the request handlers (creates the idempotency table if need be)."""
     settings = settings or ApiSettings()
     idempotency = IdempotencyStore(
-        planner.views.datastore, postgres=isinstance(planner.views, PostgresViewStore)
+        planner.views.datastore,
+        postgres=isinstance(planner.views, PostgresViewStore),
+        in_events_transaction=planner.views.datastore
+        is getattr(planner.service.recorder, "datastore", None),
     )
     idempotency.create_table()
     sessions = SessionStore(

@@ -2,7 +2,8 @@
 
 Every command endpoint is built by `add_command_route()` and runs `run_command()` in the thread
 pool (saving events is blocking work). Order of checks: authentication (401) → body and path
-validation (422) → idempotency replay → then, inside the service's command lock, rights (403,
+validation (422) → then, inside the service's group (under the writer lock): the
+idempotency key (a replay, 422 or 409; the key is stored with the events) → rights (403,
 domain.rights) → If-Match (412) → the domain (404, 409). Nothing is stored unless every check
 passes.
 """
@@ -24,7 +25,7 @@ from api.auth import Principal
 from api.context import ApiContext
 from api.deps import authenticate, get_context
 from api.errors import ApiProblem, invalid, precondition_failed
-from api.idempotency import PENDING, StoredResponse
+from api.idempotency import PENDING, IdempotencyReceipt, StoredResponse
 from api.policy import actor_of
 from api.reads import JSON
 from api.schemas import (
@@ -38,7 +39,7 @@ from api.schemas import (
     Slug,
 )
 from domain.commands import COMMANDS, validate_args
-from domain.errors import ConcurrencyError
+from domain.errors import AlreadyRecorded, ConcurrencyError
 from domain.service import CommandResult
 
 RESOURCE_PATHS = {
@@ -101,36 +102,38 @@ def run_command(ctx: ApiContext, call: CommandCall) -> Response:
     args = validate_args(spec, given) | extras
     expected = parse_if_match(call.if_match)
     key = _checked_key(call.idempotency_key)
-    scope = call.principal.scope
-    fingerprint = hashlib.sha256(
-        orjson.dumps([call.command, args, expected], option=orjson.OPT_SORT_KEYS)
-    ).hexdigest()
-
+    receipt = None
+    fingerprint = ""
     if key is not None:
-        replayed = _replay(ctx.idempotency.lookup(scope, key), fingerprint)
-        if replayed is not None:
-            return replayed
-    if key is not None and not ctx.idempotency.claim(scope, key, fingerprint):
-        replayed = _replay(ctx.idempotency.lookup(scope, key), fingerprint)
-        if replayed is not None:
-            return replayed
-        if not ctx.idempotency.claim(scope, key, fingerprint):  # released meanwhile
-            raise _in_progress()
-    done = False
+        fingerprint = hashlib.sha256(
+            orjson.dumps([call.command, args, expected], option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()
+        created = _creates(call.command)
+        receipt = ctx.idempotency.receipt(
+            call.principal.scope,
+            key,
+            fingerprint,
+            lambda result: _stored(result, fingerprint, created),
+        )
     try:
-        result = _execute(ctx, call.principal, call.command, args, expected)
-        response = command_response(result, created=_creates(call.command))
-        if key is not None:
-            stored_headers = {k: v for k, v in response.headers.items() if k in _REPLAY_HEADERS}
-            ctx.idempotency.complete(
-                scope, key, response.status_code, bytes(response.body), stored_headers
-            )
-        done = True
-    finally:
-        if key is not None and not done:
-            ctx.idempotency.release(scope, key)
+        result = _execute(ctx, call.principal, call.command, args, expected, receipt)
+    except AlreadyRecorded as done:
+        assert isinstance(done.recorded, StoredResponse)
+        return _replay(done.recorded, fingerprint)
     ctx.planner.follower.poke()
-    return response
+    if receipt is not None and receipt.recorded is not None:
+        recorded = receipt.recorded
+        return Response(
+            recorded.body, status_code=recorded.status, media_type=JSON, headers=recorded.headers
+        )
+    return command_response(result, created=_creates(call.command))
+
+
+def _stored(result: CommandResult, fingerprint: str, created: bool) -> StoredResponse:
+    """The response stored under an idempotency key with the command's events."""
+    response = command_response(result, created=created)
+    headers = {k: v for k, v in response.headers.items() if k in _REPLAY_HEADERS}
+    return StoredResponse(fingerprint, response.status_code, bytes(response.body), headers)
 
 
 _REPLAY_HEADERS = ("etag", "location")
@@ -140,9 +143,7 @@ def _creates(command: str) -> bool:
     return any(arg.creates for arg in COMMANDS[command].args)
 
 
-def _replay(stored: StoredResponse | None, fingerprint: str) -> Response | None:
-    if stored is None:
-        return None
+def _replay(stored: StoredResponse, fingerprint: str) -> Response:
     if stored.fingerprint != fingerprint:
         raise ApiProblem(
             422,
@@ -174,7 +175,12 @@ def _in_progress() -> ApiProblem:
 
 
 def _execute(
-    ctx: ApiContext, principal: Principal, command: str, args: dict[str, Any], expected: Any
+    ctx: ApiContext,
+    principal: Principal,
+    command: str,
+    args: dict[str, Any],
+    expected: Any,
+    receipt: IdempotencyReceipt | None,
 ) -> CommandResult:
     service = ctx.planner.service
     spec = COMMANDS[command]
@@ -187,7 +193,7 @@ def _execute(
     # No lock here: the service runs this process's commands in groups, one after another.
     for attempt in range(1, attempts + 1):
         try:
-            return _once(ctx, principal, command, args, expected)
+            return _once(ctx, principal, command, args, expected, receipt)
         except ConcurrencyError:
             if expected is not None:
                 raise precondition_failed(
@@ -201,11 +207,16 @@ def _execute(
 
 
 def _once(
-    ctx: ApiContext, principal: Principal, command: str, args: dict[str, Any], expected: Any
+    ctx: ApiContext,
+    principal: Principal,
+    command: str,
+    args: dict[str, Any],
+    expected: Any,
+    receipt: IdempotencyReceipt | None,
 ) -> CommandResult:
     version = expected if isinstance(expected, int) else None
     return ctx.planner.service.execute(
-        command, args, expected_version=version, actor=actor_of(principal)
+        command, args, expected_version=version, actor=actor_of(principal), receipt=receipt
     )
 
 

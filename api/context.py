@@ -9,7 +9,7 @@ from typing import Literal
 
 from api.auth import TokenRegistry
 from api.idempotency import IdempotencyStore
-from api.inline_views import InlineViews
+from api.inline_views import InlineViews, PostgresInlineViews
 from api.ports import Planner
 from api.scratch import ScratchPool
 from api.sessions import SessionStore
@@ -47,12 +47,12 @@ class ApiContext:
     idempotency: IdempotencyStore
     sessions: SessionStore
     scratch: ScratchPool = field(init=False)
-    inline_views: InlineViews | None = field(init=False)
+    inline_views: InlineViews | PostgresInlineViews | None = field(init=False)
     _streams: dict[str, int] = field(init=False, default_factory=dict)
     _streams_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.inline_views = InlineViews.for_store(self.planner.views)
+        self.inline_views = InlineViews.for_store(self.planner.served_views)
         self.scratch = ScratchPool(self.settings.replay_concurrency, self.planner.scenarios)
 
     def open_stream(self, caller: str) -> bool:
@@ -100,11 +100,13 @@ class ApiContext:
             return True
         if self.settings.projector == "in-process":
             self.planner.follower.wait_for(position, timeout)
-        delay = 0.002  # another process projects: poll the views' position, soon and often
+        # Another process projects, or a replica replays: poll the views' position, soon and
+        # often (a primary-key read; a replica replays a commit within a few milliseconds).
+        delay = 0.001
         while self.views_position() < position:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 0.01)
+            delay = min(delay * 2, 0.004)
         return True

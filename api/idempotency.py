@@ -3,21 +3,25 @@
 The table lives in the database of the views (the same SQLite file or PostgreSQL schema as the
 events; for `memory:` stores, the private in-memory database of the views), so every server
 process sharing a database shares the keys. A key is scoped to its caller (role and partner of
-the token). A request first claims its key (a `pending` row), runs, then stores its response;
-a failed request releases the key, so only successful responses are replayed. A pending claim
-older than the lease (a process that died mid-request) may be taken over. Keys expire after a
-day.
+the token). A keyed command carries an `IdempotencyReceipt` (domain.ports.Receipt): the service
+looks the key up under the store's writer lock before running the command, and writes the
+command's response under the key in the transaction of its events, so a key costs no
+transaction of its own and is stored if and only if its command is. A refused command stores
+nothing, so only successful responses are replayed. A `pending` claim (`claim()`, a request
+still running elsewhere) answers 409. Keys expire after a day.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from api.side_tables import SideTable
+from domain.ports import Receipt
 
 PENDING = 0
 LEASE_SECONDS = 60.0
@@ -38,8 +42,11 @@ class StoredResponse:
 class IdempotencyStore(SideTable):
     """The `rp_idempotency` table in a view store's database (SQLite or PostgreSQL)."""
 
-    def __init__(self, datastore: Any, *, postgres: bool) -> None:
+    def __init__(
+        self, datastore: Any, *, postgres: bool, in_events_transaction: bool = False
+    ) -> None:
         super().__init__(datastore, postgres=postgres, name="rp_idempotency")
+        self.in_events_transaction = in_events_transaction  # the events' datastore is this one
         self._claims = 0
 
     def _create(self, cursor: Any) -> None:
@@ -56,22 +63,34 @@ class IdempotencyStore(SideTable):
 
     def lookup(self, scope: str, key: str) -> StoredResponse | None:
         """The stored entry of a key, or None."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                self._sql(
-                    "SELECT fingerprint, status, body, headers FROM {t} WHERE scope = ? AND key = ?"
-                ),
-                (scope, key),
-            )
-            row = c.fetchone()
-        if row is None:
-            return None
-        return StoredResponse(
-            fingerprint=row["fingerprint"],
-            status=int(row["status"]),
-            body=bytes(row["body"] or b""),
-            headers=orjson.loads(row["headers"]) if row["headers"] else {},
+        return self.lookup_many([(scope, key)]).get((scope, key))
+
+    def lookup_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], StoredResponse]:
+        """The stored entries of these (scope, key) pairs that have one."""
+        pairs = list(dict.fromkeys(keys))
+        if not pairs:
+            return {}
+        statement = self._sql(
+            "SELECT scope, key, fingerprint, status, body, headers FROM {t} WHERE (scope, key) "
+            f"IN ({', '.join(['(?, ?)'] * len(pairs))})"
         )
+        params = [part for pair in pairs for part in pair]
+        if self.postgres:  # one autocommit statement: no BEGIN and ROLLBACK round trips
+            with self.datastore.get_connection() as conn:
+                rows = conn.execute(statement, params, prepare=len(pairs) == 1).fetchall()
+        else:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(statement, params)
+                rows = c.fetchall()
+        return {
+            (row["scope"], row["key"]): StoredResponse(
+                fingerprint=row["fingerprint"],
+                status=int(row["status"]),
+                body=bytes(row["body"] or b""),
+                headers=orjson.loads(row["headers"]) if row["headers"] else {},
+            )
+            for row in rows
+        }
 
     def claim(self, scope: str, key: str, fingerprint: str) -> bool:
         """Claim a key for a first request; False if another request holds it."""
@@ -98,26 +117,77 @@ class IdempotencyStore(SideTable):
             )
             return bool(c.fetchall())
 
-    def complete(
-        self, scope: str, key: str, status: int, body: bytes, headers: dict[str, str]
-    ) -> None:
-        """Store the response of the request holding the key."""
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                self._sql(
-                    "UPDATE {t} SET status = ?, body = ?, headers = ? WHERE scope = ? AND key = ?"
-                ),
-                (status, body, orjson.dumps(headers).decode(), scope, key),
-            )
+    def receipt(
+        self, scope: str, key: str, fingerprint: str, render: Callable[[Any], StoredResponse]
+    ) -> IdempotencyReceipt:
+        """The receipt a keyed command carries; `render` makes its response from its result."""
+        return IdempotencyReceipt(self, scope, key, fingerprint, render)
 
-    def release(self, scope: str, key: str) -> None:
-        """Forget a pending claim (the request failed: a retry runs afresh)."""
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                self._sql("DELETE FROM {t} WHERE scope = ? AND key = ? AND status = ?"),
-                (scope, key, PENDING),
+    def insert(self, cursor: Any, scope: str, key: str, stored: StoredResponse) -> None:
+        """Store a response under a key through `cursor` (the events' transaction), or in a
+        transaction of its own (cursor None, or a store whose events are elsewhere)."""
+        if cursor is not None and self.in_events_transaction:
+            self._insert(cursor, scope, key, stored)
+            return
+        with self.datastore.transaction(commit=True) as own:
+            self._insert(own, scope, key, stored)
+
+    def _insert(self, cursor: Any, scope: str, key: str, stored: StoredResponse) -> None:
+        now = time.time()
+        self._claims += 1
+        if self._claims % _PURGE_EVERY == 0:
+            cursor.execute(
+                self._sql("DELETE FROM {t} WHERE created < ?"), (_us(now - TTL_SECONDS),)
             )
+        cursor.execute(
+            self._sql(
+                "INSERT INTO {t} (scope, key, fingerprint, status, body, headers, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ),
+            (
+                scope,
+                key,
+                stored.fingerprint,
+                stored.status,
+                stored.body,
+                orjson.dumps(stored.headers).decode(),
+                _us(now),
+            ),
+        )
+
+
+@dataclass
+class IdempotencyReceipt:
+    """A keyed command's record (domain.ports.Receipt): its response under its key."""
+
+    store: IdempotencyStore
+    scope: str
+    name: str
+    fingerprint: str
+    render: Callable[[Any], StoredResponse]
+    recorded: StoredResponse | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The caller's scope and key."""
+        return (self.scope, self.name)
+
+    def earlier(self, group: Sequence[Receipt]) -> dict[tuple[str, str], StoredResponse]:
+        """What is stored under the keys of a group's receipts (first responses, or running
+        requests' claims), by scope and key: one statement."""
+        return self.store.lookup_many([_pair(receipt.key) for receipt in group])
+
+    def write(self, cursor: Any, result: Any) -> None:
+        """Store the command's response under the key, in the events' transaction."""
+        stored = self.render(result)
+        self.store.insert(cursor, self.scope, self.name, stored)
+        self.recorded = stored
 
 
 def _us(seconds: float) -> int:
     return int(seconds * 1_000_000)
+
+
+def _pair(key: object) -> tuple[str, str]:
+    scope, name = cast(tuple[str, str], key)
+    return scope, name

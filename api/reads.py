@@ -69,27 +69,47 @@ async def one_view(
 ) -> Response:
     """One readiness view by slug, for `async def` endpoints.
 
-    The read itself (a primary-key SELECT) runs on the event loop when the views are in
-    SQLite, with the stored JSON served as is from a SQLite file (api.inline_views); the
-    bounded wait of `?after=` always runs in the thread pool. The endpoints calling this take
-    the context from the request (`context_of`) rather than as a dependency, and are declared
-    before their router's command routes: both save time on the hottest queries.
+    The read itself (a primary-key SELECT) serves the stored JSON as is (api.inline_views): on
+    the event loop from a SQLite file, in the thread pool from PostgreSQL (with the bounded
+    wait of `?after=` in the same trip). The endpoints calling this take the context from the
+    request (`context_of`) rather than as a dependency, and are declared before their router's
+    command routes: both save time on the hottest queries.
     """
-    headers = {} if after is None else await run_in_threadpool(caught_up, ctx, after)
-    entity_id = str(ctx.planner.service.id_of(kind, slug))
-    if ctx.inline_views is not None and as_of is None and kind not in TIMED_KINDS:
-        body = ctx.inline_views.get(kind, entity_id)
-        if body is None and (other := replayed_id(ctx, kind, slug, entity_id)) is not None:
-            body = ctx.inline_views.get(kind, other)
+    inline = ctx.inline_views
+    if inline is not None and as_of is None and kind not in TIMED_KINDS:
+        if inline.on_event_loop:
+            headers = {} if after is None else await run_in_threadpool(caught_up, ctx, after)
+            body = _inline_body(ctx, kind, slug)
+        else:
+            headers, body = await run_in_threadpool(_waited_body, ctx, kind, slug, after)
         if body is None:
             raise not_found(kind, slug, as_of)
         return Response(body, media_type=JSON, headers=headers)
+    headers = {} if after is None else await run_in_threadpool(caught_up, ctx, after)
+    entity_id = str(ctx.planner.service.id_of(kind, slug))
     doc = await _view(ctx, kind, entity_id, as_of)
     if doc is None and (other := replayed_id(ctx, kind, slug, entity_id)) is not None:
         doc = await _view(ctx, kind, other, as_of)
     if doc is None:
         raise not_found(kind, slug, as_of)
     return json_response(doc, headers=headers)
+
+
+def _waited_body(
+    ctx: ApiContext, kind: str, slug: str, after: int | None
+) -> tuple[dict[str, str], bytes | None]:
+    headers = caught_up(ctx, after)
+    return headers, _inline_body(ctx, kind, slug)
+
+
+def _inline_body(ctx: ApiContext, kind: str, slug: str) -> bytes | None:
+    """The stored JSON of a view by slug (or of a replayed scenario's entity with that slug)."""
+    assert ctx.inline_views is not None
+    entity_id = str(ctx.planner.service.id_of(kind, slug))
+    body = ctx.inline_views.get(kind, entity_id)
+    if body is None and (other := replayed_id(ctx, kind, slug, entity_id)) is not None:
+        body = ctx.inline_views.get(kind, other)
+    return body
 
 
 async def _view(

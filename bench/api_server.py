@@ -61,35 +61,68 @@ def server(
         f"- {{token: {VIEWER_TOKEN}, partner: gov-c, role: viewer}}\n",
         encoding="utf-8",
     )
-    port = free_port()
     env = {**os.environ, "PLANNER_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
-    command = [*prefix, sys.executable, "-m", "planner.cli", "serve", "--db", url]
-    command += ["--tokens", str(tokens), "--port", str(port), "--workers", str(workers)]
-    if read_url:
-        command += ["--read-db", read_url]
-    log = (workdir / f"server-{port}.log").open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"127.0.0.1:{port}"
-    SERVER_PIDS[base] = process.pid
+    for attempt in range(1, 4):  # another program may take the free port first: start again
+        port = free_port()
+        command = [*prefix, sys.executable, "-m", "planner.cli", "serve", "--db", url]
+        command += ["--tokens", str(tokens), "--port", str(port), "--workers", str(workers)]
+        if read_url:
+            command += ["--read-db", read_url]
+        log = (workdir / f"server-{port}.log").open("wb")
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"127.0.0.1:{port}"
+        SERVER_PIDS[base] = process.pid
+        try:
+            _wait_started(base, process, log.name)
+            break
+        except BaseException as error:
+            _stop(process)
+            log.close()
+            if not isinstance(error, _PortTaken) or attempt == 3:
+                raise
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited: see {log.name}")
-            try:
-                if request(base, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start within 30 s")
-            time.sleep(0.1)
         yield base
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
         log.close()
+
+
+class _PortTaken(RuntimeError):
+    """Another program answers on the port this server was to use."""
+
+
+def _wait_started(base: str, process: subprocess.Popen[bytes], log: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise _PortTaken(f"the server exited: see {log}")
+        try:
+            if request(base, "GET", "/healthz")[0] == 200 and _ours(base, process):
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not start within 30 s")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _ours(base: str, process: subprocess.Popen[bytes]) -> bool:
+    """True once the server on `base` is the one started here: other engineers' servers on this
+    machine take free ports too, and one may answer /healthz on a port this one failed to bind
+    (it then exits). The benchmark's token must be known to the server that answers."""
+    time.sleep(0.2)
+    if process.poll() is not None:
+        raise _PortTaken(f"the server on {base} exited (its port may have been taken)")
+    status, _ = request(base, "GET", "/camps?limit=1", token=ADMIN_TOKEN)
+    if status == 401:
+        raise _PortTaken(f"another program answers on {base}: not the server started here")
+    return True

@@ -11,7 +11,8 @@ Prints, all measured in this one run:
    at 8 clients), the ratios to the raw rates (target on PostgreSQL with 2 workers at 32
    clients: >= 40 % of one transaction per row), and the final state checked: every camp's
    population grew by exactly the people of the arrivals answered with success, in the views
-   and in the event store (nothing lost, nothing counted twice).
+   and in the event store (nothing lost, nothing counted twice); with 1 worker at 8 clients,
+   also with an Idempotency-Key of its own on every command (the key's cost, as a ratio).
 
 Reads are loaded with `wrk` when it is installed (else the Python generator); commands always
 with the Python generator (threads over a few processes, http.client with keep-alive), because
@@ -111,8 +112,11 @@ def populations(base: str, query: str = "") -> dict[str, int]:
     return found
 
 
-def command_phase(base: str, args: argparse.Namespace, clients: int) -> CommandRun:
-    """Arrivals from `clients` processes over four camps; then the populations are checked."""
+def command_phase(
+    base: str, args: argparse.Namespace, clients: int, *, keyed: bool = False
+) -> CommandRun:
+    """Arrivals from `clients` processes over four camps; then the populations are checked.
+    `keyed`: each command with an Idempotency-Key of its own."""
     _, warm = python_load(  # each worker process's first requests are slower: not measured
         base,
         "POST",
@@ -132,6 +136,7 @@ def command_phase(base: str, args: argparse.Namespace, clients: int) -> CommandR
         clients=clients,
         seconds=args.command_duration,
         body={"people": PEOPLE},
+        keyed=keyed,
     )
     successes: Counter[str] = Counter()
     for r in results:
@@ -192,6 +197,7 @@ class StoreRun:
     raw_per_row: float = 0.0
     raw_bulk: float = 0.0
     commands: dict[tuple[int, int], CommandRun] = field(default_factory=dict)
+    keyed: CommandRun | None = None  # 1 worker, 8 clients, an Idempotency-Key per command
     read_your_writes: dict[int, tuple[float, float]] = field(default_factory=dict)
     reads: dict[str, tuple[Load, Load]] = field(default_factory=dict)  # where -> healthz, view
     skipped: str = ""
@@ -222,6 +228,9 @@ def store_run(
                     f"commands/s",
                     flush=True,
                 )
+            if workers == 1 and 8 in args.clients:
+                run.keyed = command_phase(base, args, 8, keyed=True)
+                check_event_store(url, run.keyed)
     return run
 
 
@@ -306,6 +315,16 @@ def show_store(run: StoreRun) -> bool:
         )
         if not good:
             print(f"      expected {command_run.expected}, views {command_run.actual}")
+    if run.keyed is not None and (1, 8) in run.commands:
+        keyed, plain = run.keyed.load, run.commands[(1, 8)].load
+        good = run.keyed.expected == run.keyed.actual and run.keyed.stored_ok
+        ok = ok and good and keyed.errors == 0
+        print(
+            f"    1 worker    8 clients, an Idempotency-Key each: {keyed.rate:,.0f} commands/s"
+            f"  p50 {keyed.p50_ms:.1f} ms  p99 {keyed.p99_ms:.1f} ms  "
+            f"{keyed.rate / plain.rate:.0%} of the unkeyed rate  "
+            f"populations {'match' if good else 'DO NOT MATCH'}"
+        )
     return ok
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import multiprocessing
+import os
 import re
 import subprocess
 import threading
@@ -62,15 +63,17 @@ class Load:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def _client(job: tuple[str, str, str, bytes | None, str, float, int, int]) -> list[dict[str, Any]]:
+def _client(
+    job: tuple[str, str, str, bytes | None, str, float, int, int, bool],
+) -> list[dict[str, Any]]:
     """One load process: `threads` clients, each sending requests back to back on its own
-    keep-alive connection until `until`."""
-    base, method, path, body, token, until, first, threads = job
+    keep-alive connection until `until` (each with a new Idempotency-Key if `keyed`)."""
+    base, method, path, body, token, until, first, threads, keyed = job
     results: list[dict[str, Any]] = [{} for _ in range(threads)]
     workers = [
         threading.Thread(
             target=_one_client,
-            args=(base, method, path, body, token, until, first + n, results[n]),
+            args=(base, method, path, body, token, until, first + n, results[n], keyed),
         )
         for n in range(threads)
     ]
@@ -90,6 +93,7 @@ def _one_client(
     until: float,
     index: int,
     out: dict[str, Any],
+    keyed: bool = False,
 ) -> None:
     path = path.replace("{i}", COMMAND_CAMPS[index % len(COMMAND_CAMPS)])
     host, port = base.split(":")
@@ -102,7 +106,10 @@ def _one_client(
     done_at: list[float] = []
     errors = 0
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    prefix = f"{os.getpid()}-{index}-{time.time_ns()}-"
     while time.time() < until:
+        if keyed:
+            headers["Idempotency-Key"] = f"{prefix}{len(latencies)}-{errors}"
         started = time.perf_counter()
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -138,9 +145,10 @@ def python_load(
     clients: int,
     seconds: float,
     body: Any = None,
+    keyed: bool = False,
 ) -> tuple[Load, list[dict[str, Any]]]:
     """`clients` clients (threads spread over a few processes) sending requests back to back
-    for `seconds`; stops by itself."""
+    for `seconds`; stops by itself. `keyed`: each request with a new Idempotency-Key."""
     data = None if body is None else orjson.dumps(body)
     processes = min(clients, LOAD_PROCESSES)
     shares = [
@@ -153,7 +161,7 @@ def python_load(
         until = time.time() + seconds
         started = time.perf_counter()
         jobs = [
-            (base, method, path, data, token, until, first, share)
+            (base, method, path, data, token, until, first, share, keyed)
             for first, share in zip(firsts, shares, strict=True)
         ]
         results = [r for group in pool.map(_client, jobs) for r in group]

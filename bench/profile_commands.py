@@ -7,6 +7,7 @@ sample's stack is put in the first category whose pattern it matches (most speci
 prints the share of each category in the request threads, and the follower thread apart.
 
     python bench/profile_commands.py [--store sqlite|postgres] [--clients 8] [--seconds 12]
+                                     [--gil] [--keyed]
 
 Needs py-spy (`pip install py-spy`) and the right to attach to a process (ptrace).
 """
@@ -102,6 +103,7 @@ def main() -> int:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL")
     parser.add_argument("--keep", type=Path, help="copy py-spy's raw samples to this file")
+    parser.add_argument("--keyed", action="store_true", help="an Idempotency-Key per command")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="profile-commands-") as tmp:
         workdir = Path(tmp)
@@ -133,6 +135,7 @@ def main() -> int:
                 load, _ = python_load(
                     base, "POST", "/camps/{i}/arrivals", ADMIN_TOKEN,
                     clients=args.clients, seconds=args.seconds, body={"people": PEOPLE},
+                    keyed=args.keyed,
                 )  # fmt: skip
                 sampler.join()
             found = analyse(raw)

@@ -104,3 +104,14 @@ class VersionMismatchError(PlannerError):
         )
         self.expected = expected
         self.actual = actual
+
+
+class AlreadyRecorded(Exception):
+    """A command's receipt key was recorded by an earlier command: it was not run again.
+
+    `recorded` is what the earlier command's receipt stored (the caller replays it).
+    """
+
+    def __init__(self, recorded: object) -> None:
+        super().__init__("this request was already recorded")
+        self.recorded = recorded

@@ -29,6 +29,7 @@ class Submitted(Generic[R]):
     args: Mapping[str, Any]
     expected_version: int | None
     actor: Any
+    receipt: Any = None  # a domain.ports.Receipt stored with the command's events, if any
     result: R | None = None
     error: BaseException | None = None
     finished: bool = False

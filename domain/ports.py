@@ -7,9 +7,9 @@ the same records (planner/wiring.py plugs in adapters/storage.py). The domain na
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -55,7 +55,42 @@ class PositionedEventStore(Protocol):
         ...
 
     def put_for_positions(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]]
+        self,
+        domain_events: Sequence[DomainEventProtocol[UUID]],
+        after_insert: AfterInsert | None = None,
     ) -> Sequence[int]:
-        """Store the events in one transaction; return each one's notification id."""
+        """Store the events in one transaction; return each one's notification id.
+
+        `after_insert` is called with the transaction's cursor and the ids before the commit
+        (with None after it when the store has no SQL transaction)."""
+        ...
+
+
+# Called inside the events' transaction with its cursor (None: no SQL store) and their ids.
+AfterInsert = Callable[[Any, Sequence[int]], None]
+
+
+class Receipt(Protocol):
+    """A record a caller stores with its command's events, in their transaction, once per key
+    (the API's idempotency record): the command does not run if its key was recorded before."""
+
+    @property
+    def key(self) -> Hashable:
+        """Commands with equal keys are one request: the first recorded wins."""
+        ...
+
+    @property
+    def recorded(self) -> object | None:
+        """What `write` stored (None before)."""
+        ...
+
+    def earlier(self, group: Sequence[Receipt]) -> Mapping[Any, object]:
+        """What earlier commands recorded under the keys of these receipts (this one's among
+        them), by key: one read for a group, under the store's writer lock (so no other
+        planner process records them meanwhile)."""
+        ...
+
+    def write(self, cursor: Any, result: Any) -> None:
+        """Record the command's result (with its position) through the cursor of the events'
+        transaction (None: in a transaction of its own, after the events)."""
         ...

@@ -38,7 +38,7 @@ from domain.errors import (
 from domain.offer import Offer
 from domain.partner import Partner
 from domain.plan import ResponsePlan
-from domain.ports import PositionedEventStore, StorageAdapters
+from domain.ports import AfterInsert, PositionedEventStore, StorageAdapters
 from domain.shipment import Shipment
 from domain.stockpile import Stockpile
 from domain.unit_of_work import UnitOfWork
@@ -258,14 +258,20 @@ class ServiceCore(Application[UUID]):
         self._notify(recordings)
         return recordings[-1].notification.id if recordings else None
 
-    def _store_each(self, events: list[DomainEventProtocol[UUID]]) -> Sequence[int]:
-        """Store events in one transaction; return each one's position."""
+    def _store_each(
+        self, events: list[DomainEventProtocol[UUID]], after_insert: AfterInsert | None = None
+    ) -> Sequence[int]:
+        """Store events in one transaction; return each one's position. `after_insert` runs
+        in that transaction (domain.ports.PositionedEventStore)."""
         with self._conflicts():
             if self._positioned is not None:
-                return self._positioned.put_for_positions(events)
+                return self._positioned.put_for_positions(events, after_insert)
             recordings = self.events.put(events)
+            positions = [recording.notification.id for recording in recordings]
+            if after_insert is not None:
+                after_insert(None, positions)
         self._notify(recordings)
-        return [recording.notification.id for recording in recordings]
+        return positions
 
     @contextmanager
     def _conflicts(self) -> Iterator[None]:

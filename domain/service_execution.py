@@ -19,12 +19,13 @@ from domain import clock
 from domain.base import PLANNER_NAMESPACE
 from domain.commands import COMMANDS
 from domain.errors import (
+    AlreadyRecorded,
     ConcurrencyError,
     PlannerError,
 )
 from domain.group_commit import GroupCommitter, Submitted
 from domain.locking import SharedExclusiveLock
-from domain.ports import StorageAdapters
+from domain.ports import AfterInsert, Receipt, StorageAdapters
 from domain.rights import Actor, authorize, revokes
 from domain.service_core import CommandResult, ServiceCore
 from domain.unit_of_work import UnitOfWork
@@ -92,6 +93,7 @@ class ExecutingService(ServiceCore):
         *,
         expected_version: int | None = None,
         actor: Actor | None = None,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
         """Run a command of the contract by name with already validated arguments.
 
@@ -99,7 +101,9 @@ class ExecutingService(ServiceCore):
         command is validated with, under the rights lock, and its events are stored before the
         lock is let go: a command that may revoke a right runs alone, so every command ordered
         after it is checked against the new state. A coordinator drafting a plan joins it as
-        coordinator in the same transaction.
+        coordinator in the same transaction. With a `receipt` (and an actor), the receipt is
+        stored in the transaction of the command's events; if its key was recorded before, the
+        command does not run and AlreadyRecorded is raised with what was recorded.
         """
         if command not in COMMANDS:
             raise KeyError(f"unknown command {command!r}")
@@ -107,15 +111,24 @@ class ExecutingService(ServiceCore):
             return self._run(command, args, expected_version)
         if self._uow is not None:  # inside the caller's own batch
             return self._execute_alone(command, args, expected_version, actor)
-        return self._group.submit(Submitted(command, args, expected_version, actor))
+        return self._group.submit(Submitted(command, args, expected_version, actor, receipt))
 
     def _execute_alone(
-        self, command: str, args: Mapping[str, Any], expected_version: int | None, actor: Actor
+        self,
+        command: str,
+        args: Mapping[str, Any],
+        expected_version: int | None,
+        actor: Actor,
+        receipt: Receipt | None = None,
     ) -> CommandResult:
-        with self._rights_lock.hold(exclusive=revokes(command)), self.batch():
-            result = self._authorized(command, args, expected_version, actor)
-            position = self.flush()
-        return replace(result, position=position)
+        if receipt is None:
+            with self._rights_lock.hold(exclusive=revokes(command)), self.batch():
+                result = self._authorized(command, args, expected_version, actor)
+                position = self.flush()
+            return replace(result, position=position)
+        item: Submitted[CommandResult] = Submitted(command, args, expected_version, actor, receipt)
+        self._run_group([item], rerun=False)  # the receipt in the events' transaction
+        return item.outcome()
 
     def _authorized(
         self, command: str, args: Mapping[str, Any], expected_version: int | None, actor: Actor
@@ -130,10 +143,14 @@ class ExecutingService(ServiceCore):
     # -- group commit --------------------------------------------------------------------------
 
     def execute_group(
-        self, calls: Sequence[tuple[str, Mapping[str, Any], int | None, Actor]]
+        self,
+        calls: Sequence[
+            tuple[str, Mapping[str, Any], int | None, Actor]
+            | tuple[str, Mapping[str, Any], int | None, Actor, Receipt | None]
+        ],
     ) -> list[CommandResult | Exception]:
-        """Run (command, args, expected version, actor) calls as one group, as concurrent
-        callers of execute() are: each its own answer, an error for a refused one."""
+        """Run (command, args, expected version, actor[, receipt]) calls as one group, as
+        concurrent callers of execute() are: each its own answer, an error for a refused one."""
         items: list[Submitted[CommandResult]] = [Submitted(*call) for call in calls]
         self._run_group(items)
         answers: list[CommandResult | Exception] = []
@@ -142,21 +159,29 @@ class ExecutingService(ServiceCore):
             answers.append(item.outcome() if error is None else cast(Exception, error))
         return answers
 
-    def _run_group(self, group: list[Submitted[CommandResult]]) -> None:
+    def _run_group(self, group: list[Submitted[CommandResult]], *, rerun: bool = True) -> None:
         """Run a group's commands in order against one state; store their events together.
 
         A refused command is rolled back before the next runs (nothing of it is stored, the
         others do not see it). The group holds the rights lock alone, so each command's rights
         are checked against the state every command before it left. If storing the group
-        conflicts with another process's write, each command is run again on its own.
+        conflicts with another process's write, each command is run again on its own (with
+        `rerun` False, the ConcurrencyError is raised instead).
         """
         done: list[tuple[Submitted[CommandResult], CommandResult, int]] = []
+        repeats: list[tuple[Submitted[CommandResult], Submitted[CommandResult]]] = []
         with self._rights_lock.hold(exclusive=True), self._writer_lock():
             uow = self._uow = UnitOfWork()
+            keyed: dict[object, Submitted[CommandResult]] = {}
             try:
+                earlier = _earlier(group)
                 for item in group:
                     start = len(uow.events)
                     try:
+                        first = _first_of_key(item, keyed, earlier)
+                        if first is not None:
+                            repeats.append((item, first))
+                            continue
                         result = self._authorized(
                             item.command, item.args, item.expected_version, item.actor
                         )
@@ -165,22 +190,43 @@ class ExecutingService(ServiceCore):
                         item.finish(error=error)
                         continue
                     uow.settle()
+                    if item.receipt is not None:
+                        keyed[item.receipt.key] = item
                     done.append((item, result, len(uow.events)))
-                positions = self._store_each(uow.events) if uow.events else []
+                positions = (
+                    self._store_each(uow.events, _receipt_writer(done)) if uow.events else []
+                )
             except ConcurrencyError:
                 self._uow = None
-                self._run_each([item for item, _, _ in done])
+                if not rerun:
+                    raise
+                self._run_each([item for item, _, _ in done] + [item for item, _ in repeats])
                 return
             finally:
                 self._uow = None
+        self._remember(uow)
         for item, result, end in done:
             item.finish(replace(result, position=positions[end - 1] if end else None))
+        for item, first in repeats:  # the same key twice in a group: the first's answer
+            recorded = first.receipt.recorded
+            if recorded is None:  # nothing stored (no events): nothing to replay
+                item.finish(first.result, first.error)
+            else:
+                item.finish(error=AlreadyRecorded(recorded))
+
+    def _remember(self, uow: UnitOfWork) -> None:
+        """Cache a stored group's aggregates as they now are: the next load fast-forwards them
+        past other writers' events only, instead of decoding and applying the group's own."""
+        cache = self.repository.cache
+        if cache is not None:
+            for aggregate in uow.aggregates.values():
+                cache.put(aggregate.id, aggregate)
 
     def _run_each(self, items: list[Submitted[CommandResult]]) -> None:
         for item in items:
             try:
                 result = self._execute_alone(
-                    item.command, item.args, item.expected_version, item.actor
+                    item.command, item.args, item.expected_version, item.actor, item.receipt
                 )
             except Exception as error:
                 item.finish(error=error)
@@ -209,3 +255,43 @@ class ExecutingService(ServiceCore):
             ):
                 aggregate = event.mutate(aggregate)  # type: ignore[attr-defined]
         return aggregate
+
+
+def _receipt_writer(
+    done: list[tuple[Submitted[CommandResult], CommandResult, int]],
+) -> AfterInsert | None:
+    """Writes the receipts of a group's commands, each with its command's position."""
+    keyed = [(item.receipt, result, end) for item, result, end in done if item.receipt]
+    if not keyed:
+        return None
+
+    def write(cursor: Any, positions: Sequence[int]) -> None:
+        for receipt, result, end in keyed:
+            receipt.write(cursor, replace(result, position=positions[end - 1] if end else None))
+
+    return write
+
+
+def _earlier(group: list[Submitted[CommandResult]]) -> Mapping[object, object]:
+    """What earlier groups recorded under the keys of this group's receipts (one read)."""
+    receipts: list[Receipt] = [item.receipt for item in group if item.receipt is not None]
+    return receipts[0].earlier(receipts) if receipts else {}
+
+
+def _first_of_key(
+    item: Submitted[CommandResult],
+    keyed: Mapping[object, Submitted[CommandResult]],
+    earlier: Mapping[object, object],
+) -> Submitted[CommandResult] | None:
+    """The group's earlier command with the same receipt key, if any; raise AlreadyRecorded
+    if an earlier group recorded the key."""
+    receipt: Receipt | None = item.receipt
+    if receipt is None:
+        return None
+    first = keyed.get(receipt.key)
+    if first is not None:
+        return first
+    recorded = earlier.get(receipt.key)
+    if recorded is not None:
+        raise AlreadyRecorded(recorded)
+    return None

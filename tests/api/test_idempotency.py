@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 
 from api.context import ApiContext
+from api.idempotency import IdempotencyStore
 from planner.wiring import Planner, open_planner
 from tests.api.conftest import auth, build_world, last_position
 
@@ -135,6 +138,61 @@ def test_keys_are_kept_in_the_database_shared_by_server_processes(
         assert two.content == one.content
         assert two.headers["idempotent-replayed"] == "true"
         assert last_position(second_process) == stored
+    finally:
+        second_process.close()
+        first_process.close()
+
+
+def test_a_key_is_stored_in_its_commands_transaction_or_not_at_all(
+    stored: Planner, make_client: Callable[..., TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite and PostgreSQL: the key's record is written in the events' transaction; if that
+    transaction fails after writing it, neither the events nor the key are stored."""
+    client = make_client(stored)
+    context: ApiContext = client.app.state.api  # type: ignore[attr-defined]
+    assert context.idempotency.in_events_transaction
+    before = last_position(stored)
+    real = IdempotencyStore._insert
+
+    def crash_after_writing(self: IdempotencyStore, cursor: Any, *args: Any) -> None:
+        real(self, cursor, *args)
+        raise RuntimeError("the process dies before the commit")
+
+    monkeypatch.setattr(IdempotencyStore, "_insert", crash_after_writing)
+    with pytest.raises(RuntimeError, match="dies before the commit"):
+        client.post("/camps/c/arrivals", json={"people": 3}, headers=key("k-7"))
+    assert last_position(stored) == before
+    assert context.idempotency.lookup("admin:-", "k-7") is None
+    monkeypatch.undo()
+    first = client.post("/camps/c/arrivals", json={"people": 3}, headers=key("k-7"))
+    again = client.post("/camps/c/arrivals", json={"people": 3}, headers=key("k-7"))
+    assert first.status_code == again.status_code == 200
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true" and again.content == first.content
+    assert last_position(stored) == first.json()["position"]
+    assert context.idempotency.lookup("admin:-", "k-7") is not None
+
+
+def test_keys_are_shared_by_processes_on_both_stores(
+    make_store_url: Callable[[], str], make_client: Callable[..., TestClient]
+) -> None:
+    url = make_store_url()
+    first_process, second_process = open_planner(url), open_planner(url)
+    try:
+        build_world(first_process)
+        one = make_client(first_process).post(
+            "/camps/c/arrivals", json={"people": 7}, headers=key("k-8")
+        )
+        two = make_client(second_process).post(
+            "/camps/c/arrivals", json={"people": 7}, headers=key("k-8")
+        )
+        other = make_client(second_process).post(
+            "/camps/c/arrivals", json={"people": 8}, headers=key("k-8")
+        )
+        assert two.status_code == 200 and two.content == one.content
+        assert two.headers["idempotent-replayed"] == "true"
+        assert other.status_code == 422
+        assert last_position(second_process) == one.json()["position"]
     finally:
         second_process.close()
         first_process.close()

@@ -4,8 +4,8 @@ non-UTF-8 bodies, huge If-Match versions, OpenAPI links."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,16 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.context import ApiSettings
-from api.inline_views import InlineViews
+from api.inline_views import InlineViews, PostgresInlineViews
 from planner.wiring import Planner, open_planner
 from tests.api.conftest import auth, build_world, last_position
 from tests.api.test_errors import assert_problem
 
 
 @pytest.fixture
-def file_world(tmp_path: Path) -> Iterator[Planner]:
-    """The world in a SQLite file (inline reads need one)."""
-    planner = open_planner(str(tmp_path / "planner.sqlite"))
+def file_world(store_url: str) -> Iterator[Planner]:
+    """The world in a SQLite file or a PostgreSQL schema (inline reads need one of them)."""
+    planner = open_planner(store_url)
     build_world(planner)
     planner.service.execute("register_arrivals", {"camp": "c", "people": 100})
     planner.catch_up()
@@ -46,11 +46,11 @@ def test_inline_reads_answer_the_same_bytes_as_the_planner(file_world: Planner) 
         inline.close()
 
 
-def test_inline_reads_only_for_sqlite_files(planner: Planner) -> None:
+def test_inline_reads_only_for_stores_in_a_database(planner: Planner) -> None:
     assert InlineViews.for_store(planner.views) is None  # memory: the planner's path
 
 
-def test_one_view_endpoints_over_a_sqlite_file(
+def test_one_view_endpoints_over_a_database(
     file_world: Planner, make_client: Callable[..., TestClient]
 ) -> None:
     client = make_client(file_world)
@@ -163,3 +163,18 @@ def test_a_foreign_last_event_id_streams_from_now(
     with client.stream("GET", "/events/stream", headers=headers) as r:
         assert r.status_code == 200
         assert "".join(r.iter_text()) == "retry: 1000\n\n"
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+def test_inline_reads_on_postgres_share_a_few_connections(file_world: Planner) -> None:
+    """Thirty-two threads reading at once open at most `size` connections to PostgreSQL."""
+    inline = InlineViews.for_store(file_world.views)
+    assert isinstance(inline, PostgresInlineViews)
+    camp_id = file_world.queries.views("camp")[0]["id"]
+    try:
+        with ThreadPoolExecutor(32) as pool:
+            bodies = set(pool.map(lambda _: inline.get("camp", camp_id), range(400)))
+        assert len(bodies) == 1 and None not in bodies
+        assert 1 <= len(inline._connections) <= PostgresInlineViews.size
+    finally:
+        inline.close()

@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 
 from domain.camp import Camp
-from domain.errors import ConcurrencyError, NotFoundError, PlannerError, VersionMismatchError
+from domain.errors import (
+    AlreadyRecorded,
+    ConcurrencyError,
+    NotFoundError,
+    PlannerError,
+    VersionMismatchError,
+)
 from domain.rights import Actor, RightsError
 from domain.service import CommandResult, PlannerService
 from tests.api.conftest import WORLD
@@ -177,11 +183,11 @@ def test_a_conflicting_group_reruns_each_command_alone(
     real = world._store_each
     failures = {"left": 1}
 
-    def conflict_once(events: Any) -> Any:
+    def conflict_once(events: Any, *after_insert: Any) -> Any:
         if failures["left"]:
             failures["left"] -= 1
             raise ConcurrencyError("another writer changed the same entity first")
-        return real(events)
+        return real(events, *after_insert)
 
     monkeypatch.setattr(world, "_store_each", conflict_once)
     before = population(world)
@@ -191,3 +197,48 @@ def test_a_conflicting_group_reruns_each_command_alone(
     assert answers[0].position is not None and answers[2].position is not None
     assert answers[0].position < answers[2].position
     assert population(world) == before + 5
+
+
+class FakeReceipt:
+    """A receipt kept in a dict (as the API keeps its idempotency records in a table)."""
+
+    def __init__(self, book: dict[str, Any], key: str) -> None:
+        self.book, self.key = book, key
+        self.recorded: Any = None
+        self.cursors: list[Any] = []
+
+    def earlier(self, group: Any) -> dict[str, Any]:
+        return {r.key: self.book[r.key] for r in group if r.key in self.book}
+
+    def write(self, cursor: Any, result: Any) -> None:
+        self.cursors.append(cursor)
+        self.recorded = self.book[self.key] = ("recorded", result.position)
+
+
+def test_receipts_are_written_with_their_commands_events_once_per_key(
+    world: PlannerService,
+) -> None:
+    """A receipt is written inside its command's transaction (given its cursor) with its
+    position; the same key again in the group, or in a later group, does not run; a refused
+    command writes none."""
+    book: dict[str, Any] = {}
+    one, again, refused = FakeReceipt(book, "k1"), FakeReceipt(book, "k1"), FakeReceipt(book, "k2")
+    before = population(world)
+    answers = world.execute_group(
+        [
+            (*arrivals(5), one),
+            (*arrivals(5), again),
+            ("register_departures", {"camp": "c", "people": 10**6}, None, ADMIN, refused),
+        ]
+    )
+    first, repeated, failed = answers
+    assert isinstance(first, CommandResult)
+    assert isinstance(repeated, AlreadyRecorded) and repeated.recorded == (
+        "recorded",
+        first.position,
+    )
+    assert isinstance(failed, PlannerError) and "k2" not in book
+    assert one.cursors and one.cursors[0] is not None  # SQL stores: in the events' transaction
+    assert population(world) == before + 5
+    later = world.execute_group([(*arrivals(5), FakeReceipt(book, "k1"))])
+    assert isinstance(later[0], AlreadyRecorded) and population(world) == before + 5

@@ -344,9 +344,9 @@ def copy_counter(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     copied: list[int] = []
     real = PlannerPostgresRecorder._copy_events
 
-    def counting(self: PlannerPostgresRecorder, stored_events: Any) -> Any:
+    def counting(self: PlannerPostgresRecorder, stored_events: Any, *after_insert: Any) -> Any:
         copied.append(len(stored_events))
-        return real(self, stored_events)
+        return real(self, stored_events, *after_insert)
 
     monkeypatch.setattr(PlannerPostgresRecorder, "copy_from", 1)
     monkeypatch.setattr(PlannerPostgresRecorder, "_copy_events", counting)
