@@ -30,6 +30,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 
+from adapters.attached_rows import write_attached
 from adapters.postgres import PlannerPostgresRecorder
 from adapters.transcoder import OrjsonTranscoder
 from adapters.writer_lock import writer_lock
@@ -90,7 +91,7 @@ class PlannerEventStore(EventStore[UUID]):
     """The library's EventStore; recordings built without dataclass __init__, or not at all."""
 
     def put(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: object
     ) -> list[Recording[UUID]]:
         """Store domain events; return their recordings, as the library's EventStore does."""
         stored_events, notification_ids = self._insert(domain_events, **kwargs)
@@ -104,7 +105,7 @@ class PlannerEventStore(EventStore[UUID]):
         ]
 
     def put_for_position(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: object
     ) -> int | None:
         """Store domain events as `put` does; return the last one's notification id only."""
         _, notification_ids = self._insert(domain_events, **kwargs)
@@ -127,7 +128,7 @@ class PlannerEventStore(EventStore[UUID]):
         return notification_ids or []
 
     def _insert(
-        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: object
     ) -> tuple[list[StoredEvent], Sequence[int] | None]:
         stored_events = list(map(self.mapper.to_stored_event, domain_events))
         notification_ids = self.recorder.insert_events(stored_events, **kwargs)
@@ -162,6 +163,7 @@ class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        write_attached(c)  # a field instance's outbox rows, in the same transaction
         notification_ids = self._insert_rows(c, stored_events)
         after_insert: AfterInsert | None = kwargs.get("after_insert")
         if after_insert is not None:

@@ -32,7 +32,7 @@ class OrjsonTranscoder(JSONTranscoder):
         super().register(transcoding)
         self.marks_datetimes = type(self.types.get(datetime)) is DatetimeAsISO
 
-    def encode(self, obj: Any) -> bytes:
+    def encode(self, obj: object) -> bytes:
         """Encode with orjson, writing the library's UUID and datetime markers by hand."""
         marked = _mark(obj, self.marks_datetimes)
         return orjson.dumps(marked, default=self._encode_obj, option=_ENCODE_OPTIONS)

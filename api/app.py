@@ -28,6 +28,7 @@ from api.routers import (
     areas,
     camps,
     dashboard,
+    dashboard_field,
     dashboard_pipeline,
     dashboard_session,
     docs,
@@ -41,6 +42,7 @@ from api.routers import (
     shipments,
     site_imports,
     stockpiles,
+    sync,
 )
 from api.schemas import Problem
 from api.sessions import SessionStore
@@ -81,6 +83,10 @@ TAGS = [
     {"name": "readiness", "description": "timeline and 3W across camps and plans"},
     {"name": "events", "description": "the notification log for integrators"},
     {"name": "scenarios", "description": "validate or replay scenario files"},
+    {
+        "name": "sync",
+        "description": "field instances and headquarters: events, commands, conflicts",
+    },
     {"name": "health", "description": "probes"},
 ]
 
@@ -147,6 +153,7 @@ def create_app(
         readiness,
         events,
         scenarios,
+        sync,
     ):
         app.include_router(module.router, responses=COMMON_RESPONSES, dependencies=strict_query)
     for router in (shipments.router, offers.router, offers.needs_router):
@@ -154,6 +161,7 @@ def create_app(
     app.include_router(health.router, dependencies=strict_query)
     app.include_router(dashboard_session.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_field.router)
     app.include_router(dashboard_pipeline.router)
     app.include_router(docs.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import yaml
 
@@ -119,7 +119,7 @@ class TokenRegistry:
     # -- loading -------------------------------------------------------------------------------
 
     @classmethod
-    def from_entries(cls, entries: Any, source: str = "token configuration") -> TokenRegistry:
+    def from_entries(cls, entries: object, source: str = "token configuration") -> TokenRegistry:
         """Build from a parsed list of entries (or a mapping with a `tokens` list)."""
         if isinstance(entries, Mapping) and set(entries) == {"tokens"}:
             entries = entries["tokens"]
@@ -171,7 +171,7 @@ class TokenRegistry:
         return cls()
 
 
-def _entry(entry: Any) -> Entry:
+def _entry(entry: object) -> Entry:
     if not isinstance(entry, Mapping):
         raise TokenConfigError("expected a mapping with token (or token_sha256), partner, role")
     unknown = set(entry) - {"token", "token_sha256", "partner", "role", "comment", "expires"}
@@ -196,7 +196,7 @@ def _entry(entry: Any) -> Entry:
     return bytes.fromhex(hashed), Principal(partner, role), expires
 
 
-def _expiry(value: Any) -> datetime | None:
+def _expiry(value: object) -> datetime | None:
     """An entry's `expires`: None, or an aware datetime (YAML may have parsed it already)."""
     if value is None:
         return None
@@ -217,7 +217,7 @@ def reload_on_sighup(tokens: TokenRegistry) -> None:
     if not hasattr(signal, "SIGHUP"):  # pragma: no cover - Windows
         return
 
-    def reload(_signum: int, _frame: Any) -> None:
+    def reload(_signum: int, _frame: object) -> None:
         try:
             count = tokens.reload()
         except TokenConfigError as error:

@@ -179,12 +179,12 @@ def _execute(
     principal: Principal,
     command: str,
     args: dict[str, Any],
-    expected: Any,
+    expected: object,
     receipt: IdempotencyReceipt | None,
 ) -> CommandResult:
     service = ctx.planner.service
     spec = COMMANDS[command]
-    slug = args[spec.entity]
+    slug = str(args[spec.entity])  # validated: a slug
     if expected is not None and not service.exists(spec.entity, slug):
         raise precondition_failed(
             f"{spec.entity} '{slug}' does not exist, so If-Match {expected} cannot hold"
@@ -211,7 +211,7 @@ def _once(
     principal: Principal,
     command: str,
     args: dict[str, Any],
-    expected: Any,
+    expected: object,
     receipt: IdempotencyReceipt | None,
 ) -> CommandResult:
     version = expected if isinstance(expected, int) else None

@@ -51,7 +51,7 @@ class ApiProblem(Exception):
         *,
         field: str | None = None,
         headers: Mapping[str, str] | None = None,
-        extra: Mapping[str, Any] | None = None,
+        extra: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -99,10 +99,10 @@ def problem_response(
     instance: str | None = None,
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> Response:
     """A problem+json response, serialized once with orjson."""
-    doc: dict[str, Any] = {
+    doc: dict[str, object] = {
         "type": problem_type(kind),
         "title": title,
         "status": status,
@@ -141,7 +141,7 @@ def _planner_error(request: Request, error: Exception) -> Response:
         for cls, status, kind, title in DOMAIN_ERRORS
         if isinstance(error, cls)
     )
-    extra: dict[str, Any] = {}
+    extra: dict[str, object] = {}
     headers: dict[str, str] = {}
     field = getattr(error, "field", None)
     if isinstance(error, DomainRefusal):

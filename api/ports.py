@@ -7,7 +7,7 @@ shape, and `planner serve` hands it to `api.app.create_app`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, Protocol
@@ -54,7 +54,7 @@ class ScenarioUseCases(Protocol):
         """A stop time (+3d or ISO 8601) of a scenario starting at `start`; ValueError if bad."""
         ...
 
-    def replay(self, scenario: ScenarioFile, until: datetime | None) -> dict[str, Any]:
+    def replay(self, scenario: ScenarioFile, until: datetime | None) -> Mapping[str, object]:
         """Replay a parsed scenario in a fresh in-memory store; its JSON report."""
         ...
 
@@ -87,8 +87,46 @@ class SiteListUseCases(Protocol):
 
     def import_csv(
         self, service: PlannerService, data: bytes, plan: str, name: str, actor: Actor | None
-    ) -> dict[str, Any]:
+    ) -> dict[str, object]:
         """Read, check and store the list; {plan, sites, people, camps, position}."""
+        ...
+
+
+class SyncUseCases(Protocol):
+    """Field instances and headquarters: events out, commands in, conflicts (docs/field.md)."""
+
+    def export(self, after: int, limit: int, camps: Sequence[str]) -> dict[str, Any]:
+        """Stored events after a position (the named camps' only, if any); states in base64."""
+        ...
+
+    def receive(
+        self, actor: Actor, field_id: str, commands: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Apply a field's commands in order, each at most once; each one's outcome."""
+        ...
+
+    def conflicts(self, open_only: bool = True) -> list[dict[str, Any]]:
+        """Field commands headquarters refused, with their resolutions."""
+        ...
+
+    def resolve(
+        self,
+        actor: Actor,
+        command_id: str,
+        action: str,
+        command: str | None,
+        args: Mapping[str, Any] | None,
+        reason: str,
+    ) -> dict[str, Any]:
+        """Resolve an open conflict: apply an adjusted command, or discard with a reason."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """A field instance's sync status ({"field": False} at headquarters)."""
+        ...
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """A field instance's commands with what became of each."""
         ...
 
 
@@ -115,6 +153,9 @@ class Planner(Protocol):
 
     @property
     def sites(self) -> SiteListUseCases: ...
+
+    @property
+    def sync(self) -> SyncUseCases: ...
 
     def close(self) -> None:
         """Stop following and release database connections."""

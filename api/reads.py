@@ -16,13 +16,14 @@ from api.deps import After, AsOf, Caller, context_of
 from api.errors import ApiProblem
 from api.schemas import Problem, Slug
 from projections.logistics import TIMED_KINDS
+from projections.shapes import ViewDoc
 
 JSON = "application/json"
 POSITION_HEADER = "X-Views-Position"
 
 
 def json_response(
-    doc: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
+    doc: object, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     """Serialize once with orjson into a Response."""
     return Response(
@@ -114,7 +115,7 @@ def _inline_body(ctx: ApiContext, kind: str, slug: str) -> bytes | None:
 
 async def _view(
     ctx: ApiContext, kind: str, entity_id: str, as_of: datetime | None
-) -> dict[str, Any] | None:
+) -> ViewDoc | None:
     if ctx.inline_reads and as_of is None:  # as-of folds events again: not on the event loop
         return ctx.planner.queries.view(kind, entity_id, as_of)
     return await run_in_threadpool(ctx.planner.queries.view, kind, entity_id, as_of)
@@ -200,7 +201,7 @@ async def read_body(request: Request, limit: int, what: str) -> bytes:
     return data
 
 
-def page(items: Sequence[Any], limit: int, offset: int) -> dict[str, Any]:
+def page(items: Sequence[object], limit: int, offset: int) -> dict[str, object]:
     """A page of a list with its total."""
     return {
         "items": list(items[offset : offset + limit]),

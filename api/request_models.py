@@ -52,7 +52,7 @@ PATH_ARGS: Final[Mapping[str, tuple[str, ...]]] = {
     for name, spec in COMMANDS.items()
 }
 
-_EXAMPLES: Final[Mapping[str, Any]] = {
+_EXAMPLES: Final[Mapping[str, object]] = {
     "partner": "pwj",
     "source": "jpf",
     "plan": "kosovo-1999",
@@ -89,7 +89,7 @@ _EXAMPLES: Final[Mapping[str, Any]] = {
 }
 
 
-_FIELD_TYPES: Final[Mapping[str, Any]] = {
+_FIELD_TYPES: Final[Mapping[str, object]] = {
     "slug": Slug,
     "slugs": list[Slug],
     "text": Text,
@@ -145,12 +145,12 @@ class CommandBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    def arguments(self) -> dict[str, Any]:
+    def arguments(self) -> dict[str, object]:
         """The arguments given (unset optional ones left out)."""
         return {k: v for k, v in self.model_dump(exclude_unset=True).items() if v is not None}
 
 
-_DRAFT_EXTRAS: Final[dict[str, Any]] = {
+_DRAFT_EXTRAS: Final[dict[str, object]] = {
     "standards_profile": (
         StandardsProfile | None,
         Field(None, description="standards profile (default sphere-emergency)"),
@@ -169,8 +169,8 @@ SERVICE_ONLY_ARGS: Final = frozenset(_DRAFT_EXTRAS)
 
 
 def _request_model(name: str, spec: CommandSpec) -> type[CommandBody]:
-    fields: dict[str, Any] = {}
-    example: dict[str, Any] = {}
+    fields: dict[str, object] = {}
+    example: dict[str, object] = {}
     for arg in spec.args:
         if arg.name in PATH_ARGS[name]:
             continue

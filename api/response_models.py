@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import (
     BaseModel,
@@ -64,7 +64,7 @@ class Problem(BaseModel):
     instance: str | None = None
     field: str | None = Field(None, description="the offending field, when there is one")
     rule: str | None = Field(None, description="for domain refusals: the rule that refused")
-    errors: list[dict[str, Any]] | None = Field(None, description="for 422: every problem found")
+    errors: list[dict[str, object]] | None = Field(None, description="for 422: every problem found")
 
     model_config = ConfigDict(
         extra="allow",
@@ -161,7 +161,7 @@ class StoredEventRecord(BaseModel):
     originator_id: str
     version: int
     topic: str
-    state: dict[str, Any] = Field(description="the event's attributes, decoded")
+    state: dict[str, object] = Field(description="the event's attributes, decoded")
 
 
 class EventPage(BaseModel):
@@ -193,9 +193,9 @@ class ScenarioReport(BaseModel):
     steps_total: int
     steps_applied: int
     events_stored: int
-    timeline: list[dict[str, Any]]
-    readiness: list[dict[str, Any]]
-    checks: list[dict[str, Any]]
+    timeline: list[dict[str, object]]
+    readiness: list[dict[str, object]]
+    checks: list[dict[str, object]]
     passed: int
     failed: int
     error: str | None

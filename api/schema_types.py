@@ -39,7 +39,7 @@ Text = Annotated[
 ]
 
 
-def _whole_float(value: Any) -> Any:
+def _whole_float(value: object) -> Any:
     """A whole-number float (5.0) is an integer in JSON Schema: take it as one."""
     if type(value) is float and value.is_integer() and abs(value) <= MAX_WHOLE:
         return int(value)

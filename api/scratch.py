@@ -26,14 +26,14 @@ class ScratchPool:
         self.scenarios = scenarios
         self._slots = threading.BoundedSemaphore(self.size)
 
-    async def check(self, text: str, name: str) -> dict[str, Any]:
+    async def check(self, text: str, name: str) -> dict[str, object]:
         """The summary of a valid file; raises ScenarioError for a bad one."""
-        result: dict[str, Any] = await self._run(self.scenarios.submit_check, text, name)
+        result: dict[str, object] = await self._run(self.scenarios.submit_check, text, name)
         return result
 
-    async def replay(self, text: str, name: str, until: str | None) -> dict[str, Any]:
+    async def replay(self, text: str, name: str, until: str | None) -> dict[str, object]:
         """The replay report; raises ScenarioError, or ValueError for a bad `until`."""
-        result: dict[str, Any] = await self._run(self.scenarios.submit_replay, text, name, until)
+        result: dict[str, object] = await self._run(self.scenarios.submit_replay, text, name, until)
         return result
 
     async def _run(self, submit: Any, *args: Any) -> Any:

@@ -36,7 +36,7 @@ def _key(session_id: str) -> str:
 class SessionStore(SideTable):
     """The `rp_sessions` table in a view store's database (SQLite or PostgreSQL)."""
 
-    def __init__(self, datastore: Any, *, postgres: bool) -> None:
+    def __init__(self, datastore: object, *, postgres: bool) -> None:
         super().__init__(datastore, postgres=postgres, name="rp_sessions")
         self._created = 0
 

@@ -43,6 +43,6 @@ class SideTable:
                     raise
                 time.sleep(random.uniform(0.05, 0.2) * attempt)
 
-    def _create(self, cursor: Any) -> None:
+    def _create(self, cursor: object) -> None:
         """Run the CREATE statements of this table (IF NOT EXISTS)."""
         raise NotImplementedError

@@ -18,14 +18,14 @@ from projections.queries import THREE_W_COLUMNS
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value: Any) -> Any:
+def neutralise(value: object) -> Any:
     """A CSV cell safe to open in a spreadsheet: text that could start a formula is quoted."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return "" if value is None else value
 
 
-def three_w_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
+def three_w_csv(rows: Iterable[Mapping[str, object]]) -> bytes:
     """Header row, HXL hashtag row, then one row per sector lead (UTF-8)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

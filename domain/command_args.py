@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from domain.catalog import (
     CURRENCIES,
@@ -86,7 +86,11 @@ _SLUG_RE: Final = re.compile(SLUG_PATTERN)
 _FORBIDDEN_RE: Final = re.compile(f"[{FORBIDDEN_TEXT_CHARACTERS}\ud800-\udfff]")
 
 
-def check_arg(arg: Arg, value: Any) -> Any:
+# A checker validates one argument value and returns it normalised.
+Checker = Callable[["Arg", object], object]
+
+
+def check_arg(arg: Arg, value: object) -> Any:
     """Validate one argument value against its type; return the normalised value.
 
     Raises ArgumentError with a message that says what was expected.
@@ -99,11 +103,11 @@ def check_arg(arg: Arg, value: Any) -> Any:
         raise
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _text(arg: Arg, value: Any) -> str:
+def _text(arg: Arg, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ArgumentError(f"'{arg.name}' must be a non-empty string, got {value!r}", arg.name)
     if len(value) > MAX_TEXT_LENGTH:
@@ -121,7 +125,7 @@ def _text(arg: Arg, value: Any) -> str:
     return value
 
 
-def _slug_value(arg: Arg, value: Any) -> str:
+def _slug_value(arg: Arg, value: object) -> str:
     if not isinstance(value, str) or len(value) > MAX_SLUG_LENGTH or _SLUG_RE.match(value) is None:
         raise ArgumentError(
             f"'{arg.name}' must be a {arg.entity} slug of lowercase letters, digits and '-' "
@@ -131,7 +135,7 @@ def _slug_value(arg: Arg, value: Any) -> str:
     return value
 
 
-def _slugs(arg: Arg, value: Any) -> list[str]:
+def _slugs(arg: Arg, value: object) -> list[str]:
     if not isinstance(value, list):
         raise ArgumentError(f"'{arg.name}' must be a list of {arg.entity} slugs, got {value!r}")
     slugs = [_slug_value(arg, item) for item in value]
@@ -140,7 +144,7 @@ def _slugs(arg: Arg, value: Any) -> list[str]:
     return slugs
 
 
-def _positive_int(arg: Arg, value: Any) -> int:
+def _positive_int(arg: Arg, value: object) -> int:
     if not _is_int(value) or not 0 < value <= MAX_WHOLE_NUMBER:
         raise ArgumentError(
             f"'{arg.name}' must be a whole number from 1 to {MAX_WHOLE_NUMBER}, got {value!r}",
@@ -149,7 +153,7 @@ def _positive_int(arg: Arg, value: Any) -> int:
     return int(value)
 
 
-def _non_negative_int(arg: Arg, value: Any) -> int:
+def _non_negative_int(arg: Arg, value: object) -> int:
     if not _is_int(value) or not 0 <= value <= MAX_WHOLE_NUMBER:
         raise ArgumentError(
             f"'{arg.name}' must be a whole number from 0 to {MAX_WHOLE_NUMBER}, got {value!r}",
@@ -158,7 +162,7 @@ def _non_negative_int(arg: Arg, value: Any) -> int:
     return int(value)
 
 
-def _positive_number(arg: Arg, value: Any) -> int | float:
+def _positive_number(arg: Arg, value: object) -> int | float:
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
@@ -171,14 +175,14 @@ def _positive_number(arg: Arg, value: Any) -> int | float:
     return value
 
 
-def _choice(arg: Arg, value: Any) -> str:
+def _choice(arg: Arg, value: object) -> str:
     if value not in arg.choices:
         raise ArgumentError(f"'{arg.name}' must be one of {', '.join(arg.choices)}; got {value!r}")
     return str(value)
 
 
-def _one_of(what: str, known: Any) -> Any:
-    def check(arg: Arg, value: Any) -> str:
+def _one_of(what: str, known: Collection[str]) -> Checker:
+    def check(arg: Arg, value: object) -> str:
         if not isinstance(value, str) or value not in known:
             raise ArgumentError(
                 f"'{arg.name}' must be a known {what} ({', '.join(sorted(known)[:12])}"
@@ -189,7 +193,7 @@ def _one_of(what: str, known: Any) -> Any:
     return check
 
 
-def _time(arg: Arg, value: Any) -> str:
+def _time(arg: Arg, value: object) -> str:
     moment: datetime | None = value if isinstance(value, datetime) else None
     if isinstance(value, str) and "T" in value:
         try:
@@ -207,7 +211,7 @@ def _time(arg: Arg, value: Any) -> str:
         raise ArgumentError(f"'{arg.name}' is out of range: {value!r}") from None
 
 
-def _sectors(arg: Arg, value: Any) -> list[str]:
+def _sectors(arg: Arg, value: object) -> list[str]:
     if not isinstance(value, list):
         raise ArgumentError(f"'{arg.name}' must be a list of cluster codes, got {value!r}")
     unknown = [v for v in value if not isinstance(v, str) or v not in SECTORS]
@@ -220,7 +224,7 @@ def _sectors(arg: Arg, value: Any) -> list[str]:
     return list(value)
 
 
-def _area_code(arg: Arg, value: Any) -> str:
+def _area_code(arg: Arg, value: object) -> str:
     if is_area_code(value):
         return str(value)
     if _is_int(value) or isinstance(value, float):
@@ -234,8 +238,8 @@ def _area_code(arg: Arg, value: Any) -> str:
     )
 
 
-def _degrees(bounds: tuple[float, float]) -> Any:
-    def check(arg: Arg, value: Any) -> float:
+def _degrees(bounds: tuple[float, float]) -> Checker:
+    def check(arg: Arg, value: object) -> float:
         if not in_range(value, bounds):
             raise ArgumentError(
                 f"'{arg.name}' must be WGS 84 decimal degrees from {bounds[0]:g} to "
@@ -246,7 +250,7 @@ def _degrees(bounds: tuple[float, float]) -> Any:
     return check
 
 
-_CHECKERS: Final = {
+_CHECKERS: Final[Mapping[str, Checker]] = {
     "slug": _slug_value,
     "slugs": _slugs,
     "text": _text,
@@ -266,7 +270,7 @@ _CHECKERS: Final = {
 }
 
 
-def validate_args(spec: CommandSpec, args: Mapping[str, Any]) -> dict[str, Any]:
+def validate_args(spec: CommandSpec, args: Mapping[str, object]) -> dict[str, Any]:
     """Check a command's arguments against the table; return them normalised.
 
     Raises ArgumentError naming the first unknown, missing or ill-typed argument.

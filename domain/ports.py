@@ -90,7 +90,7 @@ class Receipt(Protocol):
         planner process records them meanwhile)."""
         ...
 
-    def write(self, cursor: Any, result: Any) -> None:
+    def write(self, cursor: object, result: object) -> None:
         """Record the command's result (with its position) through the cursor of the events'
         transaction (None: in a transaction of its own, after the events)."""
         ...

@@ -249,7 +249,7 @@ def _camp_work(sector: Callable[[Mapping[str, Any]], str | None], revokes: bool 
     )
 
 
-def _named_sector(args: Mapping[str, Any]) -> str | None:
+def _named_sector(args: Mapping[str, object]) -> str | None:
     return str(args["sector"])
 
 
@@ -306,7 +306,7 @@ def revokes(command: str) -> bool:
     return RIGHTS[command].revokes
 
 
-def authorize(facts: Facts, actor: Actor, command: str, args: Mapping[str, Any]) -> None:
+def authorize(facts: Facts, actor: Actor, command: str, args: Mapping[str, object]) -> None:
     """Return if the actor may run the command with these arguments, else raise RightsError."""
     if actor.role == ADMIN:
         return

@@ -13,12 +13,15 @@ from domain.errors import StatusError
 from domain.service_camps import CampCommands
 from domain.service_core import AGGREGATE_CLASSES, CommandResult
 from domain.service_execution import CommandsRefused, ExecutingService
+from domain.service_field import FieldCommands
 from domain.service_offers import OfferCommands
 from domain.service_plans import PlanCommands
 from domain.service_supplies import SupplyCommands
 
 
-class PlannerService(ExecutingService, PlanCommands, SupplyCommands, CampCommands, OfferCommands):
+class PlannerService(
+    FieldCommands, ExecutingService, PlanCommands, SupplyCommands, CampCommands, OfferCommands
+):
     """The response planner: partners, plans, stockpiles and camps, kept as events."""
 
     name = "planner"  # the library names each subclass after itself: the tables are planner_*

@@ -329,7 +329,7 @@ class ServiceCore(Application[UUID]):
         return self.storage.writer_lock(self.recorder)
 
     def _run(
-        self, command: str, args: Mapping[str, Any], expected_version: int | None
+        self, command: str, args: Mapping[str, object], expected_version: int | None
     ) -> CommandResult:
         method = getattr(self, command)
         if expected_version is not None:

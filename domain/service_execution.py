@@ -57,7 +57,7 @@ class ExecutingService(ServiceCore):
         self._group: GroupCommitter[CommandResult] = GroupCommitter(self._run_group)
 
     def execute_all(
-        self, commands: Sequence[tuple[str, Mapping[str, Any]]], *, actor: Actor | None = None
+        self, commands: Sequence[tuple[str, Mapping[str, object]]], *, actor: Actor | None = None
     ) -> int | None:
         """Run commands in order and store all their events in one transaction, or none.
 
@@ -89,7 +89,7 @@ class ExecutingService(ServiceCore):
     def execute(
         self,
         command: str,
-        args: Mapping[str, Any],
+        args: Mapping[str, object],
         *,
         expected_version: int | None = None,
         actor: Actor | None = None,
@@ -116,7 +116,7 @@ class ExecutingService(ServiceCore):
     def _execute_alone(
         self,
         command: str,
-        args: Mapping[str, Any],
+        args: Mapping[str, object],
         expected_version: int | None,
         actor: Actor,
         receipt: Receipt | None = None,
@@ -131,7 +131,7 @@ class ExecutingService(ServiceCore):
         return item.outcome()
 
     def _authorized(
-        self, command: str, args: Mapping[str, Any], expected_version: int | None, actor: Actor
+        self, command: str, args: Mapping[str, object], expected_version: int | None, actor: Actor
     ) -> CommandResult:
         authorize(self, actor, command, args)
         result = self._run(command, args, expected_version)
@@ -265,7 +265,7 @@ def _receipt_writer(
     if not keyed:
         return None
 
-    def write(cursor: Any, positions: Sequence[int]) -> None:
+    def write(cursor: object, positions: Sequence[int]) -> None:
         for receipt, result, end in keyed:
             receipt.write(cursor, replace(result, position=positions[end - 1] if end else None))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Final, TypedDict
+from typing import Final, TypedDict, TypeGuard
 
 from domain.errors import DomainRefusal
 
@@ -39,7 +39,7 @@ def is_area_code(value: object) -> bool:
     return isinstance(value, str) and AREA_CODE.fullmatch(value) is not None
 
 
-def in_range(value: object, bounds: tuple[float, float]) -> bool:
+def in_range(value: object, bounds: tuple[float, float]) -> TypeGuard[float]:
     """True for a finite number (not a boolean) within the closed bounds."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False

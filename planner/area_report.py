@@ -4,12 +4,12 @@ administrative area (adm1, then its adm2 areas), at each check time."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
+from planner.report_shapes import AreaFigures, ReplayDoc
 from projections.areas import area_views
 
 
-def area_summary(camp_views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def area_summary(camp_views: Iterable[Mapping[str, object]]) -> list[AreaFigures]:
     """One line of figures per area the camps carry (an empty list when none carries a code)."""
     return [
         {
@@ -24,7 +24,7 @@ def area_summary(camp_views: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
     ]
 
 
-def area_section(data: Mapping[str, Any]) -> list[str]:
+def area_section(data: ReplayDoc) -> list[str]:
     """The replay report's section (planner.report.SUMMARY_SECTIONS): the areas at each check
     time, when some camp carries an area code."""
     lines: list[str] = []
@@ -35,7 +35,7 @@ def area_section(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def format_area_summary(summary: Iterable[Mapping[str, Any]]) -> list[str]:
+def format_area_summary(summary: Iterable[AreaFigures]) -> list[str]:
     """The summary as report lines, adm2 areas indented under their adm1."""
     lines = []
     for area in summary:

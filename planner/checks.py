@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from planner.report_shapes import CheckDoc, Mismatch
 from planner.scenario import Check, format_time
+from projections.shapes import ViewDoc
 
 TOLERANCE = 0.01
 
@@ -16,10 +17,10 @@ class CheckResult:
 
     check: Check
     passed: bool
-    mismatches: list[dict[str, Any]] = field(default_factory=list)
-    actual: dict[str, Any] = field(default_factory=dict)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    actual: dict[str, object] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> CheckDoc:
         """JSON-ready form."""
         return {
             "check": self.check.number,
@@ -34,13 +35,13 @@ class CheckResult:
         }
 
 
-def evaluate_check(check: Check, view: dict[str, Any] | None) -> CheckResult:
+def evaluate_check(check: Check, view: ViewDoc | None) -> CheckResult:
     """Compare a check's expectations with the named entity's view at the check's time."""
     if view is None:
         return CheckResult(
             check, False, [{"field": check.entity, "expected": "exists", "actual": None}]
         )
-    mismatches: list[dict[str, Any]] = []
+    mismatches: list[Mismatch] = []
     for name, expected in check.expect.items():
         mismatches.extend(compare(name, expected, view.get(name, _MISSING)))
     actual = {name: view.get(name) for name in check.expect}
@@ -55,7 +56,7 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def compare(path: str, expected: Any, actual: Any) -> list[dict[str, Any]]:
+def compare(path: str, expected: object, actual: object) -> list[Mismatch]:
     """Compare a check's expected value with the view's, as the contract says.
 
     Integers, booleans, strings and null exactly; other numbers within ±0.01; lists as sets;
@@ -64,7 +65,7 @@ def compare(path: str, expected: Any, actual: Any) -> list[dict[str, Any]]:
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [_mismatch(path, expected, actual)]
-        found: list[dict[str, Any]] = []
+        found: list[Mismatch] = []
         for key, value in expected.items():
             found.extend(compare(f"{path}.{key}", value, actual.get(str(key), _MISSING)))
         return found
@@ -77,7 +78,7 @@ def compare(path: str, expected: Any, actual: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _scalar_equal(expected: Any, actual: Any) -> bool:
+def _scalar_equal(expected: object, actual: object) -> bool:
     if expected is None or isinstance(expected, bool | str):
         return type(actual) is type(expected) and actual == expected
     if isinstance(actual, bool) or not isinstance(actual, int | float):
@@ -89,8 +90,8 @@ def _scalar_equal(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
-def _same_set(expected: list[Any], actual: list[Any]) -> bool:
-    def key(value: Any) -> str:
+def _same_set(expected: list[object], actual: list[object]) -> bool:
+    def key(value: object) -> str:
         import orjson
 
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
@@ -98,7 +99,7 @@ def _same_set(expected: list[Any], actual: list[Any]) -> bool:
     return {key(v) for v in expected} == {key(v) for v in actual}
 
 
-def _mismatch(path: str, expected: Any, actual: Any) -> dict[str, Any]:
+def _mismatch(path: str, expected: object, actual: object) -> Mismatch:
     return {
         "field": path,
         "expected": expected,

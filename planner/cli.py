@@ -7,16 +7,15 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 from eventsourcing.persistence import PersistenceError
 from psycopg import Error as PsycopgError
 
-from planner.replay import ScenarioAlreadyReplayed, replay_scenario
+from planner.replay import ReplayReport, ScenarioAlreadyReplayed, replay_scenario
 from planner.report import format_report, format_totals
 from planner.scenario import ScenarioError, load_scenario, parse_offset_or_time
 
@@ -91,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-projector", action="store_true", help="do not follow events (another process does)"
     )
+    serve.add_argument(
+        "--sync-every",
+        type=float,
+        metavar="SECONDS",
+        help="a field store: sync with headquarters this often (docs/field.md)",
+    )
     serve.set_defaults(handler=_serve)
 
     project = commands.add_parser("project", help="run the projection follower as its own process")
@@ -124,8 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     simulate.set_defaults(handler=_simulate)
 
     from planner import demo, tokens
+    from planner.field import cli as field_cli
 
     tokens.add_parser(commands)
+    field_cli.add_parser(commands)
     demo.add_parser(commands)
     return parser
 
@@ -152,7 +159,7 @@ def _replay(args: argparse.Namespace) -> int:
     from planner.wiring import reset_store
 
     worst = EXIT_OK
-    reports: list[dict[str, Any]] = []
+    reports: list[Mapping[str, object]] = []
     scratch = None
     url = args.db
     if url is None and not _env_url():
@@ -162,26 +169,8 @@ def _replay(args: argparse.Namespace) -> int:
     try:
         for path in args.files:
             try:
-                scenario = load_scenario(path)
-                until = (
-                    None if args.until is None else parse_offset_or_time(args.until, scenario.start)
-                )
-                file_url = (
-                    url if scratch is None else str(Path(scratch.name) / f"{path.stem}.sqlite")
-                )
-                # A throw-away store needs no materialised views: the checks are evaluated on
-                # the same fold in-process.
-                report = replay_scenario(
-                    scenario, file_url, until=until, materialize=scratch is None
-                )
-            except (
-                ScenarioError,
-                ScenarioAlreadyReplayed,
-                ValueError,
-                OSError,
-                PersistenceError,
-                PsycopgError,
-            ) as error:
+                report = _replay_file(args, path, url, scratch)
+            except REPLAY_FAILURES as error:
                 if isinstance(error, PersistenceError | PsycopgError):
                     error = OSError(f"{path}: cannot use the store {url or _env_url()}: {error}")
                 _print_error(args, str(path), error, reports)
@@ -190,13 +179,51 @@ def _replay(args: argparse.Namespace) -> int:
             reports.append(report.as_dict())
             if not args.json:
                 print(format_report(report, timeline=args.timeline))
-            if report.error is not None:
-                worst = EXIT_BAD_INPUT
-            elif not report.ok and worst == EXIT_OK:
-                worst = EXIT_FAILED_CHECK
+            worst = _worse(worst, report)
     finally:
         if scratch is not None:
             scratch.cleanup()
+    _print_reports(args, reports)
+    return worst
+
+
+# What stops the replay of one file (the others go on).
+REPLAY_FAILURES = (
+    ScenarioError,
+    ScenarioAlreadyReplayed,
+    ValueError,
+    OSError,
+    PersistenceError,
+    PsycopgError,
+)
+
+
+def _replay_file(
+    args: argparse.Namespace,
+    path: Path,
+    url: str | None,
+    scratch: tempfile.TemporaryDirectory[str] | None,
+) -> ReplayReport:
+    """Replay one file into the store (or its own throw-away store in `scratch`)."""
+    scenario = load_scenario(path)
+    until = None if args.until is None else parse_offset_or_time(args.until, scenario.start)
+    file_url = url if scratch is None else str(Path(scratch.name) / f"{path.stem}.sqlite")
+    # A throw-away store needs no materialised views: the checks are evaluated on the same
+    # fold in-process.
+    return replay_scenario(scenario, file_url, until=until, materialize=scratch is None)
+
+
+def _worse(worst: int, report: ReplayReport) -> int:
+    """The exit status after one more report: a bad input beats a failed check beats OK."""
+    if report.error is not None:
+        return EXIT_BAD_INPUT
+    if not report.ok and worst == EXIT_OK:
+        return EXIT_FAILED_CHECK
+    return worst
+
+
+def _print_reports(args: argparse.Namespace, reports: list[Mapping[str, object]]) -> None:
+    """The reports as JSON (`--json`), else the totals when several files were replayed."""
     if args.json:
         sys.stdout.buffer.write(
             orjson.dumps(reports[0] if len(reports) == 1 else reports, option=orjson.OPT_INDENT_2)
@@ -204,7 +231,6 @@ def _replay(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     elif len(args.files) > 1:
         print(format_totals(reports))
-    return worst
 
 
 def _import_sites(args: argparse.Namespace) -> int:
@@ -244,7 +270,9 @@ def _env_url() -> str | None:
     return os.environ.get(DATABASE_URL_VARIABLE)
 
 
-def _print_error(args: argparse.Namespace, path: str, error: Exception, reports: list[Any]) -> None:
+def _print_error(
+    args: argparse.Namespace, path: str, error: Exception, reports: list[Mapping[str, object]]
+) -> None:
     if args.json:
         reports.append({"file": path, "ok": False, "error": str(error)})
     else:

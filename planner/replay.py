@@ -13,12 +13,14 @@ from domain.errors import PlannerError
 from domain.site import AREA_LEVELS
 from planner.area_report import area_summary
 from planner.checks import CheckResult, compare, evaluate_check
+from planner.report_shapes import EntitySummary, ReplayDoc, Snapshot
 from planner.scenario import CHECK_ENTITIES, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
 from projections.areas import area_view
 from projections.follower import collector_paused
 from projections.logistics import time_us
 from projections.readiness import ReadinessFold
+from projections.shapes import ViewDoc
 
 BATCH_STEPS = 5000  # steps per transaction: each commit waits for the disk (fsync)
 
@@ -48,7 +50,7 @@ class ReplayReport:
     scenario: Scenario
     steps_applied: list[Step] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
-    snapshots: list[dict[str, Any]] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
     error: ScenarioError | None = None
     events_stored: int = 0
     until: datetime | None = None
@@ -58,7 +60,7 @@ class ReplayReport:
         """True when the replay ran to its end and every check passed."""
         return self.error is None and all(c.passed for c in self.checks)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ReplayDoc:
         """JSON-ready form (the `--json` report)."""
         return {
             "scenario": self.scenario.slug,
@@ -274,13 +276,13 @@ class _CheckEvaluator:
         while self.times:
             self._evaluate(self.times.pop(0))
 
-    def _view(self, kind: str, entity_id: str, moment: datetime) -> dict[str, Any] | None:
+    def _view(self, kind: str, entity_id: str, moment: datetime) -> ViewDoc | None:
         if entity_id not in self.fold.table_of(kind):
             return None
         return self.fold.view(kind, entity_id, time_us(moment))
 
     def _evaluate(self, moment: datetime) -> None:
-        snapshot: dict[str, Any] = {}
+        snapshot: dict[str, EntitySummary] = {}
         # camps first: plan views count camps by status
         at_us = time_us(moment)
         camp_views = {c: self.fold.view("camp", c, at_us) for c in self.fold.camps}
@@ -292,7 +294,7 @@ class _CheckEvaluator:
             if view is not None:
                 snapshot[f"plan {slug}"] = _summary("plan", view)
         camps = list(camp_views.values())
-        entry: dict[str, Any] = {"at": format_time(moment), "entities": snapshot}
+        entry: Snapshot = {"at": format_time(moment), "entities": snapshot}
         areas = area_summary(camps)
         if areas:  # only when some camp carries an area code
             entry["areas"] = areas
@@ -307,16 +309,17 @@ class _CheckEvaluator:
             self.report.checks.append(evaluate_check(check, view))
 
 
-def _summary(kind: str, view: dict[str, Any]) -> dict[str, Any]:
-    summary = {"status": view["status"]}
+def _summary(kind: str, view: ViewDoc) -> EntitySummary:
     if kind == "camp":
-        return summary | {
+        return {
+            "status": view["status"],
             "population": view["population"],
             "uncovered_sectors": view["uncovered_sectors"],
             "days_of_cover": view["days_of_cover"],
             "gaps": view["gaps"],
         }
-    return summary | {
+    return {
+        "status": view["status"],
         "tripartite": view["tripartite"],
         "camps": view["camps"],
         "pool_balance": view["pool_balance"],

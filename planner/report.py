@@ -14,8 +14,9 @@ from typing import Any
 
 from planner.area_report import area_section
 from planner.replay import ReplayReport
+from planner.report_shapes import EntitySummary, ReplayDoc
 
-Section = Callable[[Mapping[str, Any]], list[str]]
+Section = Callable[[ReplayDoc], list[str]]
 INDENT = "   "
 WIDTH = 100
 
@@ -45,7 +46,7 @@ def format_totals(reports: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def verdict(data: Mapping[str, Any]) -> str:
+def verdict(data: Mapping[str, object]) -> str:
     """OK, FAILED (a check failed) or STOPPED (a bad file or a refused step)."""
     if data.get("error"):
         return "STOPPED"
@@ -63,7 +64,7 @@ def check_counts(data: Mapping[str, Any]) -> str:
 # -- summary sections ------------------------------------------------------------------------
 
 
-def headline(data: Mapping[str, Any]) -> list[str]:
+def headline(data: ReplayDoc) -> list[str]:
     """Title, verdict with check counts, how much of the scenario was applied."""
     applied, total = data["steps_applied"], data["steps_total"]
     steps = f"{number(applied)} of {number(total)} steps applied"
@@ -79,7 +80,7 @@ def headline(data: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def final_readiness(data: Mapping[str, Any]) -> list[str]:
+def final_readiness(data: ReplayDoc) -> list[str]:
     """Each camp's and plan's status and gaps at the last check time."""
     if not data["readiness"]:
         return []
@@ -94,7 +95,7 @@ def final_readiness(data: Mapping[str, Any]) -> list[str]:
 SUMMARY_SECTIONS: list[Section] = [final_readiness, area_section]
 
 
-def entity_line(name: str, summary: Mapping[str, Any]) -> str:
+def entity_line(name: str, summary: EntitySummary) -> str:
     """`camp c: NOT READY · population 1,200 · uncovered WSH · days of cover water 2.50`."""
     parts = [f"{name}: {summary['status'].replace('_', ' ').upper()}"]
     for key, value in summary.items():
@@ -109,7 +110,7 @@ def entity_line(name: str, summary: Mapping[str, Any]) -> str:
 # -- checks ----------------------------------------------------------------------------------
 
 
-def check_lines(data: Mapping[str, Any]) -> list[str]:
+def check_lines(data: ReplayDoc) -> list[str]:
     """Each check with what it compared (`population 800 = 800`); a failed field on a line of
     its own (`population: expected 800, actual 750`)."""
     if not data["checks"]:
@@ -152,7 +153,7 @@ def wrap_items(head: str, items: list[str]) -> list[str]:
     return [line.replace("\xa0", " ") for line in wrapped]
 
 
-def flatten(expected: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+def flatten(expected: Mapping[str, object], prefix: str = "") -> list[tuple[str, Any]]:
     """`{days_of_cover: {water: 2}}` -> [("days_of_cover.water", 2)], as checks compare."""
     pairs: list[tuple[str, Any]] = []
     for key, value in expected.items():
@@ -164,7 +165,7 @@ def flatten(expected: Mapping[str, Any], prefix: str = "") -> list[tuple[str, An
     return pairs
 
 
-def dig(actual: Mapping[str, Any], path: str) -> Any:
+def dig(actual: Mapping[str, object], path: str) -> Any:
     """The value at a dotted path of the view's fields."""
     head, _, rest = path.partition(".")
     value = actual.get(head)
@@ -176,7 +177,7 @@ def dig(actual: Mapping[str, Any], path: str) -> Any:
 # -- timeline (on request) -------------------------------------------------------------------
 
 
-def timeline_lines(data: Mapping[str, Any]) -> list[str]:
+def timeline_lines(data: ReplayDoc) -> list[str]:
     """Every step applied, then the readiness of every camp and plan at each check time."""
     lines = ["-- timeline"]
     for step in data["timeline"]:
@@ -202,7 +203,7 @@ def number(value: int | float) -> str:
     return f"{value:,.2f}"
 
 
-def show(value: Any) -> str:
+def show(value: object) -> str:
     """A view's value in words: numbers as `number`, lists joined, mappings as `key value`."""
     if value is None:
         return "none"

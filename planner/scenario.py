@@ -64,7 +64,7 @@ def parse_scenario(text: str, path: str = "<string>") -> Scenario:
     return ScenarioBuilder(path, top).build()
 
 
-def _top_mapping(data: Any, path: str) -> dict[Any, Any]:
+def _top_mapping(data: object, path: str) -> dict[Any, Any]:
     if data is None:
         raise ScenarioError(
             path, "the file is empty; a scenario is a mapping with scenario, title, start, steps"

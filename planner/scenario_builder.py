@@ -56,7 +56,7 @@ _Created = dict[str, dict[str, tuple[int, datetime]]]
 class ScenarioBuilder:
     """Validates one parsed scenario mapping, step by step, and builds the Scenario."""
 
-    def __init__(self, path: str, top: dict[Any, Any]) -> None:
+    def __init__(self, path: str, top: Mapping[object, object]) -> None:
         self.path = path
         self.top = top
         self.created: _Created = {}
@@ -181,7 +181,7 @@ class ScenarioBuilder:
         profile = standards_profile(value.get("profile", DEFAULT_PROFILE), where)
         return Standards(profile, self._overrides(value.get("overrides"), where))
 
-    def _overrides(self, value: Any, where: Where) -> dict[str, float]:
+    def _overrides(self, value: object, where: Where) -> dict[str, float]:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -215,7 +215,7 @@ class ScenarioBuilder:
             raw[index] = None  # the parsed entry is no longer needed: keep peak memory low
         return tuple(steps)
 
-    def _step(self, entry: Any, where: Where, start: datetime, previous: Step | None) -> Step:
+    def _step(self, entry: object, where: Where, start: datetime, previous: Step | None) -> Step:
         if not isinstance(entry, dict):
             raise where.error(f"a step must be a mapping {{at, do, with}}; got {shown(entry)}")
         reject_unknown_keys(entry, STEP_KEYS, "step", where)
@@ -245,10 +245,14 @@ class ScenarioBuilder:
             if arg.creates:
                 self._create_slug(str(arg.entity), args[arg.name], at, where)
         if spec.name == "establish_camp":
-            for level in AREA_LEVELS:
-                if level in args:  # the first camp to carry a code brings the area into being
-                    assert where.step is not None
-                    self.created.setdefault(level, {}).setdefault(args[level], (where.step, at))
+            self._create_areas(args, at, where)
+
+    def _create_areas(self, args: Mapping[str, Any], at: datetime, where: Where) -> None:
+        """The first camp to carry an area code brings the area into being."""
+        for level in AREA_LEVELS:
+            if level in args:
+                assert where.step is not None
+                self.created.setdefault(level, {}).setdefault(args[level], (where.step, at))
 
     def _require_slug(self, kind: str, slug: str, where: Where) -> None:
         known = self.created.get(kind, {})
@@ -282,7 +286,7 @@ class ScenarioBuilder:
             for i, entry in enumerate(raw)
         )
 
-    def _check(self, entry: Any, where: Where, start: datetime) -> Check:
+    def _check(self, entry: object, where: Where, start: datetime) -> Check:
         if not isinstance(entry, dict):
             raise where.error(
                 f"a check must be a mapping {{at, {_CHECK_FORM}, expect}}; got {shown(entry)}"
@@ -306,7 +310,7 @@ class ScenarioBuilder:
         assert where.check is not None and where.line is not None
         return Check(where.check, where.line, at, kind, slug, expect)
 
-    def _require_slug_at(self, kind: str, slug: Any, at: datetime, where: Where) -> None:
+    def _require_slug_at(self, kind: str, slug: object, at: datetime, where: Where) -> None:
         if not isinstance(slug, str) or not slug:
             raise where.error(f"{kind!r} must be a {kind} slug; got {shown(slug)}")
         known = self.created.get(kind, {})
@@ -321,7 +325,7 @@ class ScenarioBuilder:
                 f"(step {step} creates it at {format_time(created_at)})"
             )
 
-    def _require_area_at(self, level: str, code: Any, at: datetime, where: Where) -> None:
+    def _require_area_at(self, level: str, code: object, at: datetime, where: Where) -> None:
         if not isinstance(code, str) or not code:
             hint = f" (quote codes that look like numbers: {level}: '04202')" if code else ""
             raise where.error(f"{level!r} must be an area code string; got {shown(code)}{hint}")

@@ -36,7 +36,7 @@ class Where:
         return ScenarioError(self.path, message, step=self.step, line=self.line, check=self.check)
 
 
-def standards_profile(value: Any, where: Where) -> str:
+def standards_profile(value: object, where: Where) -> str:
     if not isinstance(value, str) or value not in STANDARDS_PROFILES:
         raise where.error(
             f"unknown standards profile {shown(value)}{suggestion(value, STANDARDS_PROFILES)}; "
@@ -61,7 +61,7 @@ def override_value(key: str, value: Any, where: Where) -> float:
 
 
 def reject_unknown_keys(
-    entry: Mapping[Any, Any], allowed: tuple[str, ...], what: str, where: Where
+    entry: Mapping[object, object], allowed: tuple[str, ...], what: str, where: Where
 ) -> None:
     for key in entry:
         if key not in allowed:
@@ -71,14 +71,14 @@ def reject_unknown_keys(
             )
 
 
-def time_field(value: Any, start: datetime, where: Where, name: str = "at") -> datetime:
+def time_field(value: object, start: datetime, where: Where, name: str = "at") -> datetime:
     try:
         return parse_offset_or_time(value, start)
     except ValueError as exc:
         raise where.error(f"bad '{name}': {exc}") from None
 
 
-def times_resolved(spec: CommandSpec, value: Any, start: datetime, where: Where) -> Any:
+def times_resolved(spec: CommandSpec, value: object, start: datetime, where: Where) -> Any:
     """The step's arguments with time arguments (`eta`, `expires`) resolved like `at`."""
     if not isinstance(value, dict):
         return value
@@ -104,7 +104,7 @@ def check_order(at: datetime, start: datetime, previous: Step | None, where: Whe
         )
 
 
-def command_spec(value: Any, where: Where) -> CommandSpec:
+def command_spec(value: object, where: Where) -> CommandSpec:
     if isinstance(value, str) and value in COMMANDS:
         return COMMANDS[value]
     if isinstance(value, str):
@@ -114,7 +114,7 @@ def command_spec(value: Any, where: Where) -> CommandSpec:
     raise where.error(f"{label}{suggestion(value, COMMANDS)}; commands: {', '.join(COMMANDS)}")
 
 
-def command_arguments(spec: CommandSpec, value: Any, where: Where) -> dict[str, Any]:
+def command_arguments(spec: CommandSpec, value: object, where: Where) -> dict[str, object]:
     if value is None:
         value = {}
     if not isinstance(value, dict):
@@ -128,7 +128,7 @@ def command_arguments(spec: CommandSpec, value: Any, where: Where) -> dict[str, 
         raise where.error(str(exc)) from None
 
 
-def check_entity(entry: Mapping[Any, Any], where: Where) -> str:
+def check_entity(entry: Mapping[object, object], where: Where) -> str:
     named = [kind for kind in CHECK_ENTITIES if kind in entry]
     if len(named) != 1:
         got = " and ".join(named) if named else "none"
@@ -138,7 +138,7 @@ def check_entity(entry: Mapping[Any, Any], where: Where) -> str:
     return named[0]
 
 
-def check_expectations(value: Any, where: Where) -> dict[str, Any]:
+def check_expectations(value: object, where: Where) -> dict[str, object]:
     if not isinstance(value, dict) or not value:
         raise where.error(
             f"'expect' must be a non-empty mapping of FIELD: VALUE; got {shown(value)}"
@@ -146,5 +146,5 @@ def check_expectations(value: Any, where: Where) -> dict[str, Any]:
     bad = [key for key in value if not isinstance(key, str)]
     if bad:
         raise where.error(f"'expect' field names must be strings; got {shown(bad[0])}")
-    result: dict[str, Any] = plain_value(value)
+    result: dict[str, object] = plain_value(value)
     return result

@@ -132,7 +132,7 @@ class ScenarioError(Exception):
         return self._render()
 
 
-def parse_offset_or_time(value: Any, start: datetime) -> datetime:
+def parse_offset_or_time(value: object, start: datetime) -> datetime:
     """Turn an `at:` value (offset from start or ISO 8601 with offset) into a UTC datetime."""
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError(f"start {start.isoformat()} has no UTC offset")
@@ -145,7 +145,7 @@ def parse_offset_or_time(value: Any, start: datetime) -> datetime:
     return parse_timestamp(value)
 
 
-def parse_timestamp(value: Any) -> datetime:
+def parse_timestamp(value: object) -> datetime:
     """Turn an ISO 8601 timestamp with offset (string or YAML-parsed datetime) into UTC."""
     if isinstance(value, datetime):
         moment = value
@@ -190,7 +190,7 @@ def _parse_iso(text: str) -> datetime:
         raise ValueError(f"bad time {text!r}; expected {_TIME_HELP}") from None
 
 
-def plain_value(value: Any) -> Any:
+def plain_value(value: object) -> Any:
     """Copy line-aware YAML containers into plain dicts and lists."""
     if isinstance(value, dict):
         return {key: plain_value(item) for key, item in value.items()}
@@ -199,13 +199,13 @@ def plain_value(value: Any) -> Any:
     return value
 
 
-def shown(value: Any, limit: int = 60) -> str:
+def shown(value: object, limit: int = 60) -> str:
     """A value as an error message shows it: its repr, cut to `limit` characters."""
     text = repr(plain_value(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def suggestion(word: Any, known: Iterable[str]) -> str:
+def suggestion(word: object, known: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the known word closest to `word`, or ''."""
     if not isinstance(word, str):
         return ""

@@ -13,16 +13,16 @@ from planner.yaml_budget import NodeBudget
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 
 
-class _Map(dict[Any, Any]):
+class _Map(dict[object, object]):
     """A YAML mapping that remembers its line and the line of each of its keys."""
 
     def __init__(self, line: int) -> None:
         super().__init__()
         self.line = line
-        self.key_lines: dict[Any, int] = {}
+        self.key_lines: dict[object, int] = {}
 
 
-class Seq(list[Any]):
+class Seq(list[object]):
     """A YAML sequence that remembers its line and the line of each item."""
 
     def __init__(self, line: int) -> None:
@@ -36,7 +36,7 @@ class _DuplicateKey(Exception):
 
     def __init__(
         self,
-        key: Any,
+        key: object,
         line: int,
         first_line: int,
         index: int,
@@ -67,13 +67,13 @@ class _EventBuilder:
     def __init__(self, loader: _Loader, budget: NodeBudget) -> None:
         self.loader = loader
         self.budget = budget
-        self.anchors: dict[str, Any] = {}
+        self.anchors: dict[str, object] = {}
         self.anchor_sizes: dict[str, int] = {}
         # (section, item number, item line) of the step or check being built, for messages
         self.where: tuple[str, int, int] | None = None
         # A scalar's value depends only on its tag, text and implicitness; long scenarios repeat
         # the same few hundred scalars, so each is resolved and constructed once.
-        self.scalars: dict[tuple[Any, str, Any], Any] = {}
+        self.scalars: dict[tuple[object, str, object], object] = {}
 
     def document(self) -> Any:
         loader = self.loader
@@ -166,12 +166,12 @@ class _EventBuilder:
             return data
         raise yaml.MarkedYAMLError(None, None, f"unexpected {event}", event.start_mark)
 
-    def _plain_mapping(self) -> dict[Any, Any]:
+    def _plain_mapping(self) -> dict[object, object]:
         loader = self.loader
         peek, get, scalar = loader.peek_event, loader.get_event, self._scalar
-        data: dict[Any, Any] = {}
-        lines: dict[Any, int] = {}
-        merged: dict[Any, Any] = {}
+        data: dict[object, object] = {}
+        lines: dict[object, int] = {}
+        merged: dict[object, object] = {}
         while True:
             key_event = peek()
             kind = type(key_event)
@@ -224,7 +224,7 @@ class _EventBuilder:
             self.anchors[event.anchor] = data
         self.budget.spend(1, event.start_mark)
         self.budget.enter(event.start_mark)
-        merged: dict[Any, Any] = {}
+        merged: dict[object, object] = {}
         while not self.loader.check_event(yaml.MappingEndEvent):
             key_event = self.loader.peek_event()
             line = key_event.start_mark.line + 1
@@ -249,7 +249,7 @@ class _EventBuilder:
                 data.key_lines[key] = data.line
         return data
 
-    def _items_value(self, top: bool, key: Any, line: int) -> Any:
+    def _items_value(self, top: bool, key: object, line: int) -> Any:
         if not (top and key in ("steps", "checks")):
             return self.value()
         if not self.loader.check_event(yaml.SequenceStartEvent):
@@ -274,9 +274,9 @@ class _EventBuilder:
         return data
 
     @staticmethod
-    def _merge_source(source: Any, event: Any) -> dict[Any, Any]:
+    def _merge_source(source: object, event: Any) -> dict[object, object]:
         sources = source if isinstance(source, list) else [source]
-        merged: dict[Any, Any] = {}
+        merged: dict[object, object] = {}
         for item in reversed(sources):
             if not isinstance(item, dict):
                 raise yaml.MarkedYAMLError(
@@ -295,7 +295,7 @@ _IMMUTABLE_SCALARS: Final = frozenset({str, int, float, bool, type(None), bytes,
 _SCALAR_CACHE_SIZE: Final = 4096
 
 
-def _is_merge_key(event: Any) -> bool:
+def _is_merge_key(event: object) -> bool:
     return (
         isinstance(event, yaml.ScalarEvent)
         and event.value == "<<"
@@ -341,12 +341,12 @@ def _duplicate_key_error(path: str, dup: _DuplicateKey) -> ScenarioError:
     return ScenarioError(path, message, check=number, line=line)
 
 
-def key_line(mapping: Any, key: str) -> int | None:
+def key_line(mapping: object, key: object) -> int | None:
     """The line of `key` in a mapping parsed by load_yaml, or None."""
     return mapping.key_lines.get(key) if isinstance(mapping, _Map) else None
 
 
-def item_line(sequence: Any, index: int, item: Any) -> int | None:
+def item_line(sequence: object, index: int, item: object) -> int | None:
     if isinstance(item, _Map):
         return item.line
     if isinstance(sequence, Seq) and index < len(sequence.item_lines):

@@ -87,20 +87,14 @@ def serve(args: argparse.Namespace) -> int:
         print(describe_store(planner), file=sys.stderr)
     announce(args.host, args.port, one_time)
     stop_waking = threading.Event()
+    stop_syncing = _field_sync(planner, getattr(args, "sync_every", None))
     try:
         if planner is not None and not args.no_projector:
             if args.workers > 1:
                 stop_waking = wake_on_store(planner)  # the workers store the events
             planner.follower.start()
         if args.workers > 1:
-            os.environ[DATABASE_URL_VARIABLE] = url
-            if tokens_path:
-                os.environ[TOKENS_FILE_VARIABLE] = os.path.abspath(tokens_path)
-            elif one_time is not None:
-                entry = [{"token_sha256": token_digest(one_time).hex(), "role": "admin"}]
-                os.environ[TOKENS_VARIABLE] = json.dumps(entry)
-            if read_url:
-                os.environ[READ_URL_VARIABLE] = read_url
+            _export_to_workers(url, tokens_path, one_time, read_url)
             uvicorn.run(
                 _FACTORY,
                 factory=True,
@@ -117,9 +111,48 @@ def serve(args: argparse.Namespace) -> int:
             uvicorn.run(app, host=args.host, port=args.port, **_server_options())
     finally:
         stop_waking.set()
+        stop_syncing.set()
         if planner is not None:
             planner.close()
     return EXIT_OK
+
+
+def _export_to_workers(
+    url: str, tokens_path: str | None, one_time: str | None, read_url: str | None
+) -> None:
+    """What the worker processes read at start-up: the store, the tokens, the read replica."""
+    os.environ[DATABASE_URL_VARIABLE] = url
+    if tokens_path:
+        os.environ[TOKENS_FILE_VARIABLE] = os.path.abspath(tokens_path)
+    elif one_time is not None:
+        entry = [{"token_sha256": token_digest(one_time).hex(), "role": "admin"}]
+        os.environ[TOKENS_VARIABLE] = json.dumps(entry)
+    if read_url:
+        os.environ[READ_URL_VARIABLE] = read_url
+
+
+def _field_sync(planner: Planner | None, every: float | None) -> threading.Event:
+    """On a field store: finish a pending rebase; with `every`, start the sync loop."""
+    from planner.field.loop import (
+        FieldInUse,
+        is_field_planner,
+        prepare_field,
+        serve_lock,
+        start_sync_loop,
+    )
+
+    if planner is None or not is_field_planner(planner):
+        return threading.Event()
+    try:
+        serve_lock(planner)  # held until this process ends: `planner sync` defers to the loop
+    except FieldInUse:
+        print("ERROR a planner serve or sync already runs on this field store", file=sys.stderr)
+        planner.close()
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    if every:
+        return start_sync_loop(planner, every)
+    prepare_field(planner).close()
+    return threading.Event()
 
 
 def load_tokens(explicit: str | None) -> tuple[TokenRegistry, str | None]:

@@ -8,10 +8,10 @@ only lays it out. Every text reaches the page escaped by Jinja2.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from jinja2 import Environment, PackageLoader, Template
 
@@ -97,9 +97,9 @@ def render_html(report: SimulationReport, scenario_files: dict[int, str] | None 
 
 def _requirement_row(
     report: SimulationReport, outcome: Outcome, files: dict[int, str]
-) -> dict[str, Any]:
+) -> dict[str, object]:
     share = outcome.broken_runs / report.runs
-    row: dict[str, Any] = {
+    row: dict[str, object] = {
         "title": outcome_title(report, outcome),
         "css": "broken" if outcome.minimal is not None else "held",
         "verdict": verdict(report, outcome),
@@ -122,8 +122,8 @@ def _requirement_row(
 # Camps: status bars and histograms of the lowest days of cover
 
 
-def _camps(report: SimulationReport) -> list[dict[str, Any]]:
-    camps = []
+def _camps(report: SimulationReport) -> list[dict[str, object]]:
+    camps: list[dict[str, object]] = []
     for slug, data in camp_summary(report).items():
         thresholds = _thresholds(report, slug)
         base = report.baseline.camps.get(slug)
@@ -141,7 +141,7 @@ def _camps(report: SimulationReport) -> list[dict[str, Any]]:
     return camps
 
 
-def status_bars(data: dict[str, Any], runs: int) -> dict[str, Any]:
+def status_bars(data: Mapping[str, Mapping[str, int]], runs: int) -> dict[str, object]:
     """The worst and final status of a camp across the runs, as stacked bars."""
     width, height, left = 560, 22, 150
     labels = [
@@ -206,7 +206,7 @@ def histogram(
     title: str,
     markers: Sequence[tuple[float, str, str]] = (),
     bins: int = 20,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """A histogram of days of cover with marker lines (1 day, required, unshocked)."""
     width, height, pad = 560, 140, 30
     if not values:
@@ -252,7 +252,7 @@ def histogram(
 
 def _markers(
     markers: Sequence[tuple[float, str, str]], top: float, width: int, pad: int
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     placed = []
     for offset, (value, label, color) in enumerate(markers):
         if value > top:
@@ -274,8 +274,8 @@ def _markers(
 # Correlations
 
 
-def _correlation_sections(report: SimulationReport) -> list[dict[str, Any]]:
-    sections = []
+def _correlation_sections(report: SimulationReport) -> list[dict[str, object]]:
+    sections: list[dict[str, object]] = []
     for outcome in report.outcomes:
         if not outcome.broken_runs:
             continue
@@ -290,14 +290,14 @@ def _correlation_sections(report: SimulationReport) -> list[dict[str, Any]]:
     return sections
 
 
-def correlation_bars(rows: Sequence[tuple[str, float | None]]) -> dict[str, Any]:
+def correlation_bars(rows: Sequence[tuple[str, float | None]]) -> dict[str, object]:
     """Bars of r from -1 to 1 around a middle line, one per shock dimension."""
     label_width, width, height = 260, 300, 18
     middle = label_width + width / 2
     bars = []
     for index, (name, r) in enumerate(rows):
         y = 4 + index * (height + 4)
-        bar: dict[str, Any] = {"name": name, "y": y, "text_y": y + 13, "r": None}
+        bar: dict[str, object] = {"name": name, "y": y, "text_y": y + 13, "r": None}
         if r is not None:
             w = abs(r) * width / 2
             bar |= {

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
 
-def read_entries(path: Path) -> list[dict[str, Any]]:
+def read_entries(path: Path) -> list[dict[str, object]]:
     """The file's entries as written (an absent file has none)."""
     if not path.exists():
         return []
@@ -92,7 +92,7 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-def write_entries(path: Path, entries: list[dict[str, Any]]) -> None:
+def write_entries(path: Path, entries: list[dict[str, object]]) -> None:
     """Replace the file atomically with these entries (mode 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = HEADER + yaml.safe_dump(entries, sort_keys=False, allow_unicode=True)
@@ -107,14 +107,14 @@ def write_entries(path: Path, entries: list[dict[str, Any]]) -> None:
         raise
 
 
-def entry_id(entry: Mapping[str, Any]) -> str:
+def entry_id(entry: Mapping[str, object]) -> str:
     """The first hex digits of the entry's token hash (computed for a plain `token:` entry)."""
     return _full_id(entry)[:ID_DIGITS] or "?"
 
 
-def _add(path: Path, entries: list[dict[str, Any]], args: argparse.Namespace) -> int:
+def _add(path: Path, entries: list[dict[str, object]], args: argparse.Namespace) -> int:
     token = new_token()
-    entry: dict[str, Any] = {"token_sha256": token_digest(token).hex(), "role": args.role}
+    entry: dict[str, object] = {"token_sha256": token_digest(token).hex(), "role": args.role}
     if args.partner:
         entry["partner"] = args.partner
     if args.comment:
@@ -132,7 +132,7 @@ def _add(path: Path, entries: list[dict[str, Any]], args: argparse.Namespace) ->
     return EXIT_OK
 
 
-def _list(path: Path, entries: list[dict[str, Any]]) -> int:
+def _list(path: Path, entries: list[dict[str, object]]) -> int:
     if not entries:
         print(f"no tokens in {path} (add one: planner tokens add --role admin)", file=sys.stderr)
         return EXIT_OK
@@ -152,7 +152,7 @@ def _list(path: Path, entries: list[dict[str, Any]]) -> int:
     return EXIT_OK
 
 
-def _revoke(path: Path, entries: list[dict[str, Any]], wanted: str) -> int:
+def _revoke(path: Path, entries: list[dict[str, object]], wanted: str) -> int:
     wanted = wanted.strip().lower()
     if len(wanted) < MIN_ID_DIGITS:
         print(f"ERROR give at least {MIN_ID_DIGITS} hex digits of the id", file=sys.stderr)
@@ -171,7 +171,7 @@ def _revoke(path: Path, entries: list[dict[str, Any]], wanted: str) -> int:
     return EXIT_OK
 
 
-def _full_id(entry: Mapping[str, Any]) -> str:
+def _full_id(entry: Mapping[str, object]) -> str:
     hashed = entry.get("token_sha256")
     if isinstance(hashed, str):
         return hashed.lower()
@@ -179,6 +179,6 @@ def _full_id(entry: Mapping[str, Any]) -> str:
     return token_digest(str(token)).hex() if token is not None else ""
 
 
-def _who(entry: Mapping[str, Any]) -> str:
+def _who(entry: Mapping[str, object]) -> str:
     partner = entry.get("partner")
     return f"{entry.get('role')}" + (f" for {partner}" if partner else "")

@@ -12,6 +12,7 @@ from typing import Any
 
 from planner import scratch
 from planner.replay import replay_scenario
+from planner.report_shapes import ReplayDoc
 from planner.scenario import Scenario, ScenarioError, parse_offset_or_time, parse_scenario
 
 
@@ -28,7 +29,7 @@ class ScenarioFiles:
         """A stop time (+3d or ISO 8601) of a scenario starting at `start`; ValueError if bad."""
         return parse_offset_or_time(text, start)
 
-    def replay(self, scenario: object, until: datetime | None) -> dict[str, Any]:
+    def replay(self, scenario: object, until: datetime | None) -> ReplayDoc:
         """Replay a scenario made by `parse` in a fresh in-memory store; its JSON report."""
         if not isinstance(scenario, Scenario):
             raise TypeError(f"not a parsed scenario: {type(scenario).__name__}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from projections.store import (
 from projections.time_travel import TimeTraveller
 
 if TYPE_CHECKING:
+    from planner.field.usecases import SyncUseCases
     from planner.site_import import SiteLists
     from planner.usecases import ScenarioFiles
 
@@ -70,6 +72,13 @@ class Planner:
 
         return SITE_LISTS
 
+    @property
+    def sync(self) -> SyncUseCases:
+        """The sync use cases (field instances and headquarters) the HTTP API offers."""
+        from planner.field.usecases import SyncUseCases  # late, like the scenario use cases
+
+        return SyncUseCases(self)
+
     def close(self) -> None:
         """Stop following and release database connections."""
         self.follower.stop()
@@ -98,7 +107,7 @@ def open_planner(
     env = persistence_env(url) | {"CREATE_TABLE": "y"}
     if env.get("POSTGRES_SCHEMA"):
         _create_schema(env)
-    service = new_service(env, namespace=namespace, clock_fn=clock_fn)
+    service = new_service(env, namespace=namespace, clock_fn=clock_fn, field=is_field_store(env))
     views = _view_store(service, env)
     follower = ProjectionFollower(service, views)
     follower.catch_up()
@@ -136,9 +145,29 @@ def new_service(
     *,
     namespace: UUID = PLANNER_NAMESPACE,
     clock_fn: clock.Clock | None = None,
+    field: bool = False,
 ) -> PlannerService:
-    """A PlannerService on the store `env` names, storing through the planner's adapters."""
+    """A PlannerService on the store `env` names, storing through the planner's adapters
+    (a field instance's, queuing its commands for headquarters, with `field`)."""
+    if field:
+        from planner.field.service import FieldService
+
+        return FieldService(env, namespace=namespace, clock_fn=clock_fn, storage=PLANNER_STORAGE)
     return PlannerService(env, namespace=namespace, clock_fn=clock_fn, storage=PLANNER_STORAGE)
+
+
+def is_field_store(env: dict[str, str]) -> bool:
+    """True if `env` names a SQLite store made by `planner field init` (docs/field.md)."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite":
+        return False
+    path = Path(env.get("SQLITE_DBNAME", ""))
+    if not path.is_file():
+        return False
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        found = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'field_meta'").fetchone()
+    return found is not None
 
 
 def _create_schema(env: dict[str, str]) -> None:

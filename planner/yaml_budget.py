@@ -52,7 +52,7 @@ class NodeBudget:
         """Close a container."""
         self.depth -= 1
 
-    def measure(self, value: Any) -> int:
+    def measure(self, value: object) -> int:
         """How many values `value` expands to (shared parts counted each time they appear)."""
         if not isinstance(value, dict | list):
             return 1

@@ -71,7 +71,7 @@ class AreaRollup:
         else:
             self.shares.pop(share.camp_id, None)
 
-    def update(self, doc: Mapping[str, Any], position: int, ts_us: int) -> None:
+    def update(self, doc: Mapping[str, object], position: int, ts_us: int) -> None:
         """Count a camp's new view, touched by the moment at `position`."""
         share = camp_share(doc)
         old = self.shares.get(share.camp_id)
@@ -105,14 +105,14 @@ def share_in_fold(fold: ReadinessFold, camp_id: str) -> CampShare:
     the camp's view)."""
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
-    site = camp.get("site") or {}
+    site = camp.get("site")
     population = camp["population"]
     return CampShare(
         camp_id=camp_id,
         slug=camp["slug"],
         plan=plan["slug"],
-        adm1=site.get("adm1") or None,
-        adm2=site.get("adm2") or None,
+        adm1=(site["adm1"] or None) if site else None,
+        adm2=(site["adm2"] or None) if site else None,
         status=fold.status_of(camp_id),
         people=(population["people"], *(population[group] for group in VULNERABLE_GROUPS)),
         uncovered=tuple(

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from domain.catalog import (
     FACILITIES,
     VULNERABLE_GROUPS,
 )
-from projections.fold_state import FoldState
+from projections.fold_state import EventFields, FoldState
 from projections.ids import canonical_id
-from projections.readiness_views import SITE_FIELDS
 
 if TYPE_CHECKING:
+    from projections.logistics import Commitment
     from projections.readiness import Moment
 
 
@@ -23,9 +23,11 @@ class CampHandlers(FoldState):
 
     if TYPE_CHECKING:
 
-        def _commit_to_camp(self, camp_id: str, bucket: str, item: str, delta: int) -> None: ...
+        def _commit_to_camp(
+            self, camp_id: str, bucket: Commitment, item: str, delta: int
+        ) -> None: ...
 
-    def _on_Stockpile__Opened(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__Opened(self, oid: str, ts: Moment, f: EventFields) -> None:
         self.stockpiles[oid] = {
             "slug": f["slug"],
             "partner_id": canonical_id(f["partner_id"]),
@@ -43,7 +45,7 @@ class CampHandlers(FoldState):
         depot["reserved"][item] = depot["reserved"].get(item, 0) + reserved
         self.touched_stockpiles.add(oid)
 
-    def _reservation(self, oid: str, f: Mapping[str, Any], delta: int) -> None:
+    def _reservation(self, oid: str, f: EventFields, delta: int) -> None:
         """Change what a stockpile holds for a camp; nothing reserved leaves no entry."""
         if not delta:
             return  # a dispatch from free stock
@@ -59,33 +61,31 @@ class CampHandlers(FoldState):
         if not by_camp:
             del reservations[camp_id]
 
-    def _on_Stockpile__SuppliesReceived(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesReceived(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._stock(oid, f["item"], on_hand=f["quantity"])
 
-    def _on_Stockpile__SuppliesReserved(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesReserved(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._reservation(oid, f, f["quantity"])
         self._stock(oid, f["item"], reserved=f["quantity"])
 
-    def _on_Stockpile__ReservationReleased(
-        self, oid: str, ts: Moment, f: Mapping[str, Any]
-    ) -> None:
+    def _on_Stockpile__ReservationReleased(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._reservation(oid, f, -f["quantity"])
         self._stock(oid, f["item"], reserved=-f["quantity"])
 
-    def _on_Stockpile__SuppliesDispatched(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesDispatched(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._reservation(oid, f, -f["from_reservation"])
         self._stock(oid, f["item"], on_hand=-f["quantity"], reserved=-f["from_reservation"])
 
-    def _on_Stockpile__SuppliesShipped(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesShipped(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._on_Stockpile__SuppliesDispatched(oid, ts, f)
 
-    def _on_Stockpile__ShipmentReturned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__ShipmentReturned(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._stock(oid, f["item"], on_hand=f["quantity"])
 
-    def _on_Stockpile__SuppliesWrittenOff(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Stockpile__SuppliesWrittenOff(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._stock(oid, f["item"], on_hand=-f["quantity"])
 
-    def _on_Camp__Established(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__Established(self, oid: str, ts: Moment, f: EventFields) -> None:
         plan_id = canonical_id(f["plan_id"])
         self.camps[oid] = {
             "slug": f["slug"],
@@ -106,8 +106,15 @@ class CampHandlers(FoldState):
         self.touched_camps.add(oid)
         self.touched.add(("3w", oid))
 
-    def _on_Camp__SiteDescribed(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
-        self.camps[oid]["site"] = {key: f[key] for key in SITE_FIELDS}
+    def _on_Camp__SiteDescribed(self, oid: str, ts: Moment, f: EventFields) -> None:
+        self.camps[oid]["site"] = {
+            "name": f["name"],
+            "kind": f["kind"],
+            "adm1": f["adm1"],
+            "adm2": f["adm2"],
+            "lat": f["lat"],
+            "lon": f["lon"],
+        }
         self.touched_camps.add(oid)
         self.touched.add(("3w", oid))
 
@@ -117,7 +124,7 @@ class CampHandlers(FoldState):
         ts: datetime | str,
         sector: str,
         partner_id: str | None,
-        co_leads: Sequence[Any] = (),
+        co_leads: Sequence[object] = (),
     ) -> None:
         camp = self.camps[oid]
         self.coverage.pop(oid, None)
@@ -132,16 +139,16 @@ class CampHandlers(FoldState):
         self.touched_camps.add(oid)
         self.touched.add(("3w", oid))  # the 3W rows change only with who leads what
 
-    def _on_Camp__SectorAssigned(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SectorAssigned(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._lead(oid, ts, f["sector"], canonical_id(f["partner_id"]), f.get("co_lead_ids", ()))
 
-    def _on_Camp__SectorReassigned(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SectorReassigned(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._lead(oid, ts, f["sector"], canonical_id(f["partner_id"]), f.get("co_lead_ids", ()))
 
-    def _on_Camp__SectorReleased(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SectorReleased(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._lead(oid, ts, f["sector"], None)
 
-    def _people(self, oid: str, f: Mapping[str, Any], sign: int) -> None:
+    def _people(self, oid: str, f: EventFields, sign: int) -> None:
         population = self.camps[oid]["population"]
         for group in population:
             count = f.get(group)
@@ -149,29 +156,29 @@ class CampHandlers(FoldState):
                 population[group] += sign * count
         self.touched_camps.add(oid)
 
-    def _on_Camp__ArrivalsRegistered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__ArrivalsRegistered(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._people(oid, f, +1)
 
-    def _on_Camp__DeparturesRegistered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__DeparturesRegistered(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._people(oid, f, -1)
 
-    def _on_Camp__SuppliesDelivered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SuppliesDelivered(self, oid: str, ts: Moment, f: EventFields) -> None:
         camp = self.camps[oid]
         item, quantity = f["item"], f["quantity"]
         camp["stock"][item] = camp["stock"].get(item, 0) + quantity
         camp["delivered"][item] = camp["delivered"].get(item, 0) + quantity
         self.touched_camps.add(oid)
 
-    def _on_Camp__SuppliesDistributed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__SuppliesDistributed(self, oid: str, ts: Moment, f: EventFields) -> None:
         stock = self.camps[oid]["stock"]
         stock[f["item"]] = stock.get(f["item"], 0) - f["quantity"]
         self.touched_camps.add(oid)
 
-    def _on_Camp__FacilitiesBuilt(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__FacilitiesBuilt(self, oid: str, ts: Moment, f: EventFields) -> None:
         facilities = self.camps[oid]["facilities"]
         facilities[f["facility"]] = facilities.get(f["facility"], 0) + f["count"]
         self.touched_camps.add(oid)
 
-    def _on_Camp__Closed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Camp__Closed(self, oid: str, ts: Moment, f: EventFields) -> None:
         self.camps[oid]["closed"] = True
         self.touched_camps.add(oid)

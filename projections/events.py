@@ -12,7 +12,7 @@ library's upcasters run when a stored event is older than its class. Stores that
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -21,8 +21,10 @@ import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import resolve_topic
 
+from projections.fold_state import EventFields
+
 Row = tuple[int, Any, str, bytes]  # (position, originator id, topic, state)
-Record = tuple[int, str, str, Any, Mapping[str, Any]]  # an EventRecord, or a plain tuple
+Record = tuple[int, str, str, Any, EventFields]  # an EventRecord, or a plain tuple
 
 
 class EventRecord(NamedTuple):
@@ -32,7 +34,7 @@ class EventRecord(NamedTuple):
     name: str  # e.g. "Camp.ArrivalsRegistered"
     oid: str
     ts: Any
-    fields: Mapping[str, Any]
+    fields: EventFields
 
 
 def event_record(domain_event: DomainEventProtocol[Any], position: int) -> EventRecord:
@@ -68,11 +70,11 @@ class EventDecoder:
 
     def __init__(self) -> None:
         self._specs: dict[str, _TopicSpec] = {}
-        self._ids: dict[Any, str] = {}
+        self._ids: dict[UUID | str, str] = {}
 
-    def _id(self, originator: Any) -> str:
+    def _id(self, originator: UUID | str) -> str:
         oid = self._ids[originator] = str(
-            originator if type(originator) is UUID else UUID(originator)
+            originator if isinstance(originator, UUID) else UUID(originator)
         )
         return oid
 

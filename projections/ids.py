@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 _CANONICAL_IDS: dict[str, str] = {}
 
 
-def canonical_id(value: Any) -> str:
+def canonical_id(value: object) -> str:
     """An id field as the fold keys entities: the UUID's canonical string.
 
     Fields come as UUIDs (domain events), strings, or the library's stored marker

@@ -10,34 +10,45 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+import projections.shapes as shapes
 from domain.catalog import CONSUMABLES, FACILITIES, PER_PERSON_ITEMS
 from projections.areas import bump as _add
+from projections.fold_state import (
+    CampState,
+    EventFields,
+    OfferState,
+    PlanState,
+    ShipmentState,
+    StockpileState,
+)
 from projections.ids import canonical_id
 
 if TYPE_CHECKING:
-    from projections.readiness import ReadinessFold, ViewKey
+    from projections.readiness import Moment, ReadinessFold, ViewKey
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Camp state keys this module keeps: item → quantity reserved for the camp in any stockpile,
 # on the road to it, and accepted from offers and not yet delivered.
-CAMP_COMMITMENTS = ("reserved_for", "in_transit", "offered")
+Commitment = Literal["reserved_for", "in_transit", "offered"]
+CAMP_COMMITMENTS: tuple[Commitment, ...] = ("reserved_for", "in_transit", "offered")
 TIMED_KINDS = ("offer", "shipment")  # views that change with time alone
 
 
-_LAST_ISO: list[Any] = [None, 0]  # the last ISO time parsed and its µs
+_LAST_ISO: dict[str, int] = {}  # the last ISO time parsed -> its µs
 
 
 def time_us(moment: datetime | str) -> int:
     """A time (datetime, or ISO 8601 text with an offset) in µs since the epoch."""
     if isinstance(moment, str):
         # The events of one moment share their time: parse it once.
-        if moment == _LAST_ISO[0]:
-            return int(_LAST_ISO[1])
+        last = _LAST_ISO.get(moment)
+        if last is not None:
+            return last
         us = time_us(datetime.fromisoformat(moment))
-        _LAST_ISO[0], _LAST_ISO[1] = moment, us
+        _LAST_ISO.clear()
+        _LAST_ISO[moment] = us
         return us
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
@@ -46,10 +57,10 @@ def time_us(moment: datetime | str) -> int:
 class LogisticsHandlers:
     """Fold handlers for shipments, offers and what they commit to camps (a ReadinessFold mixin)."""
 
-    camps: dict[str, dict[str, Any]]
-    stockpiles: dict[str, dict[str, Any]]
-    shipments: dict[str, dict[str, Any]]
-    offers: dict[str, dict[str, Any]]
+    camps: dict[str, CampState]
+    stockpiles: dict[str, StockpileState]
+    shipments: dict[str, ShipmentState]
+    offers: dict[str, OfferState]
     touched: set[ViewKey]
     touched_camps: set[str]
     touched_stockpiles: set[str]
@@ -61,7 +72,7 @@ class LogisticsHandlers:
 
         def camp_keys(self, camp_id: str) -> tuple[ViewKey, ViewKey]: ...
 
-    def _commit_to_camp(self, camp_id: str, bucket: str, item: str, delta: int) -> None:
+    def _commit_to_camp(self, camp_id: str, bucket: Commitment, item: str, delta: int) -> None:
         """Change what is committed to a camp: its and its plan's needs change, not its status."""
         if self.ledger_only:
             return
@@ -77,7 +88,7 @@ class LogisticsHandlers:
 
     # -- shipments -----------------------------------------------------------------------------
 
-    def _on_Shipment__Sent(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Shipment__Sent(self, oid: str, ts: Moment, f: EventFields) -> None:
         stockpile_id, camp_id = canonical_id(f["stockpile_id"]), canonical_id(f["camp_id"])
         item, quantity = f["item"], f["quantity"]
         self.shipments[oid] = {
@@ -96,7 +107,7 @@ class LogisticsHandlers:
         self.touched.add(("shipment", oid))
 
     def _shipment_ended(
-        self, oid: str, ts: Any, f: Mapping[str, Any], status: str, quantity: int
+        self, oid: str, ts: Moment, f: EventFields, status: str, quantity: int
     ) -> None:
         """Take an ended shipment off the road: the event says from where, to where, what."""
         stockpile_id, camp_id, item = (
@@ -121,21 +132,21 @@ class LogisticsHandlers:
         self.touched.add(("stockpile", stockpile_id))
         self._commit_to_camp(camp_id, "in_transit", item, delta)
 
-    def _on_Shipment__Delivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Shipment__Delivered(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._shipment_ended(oid, ts, f, "delivered", f["received"] + f["lost"])
 
-    def _on_Shipment__Lost(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Shipment__Lost(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._shipment_ended(oid, ts, f, "lost", f["quantity"])
 
-    def _on_Shipment__Returned(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Shipment__Returned(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._shipment_ended(oid, ts, f, "returned", f["quantity"])
 
-    def _on_Camp__ShipmentReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__ShipmentReceived(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._arrived(oid, f["item"], f["quantity"])
 
     # -- offers --------------------------------------------------------------------------------
 
-    def _on_Offer__Made(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Offer__Made(self, oid: str, ts: Moment, f: EventFields) -> None:
         self.offers[oid] = {
             "slug": f["slug"],
             "partner_id": canonical_id(f["partner_id"]),
@@ -155,7 +166,7 @@ class LogisticsHandlers:
         }
         self.touched.add(("offer", oid))
 
-    def _offer(self, oid: str, ts: Any) -> dict[str, Any] | None:
+    def _offer(self, oid: str, ts: Moment) -> OfferState | None:
         """The offer's state (None in a fold that keeps no offers), marked changed now."""
         offer = self.offers.get(oid)
         if offer is not None:
@@ -163,7 +174,7 @@ class LogisticsHandlers:
             self.touched.add(("offer", oid))
         return offer
 
-    def _on_Offer__Accepted(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Offer__Accepted(self, oid: str, ts: Moment, f: EventFields) -> None:
         camp_id, quantity = canonical_id(f["camp_id"]), f["quantity"]
         self._commit_to_camp(camp_id, "offered", f["item"], quantity)
         offer = self._offer(oid, ts)
@@ -171,12 +182,12 @@ class LogisticsHandlers:
             offer["accepted"] += quantity
             offer["by_camp"].setdefault(camp_id, [0, 0])[0] += quantity
 
-    def _on_Offer__Declined(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Offer__Declined(self, oid: str, ts: Moment, f: EventFields) -> None:
         offer = self._offer(oid, ts)
         if offer is not None:
             offer["declined"] += f["quantity"]
 
-    def _on_Offer__Delivered(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Offer__Delivered(self, oid: str, ts: Moment, f: EventFields) -> None:
         camp_id, quantity = canonical_id(f["camp_id"]), f["quantity"]
         self._commit_to_camp(camp_id, "offered", f["item"], -quantity)
         offer = self._offer(oid, ts)
@@ -184,7 +195,7 @@ class LogisticsHandlers:
             offer["delivered"] += quantity
             offer["by_camp"][camp_id][1] += quantity
 
-    def _on_Offer__Withdrawn(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Offer__Withdrawn(self, oid: str, ts: Moment, f: EventFields) -> None:
         for camp_id, quantity in zip(f["camp_ids"], f["undelivered_at"], strict=True):
             self._commit_to_camp(canonical_id(camp_id), "offered", f["item"], -quantity)
         offer = self._offer(oid, ts)
@@ -193,20 +204,20 @@ class LogisticsHandlers:
             offer["cancelled_remaining"] = f["remaining"]
             offer["cancelled_undelivered"] = f["undelivered"]
 
-    def _on_Camp__OfferReceived(self, oid: str, ts: Any, f: Mapping[str, Any]) -> None:
+    def _on_Camp__OfferReceived(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._arrived(oid, f["item"], f["quantity"])
 
 
 # -- views ---------------------------------------------------------------------------------------
 
 
-def camp_needs(camp: Mapping[str, Any], plan: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+def camp_needs(camp: CampState, plan: PlanState) -> dict[str, shapes.Counts]:
     """A camp's `needs`: per key with a shortfall above 0, {shortfall, committed, uncommitted}."""
     pop = camp["population"]["people"]
     if camp["closed"] or pop == 0:
         return {}
-    standards: Mapping[str, Fraction] = plan["standards"]
-    ready: Fraction = plan["needs_ready_days"]
+    standards = plan["standards"]
+    ready = plan["needs_ready_days"]
     stock, delivered = camp["stock"], camp["delivered"]
     shortfalls: dict[str, int] = {}
     for item in CONSUMABLES:
@@ -248,7 +259,7 @@ def summed_needs(entries: list[dict[str, dict[str, int]]]) -> dict[str, dict[str
 
 def shipment_view(
     fold: ReadinessFold, shipment_id: str, at_us: int | None = None
-) -> dict[str, Any]:
+) -> shapes.ViewDoc:
     """The shipment view (contract: "Shipment view"), as of `at_us`."""
     shipment = fold.shipments[shipment_id]
     camp = fold.camps[shipment["camp_id"]]
@@ -274,7 +285,7 @@ def shipment_view(
     )
 
 
-def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> dict[str, Any]:
+def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> shapes.ViewDoc:
     """The offer view (contract: "Offer view"), with expiry applied as of `at_us`."""
     offer = fold.offers[offer_id]
     plan_id = offer["plan_id"]
@@ -307,7 +318,7 @@ def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> 
     )
 
 
-def with_time(kind: str, doc: dict[str, Any], at_us: int) -> dict[str, Any]:
+def with_time(kind: str, doc: shapes.ViewDoc, at_us: int) -> shapes.ViewDoc:
     """Apply time to an offer or shipment view document (expiry, `overdue`) as of `at_us`.
 
     The same function serves the fold's views and stored documents read later: a document holds

@@ -73,7 +73,7 @@ class ViewSource(Protocol):
         ...
 
 
-def in_scope(camp: Mapping[str, Any], scope: str, code: str) -> bool:
+def in_scope(camp: Mapping[str, object], scope: str, code: str) -> bool:
     """True if a camp view belongs to this plan (by slug) or this adm1/adm2 area."""
     return camp["plan"] == code if scope == "plan" else in_area(camp, scope, code)
 

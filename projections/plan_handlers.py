@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
-from projections.fold_state import FoldState
+from projections.fold_state import EventFields, FoldState
 from projections.ids import canonical_id
 from projections.readiness_views import derive_plan_state
 
 if TYPE_CHECKING:
     from projections.readiness import Moment
 
+MoneyBucket = Literal["pledged", "received", "disbursed"]
+
 
 class PlanHandlers(FoldState):
     """Partners registered and withdrawn; plans drafted, joined, funded and moved on."""
 
-    def _on_Partner__Registered(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Partner__Registered(self, oid: str, ts: Moment, f: EventFields) -> None:
         self.coverage.clear()
         self.partners_changed.add(oid)
         self.partners[oid] = {
@@ -26,7 +27,7 @@ class PlanHandlers(FoldState):
             "withdrawn": False,
         }
 
-    def _on_Partner__Withdrew(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_Partner__Withdrew(self, oid: str, ts: Moment, f: EventFields) -> None:
         self.partners[oid]["withdrawn"] = True
         self.coverage.clear()
         self.partners_changed.add(oid)
@@ -39,7 +40,7 @@ class PlanHandlers(FoldState):
             if oid in plan["members"]:
                 self.touched.add(("plan", plan_id))
 
-    def _on_ResponsePlan__Drafted(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__Drafted(self, oid: str, ts: Moment, f: EventFields) -> None:
         self.plans[oid] = {
             "slug": f["slug"],
             "title": f["title"],
@@ -62,12 +63,12 @@ class PlanHandlers(FoldState):
         self.lifecycle_changed.add(oid)
         self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__PartnerJoined(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__PartnerJoined(self, oid: str, ts: Moment, f: EventFields) -> None:
         member = self.plans[oid]["members"].setdefault(canonical_id(f["partner_id"]), [])
         member.append(f["role"])
         self._plan_and_3w(oid)
 
-    def _on_ResponsePlan__PartnerLeft(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__PartnerLeft(self, oid: str, ts: Moment, f: EventFields) -> None:
         self.plans[oid]["members"].pop(canonical_id(f["partner_id"]), None)
         self._plan_and_3w(oid)
 
@@ -75,35 +76,31 @@ class PlanHandlers(FoldState):
         self.touched.add(("plan", plan_id))
         self.touched.update(("3w", camp_id) for camp_id in self.plans[plan_id]["camps"])
 
-    def _money(self, oid: str, bucket: str, currency: str, amount: int) -> None:
+    def _money(self, oid: str, bucket: MoneyBucket, currency: str, amount: int) -> None:
         totals = self.plans[oid][bucket]
         totals[currency] = totals.get(currency, 0) + amount
         self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__FundsPledged(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__FundsPledged(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._money(oid, "pledged", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__FundsReceived(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__FundsReceived(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._money(oid, "received", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__FundsDisbursed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__FundsDisbursed(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._money(oid, "disbursed", f["currency"], f["amount"])
 
-    def _on_ResponsePlan__PoolSplit(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__PoolSplit(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._money(oid, "disbursed", f["currency"], f["share"] * len(f["recipients"]))
 
-    def _on_ResponsePlan__StockpileCommitted(
-        self, oid: str, ts: Moment, f: Mapping[str, Any]
-    ) -> None:
+    def _on_ResponsePlan__StockpileCommitted(self, oid: str, ts: Moment, f: EventFields) -> None:
         stockpile_id = canonical_id(f["stockpile_id"])
         self.plans[oid]["stockpiles"].append(stockpile_id)
         self.stockpiles[stockpile_id]["plans"].append(oid)
         self._stockpile_keys.pop(stockpile_id, None)
         self.touched |= {("plan", oid), ("stockpile", stockpile_id)}
 
-    def _on_ResponsePlan__StockpileWithdrawn(
-        self, oid: str, ts: Moment, f: Mapping[str, Any]
-    ) -> None:
+    def _on_ResponsePlan__StockpileWithdrawn(self, oid: str, ts: Moment, f: EventFields) -> None:
         stockpile_id = canonical_id(f["stockpile_id"])
         self.plans[oid]["stockpiles"].remove(stockpile_id)
         self.stockpiles[stockpile_id]["plans"].remove(oid)
@@ -115,11 +112,11 @@ class PlanHandlers(FoldState):
         self.lifecycle_changed.add(oid)
         self.touched.add(("plan", oid))
 
-    def _on_ResponsePlan__Activated(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__Activated(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._status(oid, "activated")
 
-    def _on_ResponsePlan__StoodDown(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__StoodDown(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._status(oid, "standing_down")
 
-    def _on_ResponsePlan__Closed(self, oid: str, ts: Moment, f: Mapping[str, Any]) -> None:
+    def _on_ResponsePlan__Closed(self, oid: str, ts: Moment, f: EventFields) -> None:
         self._status(oid, "closed")

@@ -24,7 +24,7 @@ from eventsourcing.projection import Projection
 from projections.area_rollup import AreaRollup
 from projections.events import Record, event_record, iso_to_datetime
 from projections.logistics import TIMED_KINDS
-from projections.readiness import ReadinessFold, ViewKey, camp_status
+from projections.readiness import Moment, ReadinessFold, ViewKey, camp_status
 from projections.store import (
     PostgresViewStore,
     SQLiteViewStore,
@@ -50,7 +50,7 @@ CHECKPOINT_EVERY = 500
 CHECKPOINT_UNIT = 100  # entities (partners, plans, stockpiles, camps) per `checkpoint_every`
 
 
-def encode_view(doc: Any) -> bytes:
+def encode_view(doc: object) -> bytes:
     """A view document as JSON. Sums across entities (a plan's population over its camps) may
     pass 64 bits although each entity stays within the domain's bound: such whole numbers are
     written as floating-point numbers instead of failing the batch."""
@@ -60,7 +60,7 @@ def encode_view(doc: Any) -> bytes:
         return orjson.dumps(_widened(doc))
 
 
-def _widened(value: Any) -> Any:
+def _widened(value: object) -> Any:
     if isinstance(value, dict):
         return {key: _widened(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -96,16 +96,16 @@ class ReadinessProjector:
         self.checkpoint_position = 0
         # view → (position, time) of the last moment that touched it; the time as the event
         # gave it (datetime or ISO form), or in µs when restored
-        self.touches: dict[ViewKey, tuple[int, Any]] = {}
+        self.touches: dict[ViewKey, tuple[int, Moment]] = {}
         # Offers' and shipments' touches apart: checkpoints leave them out, and there are many.
-        self.timed_touches: dict[ViewKey, tuple[int, Any]] = {}
+        self.timed_touches: dict[ViewKey, tuple[int, Moment]] = {}
         # What the moments folded since `process()` began touched: camps and stockpiles by id,
         # other views by key (cheaper than scanning every view's touch after each batch).
         self._batch_camps: set[str] = set()
         self._batch_stockpiles: set[str] = set()
         self._batch_keys: set[ViewKey] = set()
         self._statuses: dict[ViewKey, str] = {}
-        self._us_of: dict[Any, int] = {}  # event time → µs, for the times asked lately
+        self._us_of: dict[Moment, int] = {}  # event time → µs, for the times asked lately
         # The areas' roll-ups: summed from the fold by the first batch that touches a camp.
         self.areas: AreaRollup | None = None
 
@@ -153,7 +153,7 @@ class ReadinessProjector:
         """Fold events moment by moment; record timeline entries and checkpoints in `batch`
         (without one, as for time travel, only the fold and the views' touches move)."""
         handlers = self.fold.handlers
-        moment_ts: Any = None
+        moment_ts: Any = None  # a Moment once the first event is read
         start = moment_position = self.position
         first = 0
         for position, name, oid, ts, fields in records:
@@ -176,9 +176,9 @@ class ReadinessProjector:
         if batch is not None and first and not batch.first_position:
             batch.first_position = first
 
-    def ts_us_of(self, ts: Any) -> int:
+    def ts_us_of(self, ts: Moment | int) -> int:
         """An event time (datetime, ISO form or µs) in µs since the epoch."""
-        if type(ts) is int:
+        if isinstance(ts, int):
             return ts
         us = self._us_of.get(ts)
         if us is None:
@@ -193,7 +193,7 @@ class ReadinessProjector:
         position, ts = self.timed_touches[key] if mark is None else mark
         return position, self.ts_us_of(ts)
 
-    def _close_moment(self, position: int, ts: Any, batch: ViewBatch | None) -> None:
+    def _close_moment(self, position: int, ts: Moment, batch: ViewBatch | None) -> None:
         self.position = position
         fold = self.fold
         mark = (position, ts)
@@ -245,7 +245,7 @@ class ReadinessProjector:
         return self.checkpoint_every * max(1, size // CHECKPOINT_UNIT)
 
     def _status_changed(
-        self, key: ViewKey, status: str, position: int, ts: Any, batch: ViewBatch
+        self, key: ViewKey, status: str, position: int, ts: Moment, batch: ViewBatch
     ) -> None:
         kind, entity_id = key
         batch.timeline.append(
@@ -307,7 +307,7 @@ class ReadinessProjector:
         row = ViewVersion(
             kind=kind,
             entity_id=entity_id,
-            slug=doc.get(kind, doc.get("camp", "")),
+            slug=doc[kind] if kind in doc else doc.get("camp", ""),
             plan_id=doc.get("plan_id") if kind != "plan" else entity_id,
             status=doc.get("status"),
             location=doc.get("location"),

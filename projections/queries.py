@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from projections.areas import area_view, area_views, in_area_order
 from projections.logistics import TIMED_KINDS, time_us, with_time
 from projections.projector import from_us, to_us
+from projections.shapes import ViewDoc
 from projections.store import PostgresViewStore, SQLiteViewStore
 from projections.time_travel import TimeTraveller
 
@@ -55,9 +55,7 @@ class ReadinessQueries:
         """The query's time on the planner's clock, in µs since the epoch."""
         return time_us(self.clock())
 
-    def view(
-        self, kind: str, entity_id: str, as_of: datetime | None = None
-    ) -> dict[str, Any] | None:
+    def view(self, kind: str, entity_id: str, as_of: datetime | None = None) -> ViewDoc | None:
         """One view by entity id, now or as of a time; None if it did not exist then."""
         if as_of is None:
             doc = self.store.get(kind, entity_id)
@@ -68,9 +66,7 @@ class ReadinessQueries:
             doc = docs[0] if docs else None
         return None if doc is None else _public(doc)
 
-    def view_series(
-        self, kind: str, entity_id: str, times: list[datetime]
-    ) -> list[dict[str, Any] | None]:
+    def view_series(self, kind: str, entity_id: str, times: list[datetime]) -> list[ViewDoc | None]:
         """One view as of each of several times (in increasing order)."""
         docs = self.traveller.view_series((kind, entity_id), [to_us(t) for t in times])
         return [None if doc is None else _public(doc) for doc in docs]
@@ -85,7 +81,7 @@ class ReadinessQueries:
         location: str | None = None,
         adm1: str | None = None,
         adm2: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ViewDoc]:
         """All views of a kind, filtered (camps also by area code), now or as of a time."""
         if as_of is None:
             if status is not None and kind in TIMED_KINDS:  # a stored status may have aged
@@ -122,7 +118,7 @@ class ReadinessQueries:
         plan_id: str | None = None,
         status: str | None = None,
         location: str | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[ViewDoc], int]:
         """A page of the current views of a kind, filtered, and how many the filters keep:
         read a page at a time from the store, whatever the number of views."""
         filters = {"plan_id": plan_id, "status": status, "location": location}
@@ -134,14 +130,14 @@ class ReadinessQueries:
         *,
         as_of: datetime | None = None,
         plan_id: str | None = None,
-        keep: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> list[dict[str, Any]]:
+        keep: Callable[[ViewDoc], bool] | None = None,
+    ) -> list[ViewDoc]:
         """The 3W table: one row per (partner, sector, camp), those `keep` accepts.
 
         Each camp's population is on its first row only (`None` on the others), so that a sum
         over the rows counts every camp once, whatever the filter.
         """
-        rows: list[tuple[str, dict[str, Any]]] = []
+        rows: list[tuple[str, ViewDoc]] = []
         population = {
             doc["id"]: doc["population"] for doc in self.views("camp", as_of=as_of, plan_id=plan_id)
         }
@@ -165,9 +161,7 @@ class ReadinessQueries:
             counted.add(camp_id)
         return [row for _, row in rows]
 
-    def area(
-        self, level: str, code: str, *, as_of: datetime | None = None
-    ) -> dict[str, Any] | None:
+    def area(self, level: str, code: str, *, as_of: datetime | None = None) -> ViewDoc | None:
         """One area's view (adm1 or adm2), now or as of a time; None if no camp carries it.
 
         Now, it is the area's roll-up (one row, kept up by the projector); as of a time, the
@@ -179,7 +173,7 @@ class ReadinessQueries:
 
     def areas(
         self, *, as_of: datetime | None = None, level: str | None = None, adm1: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ViewDoc]:
         """Every area's view (or those of one level, or within one adm1 area), adm1 areas each
         followed by their adm2 areas. Now, from the roll-ups; as of a time, summed from the
         camps' views then."""
@@ -209,7 +203,7 @@ class ReadinessQueries:
         kind: str | None = None,
         entity_id: str | None = None,
         as_of: datetime | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ViewDoc]:
         """Every status change of camps and plans, oldest first, with its time."""
         entries = self.store.timeline(
             kind=kind, entity_id=entity_id, as_of_us=None if as_of is None else to_us(as_of)
@@ -219,7 +213,7 @@ class ReadinessQueries:
         return entries
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
+def _public(doc: ViewDoc) -> ViewDoc:
     doc["position"] = doc.pop("_position")
     doc["updated_at"] = from_us(doc.pop("_ts_us")).isoformat()
     return doc

@@ -11,10 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 import projections.shapes as shapes
 from projections.camp_handlers import CampHandlers
+from projections.fold_state import (
+    CampState,
+    EntityState,
+    EventFields,
+    Moment,
+    OfferState,
+    PlanState,
+    ShipmentState,
+    StockpileState,
+)
 from projections.ids import canonical_id
 from projections.logistics import (
     LogisticsHandlers,
@@ -36,14 +46,17 @@ from projections.readiness_views import (
 )
 
 ViewKey = tuple[str, str]  # (view kind, entity id)
-Moment = datetime | str  # an event's time: a datetime (live events) or its ISO form (decoded)
 VIEW_KINDS = ("camp", "plan", "stockpile", "3w", "shipment", "offer")
 
 
 # Domain events that change no view, by name ("Aggregate.Event"): the fold has no handler for
 # them on purpose. Every other domain event needs a `_on_<Aggregate>__<Event>` handler
 # (tests/unit/test_fold_handlers.py walks every event class of `domain/`).
-EVENTS_CHANGING_NO_VIEW: frozenset[str] = frozenset()
+# Headquarters' records of field commands (docs/field.md): an applied command or a resolution
+# changes views through its own events, stored beside the record.
+EVENTS_CHANGING_NO_VIEW: frozenset[str] = frozenset(
+    {"FieldCommand.Received", "FieldCommand.Resolved"}
+)
 
 
 class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
@@ -51,11 +64,11 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
 
     def __init__(self) -> None:
         self.partners: dict[str, shapes.PartnerState] = {}
-        self.plans: dict[str, dict[str, Any]] = {}
-        self.stockpiles: dict[str, dict[str, Any]] = {}
-        self.camps: dict[str, dict[str, Any]] = {}
-        self.shipments: dict[str, dict[str, Any]] = {}
-        self.offers: dict[str, dict[str, Any]] = {}
+        self.plans: dict[str, PlanState] = {}
+        self.stockpiles: dict[str, StockpileState] = {}
+        self.camps: dict[str, CampState] = {}
+        self.shipments: dict[str, ShipmentState] = {}
+        self.offers: dict[str, OfferState] = {}
         self.camp_status: dict[str, str] = {}
         self.coverage: dict[str, bool] = {}  # camp → every required sector has a counting lead
         self._camp_keys: dict[str, tuple[ViewKey, ViewKey]] = {}  # camp → its and its plan's
@@ -68,7 +81,7 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
         self.touched_camps: set[str] = set()
         self.touched_stockpiles: set[str] = set()
         self.touched: set[ViewKey] = set()
-        self.handlers: dict[str, Callable[[str, Moment, Mapping[str, Any]], None]] = {
+        self.handlers: dict[str, Callable[[str, Moment, EventFields], None]] = {
             name[len("_on_") :].replace("__", "."): getattr(self, name)
             for name in dir(self)
             if name.startswith("_on_")
@@ -77,7 +90,7 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
     # -- applying events -----------------------------------------------------------------------
 
     def apply(
-        self, event_name: str, oid: str, ts: datetime | str, fields: Mapping[str, Any]
+        self, event_name: str, oid: str, ts: datetime | str, fields: EventFields
     ) -> set[ViewKey]:
         """Fold one event (e.g. "Camp.ArrivalsRegistered"); return the views it touched.
 
@@ -90,13 +103,13 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
         return self.take_touched()
 
     def fold_event(
-        self, event_name: str, oid: str, ts: datetime | str, fields: Mapping[str, Any]
+        self, event_name: str, oid: str, ts: datetime | str, fields: EventFields
     ) -> None:
         """Fold one event when the caller does not ask what it touched (cheaper than apply)."""
         self._fold(event_name, oid, ts, fields)
         self._forget_touched()
 
-    def _fold(self, event_name: str, oid: str, ts: Moment, fields: Mapping[str, Any]) -> None:
+    def _fold(self, event_name: str, oid: str, ts: Moment, fields: EventFields) -> None:
         handler = self.handlers.get(event_name)
         if handler is not None:
             handler(oid, ts, fields)
@@ -158,12 +171,12 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
 
     # -- state (checkpoints and resuming) ------------------------------------------------------
 
-    def export_state(self, ledger: bool = True) -> dict[str, dict[str, dict[str, Any]]]:
+    def export_state(self, ledger: bool = True) -> dict[str, dict[str, Mapping[str, object]]]:
         """The folded state as plain JSON-ready data, entities in id order (the same fold gives
         the same data, whether resumed or folded from scratch), derived fields left out;
         without shipments and offers unless `ledger` (checkpoints keep none: they would grow
         with every shipment and offer ever made)."""
-        tables: list[tuple[str, Mapping[str, Any]]] = [
+        tables: list[tuple[str, Mapping[str, EntityState]]] = [
             ("partners", self.partners),
             ("plans", self.plans),
             ("stockpiles", self.stockpiles),
@@ -178,18 +191,18 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
             for table, entities in tables
         }
 
-    def entity_state(self, table: str, entity_id: str) -> dict[str, Any]:
+    def entity_state(self, table: str, entity_id: str) -> Mapping[str, object]:
         """One entity's state as stored (a plan without its derived fields)."""
-        state: dict[str, Any] = getattr(self, table)[entity_id]
+        state: EntityState = getattr(self, table)[entity_id]
         if table == "plans":
             return {k: v for k, v in state.items() if k not in DERIVED_PLAN_STATE}
         return state
 
-    def load_entity(self, table: str, entity_id: str, state: dict[str, Any]) -> None:
+    def load_entity(self, table: str, entity_id: str, state: EntityState) -> None:
         """Put one entity's exported state back (table: partners, plans, stockpiles, camps,
         shipments, offers)."""
         if table == "plans":
-            derive_plan_state(state)
+            derive_plan_state(cast(PlanState, state))
         getattr(self, table)[entity_id] = state
         self.camp_status.clear()
         self.coverage.clear()
@@ -197,7 +210,7 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
         self._stockpile_keys.clear()
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Mapping[str, dict[str, Any]]]) -> ReadinessFold:
+    def from_state(cls, state: Mapping[str, Mapping[str, EntityState]]) -> ReadinessFold:
         """A fold holding an exported state."""
         fold = cls()
         for table, entities in state.items():
@@ -205,19 +218,19 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
                 fold.load_entity(table, entity_id, entity)
         return fold
 
-    def view(self, kind: str, entity_id: str, at_us: int | None = None) -> dict[str, Any]:
+    def view(self, kind: str, entity_id: str, at_us: int | None = None) -> shapes.ViewDoc:
         """Compute the current view document of one entity; offers and shipments as of
         `at_us` (µs since the epoch; default: the time of their last event)."""
         if kind == "camp":
             doc = camp_view(self, entity_id)
             self.camp_status[entity_id] = doc["status"]
-            return doc
+            return dict(doc)
         if kind == "plan":
-            return plan_view(self, entity_id)
+            return dict(plan_view(self, entity_id))
         if kind == "stockpile":
-            return stockpile_view(self, entity_id)
+            return dict(stockpile_view(self, entity_id))
         if kind == "3w":
-            return who_does_what_view(self, entity_id)
+            return dict(who_does_what_view(self, entity_id))
         if kind == "shipment":
             return shipment_view(self, entity_id, at_us)
         if kind == "offer":
@@ -226,19 +239,19 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
 
     def slug_of(self, kind: str, entity_id: str) -> str:
         """The slug of an entity, for views and lists."""
-        table = self.table_of(kind)
-        return str(table[entity_id]["slug"])
+        return self.table_of(kind)[entity_id]["slug"]
 
-    def table_of(self, kind: str) -> dict[str, dict[str, Any]]:
+    def table_of(self, kind: str) -> Mapping[str, EntityState]:
         """The entities whose views are of this kind."""
-        return {
+        tables: dict[str, Mapping[str, EntityState]] = {
             "camp": self.camps,
             "3w": self.camps,
             "plan": self.plans,
             "stockpile": self.stockpiles,
             "shipment": self.shipments,
             "offer": self.offers,
-        }[kind]
+        }
+        return tables[kind]
 
     def partner_slug(self, partner_id: str) -> str:
         """The slug of a partner (or its id if it was never registered here)."""

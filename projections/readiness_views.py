@@ -3,9 +3,8 @@ stockpile and who-does-what, by the rules of `projections.rules`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import projections.rules as rules
 import projections.shapes as shapes
@@ -16,10 +15,10 @@ from domain.catalog import (
     PER_PERSON_ITEMS,
     PROTECTION_SECTOR,
     TRIPARTITE_KINDS,
-    VULNERABLE_GROUPS,
     standards_for,
 )
 from domain.site import DEFAULT_SITE_KIND
+from projections.fold_state import CampState, PlanState
 from projections.logistics import (
     camp_needs,
     in_transit,
@@ -41,7 +40,7 @@ def round4(value: Fraction | float) -> float:
 DERIVED_PLAN_STATE = ("standards", "ready_fraction", "needs_ready_days", "thresholds")
 
 
-def derive_plan_state(plan: dict[str, Any]) -> None:
+def derive_plan_state(plan: PlanState) -> None:
     """Fill a plan's derived fields (never stored): exact standards and ready days, and the
     same as integer pairs for `camp_status`."""
     standards = standards_for(plan["standards_profile"], plan["standards_overrides"])
@@ -88,13 +87,13 @@ def camp_status(fold: ReadinessFold, camp_id: str) -> str:
     return rules.READY
 
 
-def _covered(fold: ReadinessFold, camp: Mapping[str, Any]) -> bool:
+def _covered(fold: ReadinessFold, camp: CampState) -> bool:
     plan = fold.plans[camp["plan_id"]]
     return not rules.uncovered_sectors(plan["required_sectors"], camp["leads"], fold.lead_counts)
 
 
 def _camp_verdicts(
-    fold: ReadinessFold, camp: Mapping[str, Any], thresholds: rules.Thresholds
+    fold: ReadinessFold, camp: CampState, thresholds: rules.Thresholds
 ) -> tuple[list[str], list[rules.Verdict], list[str]]:
     """Every criterion's verdict and gaps, in the contract's order: (uncovered, verdicts, gaps)."""
     pop = camp["population"]["people"]
@@ -120,7 +119,7 @@ Measures = dict[str, float | None]
 
 
 def _camp_measures(
-    camp: Mapping[str, Any], thresholds: rules.Thresholds
+    camp: CampState, thresholds: rules.Thresholds
 ) -> tuple[Measures, Measures, Measures]:
     """The camp view's measures: days of cover, items per person, people per facility."""
     pop = camp["population"]["people"]
@@ -141,7 +140,7 @@ def _camp_measures(
     return days_of_cover, per_person, people_per
 
 
-def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
+def camp_view(fold: ReadinessFold, camp_id: str) -> shapes.CampView:
     """The camp readiness view (contract: "Camp readiness view"), by `projections.rules`."""
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
@@ -163,7 +162,7 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         **site_fields(camp),
         "status": status,
         "population": pop,
-        **{group: camp["population"][group] for group in VULNERABLE_GROUPS},
+        **vulnerable_counts(camp["population"]),
         "required_sectors": list(plan["required_sectors"]),
         "uncovered_sectors": uncovered,
         "sector_leads": {
@@ -193,10 +192,30 @@ def camp_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
     }
 
 
-def site_fields(camp: Mapping[str, Any]) -> dict[str, Any]:
+def vulnerable_counts(population: shapes.Counts) -> shapes.VulnerableCounts:
+    """How many of a camp's people are in each vulnerable group (`VULNERABLE_GROUPS`)."""
+    return {
+        "under5": population["under5"],
+        "elderly": population["elderly"],
+        "disabled": population["disabled"],
+        "pregnant_lactating": population["pregnant_lactating"],
+        "unaccompanied_minors": population["unaccompanied_minors"],
+    }
+
+
+def site_fields(camp: CampState) -> shapes.SiteFields:
     """A camp's site details as its views show them: name defaults to the slug, kind to
     `camp`, the rest to null (a camp established without them has no `site` in its state)."""
-    site = camp.get("site") or {}
+    site = camp.get("site")
+    if site is None:
+        return {
+            "name": camp["slug"],
+            "kind": DEFAULT_SITE_KIND,
+            "adm1": None,
+            "adm2": None,
+            "lat": None,
+            "lon": None,
+        }
     return {
         "name": site.get("name") or camp["slug"],
         "kind": site.get("kind") or DEFAULT_SITE_KIND,
@@ -207,7 +226,7 @@ def site_fields(camp: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
+def plan_view(fold: ReadinessFold, plan_id: str) -> shapes.PlanView:
     """The plan readiness view (contract: "Plan readiness view")."""
     plan = fold.plans[plan_id]
     members_by_kind = dict.fromkeys(PARTNER_KINDS, 0)
@@ -278,10 +297,10 @@ def plan_view(fold: ReadinessFold, plan_id: str) -> dict[str, Any]:
             [camp_needs(fold.camps[c], plan) for c in plan["camps"] if not fold.camps[c]["closed"]]
         ),
     }
-    return dict(doc)  # a plain document for the store and the queries
+    return doc
 
 
-def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
+def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> shapes.StockpileView:
     """The stockpile view (contract: "Stockpile view")."""
     depot = fold.stockpiles[stockpile_id]
     items: dict[str, shapes.Levels] = {}
@@ -304,24 +323,19 @@ def stockpile_view(fold: ReadinessFold, stockpile_id: str) -> dict[str, Any]:
         "plans": [fold.plans[p]["slug"] for p in depot["plans"]],
         "in_transit": in_transit(depot.get("in_transit", {})),
     }
-    return dict(doc)  # a plain document for the store and the queries
+    return doc
 
 
-def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
+def who_does_what_view(fold: ReadinessFold, camp_id: str) -> shapes.WhoDoesWhatView:
     """The 3W rows of one camp: who leads which sector where, in what role, since when."""
     camp = fold.camps[camp_id]
     plan = fold.plans[camp["plan_id"]]
-    details = site_fields(camp)
-    site = {
-        "site_name": details["name"],
-        "site_kind": details["kind"],
-        **{key: details[key] for key in ("adm1", "adm2", "lat", "lon")},
-    }
-    rows = []
+    site = site_fields(camp)
+    rows: list[shapes.ThreeWRow] = []
     for sector, lead_id in sorted(camp["leads"].items()):
         co_leads = camp.get("co_leads", {}).get(sector, [])
         for partner_id, lead in ((lead_id, "lead"), *((c, "co-lead") for c in co_leads)):
-            partner = fold.partners.get(partner_id, {"slug": partner_id, "name": "", "kind": ""})
+            partner = fold.partners.get(partner_id) or unknown_partner(partner_id)
             rows.append(
                 {
                     "partner": partner["slug"],
@@ -331,10 +345,15 @@ def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
                     "lead": lead,
                     "sector": sector,
                     "camp": camp["slug"],
-                    **site,
+                    "site_name": site["name"],
+                    "site_kind": site["kind"],
+                    "adm1": site["adm1"],
+                    "adm2": site["adm2"],
+                    "lat": site["lat"],
+                    "lon": site["lon"],
                     "location": camp["location"],
                     "plan": plan["slug"],
-                    "status": "withdrawn" if partner.get("withdrawn") else "active",
+                    "status": "withdrawn" if partner["withdrawn"] else "active",
                     "since": camp["lead_since"][sector],
                 }
             )
@@ -345,3 +364,8 @@ def who_does_what_view(fold: ReadinessFold, camp_id: str) -> dict[str, Any]:
         "plan_id": camp["plan_id"],
         "rows": rows,
     }
+
+
+def unknown_partner(partner_id: str) -> shapes.PartnerState:
+    """A partner the fold has no record of, as the 3W shows it: its id, no name, no kind."""
+    return {"slug": partner_id, "name": "", "kind": "", "withdrawn": False}

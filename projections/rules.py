@@ -158,29 +158,29 @@ def days_cover_status(days: Fraction | float, ready: Fraction | float) -> str:
 
 def consumables(stock: Mapping[str, int], pop: int, t: Thresholds, gaps: Gaps) -> Verdict:
     """Each consumable's days of cover (population > 0)."""
+    if gaps is None:
+        return _consumables_status(stock, pop, t)
     verdict: Verdict = None
-    if gaps is None:  # the status alone, after every moment: `cover_status` inlined, in integers
-        ready_num, ready_den = t.ready_num, t.ready_den
-        for item, num, den in t.needs:
-            held, needed = stock.get(item, 0) * den, pop * num
-            if held < needed:
-                return NOT_READY
-            if held * ready_den < ready_num * needed:
-                verdict = AT_RISK
-        return verdict
     for item, num, den in t.needs:
         held, needed = stock.get(item, 0) * den, pop * num
         status = cover_status(held, needed, t.ready_num, t.ready_den)
         if status is None:
             continue
-        if status == NOT_READY:
-            if gaps is None:
-                return NOT_READY
-            verdict = NOT_READY
-        elif verdict is None:
+        verdict = NOT_READY if status == NOT_READY else (verdict or AT_RISK)
+        gaps.append(cover_gap(item, status, Fraction(held, needed), pop, t))
+    return verdict
+
+
+def _consumables_status(stock: Mapping[str, int], pop: int, t: Thresholds) -> Verdict:
+    """The consumables' verdict alone, after every moment: `cover_status` inlined, in integers."""
+    verdict: Verdict = None
+    ready_num, ready_den = t.ready_num, t.ready_den
+    for item, num, den in t.needs:
+        held, needed = stock.get(item, 0) * den, pop * num
+        if held < needed:
+            return NOT_READY
+        if held * ready_den < ready_num * needed:
             verdict = AT_RISK
-        if gaps is not None:
-            gaps.append(cover_gap(item, status, Fraction(held, needed), pop, t))
     return verdict
 
 

@@ -6,8 +6,12 @@ document with or without them has the same shape. Numbers read back from JSON ke
 kind: counts are `int`, ratios `float`, a missing ratio `None`.
 """
 
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
+# Any kind of view document as the store keeps it (decoded JSON). Code that handles every kind
+# alike (store, queries, time travel) reads it by key; code that knows the kind uses its shape
+# below (`CampView`, `PlanView`, ...).
+ViewDoc = dict[str, Any]
 Ratios = dict[str, float | None]  # item or facility -> a ratio, null when it has no meaning
 Counts = dict[str, int]  # item, facility, currency, kind or status -> a whole number
 
@@ -19,6 +23,27 @@ class PartnerState(TypedDict):
     name: str
     kind: str
     withdrawn: bool
+
+
+class SiteFields(TypedDict):
+    """A camp's site as its views show it: name and kind always given, the rest may be null."""
+
+    name: str
+    kind: str
+    adm1: str | None
+    adm2: str | None
+    lat: float | None
+    lon: float | None
+
+
+class VulnerableCounts(TypedDict):
+    """How many people of a camp are in each vulnerable group."""
+
+    under5: int
+    elderly: int
+    disabled: int
+    pregnant_lactating: int
+    unaccompanied_minors: int
 
 
 class CampView(TypedDict):

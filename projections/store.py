@@ -98,7 +98,7 @@ class ViewStoreMixin(ViewQueries):
 
     if TYPE_CHECKING:  # provided by the library's tracking recorder this is mixed into
 
-        def _insert_tracking(self, c: Any, tracking: Tracking) -> None: ...
+        def _insert_tracking(self, c: object, tracking: Tracking) -> None: ...
 
     # -- schema --------------------------------------------------------------------------------
 
@@ -154,7 +154,7 @@ class ViewStoreMixin(ViewQueries):
                 "SELECT column_name AS name FROM information_schema.columns "
                 "WHERE table_schema = ? AND table_name = 'rp_current'"
             )
-            params: tuple[Any, ...] = (getattr(self.datastore, "schema", "") or "public",)
+            params: tuple[object, ...] = (getattr(self.datastore, "schema", "") or "public",)
         else:
             sql, params = "SELECT name FROM pragma_table_info('rp_current')", ()
         columns = {row["name"] for row in self._query(sql, params)}
@@ -179,7 +179,7 @@ class ViewStoreMixin(ViewQueries):
         """The tables in this database (or schema)."""
         if self.postgres:
             sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = ?"
-            params: tuple[Any, ...] = (getattr(self.datastore, "schema", "") or "public",)
+            params: tuple[object, ...] = (getattr(self.datastore, "schema", "") or "public",)
         else:
             sql, params = "SELECT name FROM sqlite_master WHERE type = 'table'", ()
         return {row["name"] for row in self._query(sql, params)}

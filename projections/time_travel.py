@@ -10,12 +10,12 @@ what the views have caught up to.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from projections.events import EventDecoder, EventRows, Record, Row
 from projections.logistics import TIMED_KINDS, time_us
 from projections.projector import ReadinessProjector, from_us
-from projections.readiness import ReadinessFold, ViewKey
+from projections.readiness import Moment, ReadinessFold, ViewKey
+from projections.shapes import ViewDoc
 from projections.store import PostgresViewStore, SQLiteViewStore
 
 READ_BATCH = 250  # rows read at a time while folding towards a past time
@@ -34,7 +34,7 @@ class TimeTraveller:
 
     def views_at(
         self, as_of_us: int, keys: list[ViewKey] | None = None, kind: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ViewDoc]:
         """View documents as of a time: of `keys` (those that existed then), or else of every
         entity of `kind`, or else every view."""
         projector = self.projector_at(as_of_us)
@@ -50,7 +50,7 @@ class TimeTraveller:
                     ]
         return self._documents(projector, keys, as_of_us)
 
-    def view_series(self, key: ViewKey, times_us: list[int]) -> list[dict[str, Any] | None]:
+    def view_series(self, key: ViewKey, times_us: list[int]) -> list[ViewDoc | None]:
         """One view at each of several times (in increasing order), folding forward from one
         time to the next unless a later checkpoint is closer."""
         if times_us != sorted(times_us):
@@ -63,7 +63,7 @@ class TimeTraveller:
 
     def _documents(
         self, projector: ReadinessProjector, keys: list[ViewKey], at_us: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[ViewDoc]:
         """The views of `keys` that existed at `at_us`, offers and shipments as of then."""
         fold = projector.fold
         docs = []
@@ -83,7 +83,7 @@ class TimeTraveller:
 
     def _ledger_view(
         self, fold: ReadinessFold, kind: str, entity_id: str, at_us: int
-    ) -> dict[str, Any] | None:
+    ) -> ViewDoc | None:
         """An offer's or shipment's view as of a time from its own events (checkpoints keep
         no offers and shipments): a few rows, however long the log."""
         scratch = ReadinessFold()
@@ -157,7 +157,7 @@ class TimeTraveller:
 _UTC_SUFFIX = "+00:00"
 
 
-def time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Any], bool]:
+def time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Moment], bool]:
     """A test: is an event time at or before `as_of_us`?
 
     Stored times are `isoformat()` of UTC datetimes, and those sort as text in time order (a
@@ -166,7 +166,7 @@ def time_test(projector: ReadinessProjector, as_of_us: int) -> Callable[[Any], b
     """
     bound = from_us(as_of_us).isoformat()
 
-    def not_after(ts: Any) -> bool:
+    def not_after(ts: Moment) -> bool:
         if type(ts) is str and ts.endswith(_UTC_SUFFIX) and len(ts) in (25, 32):
             return ts <= bound
         return projector.ts_us_of(ts) <= as_of_us

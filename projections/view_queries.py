@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from projections.shapes import ViewDoc
+
 FILTER_COLUMNS = ("plan_id", "status", "location", "adm1", "adm2")
 
 
@@ -22,7 +24,7 @@ class ViewQueries:
     if TYPE_CHECKING:  # provided by the library's tracking recorder the store is mixed into
 
         def max_tracking_id(self, application_name: str) -> int | None: ...
-        def _max_tracking_id(self, application_name: str, c: Any) -> int | None: ...
+        def _max_tracking_id(self, application_name: str, c: object) -> int | None: ...
 
     @property
     def _prefix(self) -> str:
@@ -61,7 +63,7 @@ class ViewQueries:
             row = c.fetchone()
         return states, position, touches, (row["position"] or 0) if row else 0
 
-    def quarantined(self, limit: int = 100) -> list[dict[str, Any]]:
+    def quarantined(self, limit: int = 100) -> list[dict[str, object]]:
         """The events the projector could not project (oldest first), with their errors."""
         rows = self._query(
             "SELECT position, originator_id, topic, error FROM {p}rp_quarantine "
@@ -84,7 +86,7 @@ class ViewQueries:
         )
         return (rows[0]["position"], bytes(rows[0]["state"])) if rows else None
 
-    def get(self, kind: str, entity_id: str) -> dict[str, Any] | None:
+    def get(self, kind: str, entity_id: str) -> ViewDoc | None:
         """One current view."""
         rows = self._query(
             "SELECT doc, position, ts FROM {p}rp_current WHERE kind = ? AND entity_id = ?",
@@ -111,7 +113,7 @@ class ViewQueries:
         adm2: str | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ViewDoc]:
         """Every current view of a kind, filtered on plan, status, location and administrative
         area (a page of them with `limit` and `offset`), in slug order."""
         where, params = self._filters(kind, plan_id, status, location, adm1, adm2)
@@ -138,23 +140,23 @@ class ViewQueries:
         return int(rows[0]["n"])
 
     @staticmethod
-    def _filters(kind: str, *values: str | None) -> tuple[str, list[Any]]:
+    def _filters(kind: str, *values: str | None) -> tuple[str, list[object]]:
         sql = "kind = ?"
-        params: list[Any] = [kind]
+        params: list[object] = [kind]
         for column, value in zip(FILTER_COLUMNS, values, strict=True):
             if value is not None:
                 sql += f" AND {column} = ?"
                 params.append(value)
         return sql, params
 
-    def area(self, level: str, code: str) -> dict[str, Any] | None:
+    def area(self, level: str, code: str) -> ViewDoc | None:
         """One area's current view (its roll-up), or None if no camp carries the code."""
         rows = self._query(
             "SELECT doc FROM {p}rp_areas WHERE level = ? AND code = ?", (level, code)
         )
         return _loaded(rows[0]) if rows else None
 
-    def areas(self, *, level: str | None = None, adm1: str | None = None) -> list[dict[str, Any]]:
+    def areas(self, *, level: str | None = None, adm1: str | None = None) -> list[ViewDoc]:
         """The current area views (unordered): all, or of one level, or within one adm1 area."""
         sql, params = "SELECT doc FROM {p}rp_areas WHERE 1 = 1", []
         for column, value in (("level", level), ("adm1", adm1)):
@@ -165,10 +167,10 @@ class ViewQueries:
 
     def timeline(
         self, *, kind: str | None = None, entity_id: str | None = None, as_of_us: int | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ViewDoc]:
         """Status changes of camps and plans, oldest first."""
         sql = "SELECT * FROM {p}rp_timeline WHERE 1 = 1"
-        params: list[Any] = []
+        params: list[object] = []
         for column, value in (("kind", kind), ("entity_id", entity_id)):
             if value is not None:
                 sql += f" AND {column} = ?"
@@ -190,20 +192,20 @@ class ViewQueries:
             for row in rows
         ]
 
-    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+    def _query(self, statement: str, params: Sequence[object]) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._sql(statement), tuple(params))
             return list(c.fetchall())
 
 
-def _loaded(row: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = orjson.loads(bytes(row["doc"]))
+def _loaded(row: Any) -> ViewDoc:
+    doc: ViewDoc = orjson.loads(bytes(row["doc"]))
     return doc
 
 
-def view_doc(row: Any) -> dict[str, Any]:
+def view_doc(row: Any) -> ViewDoc:
     """A stored view with the position and time of the event that made it."""
-    doc: dict[str, Any] = orjson.loads(bytes(row["doc"]))
+    doc: ViewDoc = orjson.loads(bytes(row["doc"]))
     doc["_position"] = row["position"]
     doc["_ts_us"] = row["ts"]
     return doc

@@ -51,7 +51,7 @@ class SiteFilters:
             page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
         )
 
-    def keeps(self, site: Mapping[str, Any]) -> bool:
+    def keeps(self, site: Mapping[str, object]) -> bool:
         """True if the site passes every filter."""
         level, _, code = self.area.partition(":")
         return (

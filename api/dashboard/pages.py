@@ -78,6 +78,7 @@ class Nav:
     as_of: datetime | None = None
     as_of_error: str | None = None
     alerts: list[str] = field(default_factory=list)  # shown on every page (e.g. quarantine)
+    notes: list[str] = field(default_factory=list)  # shown on every page (a field's sync)
     csrf: str = ""  # the session's (or the sign-in form's) CSRF token, carried by every form
 
     def link(self, path: str, **params: str) -> str:
@@ -95,11 +96,11 @@ class Page:
     nav: Nav
     template: str
     title: str
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, object] = field(default_factory=dict)
     chrome: bool = True  # the header: navigation, as-of control, who is signed in
     as_of_control: bool = True
 
-    def template_context(self) -> dict[str, Any]:
+    def template_context(self) -> dict[str, object]:
         """Everything the template sees."""
         return {
             "nav": self.nav,

@@ -140,7 +140,7 @@ class _Rights:
     def __post_init__(self) -> None:
         self.known: dict[tuple[str, str], bool] = {}
 
-    def may(self, command: str, decided_by: str, args: Mapping[str, Any]) -> bool:
+    def may(self, command: str, decided_by: str, args: Mapping[str, object]) -> bool:
         """True if the rights table lets the signed-in token run this command now."""
         if not self.live or self.principal is None:
             return False

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from fastapi.templating import Jinja2Templates
@@ -53,7 +52,7 @@ def words(code: str) -> str:
     return code.replace("_", " ")
 
 
-def short(value: Any, limit: int = 160) -> str:
+def short(value: object, limit: int = 160) -> str:
     """A value as compact JSON, cut at `limit` characters."""
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -152,34 +152,13 @@ async def scenario_replay(request: Request) -> Response:
     def refuse(message: str, status: int) -> Response:
         return html_response(request, pages.scenario_page(nav, limit, error=message), status)
 
-    if not same_origin(request):
-        return refuse("Uploads must come from this site.", 403)
-
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit + MULTIPART_OVERHEAD:
-            return refuse(f"The file is larger than {limit:,} bytes.", 413)
-    try:
-        fields = parse_form_data(bytes(body), request.headers.get("content-type", ""))
-    except ValueError as error:
-        return refuse(str(error), 400)
-    if not hmac.compare_digest(fields.get("csrf", (None, b""))[1], nav.csrf.encode()):
-        return refuse("The form expired; reload the page and upload again.", 403)
-    name, data = fields.get("file", (None, b""))
-    name = (name or "upload.yaml")[:200]
-    if len(data) > limit:
-        return refuse(f"The file is larger than {limit:,} bytes.", 413)
-    if not data.strip():
-        return refuse("Choose a scenario file (YAML) to replay.", 422)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return refuse(f"The file is not UTF-8 text (byte {error.start}).", 422)
-    until_text = fields.get("until", (None, b""))[1].decode("utf-8", "replace").strip()
     scenarios = ctx.planner.scenarios
     try:
-        report = await ctx.scratch.replay(text, name, until_text or None)
+        fields = await _form_fields(request, limit)
+        name, text, until = _upload(fields, limit, nav.csrf)
+        report = await ctx.scratch.replay(text, name, until)
+    except UploadRefused as refusal:
+        return refuse(refusal.message, refusal.status)
     except scenarios.error as error:
         return refuse(str(error), 422)
     except ValueError as error:
@@ -187,6 +166,49 @@ async def scenario_replay(request: Request) -> Response:
     except ApiProblem as problem:
         return refuse(problem.detail, problem.status)
     return html_response(request, pages.scenario_page(nav, limit, report=report))
+
+
+class UploadRefused(Exception):
+    """Why an uploaded scenario is refused before it is replayed, with the HTTP status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+async def _form_fields(request: Request, limit: int) -> dict[str, tuple[str | None, bytes]]:
+    """The upload form's fields, read up to the size limit, from this site only."""
+    if not same_origin(request):
+        raise UploadRefused("Uploads must come from this site.", 403)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit + MULTIPART_OVERHEAD:
+            raise UploadRefused(f"The file is larger than {limit:,} bytes.", 413)
+    try:
+        return parse_form_data(bytes(body), request.headers.get("content-type", ""))
+    except ValueError as error:
+        raise UploadRefused(str(error), 400) from error
+
+
+def _upload(
+    fields: dict[str, tuple[str | None, bytes]], limit: int, csrf: str
+) -> tuple[str, str, str | None]:
+    """The uploaded file's name and text, and the time to stop at if given."""
+    if not hmac.compare_digest(fields.get("csrf", (None, b""))[1], csrf.encode()):
+        raise UploadRefused("The form expired; reload the page and upload again.", 403)
+    name, data = fields.get("file", (None, b""))
+    if len(data) > limit:
+        raise UploadRefused(f"The file is larger than {limit:,} bytes.", 413)
+    if not data.strip():
+        raise UploadRefused("Choose a scenario file (YAML) to replay.", 422)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UploadRefused(f"The file is not UTF-8 text (byte {error.start}).", 422) from error
+    until_text = fields.get("until", (None, b""))[1].decode("utf-8", "replace").strip()
+    return (name or "upload.yaml")[:200], text, until_text or None
 
 
 def parse_form_data(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:

@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.auth import Principal, token_digest
 from api.context import ApiContext
 from api.dashboard import pages
+from api.dashboard.field_banner import field_notes
 from api.dashboard.pages import PREFIX, Nav, Page
 from api.dashboard.templating import templates
 from api.ports import Planner
@@ -132,6 +133,7 @@ def _nav(request: Request, principal: Principal) -> Nav:
             "views skip them, so they may be incomplete. An operator should look at /readyz "
             "and `planner rebuild`."
         )
+    nav.notes.extend(field_notes(api_context(request).planner.sync.status()))
     return nav
 
 

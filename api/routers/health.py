@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from api.deps import Context
@@ -44,7 +42,7 @@ def readyz(ctx: Context) -> Response:
         views = ctx.views_position()
         quarantined = len(ctx.planner.views.quarantined_positions())
     except DATABASE_ERRORS as error:
-        doc: dict[str, Any] = {
+        doc: dict[str, object] = {
             "status": "unavailable",
             "database": f"error: {type(error).__name__}",
             "last_position": None,
@@ -58,7 +56,7 @@ def readyz(ctx: Context) -> Response:
     status = (
         "quarantined" if quarantined else "lagging" if lag > ctx.settings.ready_max_lag else "ready"
     )
-    ready: dict[str, Any] = {
+    ready: dict[str, object] = {
         "status": status,
         "database": "ok",
         "last_position": last,

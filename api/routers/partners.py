@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
@@ -45,7 +45,7 @@ def get_partner(
         org = ctx.planner.service.load("partner", partner, Partner)
     except NotFoundError:
         raise not_found("partner", partner, None) from None
-    doc: dict[str, Any] = {
+    doc: dict[str, object] = {
         "partner": org.slug,
         "id": str(org.id),
         "name": org.name,

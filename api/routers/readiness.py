@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -56,10 +56,10 @@ def _three_w(
     partner: str | None,
     location: str | None,
     status: str | None,
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     # Filtered on the plan slug here: who_does_what(plan_id=…) matches no 3W view (their
     # documents carry the plan's slug, not its id).
-    def keep(r: dict[str, Any]) -> bool:
+    def keep(r: dict[str, object]) -> bool:
         return (
             (plan is None or r["plan"] == plan)
             and (camp is None or r["camp"] == camp)

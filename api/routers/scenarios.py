@@ -8,7 +8,7 @@ pool per process (`replay_concurrency`, 2): a request finding it full is answere
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -35,7 +35,7 @@ _BODY = {
         "content": {"application/yaml": {"schema": {"type": "string"}, "example": _EXAMPLE}},
     }
 }
-_ERRORS: dict[int | str, dict[str, Any]] = {
+_ERRORS: dict[int | str, dict[str, object]] = {
     413: {"model": Problem, "description": "the file is larger than the limit"},
     422: {"model": Problem, "description": "the file is not a valid scenario"},
     429: {"model": Problem, "description": "every scratch slot is taken: retry later"},

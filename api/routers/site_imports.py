@@ -3,7 +3,7 @@ the plan, all of them or none (`planner import-sites` over HTTP)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -63,7 +63,7 @@ async def import_site_list(
 
 def _import(
     ctx: ApiContext, caller: Principal, data: bytes, plan: str, name: str
-) -> dict[str, Any]:
+) -> dict[str, object]:
     sites = ctx.planner.sites
     try:
         return sites.import_csv(ctx.planner.service, data, plan, name, actor_of(caller))

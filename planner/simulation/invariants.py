@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import Final
 
+from projections.fold_state import CampState, PlanState, StockpileState
 from projections.readiness import ReadinessFold
 
 # The entity kind of each aggregate class, by the first part of an event's qualified name.
@@ -31,7 +32,7 @@ def invariant_problems(fold: ReadinessFold, touched: set[tuple[str, str]]) -> It
             yield from _plan_problems(fold.plans[oid])
 
 
-def _stockpile_problems(depot: dict[str, Any]) -> Iterator[str]:
+def _stockpile_problems(depot: StockpileState) -> Iterator[str]:
     for item, on_hand in depot["on_hand"].items():
         reserved = depot["reserved"].get(item, 0)
         if on_hand < 0 or reserved < 0:
@@ -40,7 +41,7 @@ def _stockpile_problems(depot: dict[str, Any]) -> Iterator[str]:
             yield f"more {item} reserved than on hand at stockpile {depot['slug']}"
 
 
-def _camp_problems(camp: dict[str, Any]) -> Iterator[str]:
+def _camp_problems(camp: CampState) -> Iterator[str]:
     for item, quantity in camp["stock"].items():
         if quantity < 0:
             yield f"negative stock of {item} in camp {camp['slug']}"
@@ -49,7 +50,7 @@ def _camp_problems(camp: dict[str, Any]) -> Iterator[str]:
             yield f"departures exceed the population ({group}) of camp {camp['slug']}"
 
 
-def _plan_problems(plan: dict[str, Any]) -> Iterator[str]:
+def _plan_problems(plan: PlanState) -> Iterator[str]:
     for currency, received in plan["received"].items():
         if received - plan["disbursed"].get(currency, 0) < 0:
             yield f"pool of plan {plan['slug']} overdrawn in {currency}"

@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from planner.scenario import Scenario, Step
 from planner.simulation.reader import SpecReader
@@ -38,6 +38,7 @@ DROP_EVENTS, SHRINK_STEPS, SHRINK_EVENTS = 0, 1, 2
 SHRINK_PHASES: Final = (DROP_EVENTS, SHRINK_STEPS, SHRINK_EVENTS)
 
 Features = tuple[dict[str, float], dict[str, float]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class ShockKind(ABC):
     # -- the section ---------------------------------------------------------------------------
 
     @abstractmethod
-    def read(self, body: Mapping[Any, Any], reader: SpecReader, line: int | None) -> Any:
+    def read(self, body: Mapping[object, object], reader: SpecReader, line: int | None) -> Any:
         """Validate the kind's mapping (its keys already checked); return its parameters."""
 
     @abstractmethod
@@ -95,11 +96,11 @@ class ShockKind(ABC):
         """Units drawn from the grids (the distribution of the sampled runs)."""
 
     @abstractmethod
-    def strategy(self, space: Any) -> SearchStrategy[Any]:
+    def strategy(self, space: Any) -> SearchStrategy[object]:
         """A hypothesis strategy over the units that shrinks towards the zero shock."""
 
     @abstractmethod
-    def simpler(self, space: Any, units: Any, phase: int) -> Iterator[Any]:
+    def simpler(self, space: Any, units: Any, phase: int) -> Iterator[object]:
         """Simpler units to try in a shrink phase, biggest simplification first."""
 
     @abstractmethod
@@ -123,7 +124,7 @@ class ShockKind(ABC):
     # -- words ---------------------------------------------------------------------------------
 
     @abstractmethod
-    def part_dict(self, part: Any, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: Any, start: datetime) -> dict[str, object]:
         """A part in JSON, times as offsets from the start."""
 
     @abstractmethod
@@ -152,12 +153,12 @@ def towards(value: int, target: int) -> list[int]:
     return seen
 
 
-def put(values: tuple[Any, ...], index: int, value: Any) -> tuple[Any, ...]:
+def put(values: tuple[T, ...], index: int, value: T) -> tuple[T, ...]:
     """`values` with the one at `index` replaced."""
     return (*values[:index], value, *values[index + 1 :])
 
 
-def without(values: tuple[Any, ...], index: int) -> tuple[Any, ...]:
+def without(values: tuple[T, ...], index: int) -> tuple[T, ...]:
     """`values` without the one at `index`."""
     return values[:index] + values[index + 1 :]
 

@@ -46,7 +46,7 @@ class SpecReader:
         return ScenarioError(self.path, message, line=line if line is not None else self.line)
 
     def keys(
-        self, mapping: Mapping[Any, Any], allowed: Sequence[str], what: str, line: int | None
+        self, mapping: Mapping[object, object], allowed: Sequence[str], what: str, line: int | None
     ) -> None:
         """Refuse a key of `mapping` not in `allowed`, suggesting the nearest."""
         for key in mapping:
@@ -57,7 +57,7 @@ class SpecReader:
                     key_line(mapping, key) or line,
                 )
 
-    def required(self, body: Mapping[Any, Any], key: str, what: str, line: int | None) -> Any:
+    def required(self, body: Mapping[object, object], key: str, what: str, line: int | None) -> Any:
         """The value of `key`, which `body` must have."""
         if key not in body:
             raise self.error(f"'{what}' needs '{key}'", line)
@@ -70,7 +70,7 @@ class SpecReader:
             raise self.error(f"'{what}' must be a number; got {shown(value)}", line)
         return Fraction(str(value))
 
-    def fraction(self, value: Any, what: str, line: int | None) -> Fraction:
+    def fraction(self, value: object, what: str, line: int | None) -> Fraction:
         """A fraction from 5 % to 1."""
         number = self.number(value, what, line)
         if not FRACTION_RESOLUTION <= number <= 1:
@@ -81,7 +81,7 @@ class SpecReader:
             )
         return number
 
-    def count(self, value: Any, what: str, line: int | None, high: int) -> int:
+    def count(self, value: object, what: str, line: int | None, high: int) -> int:
         """A whole number from 1 to `high`."""
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= high:
             raise self.error(
@@ -89,11 +89,11 @@ class SpecReader:
             )
         return value
 
-    def events(self, value: Any, what: str, line: int | None) -> int:
+    def events(self, value: object, what: str, line: int | None) -> int:
         """A number of shock events per run, from 1 to MAX_EVENTS_LIMIT."""
         return self.count(value, what, line, MAX_EVENTS_LIMIT)
 
-    def duration(self, value: Any, what: str, line: int | None) -> timedelta:
+    def duration(self, value: object, what: str, line: int | None) -> timedelta:
         """A positive duration written like an offset: +4d, +36h, +2d12h."""
         if not isinstance(value, str) or not value.strip().startswith("+"):
             raise self.error(
@@ -107,7 +107,7 @@ class SpecReader:
             raise self.error(f"'{what}' must be longer than zero; got {shown(value)}", line)
         return delta
 
-    def slugs(self, value: Any, kind: str, what: str, line: int | None) -> tuple[str, ...]:
+    def slugs(self, value: object, kind: str, what: str, line: int | None) -> tuple[str, ...]:
         """A non-empty list of slugs of `kind` that some step creates."""
         known = self.created.get(kind, {})
         if not isinstance(value, list) or not value:
@@ -124,7 +124,7 @@ class SpecReader:
         return tuple(value)
 
     def items(
-        self, value: Any, what: str, line: int | None, allowed: Sequence[str] = tuple(ITEMS)
+        self, value: object, what: str, line: int | None, allowed: Sequence[str] = tuple(ITEMS)
     ) -> tuple[str, ...]:
         """A non-empty list of catalog items."""
         if not isinstance(value, list) or not value:
@@ -141,7 +141,7 @@ class SpecReader:
         return tuple(value)
 
     def optional(
-        self, body: Mapping[Any, Any], key: str, what: str, line: int | None, parse: Parse
+        self, body: Mapping[object, object], key: str, what: str, line: int | None, parse: Parse
     ) -> Any:
         """The value of `key` parsed, or None if `body` has no such key."""
         if key not in body:
@@ -149,7 +149,7 @@ class SpecReader:
         return parse(body[key], f"{what}.{key}", key_line(body, key) or line)
 
     def parsed(
-        self, body: Mapping[Any, Any], key: str, what: str, line: int | None, parse: Parse
+        self, body: Mapping[object, object], key: str, what: str, line: int | None, parse: Parse
     ) -> Any:
         """The value of `key`, which `body` must have, parsed."""
         return parse(
@@ -157,7 +157,7 @@ class SpecReader:
         )
 
     def optional_slugs(
-        self, body: Mapping[Any, Any], kind: str, what: str, line: int | None
+        self, body: Mapping[object, object], kind: str, what: str, line: int | None
     ) -> tuple[str, ...] | None:
         """The optional list of `kind` slugs under the key `{kind}s`."""
         return self.optional(

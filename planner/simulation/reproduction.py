@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 from planner.scenario import Scenario, Step, format_time
+from planner.simulation.breaches import expected_fields
 from planner.simulation.kinds import registered
-from planner.simulation.requirements import expected_fields, property_words
+from planner.simulation.requirements import property_words
 from planner.simulation.results import Breach, RunResult, step_label
 from planner.simulation.search import Outcome
 from planner.simulation.times import offset_text
@@ -19,7 +20,7 @@ _PLAIN: Final = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
 _YAML_WORDS: Final = frozenset(("y", "n", "yes", "no", "on", "off", "true", "false", "null"))
 
 
-def yaml_value(value: Any) -> str:
+def yaml_value(value: object) -> str:
     """A value in YAML flow style (strings quoted when they need it)."""
     if value is None:
         return "null"

@@ -1,8 +1,9 @@
-"""The `require:` entries of a `simulate:` section: reading them, checking them on a view, and
-saying them in words."""
+"""The `require:` entries of a `simulate:` section: reading them and saying them in words
+(checking them on a view: `planner.simulation.breaches`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -84,7 +85,8 @@ def property_words(prop: str, value: Any) -> str:
     return "tripartite" if value else "not tripartite"
 
 
-def _num(value: float) -> str:
+def figure(value: float) -> str:
+    """A number in its short form: 2, 2.5, 1e+06."""
     return f"{value:g}"
 
 
@@ -96,7 +98,7 @@ def _days(value: float, unit: str = "day") -> str:
 # Reading
 
 
-def read_requirements(reader: SpecReader, raw: Any, line: int | None) -> tuple[Requirement, ...]:
+def read_requirements(reader: SpecReader, raw: object, line: int | None) -> tuple[Requirement, ...]:
     """The `require:` list, validated (an absent list is no requirement)."""
     if raw is None:
         return ()
@@ -115,7 +117,9 @@ def read_requirements(reader: SpecReader, raw: Any, line: int | None) -> tuple[R
     return tuple(result)
 
 
-def read_requirement(reader: SpecReader, entry: Any, number: int, line: int | None) -> Requirement:
+def read_requirement(
+    reader: SpecReader, entry: object, number: int, line: int | None
+) -> Requirement:
     """One entry of `require:`, validated."""
     what = f"simulate requirement {number}"
     if not isinstance(entry, dict):
@@ -138,7 +142,9 @@ def read_requirement(reader: SpecReader, entry: Any, number: int, line: int | No
     return Requirement(number, line, subject, slug, prop, value, after, until, name.strip())
 
 
-def _subject(reader: SpecReader, entry: dict[Any, Any], what: str, line: int | None) -> str:
+def _subject(
+    reader: SpecReader, entry: Mapping[object, object], what: str, line: int | None
+) -> str:
     subjects = [s for s in ("camp", "plan") if s in entry]
     if len(subjects) != 1:
         raise reader.error(
@@ -149,7 +155,7 @@ def _subject(reader: SpecReader, entry: dict[Any, Any], what: str, line: int | N
 
 
 def _property(
-    reader: SpecReader, entry: dict[Any, Any], subject: str, what: str, line: int | None
+    reader: SpecReader, entry: Mapping[object, object], subject: str, what: str, line: int | None
 ) -> str:
     allowed = CAMP_PROPERTIES if subject == "camp" else PLAN_PROPERTIES
     other = PLAN_PROPERTIES if subject == "camp" else CAMP_PROPERTIES
@@ -171,7 +177,7 @@ def _property(
 
 
 def _slug(
-    reader: SpecReader, entry: dict[Any, Any], subject: str, what: str, line: int | None
+    reader: SpecReader, entry: Mapping[object, object], subject: str, what: str, line: int | None
 ) -> str:
     slug = entry[subject]
     known = reader.created.get(subject, {})
@@ -185,7 +191,12 @@ def _slug(
 
 
 def _window(
-    reader: SpecReader, entry: dict[Any, Any], subject: str, slug: str, what: str, line: int | None
+    reader: SpecReader,
+    entry: Mapping[object, object],
+    subject: str,
+    slug: str,
+    what: str,
+    line: int | None,
 ) -> tuple[datetime | None, datetime | None]:
     moments: dict[str, datetime] = {}
     for key in ("after", "until"):
@@ -212,7 +223,9 @@ def _window(
     return after, until
 
 
-def property_value(reader: SpecReader, prop: str, value: Any, what: str, line: int | None) -> Any:
+def property_value(
+    reader: SpecReader, prop: str, value: object, what: str, line: int | None
+) -> Any:
     """A property's value, validated and normalised."""
     if prop in ("status", "status_not"):
         return _statuses(reader, value, what, line)
@@ -227,7 +240,7 @@ def property_value(reader: SpecReader, prop: str, value: Any, what: str, line: i
     return _pool(reader, value, what, line)
 
 
-def _statuses(reader: SpecReader, value: Any, what: str, line: int | None) -> tuple[str, ...]:
+def _statuses(reader: SpecReader, value: object, what: str, line: int | None) -> tuple[str, ...]:
     values = value if isinstance(value, list) else [value]
     allowed = CAMP_STATUSES
     if not values or any(not isinstance(v, str) or v not in allowed for v in values):
@@ -239,14 +252,16 @@ def _statuses(reader: SpecReader, value: Any, what: str, line: int | None) -> tu
     return tuple(values)
 
 
-def _days_by_item(reader: SpecReader, value: Any, what: str, line: int | None) -> dict[str, Any]:
+def _days_by_item(
+    reader: SpecReader, value: object, what: str, line: int | None
+) -> dict[str, object]:
     if not isinstance(value, dict) or not value:
         raise reader.error(
             f"{what} must be a mapping of consumable to days, e.g. {{water: 2}}; "
             f"got {shown(value)}",
             line,
         )
-    result: dict[str, Any] = {}
+    result: dict[str, object] = {}
     for item, days in value.items():
         here = key_line(value, item) or line
         if item not in CONSUMABLES:
@@ -262,7 +277,7 @@ def _days_by_item(reader: SpecReader, value: Any, what: str, line: int | None) -
     return result
 
 
-def _need_caps(reader: SpecReader, value: Any, what: str, line: int | None) -> dict[str, int]:
+def _need_caps(reader: SpecReader, value: object, what: str, line: int | None) -> dict[str, int]:
     keys = (*ITEMS, *FACILITIES)
     if not isinstance(value, dict) or not value:
         raise reader.error(
@@ -286,7 +301,7 @@ def _need_caps(reader: SpecReader, value: Any, what: str, line: int | None) -> d
     return caps
 
 
-def _pool(reader: SpecReader, value: Any, what: str, line: int | None) -> dict[str, int]:
+def _pool(reader: SpecReader, value: object, what: str, line: int | None) -> dict[str, int]:
     if not isinstance(value, dict) or not value:
         raise reader.error(
             f"{what} must be a mapping of currency to an amount in minor units, "
@@ -306,94 +321,3 @@ def _pool(reader: SpecReader, value: Any, what: str, line: int | None) -> dict[s
             )
         pool[currency] = amount
     return pool
-
-
-# --------------------------------------------------------------------------------------------
-# Checking
-
-
-def requirement_breach(requirement: Requirement, doc: dict[str, Any] | None) -> str | None:
-    """None if the requirement holds on a view document, else what is wrong, in words."""
-    subject = f"{requirement.subject} {requirement.slug}"
-    prop, value = requirement.prop, requirement.value
-    if doc is None:
-        if prop == "status_not":
-            return None  # a camp that does not exist (yet) is in no forbidden status
-        return f"{subject} not existing"
-    if prop in ("status_not", "status"):
-        if (doc["status"] in value) == (prop == "status_not"):
-            return f"{subject} {doc['status']}{_gap_hint(doc)}"
-        return None
-    if prop == "tripartite":
-        return _tripartite_breach(subject, value, doc)
-    if prop == "max_uncommitted_need":
-        short = _excesses(value, doc)
-    else:
-        short = _shortages(prop, value, doc)
-    return f"{subject} with " + ", ".join(short) if short else None
-
-
-def _shortages(prop: str, value: Any, doc: dict[str, Any]) -> list[str]:
-    if prop == "min_days_of_cover":
-        cover = doc["days_of_cover"]
-        return [
-            f"{_num(cover[item])} days of {item} (at least {_num(days)} needed)"
-            for item, days in value.items()
-            if cover.get(item) is not None and cover[item] < days - 1e-9
-        ]
-    if prop == "min_preparedness_days":
-        ready = doc["preparedness_days"]
-        return [
-            f"{_num(ready[item])} preparedness days of {item} (at least {_num(days)} needed)"
-            for item, days in value.items()
-            if ready[item] < days - 1e-9
-        ]
-    pool = doc["pool_balance"]
-    return [
-        f"a pool of {pool.get(currency, 0):,} {currency} (at least {amount:,} needed)"
-        for currency, amount in value.items()
-        if pool.get(currency, 0) < amount
-    ]
-
-
-def _uncommitted(doc: dict[str, Any], key: str) -> int:
-    """A view's uncommitted need of one key (0 when the key has no shortfall)."""
-    need = (doc.get("needs") or {}).get(key)
-    return 0 if need is None else int(need["uncommitted"])
-
-
-def _excesses(value: dict[str, int], doc: dict[str, Any]) -> list[str]:
-    return [
-        f"an uncommitted need of {_uncommitted(doc, key):,} {key} (at most {cap:,} allowed)"
-        for key, cap in value.items()
-        if _uncommitted(doc, key) > cap
-    ]
-
-
-def _tripartite_breach(subject: str, value: bool, doc: dict[str, Any]) -> str | None:
-    if doc["tripartite"] == value:
-        return None
-    if value:
-        return f"{subject} not tripartite (no active {', '.join(doc['missing_kinds'])})"
-    return f"{subject} tripartite"
-
-
-def _gap_hint(doc: dict[str, Any]) -> str:
-    gaps = doc.get("gaps") or []
-    return f" ({gaps[0]})" if gaps else ""
-
-
-def expected_fields(requirement: Requirement, view: dict[str, Any]) -> dict[str, Any]:
-    """The view fields a requirement is about (what a reproduction's check asserts)."""
-    value = requirement.value
-    if requirement.prop in ("status", "status_not"):
-        return {"status": view["status"]}
-    if requirement.prop == "min_days_of_cover":
-        return {"days_of_cover": {item: view["days_of_cover"].get(item) for item in value}}
-    if requirement.prop == "min_preparedness_days":
-        return {"preparedness_days": {item: view["preparedness_days"][item] for item in value}}
-    if requirement.prop == "min_pool_balance":
-        return {"pool_balance": {c: view["pool_balance"].get(c, 0) for c in value}}
-    if requirement.prop == "max_uncommitted_need":
-        return {"needs": {key: {"uncommitted": _uncommitted(view, key)} for key in value}}
-    return {"tripartite": view["tripartite"]}

@@ -7,7 +7,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from planner.scenario import Scenario
 from planner.simulation.engine import Simulator
@@ -33,8 +32,8 @@ class Outcome:
     search: str = "none"
     search_runs: int = 0
     budget_exhausted: bool = False
-    breach_view: dict[str, Any] | None = None  # the entity's view at the breach time
-    unshocked_view: dict[str, Any] | None = None  # the same without the shock
+    breach_view: dict[str, object] | None = None  # the entity's view at the breach time
+    unshocked_view: dict[str, object] | None = None  # the same without the shock
 
 
 @dataclass

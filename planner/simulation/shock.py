@@ -28,7 +28,7 @@ class _ByKind:
 
     __slots__ = ("_values",)
 
-    def __init__(self, **values: Any) -> None:
+    def __init__(self, **values: object) -> None:
         fields = [kind.field for kind in registered()]
         for name in values:
             if name not in fields:
@@ -53,7 +53,7 @@ class _ByKind:
                 return value
         return ()
 
-    def fields(self) -> dict[str, Any]:
+    def fields(self) -> dict[str, object]:
         """The values given, by field name."""
         return dict(self._values)
 
@@ -78,7 +78,7 @@ class Shock(_ByKind):
         """True when the shock changes nothing."""
         return not self._values
 
-    def as_dict(self, start: datetime) -> dict[str, Any]:
+    def as_dict(self, start: datetime) -> dict[str, object]:
         """JSON-ready form, every kind named; times as offsets from the scenario's start."""
         return {
             kind.name: [kind.part_dict(part, start) for part in self.of(kind)]
@@ -92,7 +92,7 @@ class Units(_ByKind):
 
     __slots__ = ()
 
-    def replaced(self, kind: ShockKind, value: Any) -> Units:
+    def replaced(self, kind: ShockKind, value: object) -> Units:
         """These units with one kind's replaced."""
         return Units(**{**self.fields(), kind.field: value})
 
@@ -145,7 +145,7 @@ class ShockSpace:
 
         fields = [kind.field for kind, _ in self.parts]
 
-        def units(*values: Any) -> Units:
+        def units(*values: object) -> Units:
             return Units(**dict(zip(fields, values, strict=True)))
 
         return st.builds(units, *(kind.strategy(space) for kind, space in self.parts))

@@ -24,7 +24,7 @@ class SimulationSpec:
     when the section does not enable it).
     """
 
-    shocks: Mapping[str, Any] = field(default_factory=dict)
+    shocks: Mapping[str, object] = field(default_factory=dict)
     requirements: tuple[Requirement, ...] = ()
 
     def params(self, kind: str) -> Any | None:
@@ -77,7 +77,7 @@ def _section_with_lines(scenario: Scenario, text: str | None) -> tuple[Any, int 
     return scenario.simulate, None
 
 
-def read_section(reader: SpecReader, raw: Any) -> SimulationSpec:
+def read_section(reader: SpecReader, raw: object) -> SimulationSpec:
     """Validate one raw `simulate:` mapping against its scenario."""
     if not isinstance(raw, dict):
         raise reader.error(f"'simulate' must be a mapping with {', '.join(SIMULATE_KEYS)}")
@@ -101,9 +101,11 @@ def read_section(reader: SpecReader, raw: Any) -> SimulationSpec:
     return spec
 
 
-def _read_shocks(reader: SpecReader, shocks: dict[Any, Any], line: int | None) -> dict[str, Any]:
+def _read_shocks(
+    reader: SpecReader, shocks: Mapping[object, object], line: int | None
+) -> dict[str, object]:
     """Each enabled kind's parameters, read by the kind, in registry order."""
-    parsed: dict[str, Any] = {}
+    parsed: dict[str, object] = {}
     for kind in registered():
         if kind.name not in shocks:
             continue
@@ -120,7 +122,7 @@ def _read_shocks(reader: SpecReader, shocks: dict[Any, Any], line: int | None) -
 
 
 def _refuse_empty_kinds(
-    reader: SpecReader, spec: SimulationSpec, shocks: dict[Any, Any], line: int | None
+    reader: SpecReader, spec: SimulationSpec, shocks: Mapping[object, object], line: int | None
 ) -> None:
     space = ShockSpace.of(reader.scenario, spec)
     for kind, part in space.parts:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
-from planner.simulation.requirements import Requirement, requirement_breach
+from planner.simulation.breaches import requirement_breach
+from planner.simulation.requirements import Requirement
 from planner.simulation.results import Breach, CampStats
 from planner.simulation.times import when_text
 from projections.logistics import time_us
 from projections.readiness import plan_view
+from projections.shapes import ViewDoc
 
 if TYPE_CHECKING:
     from planner.simulation.engine import RunContext
@@ -27,7 +29,7 @@ class Watch:
         self.run = run
         self.result = run.result
         self.stats = stats
-        self.views: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.views: dict[tuple[str, str], ViewDoc | None] = {}
         self.pending = list(run.sim.windowed)  # windows not yet started
         self.active: list[Requirement] = []
         self.probes = sorted(probes)
@@ -36,14 +38,14 @@ class Watch:
         """Drop the views computed so far (the fold moved on)."""
         self.views.clear()
 
-    def view(self, kind: str, slug: str) -> dict[str, Any] | None:
+    def view(self, kind: str, slug: str) -> ViewDoc | None:
         """The view of an entity on the fold now (None if it does not exist yet)."""
         key = (kind, slug)
         if key in self.views:
             return self.views[key]
         fold = self.run.fold
         entity_id = self.run.entity_id(kind, slug)
-        doc: dict[str, Any] | None
+        doc: ViewDoc | None
         if kind == "camp":
             doc = fold.view("camp", entity_id) if entity_id in fold.camps else None
         elif kind == "plan":
@@ -51,13 +53,13 @@ class Watch:
             if entity_id in fold.plans:
                 for camp_id in fold.plans[entity_id]["camps"]:
                     fold.view("camp", camp_id)  # plan views count fresh camp statuses
-                doc = plan_view(fold, entity_id)
+                doc = dict(plan_view(fold, entity_id))
         else:
             doc = fold.view(kind, entity_id) if entity_id in fold.stockpiles else None
         self.views[key] = doc
         return doc
 
-    def view_at(self, kind: str, slug: str, moment: datetime) -> dict[str, Any] | None:
+    def view_at(self, kind: str, slug: str, moment: datetime) -> ViewDoc | None:
         """The view of an entity as of `moment` (offers and shipments apply expiry and
         overdue as of then; the other views do not depend on the time)."""
         if kind not in ("shipment", "offer"):

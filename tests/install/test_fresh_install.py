@@ -104,6 +104,9 @@ COVERED = {
     "project",
     "tokens",
     "demo",
+    "field",
+    "sync",
+    "conflicts",
 }
 
 
@@ -123,6 +126,7 @@ def test_check_replay_rebuild_simulate_tokens(venv: Path, workdir: Path) -> None
         ["tokens", "add", "--role", "admin"],
         ["tokens", "list"],
         ["matches", str(ROOT / "scenarios" / "janic-offers-2011.yaml")],
+        ["conflicts", "--db", "store.sqlite", "--all"],
         [
             "import-sites",
             str(ROOT / "docs" / "sample-sites.csv"),

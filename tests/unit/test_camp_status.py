@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +23,9 @@ from domain.catalog import (
     STANDARDS_PROFILES,
     VULNERABLE_GROUPS,
 )
+from projections.fold_state import CampState, PlanState
 from projections.readiness import ReadinessFold, camp_status, camp_view
+from projections.shapes import PartnerState
 
 PLAN, CAMP, LEAD, GONE = "plan-1", "camp-1", "partner-1", "partner-2"
 
@@ -45,7 +47,7 @@ def folds(draw: st.DrawFn) -> ReadinessFold:
     fold = ReadinessFold()
     for partner_id, withdrawn in ((LEAD, False), (GONE, True)):
         partner = {"slug": partner_id, "name": partner_id, "kind": "ngo", "withdrawn": withdrawn}
-        fold.load_entity("partners", partner_id, partner)
+        fold.load_entity("partners", partner_id, cast(PartnerState, partner))
     plan = {
         "slug": "p",
         "standards_profile": profile,
@@ -53,7 +55,7 @@ def folds(draw: st.DrawFn) -> ReadinessFold:
         "ready_days": ready_days,
         "required_sectors": required,
     }
-    fold.load_entity("plans", PLAN, plan)
+    fold.load_entity("plans", PLAN, cast(PlanState, plan))
     standards = fold.plans[PLAN]["standards"]
     people = draw(st.sampled_from((0, 1, 49, 50, 51, 400, 1_000)))
     # every rule met with room to spare, then one rule (or none) brought to its threshold
@@ -91,7 +93,7 @@ def folds(draw: st.DrawFn) -> ReadinessFold:
         camp["shelter_capacity"] = _near(draw, people)
     elif rule == "sectors" and required:
         camp["leads"][draw(st.sampled_from(required))] = draw(st.sampled_from((GONE, "unknown")))
-    fold.load_entity("camps", CAMP, camp)
+    fold.load_entity("camps", CAMP, cast(CampState, camp))
     return fold
 
 

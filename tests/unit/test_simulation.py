@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
@@ -36,6 +36,7 @@ from planner.simulation import (
     validate_simulate,
 )
 from planner.wiring import open_planner
+from projections.fold_state import PlanState, StockpileState
 from projections.readiness import ReadinessFold
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -392,19 +393,21 @@ def test_invariants_are_checked_on_the_fold() -> None:
     from planner.simulation import invariant_problems
 
     fold = ReadinessFold()
-    fold.stockpiles["s"] = {
+    stockpile = {
         "slug": "depot",
         "on_hand": {"water": -1},
         "reserved": {},
         "reservations": {},
         "plans": [],
     }
-    fold.plans["p"] = {
+    fold.stockpiles["s"] = cast(StockpileState, stockpile)  # only what the invariants read
+    plan = {
         "slug": "p",
         "received": {"EUR": 5},
         "disbursed": {"EUR": 6},
         "pledged": {"EUR": 5},
     }
+    fold.plans["p"] = cast(PlanState, plan)
     problems = list(invariant_problems(fold, {("stockpile", "s"), ("plan", "p")}))
     assert problems == [
         "pool of plan p overdrawn in EUR",

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from planner.scenario import Scenario, Step, key_line, shown
 from planner.simulation.kind import Features, step_of
@@ -59,7 +59,9 @@ class ArrivalSurgeKind(StepGridKind):
     plural = True
     perturbs = "register_arrivals"
 
-    def read(self, body: Mapping[Any, Any], reader: SpecReader, line: int | None) -> ArrivalSurge:
+    def read(
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
+    ) -> ArrivalSurge:
         """factor [MIN, MAX] (multiples of the resolution), resolution dividing 1, camps."""
         what = f"simulate.shocks.{self.name}"
         factor = reader.required(body, "factor", what, line)
@@ -86,7 +88,7 @@ class ArrivalSurgeKind(StepGridKind):
         return ArrivalSurge(low, high, resolution, camps)
 
     def _resolution(
-        self, body: Mapping[Any, Any], reader: SpecReader, what: str, line: int | None
+        self, body: Mapping[object, object], reader: SpecReader, what: str, line: int | None
     ) -> Fraction:
         if "resolution" not in body:
             return DEFAULT_FACTOR_RESOLUTION
@@ -142,7 +144,7 @@ class ArrivalSurgeKind(StepGridKind):
 
     # -- words ---------------------------------------------------------------------------------
 
-    def part_dict(self, part: Surge, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: Surge, start: datetime) -> dict[str, object]:
         """{step, factor}."""
         return {"step": part.step, "factor": part.factor}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from planner.scenario import Scenario, Step, key_line
 from planner.simulation.kind import Features, step_of
@@ -36,7 +36,7 @@ class Delay:
 
 
 def read_delay(
-    body: Mapping[Any, Any], reader: SpecReader, what: str, line: int | None
+    body: Mapping[object, object], reader: SpecReader, what: str, line: int | None
 ) -> tuple[timedelta, timedelta]:
     """`max` and `resolution` (default a day, or an hour if `max` is under a day) of a delay."""
     maximum = reader.parsed(body, "max", what, line, reader.duration)
@@ -60,7 +60,9 @@ class DeliveryDelayKind(StepGridKind):
     empty_reason = "no dispatch_supplies step (for the camps and items named)"
     perturbs = "dispatch_supplies"
 
-    def read(self, body: Mapping[Any, Any], reader: SpecReader, line: int | None) -> DeliveryDelay:
+    def read(
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
+    ) -> DeliveryDelay:
         """max, resolution (default a day, or an hour under a day), camps, items."""
         what = f"simulate.shocks.{self.name}"
         maximum, resolution = read_delay(body, reader, what, line)
@@ -103,7 +105,7 @@ class DeliveryDelayKind(StepGridKind):
 
     # -- words ---------------------------------------------------------------------------------
 
-    def part_dict(self, part: Delay, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: Delay, start: datetime) -> dict[str, object]:
         """{step, delay}."""
         return {"step": part.step, "delay": offset_text(part.delay)}
 

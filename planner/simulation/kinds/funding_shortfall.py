@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from planner.scenario import Scenario, Step
 from planner.simulation.kind import Features, step_of
@@ -45,7 +45,7 @@ class FundingShortfallKind(StepGridKind):
     perturbs = "receive_funds"
 
     def read(
-        self, body: Mapping[Any, Any], reader: SpecReader, line: int | None
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
     ) -> FundingShortfall:
         """max_fraction, partners."""
         what = f"simulate.shocks.{self.name}"
@@ -86,7 +86,7 @@ class FundingShortfallKind(StepGridKind):
 
     # -- words ---------------------------------------------------------------------------------
 
-    def part_dict(self, part: Shortfall, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: Shortfall, start: datetime) -> dict[str, object]:
         """{step, fraction}."""
         return {"step": part.step, "fraction": part.fraction}
 

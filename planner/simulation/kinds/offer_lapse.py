@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from planner.scenario import Scenario, Step
 from planner.simulation.kind import step_of
@@ -50,7 +50,7 @@ class OfferLapseKind(StepEventKind):
         """No acceptance."""
         return None
 
-    def part_dict(self, part: Lapse, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: Lapse, start: datetime) -> dict[str, object]:
         """{step, offer}."""
         return {"step": part.step, "offer": part.offer}
 

@@ -80,7 +80,7 @@ class PartnerWithdrawalKind(ShockKind):
         return str(getattr(part, self.entity))
 
     def read(
-        self, body: Mapping[Any, Any], reader: SpecReader, line: int | None
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
     ) -> PartnerWithdrawal:
         """max_partners, resolution, partners."""
         what = f"simulate.shocks.{self.name}"
@@ -137,7 +137,7 @@ class PartnerWithdrawalKind(ShockKind):
         chosen = rng.sample(range(len(space.partners)), rng.randint(0, space.max))
         return tuple((p, rng.randint(0, space.back)) for p in chosen)
 
-    def strategy(self, space: WithdrawalSpace) -> SearchStrategy[Any]:
+    def strategy(self, space: WithdrawalSpace) -> SearchStrategy[object]:
         """Lists of different partners, shrinking to fewer and later (towards the horizon)."""
         from hypothesis import strategies as st
 
@@ -149,7 +149,9 @@ class PartnerWithdrawalKind(ShockKind):
             unique_by=lambda pair: pair[0],
         ).map(tuple)
 
-    def simpler(self, space: WithdrawalSpace, units: WithdrawalUnits, phase: int) -> Iterator[Any]:
+    def simpler(
+        self, space: WithdrawalSpace, units: WithdrawalUnits, phase: int
+    ) -> Iterator[object]:
         """Drop a withdrawal; then a later time."""
         return simpler_events(units, phase, (None, 0))
 
@@ -168,7 +170,7 @@ class PartnerWithdrawalKind(ShockKind):
 
     # -- words ---------------------------------------------------------------------------------
 
-    def part_dict(self, part: Withdrawal, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: Withdrawal, start: datetime) -> dict[str, object]:
         """{at, partner}."""
         return {"at": offset_text(part.at - start), self.entity: self.slug(part)}
 

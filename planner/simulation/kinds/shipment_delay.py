@@ -36,7 +36,7 @@ class ShipmentDelayKind(DeliveryDelayKind):
     empty_reason = "no deliver_shipment step (of the shipments named)"
     perturbs = "deliver_shipment"
 
-    def read(self, body: Mapping[Any, Any], reader: SpecReader, line: int | None) -> Any:
+    def read(self, body: Mapping[object, object], reader: SpecReader, line: int | None) -> Any:
         """max, resolution (default a day, or an hour under a day), shipments."""
         what = f"simulate.shocks.{self.name}"
         maximum, resolution = read_delay(body, reader, what, line)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from planner.scenario import Scenario, Step
 from planner.simulation.kind import step_of
@@ -50,7 +50,7 @@ class ShipmentLossKind(StepEventKind):
         args = {"shipment": part.shipment, "reason": LOSS_REASON}
         return Step(step.number, step.line, step.at, "lose_shipment", args)
 
-    def part_dict(self, part: ShipmentLoss, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: ShipmentLoss, start: datetime) -> dict[str, object]:
         """{step, shipment}."""
         return {"step": part.step, "shipment": part.shipment}
 

@@ -45,7 +45,9 @@ class StepEventKind(ShockKind):
     def part(self, step: int, slug: str) -> Any:
         """The concrete part that picks step `step` (about `slug`)."""
 
-    def read(self, body: Mapping[Any, Any], reader: SpecReader, line: int | None) -> StepChoice:
+    def read(
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
+    ) -> StepChoice:
         """`count_key` (1 to 20) and the optional list of slugs."""
         what = f"simulate.shocks.{self.name}"
         count = reader.parsed(body, self.count_key, what, line, reader.events)
@@ -78,7 +80,7 @@ class StepEventKind(ShockKind):
         chosen = rng.sample(range(len(space.steps)), rng.randint(0, space.max))
         return tuple((i,) for i in chosen)
 
-    def strategy(self, space: StepTargets) -> SearchStrategy[Any]:
+    def strategy(self, space: StepTargets) -> SearchStrategy[object]:
         """Lists of different steps, shrinking to fewer."""
         from hypothesis import strategies as st
 
@@ -90,7 +92,7 @@ class StepEventKind(ShockKind):
             unique_by=lambda one: one[0],
         ).map(tuple)
 
-    def simpler(self, space: StepTargets, units: StepUnits, phase: int) -> Iterator[Any]:
+    def simpler(self, space: StepTargets, units: StepUnits, phase: int) -> Iterator[object]:
         """Drop a picked step."""
         return simpler_events(units, phase, (None,))
 

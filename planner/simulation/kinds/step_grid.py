@@ -79,13 +79,13 @@ class StepGridKind(ShockKind):
         """Each step's value uniform on the grid."""
         return tuple(rng.randint(space.low, space.high) for _ in space.steps)
 
-    def strategy(self, space: StepGrid) -> SearchStrategy[Any]:
+    def strategy(self, space: StepGrid) -> SearchStrategy[object]:
         """One integer per step, shrinking towards the low end of the grid."""
         from hypothesis import strategies as st
 
         return st.tuples(*(st.integers(space.low, space.high) for _ in space.steps))
 
-    def simpler(self, space: StepGrid, units: tuple[int, ...], phase: int) -> Iterator[Any]:
+    def simpler(self, space: StepGrid, units: tuple[int, ...], phase: int) -> Iterator[object]:
         """Each step's value moved towards the identity."""
         if phase != SHRINK_STEPS:
             return

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from planner.scenario import Scenario, Step
 from planner.simulation.kind import (
@@ -75,7 +75,9 @@ class SupplyLossKind(ShockKind):
     added_rank = 1  # after a withdrawal at the same time
     pseudo_command = LOSS_COMMAND
 
-    def read(self, body: Mapping[Any, Any], reader: SpecReader, line: int | None) -> SupplyLoss:
+    def read(
+        self, body: Mapping[object, object], reader: SpecReader, line: int | None
+    ) -> SupplyLoss:
         """max_fraction, max_events, resolution, stockpiles, items."""
         what = f"simulate.shocks.{self.name}"
         fraction = reader.parsed(body, "max_fraction", what, line, reader.fraction)
@@ -146,7 +148,7 @@ class SupplyLossKind(ShockKind):
             for _ in range(rng.randint(0, space.events))
         )
 
-    def strategy(self, space: LossSpace) -> SearchStrategy[Any]:
+    def strategy(self, space: LossSpace) -> SearchStrategy[object]:
         """Lists of losses, shrinking to fewer, smaller and later (towards the horizon)."""
         from hypothesis import strategies as st
 
@@ -161,7 +163,7 @@ class SupplyLossKind(ShockKind):
             max_size=space.events,
         ).map(tuple)
 
-    def simpler(self, space: LossSpace, units: LossUnits, phase: int) -> Iterator[Any]:
+    def simpler(self, space: LossSpace, units: LossUnits, phase: int) -> Iterator[object]:
         """Drop a loss; then a smaller fraction or a later time."""
         return simpler_events(units, phase, (None, 1, 0))
 
@@ -204,7 +206,7 @@ class SupplyLossKind(ShockKind):
 
     # -- words ---------------------------------------------------------------------------------
 
-    def part_dict(self, part: Loss, start: datetime) -> dict[str, Any]:
+    def part_dict(self, part: Loss, start: datetime) -> dict[str, object]:
         """{at, stockpile, item, fraction}."""
         return {
             "at": offset_text(part.at - start),
