@@ -18,7 +18,6 @@ import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -39,7 +38,7 @@ def writer_lock(recorder: ApplicationRecorder) -> AbstractContextManager[None]:
 
 @contextlib.contextmanager
 def _postgres_lock(recorder: PostgresApplicationRecorder) -> Iterator[None]:
-    datastore: Any = recorder.datastore
+    datastore = recorder.datastore
     name = f"planner-writer:{datastore.schema}.{recorder.events_table_name}"
     key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     with datastore.get_connection() as conn, conn.transaction():

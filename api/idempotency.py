@@ -43,7 +43,7 @@ class IdempotencyStore(SideTable):
     """The `rp_idempotency` table in a view store's database (SQLite or PostgreSQL)."""
 
     def __init__(
-        self, datastore: Any, *, postgres: bool, in_events_transaction: bool = False
+        self, datastore: object, *, postgres: bool, in_events_transaction: bool = False
     ) -> None:
         super().__init__(datastore, postgres=postgres, name="rp_idempotency")
         self.in_events_transaction = in_events_transaction  # the events' datastore is this one
@@ -177,7 +177,7 @@ class IdempotencyReceipt:
         requests' claims), by scope and key: one statement."""
         return self.store.lookup_many([_pair(receipt.key) for receipt in group])
 
-    def write(self, cursor: Any, result: Any) -> None:
+    def write(self, cursor: object, result: object) -> None:
         """Store the command's response under the key, in the events' transaction."""
         stored = self.render(result)
         self.store.insert(cursor, self.scope, self.name, stored)

@@ -18,6 +18,10 @@ from projections.follower import ProjectionFollower
 from projections.queries import ReadinessQueries
 from projections.store import PostgresViewStore, SQLiteViewStore
 
+# What a worker's scenario job hands back, as plain values: ("ok", summary or report),
+# ("scenario-error", (path, message, {step, line, check})) or ("until-error", message).
+ScratchOutcome = tuple[str, object]
+
 
 class ScenarioFile(Protocol):
     """A parsed and validated scenario file."""
@@ -58,12 +62,12 @@ class ScenarioUseCases(Protocol):
         """Replay a parsed scenario in a fresh in-memory store; its JSON report."""
         ...
 
-    def submit_check(self, text: str, name: str) -> Future[tuple[str, Any]]:
+    def submit_check(self, text: str, name: str) -> Future[ScratchOutcome]:
         """Check scenario text in a worker process: ("ok", summary), ("scenario-error",
         (path, message, {step, line, check}))."""
         ...
 
-    def submit_replay(self, text: str, name: str, until: str | None) -> Future[tuple[str, Any]]:
+    def submit_replay(self, text: str, name: str, until: str | None) -> Future[ScratchOutcome]:
         """Replay scenario text in a worker process: ("ok", report), ("scenario-error", …) or
         ("until-error", message)."""
         ...

@@ -108,7 +108,7 @@ _FIELD_TYPES: Final[Mapping[str, object]] = {
 }
 
 
-def _field_type(arg: Arg) -> Any:
+def _field_type(arg: Arg) -> Any:  # a type form for create_model
     if arg.type == "choice":
         return Literal[arg.choices]
     if arg.type in _FIELD_TYPES:

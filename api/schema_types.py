@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -39,7 +39,7 @@ Text = Annotated[
 ]
 
 
-def _whole_float(value: object) -> Any:
+def _whole_float(value: object) -> object:
     """A whole-number float (5.0) is an integer in JSON Schema: take it as one."""
     if type(value) is float and value.is_integer() and abs(value) <= MAX_WHOLE:
         return int(value)

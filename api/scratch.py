@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Final
+from typing import Final, cast
 
 from api.errors import ApiProblem
-from api.ports import ScenarioUseCases
+from api.ports import ScenarioUseCases, ScratchOutcome
 
 RETRY_AFTER_SECONDS: Final = 2
 
@@ -28,15 +30,16 @@ class ScratchPool:
 
     async def check(self, text: str, name: str) -> dict[str, object]:
         """The summary of a valid file; raises ScenarioError for a bad one."""
-        result: dict[str, object] = await self._run(self.scenarios.submit_check, text, name)
-        return result
+        return cast(dict[str, object], await self._run(self.scenarios.submit_check, text, name))
 
     async def replay(self, text: str, name: str, until: str | None) -> dict[str, object]:
         """The replay report; raises ScenarioError, or ValueError for a bad `until`."""
-        result: dict[str, object] = await self._run(self.scenarios.submit_replay, text, name, until)
-        return result
+        result = await self._run(self.scenarios.submit_replay, text, name, until)
+        return cast(dict[str, object], result)
 
-    async def _run(self, submit: Any, *args: Any) -> Any:
+    async def _run(
+        self, submit: Callable[..., Future[ScratchOutcome]], *args: str | None
+    ) -> object:
         if not self._slots.acquire(blocking=False):
             raise busy(self.size)
         try:
@@ -53,8 +56,8 @@ class ScratchPool:
         finally:
             self._slots.release()
         if kind == "scenario-error":
-            path, message, fields = value
-            error_class: Any = self.scenarios.error
+            path, message, fields = cast(tuple[str, str, dict[str, object]], value)
+            error_class = cast(Callable[..., Exception], self.scenarios.error)
             raise error_class(path, message, **fields)
         if kind == "until-error":
             raise ValueError(value)

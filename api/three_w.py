@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Final
 
 from projections.queries import THREE_W_COLUMNS
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value: object) -> Any:
+def neutralise(value: object) -> object:
     """A CSV cell safe to open in a spreadsheet: text that could start a formula is quoted."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value

@@ -10,6 +10,8 @@ from pydantic import (
     Field,
 )
 
+from projections.shapes import OfferStatus, ShipmentStatus
+
 
 class _View(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -113,7 +115,7 @@ class ShipmentView(_View):
     quantity: int
     received: int
     lost_in_transit: int
-    status: Literal["in_transit", "delivered", "lost", "returned"]
+    status: ShipmentStatus
     eta: str | None
     overdue: bool
 
@@ -140,7 +142,7 @@ class OfferView(_View):
     cancelled: int
     remaining: int
     by_camp: dict[str, OfferCamp]
-    status: Literal["open", "committed", "fulfilled", "declined", "expired", "withdrawn"]
+    status: OfferStatus
     expires: str | None
 
 

@@ -90,7 +90,7 @@ _FORBIDDEN_RE: Final = re.compile(f"[{FORBIDDEN_TEXT_CHARACTERS}\ud800-\udfff]")
 Checker = Callable[["Arg", object], object]
 
 
-def check_arg(arg: Arg, value: object) -> Any:
+def check_arg(arg: Arg, value: object) -> object:
     """Validate one argument value against its type; return the normalised value.
 
     Raises ArgumentError with a message that says what was expected.
@@ -270,7 +270,7 @@ _CHECKERS: Final[Mapping[str, Checker]] = {
 }
 
 
-def validate_args(spec: CommandSpec, args: Mapping[str, object]) -> dict[str, Any]:
+def validate_args(spec: CommandSpec, args: Mapping[str, object]) -> dict[str, object]:
     """Check a command's arguments against the table; return them normalised.
 
     Raises ArgumentError naming the first unknown, missing or ill-typed argument.

@@ -14,7 +14,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from domain.ports import Receipt
+    from domain.rights import Actor
 
 R = TypeVar("R")
 
@@ -26,10 +30,10 @@ class Submitted(Generic[R]):
     """One caller's command in a group, and its answer once the group is stored."""
 
     command: str
-    args: Mapping[str, Any]
+    args: Mapping[str, object]
     expected_version: int | None
-    actor: Any
-    receipt: Any = None  # a domain.ports.Receipt stored with the command's events, if any
+    actor: Actor
+    receipt: Receipt | None = None  # stored with the command's events, if any
     result: R | None = None
     error: BaseException | None = None
     finished: bool = False

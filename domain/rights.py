@@ -225,7 +225,7 @@ class Rights:
 
     grants: tuple[Grant, ...] = ()
     revokes: bool = False
-    sector: Callable[[Mapping[str, Any]], str | None] | None = None
+    sector: Callable[[Mapping[str, object]], str | None] | None = None
 
 
 def _grant(roles: tuple[str, ...], *relations: Relation) -> Grant:

@@ -176,7 +176,7 @@ class ServiceCore(Application[UUID]):
             if found is not None:
                 return found  # type: ignore[return-value]
         try:
-            aggregate: Any = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFoundError(kind, slug) from None
         if not isinstance(aggregate, cls):

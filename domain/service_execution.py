@@ -145,8 +145,8 @@ class ExecutingService(ServiceCore):
     def execute_group(
         self,
         calls: Sequence[
-            tuple[str, Mapping[str, Any], int | None, Actor]
-            | tuple[str, Mapping[str, Any], int | None, Actor, Receipt | None]
+            tuple[str, Mapping[str, object], int | None, Actor]
+            | tuple[str, Mapping[str, object], int | None, Actor, Receipt | None]
         ],
     ) -> list[CommandResult | Exception]:
         """Run (command, args, expected version, actor[, receipt]) calls as one group, as
@@ -208,6 +208,7 @@ class ExecutingService(ServiceCore):
         for item, result, end in done:
             item.finish(replace(result, position=positions[end - 1] if end else None))
         for item, first in repeats:  # the same key twice in a group: the first's answer
+            assert first.receipt is not None  # repeats are found by their receipt's key
             recorded = first.receipt.recorded
             if recorded is None:  # nothing stored (no events): nothing to replay
                 item.finish(first.result, first.error)

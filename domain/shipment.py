@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -23,6 +23,15 @@ def require_later(moment: str | None, now: datetime, field: str, what: str) -> N
             rule=f"{field} is after the command's time",
             field=field,
         )
+
+
+class _Cargo(TypedDict):
+    """What a shipment carries from where to where (the fields its end events repeat)."""
+
+    stockpile_id: UUID
+    camp_id: UUID
+    item: str
+    quantity: int
 
 
 class Shipment(PlannerAggregate):
@@ -162,7 +171,7 @@ class Shipment(PlannerAggregate):
             )
         self._lose(**self._cargo(), reason=reason)
 
-    def _cargo(self) -> dict[str, Any]:
+    def _cargo(self) -> _Cargo:
         return {
             "stockpile_id": self.stockpile_id,
             "camp_id": self.camp_id,

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import orjson
 from eventsourcing.persistence import PersistenceError
@@ -324,6 +325,7 @@ def _matches(args: argparse.Namespace) -> int:
     from domain.base import workspace_namespace
     from planner.wiring import open_planner
     from projections.matching import match, not_needed
+    from projections.shapes import CampView, OfferView
 
     try:
         scenario = load_scenario(args.file) if args.file else None
@@ -344,8 +346,8 @@ def _matches(args: argparse.Namespace) -> int:
         planner = open_planner(args.db)
         planner.catch_up()
     try:
-        camps = planner.queries.views("camp", as_of=at)
-        offers = planner.queries.views("offer", as_of=at)
+        camps = cast(list[CampView], planner.queries.views("camp", as_of=at))
+        offers = cast(list[OfferView], planner.queries.views("offer", as_of=at))
     finally:
         planner.close()
     suggestions, unneeded = match(camps, offers), not_needed(camps, offers)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from planner.config import DEFAULT_DATA_DIR
 
@@ -20,7 +19,7 @@ BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
-def add_parser(commands: Any) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `demo` subcommand."""
     demo = commands.add_parser(
         "demo", help="replay the bundled scenarios into a store that stays, and serve it"

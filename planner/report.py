@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import cast
 
 from planner.area_report import area_section
 from planner.replay import ReplayReport
@@ -34,13 +34,13 @@ def format_report(report: ReplayReport, *, timeline: bool = False) -> str:
     return "\n".join(lines)
 
 
-def format_totals(reports: Iterable[Mapping[str, Any]]) -> str:
+def format_totals(reports: Iterable[Mapping[str, object]]) -> str:
     """One line per file and a total, for a replay of several files."""
     lines = ["== all files"]
     passed = failed = 0
     for data in reports:
-        passed += data.get("passed", 0)
-        failed += data.get("failed", 0)
+        passed += cast(int, data.get("passed", 0))
+        failed += cast(int, data.get("failed", 0))
         lines.append(f"{INDENT}{verdict(data):<7} {data['file']}: {check_counts(data)}")
     lines.append(f"== {number(passed)} checks passed, {number(failed)} failed")
     return "\n".join(lines)
@@ -53,11 +53,11 @@ def verdict(data: Mapping[str, object]) -> str:
     return "OK" if data.get("ok") else "FAILED"
 
 
-def check_counts(data: Mapping[str, Any]) -> str:
+def check_counts(data: Mapping[str, object]) -> str:
     """'12 of 14 checks passed, 2 failed' (or the error of a file that could not be read)."""
     if "checks" not in data:
         return str(data.get("error"))
-    passed, failed = data["passed"], data["failed"]
+    passed, failed = cast(int, data["passed"]), cast(int, data["failed"])
     return f"{number(passed)} of {number(passed + failed)} checks passed, {number(failed)} failed"
 
 
@@ -153,9 +153,9 @@ def wrap_items(head: str, items: list[str]) -> list[str]:
     return [line.replace("\xa0", " ") for line in wrapped]
 
 
-def flatten(expected: Mapping[str, object], prefix: str = "") -> list[tuple[str, Any]]:
+def flatten(expected: Mapping[str, object], prefix: str = "") -> list[tuple[str, object]]:
     """`{days_of_cover: {water: 2}}` -> [("days_of_cover.water", 2)], as checks compare."""
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[tuple[str, object]] = []
     for key, value in expected.items():
         path = f"{prefix}{key}"
         if isinstance(value, Mapping):
@@ -165,7 +165,7 @@ def flatten(expected: Mapping[str, object], prefix: str = "") -> list[tuple[str,
     return pairs
 
 
-def dig(actual: Mapping[str, object], path: str) -> Any:
+def dig(actual: Mapping[str, object], path: str) -> object:
     """The value at a dotted path of the view's fields."""
     head, _, rest = path.partition(".")
     value = actual.get(head)

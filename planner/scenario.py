@@ -11,7 +11,6 @@ with lines), scenario_fields.py (one field's checks) and scenario_builder.py (th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from planner.scenario_builder import ScenarioBuilder
 from planner.scenario_model import (
@@ -64,7 +63,7 @@ def parse_scenario(text: str, path: str = "<string>") -> Scenario:
     return ScenarioBuilder(path, top).build()
 
 
-def _top_mapping(data: object, path: str) -> dict[Any, Any]:
+def _top_mapping(data: object, path: str) -> dict[object, object]:
     if data is None:
         raise ScenarioError(
             path, "the file is empty; a scenario is a mapping with scenario, title, start, steps"

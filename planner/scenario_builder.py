@@ -149,13 +149,13 @@ class ScenarioBuilder:
                 f"'start' must be an ISO 8601 timestamp with offset: {exc}"
             ) from None
 
-    def _simulate(self) -> dict[str, Any] | None:
+    def _simulate(self) -> dict[str, object] | None:
         value = self.top.get("simulate")
         if value is None:
             return None
         if not isinstance(value, dict):
             raise self.at_key("simulate").error(f"'simulate' must be a mapping; got {shown(value)}")
-        result: dict[str, Any] = plain_value(value)
+        result: dict[str, object] = plain_value(value)
         return result
 
     # -- standards ---------------------------------------------------------------------------

@@ -75,7 +75,7 @@ class _EventBuilder:
         # the same few hundred scalars, so each is resolved and constructed once.
         self.scalars: dict[tuple[object, str, object], object] = {}
 
-    def document(self) -> Any:
+    def document(self) -> object:
         loader = self.loader
         loader.get_event()  # stream start
         if loader.check_event(yaml.StreamEndEvent):
@@ -93,7 +93,7 @@ class _EventBuilder:
             )
         return value
 
-    def value(self, *, top: bool = False) -> Any:
+    def value(self, *, top: bool = False) -> object:
         event = self.loader.get_event()
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
@@ -119,7 +119,7 @@ class _EventBuilder:
             self.anchor_sizes[event.anchor] = self.budget.measure(result)
         return result
 
-    def _scalar(self, event: Any) -> Any:
+    def _scalar(self, event: Any) -> object:
         self.budget.spend(1, event.start_mark)
         key = (event.tag, event.value, event.implicit)
         try:
@@ -138,7 +138,7 @@ class _EventBuilder:
             self.scalars[key] = value
         return value
 
-    def plain(self) -> Any:
+    def plain(self) -> object:
         """The next value as plain dicts and lists: `plain_value(self.value())`, built directly."""
         loader = self.loader
         event = loader.peek_event()
@@ -249,7 +249,7 @@ class _EventBuilder:
                 data.key_lines[key] = data.line
         return data
 
-    def _items_value(self, top: bool, key: object, line: int) -> Any:
+    def _items_value(self, top: bool, key: object, line: int) -> object:
         if not (top and key in ("steps", "checks")):
             return self.value()
         if not self.loader.check_event(yaml.SequenceStartEvent):
@@ -309,7 +309,7 @@ def _unhashable_key(key_event: Any) -> yaml.MarkedYAMLError:
     )
 
 
-def load_yaml(text: str, path: str) -> Any:
+def load_yaml(text: str, path: str) -> object:
     """Parse YAML text into plain values with line-aware mappings and sequences."""
     loader = _Loader(text)
     try:

@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Final
+from typing import Final
 
 from planner.replay import replay_scenario
 from planner.scenario import ScenarioError, parse_offset_or_time, parse_scenario
@@ -27,7 +27,7 @@ WORKER_PROCESSES: Final = 1  # shared by every app of this process
 WORKER_NICENESS: Final = 19  # scratch work yields the CPU to everybody's commands
 
 
-def _libc() -> Any:
+def _libc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     if name is None:  # pragma: no cover - not glibc
         return None
@@ -50,7 +50,7 @@ def release_memory() -> None:
 
 # -- the jobs (run in a worker process; results and errors travel back as plain values) ----------
 
-Outcome = tuple[str, Any]
+Outcome = tuple[str, object]  # (kind, value): see api.ports.ScratchOutcome
 
 
 def _scenario_error(error: ScenarioError) -> Outcome:

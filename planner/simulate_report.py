@@ -8,13 +8,14 @@ only lays it out. Every text reaches the page escaped by Jinja2.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Final
 
 from jinja2 import Environment, PackageLoader, Template
 
+from planner.simulate_shapes import CampSummary
 from planner.simulate_text import (
     camp_summary,
     outcome_title,
@@ -141,7 +142,7 @@ def _camps(report: SimulationReport) -> list[dict[str, object]]:
     return camps
 
 
-def status_bars(data: Mapping[str, Mapping[str, int]], runs: int) -> dict[str, object]:
+def status_bars(data: CampSummary, runs: int) -> dict[str, object]:
     """The worst and final status of a camp across the runs, as stacked bars."""
     width, height, left = 560, 22, 150
     labels = [

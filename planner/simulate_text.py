@@ -4,9 +4,9 @@ runs and the searches, its minimal failing shock in words and as a scenario frag
 from __future__ import annotations
 
 import statistics
-from typing import Any
 
 from planner.scenario import Scenario
+from planner.simulate_shapes import CampSummary, MinimalDoc, OutcomeDoc, SimulationDoc
 from planner.simulation import (
     INVARIANTS,
     Outcome,
@@ -108,7 +108,7 @@ def format_text(report: SimulationReport) -> str:
 # JSON
 
 
-def report_dict(report: SimulationReport) -> dict[str, Any]:
+def report_dict(report: SimulationReport) -> SimulationDoc:
     """The JSON report."""
     scenario = report.scenario
     return {
@@ -134,9 +134,9 @@ def report_dict(report: SimulationReport) -> dict[str, Any]:
     }
 
 
-def _outcome_dict(report: SimulationReport, outcome: Outcome) -> dict[str, Any]:
+def _outcome_dict(report: SimulationReport, outcome: Outcome) -> OutcomeDoc:
     """One requirement (or the invariants) in the JSON report."""
-    entry: dict[str, Any] = {
+    entry: OutcomeDoc = {
         "requirement": outcome.number or None,
         "kind": "invariants" if outcome.requirement is None else outcome.requirement.prop,
         "line": None if outcome.requirement is None else outcome.requirement.line,
@@ -157,7 +157,7 @@ def _outcome_dict(report: SimulationReport, outcome: Outcome) -> dict[str, Any]:
     return entry
 
 
-def _minimal_dict(scenario: Scenario, outcome: Outcome) -> dict[str, Any] | None:
+def _minimal_dict(scenario: Scenario, outcome: Outcome) -> MinimalDoc | None:
     """The minimal failing shock of an outcome in the JSON report (None if none was found)."""
     if outcome.minimal is None:
         return None
@@ -182,9 +182,9 @@ def _minimal_dict(scenario: Scenario, outcome: Outcome) -> dict[str, Any] | None
     }
 
 
-def camp_summary(report: SimulationReport) -> dict[str, Any]:
+def camp_summary(report: SimulationReport) -> dict[str, CampSummary]:
     """Per camp across the sampled runs: status counts and lowest days of cover."""
-    camps: dict[str, Any] = {}
+    camps: dict[str, CampSummary] = {}
     for slug in created_slugs(report.scenario).get("camp", {}):
         worst = dict.fromkeys((*CAMP_STATUSES, "empty"), 0)
         final = dict.fromkeys((*CAMP_STATUSES, "empty"), 0)

@@ -17,7 +17,6 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -45,7 +44,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def add_parser(commands: Any) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `tokens` subcommand and its three actions."""
     tokens = commands.add_parser("tokens", help="add, list or revoke API and dashboard tokens")
     tokens.add_argument("--tokens", metavar="FILE", help="token file (default: see planner serve)")

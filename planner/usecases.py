@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from datetime import datetime
-from typing import Any
 
 from planner import scratch
 from planner.replay import replay_scenario
@@ -35,11 +34,11 @@ class ScenarioFiles:
             raise TypeError(f"not a parsed scenario: {type(scenario).__name__}")
         return replay_scenario(scenario, "memory:", until=until).as_dict()
 
-    def submit_check(self, text: str, name: str) -> Future[tuple[str, Any]]:
+    def submit_check(self, text: str, name: str) -> Future[scratch.Outcome]:
         """Check a scenario file in a low-priority worker process (planner.scratch)."""
         return scratch.submit_check(text, name)
 
-    def submit_replay(self, text: str, name: str, until: str | None) -> Future[tuple[str, Any]]:
+    def submit_replay(self, text: str, name: str, until: str | None) -> Future[scratch.Outcome]:
         """Replay a scenario file in a worker process's fresh in-memory store."""
         return scratch.submit_replay(text, name, until)
 

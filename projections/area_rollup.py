@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import projections.rules as rules
 from domain.catalog import VULNERABLE_GROUPS
@@ -84,7 +84,7 @@ class AreaRollup:
             if mark is None or mark[0] < position:
                 self._touched[key] = (position, ts_us)
 
-    def take_rows(self, encode: Callable[[Any], bytes]) -> tuple[list[AreaRow], list[AreaKey]]:
+    def take_rows(self, encode: Callable[[object], bytes]) -> tuple[list[AreaRow], list[AreaKey]]:
         """The rows of the areas touched since last asked, and the areas no camp carries any
         more (to delete)."""
         rows: list[AreaRow] = []

@@ -149,7 +149,7 @@ def in_area(doc: Mapping[str, Any], level: str, code: str) -> bool:
     return doc.get(level) == code
 
 
-def area_view(level: str, code: str, camps: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def area_view(level: str, code: str, camps: Iterable[Mapping[str, object]]) -> dict[str, object]:
     """The area view of `code` at `level` (adm1 or adm2) from the views of its camps."""
     if level not in AREA_LEVELS:
         raise KeyError(f"unknown area level {level!r}; known: {', '.join(AREA_LEVELS)}")
@@ -160,7 +160,7 @@ def area_view(level: str, code: str, camps: Iterable[Mapping[str, Any]]) -> dict
     return totals.view(level, code)
 
 
-def sum_areas(camps: Iterable[Mapping[str, Any]]) -> dict[AreaKey, AreaTotals]:
+def sum_areas(camps: Iterable[Mapping[str, object]]) -> dict[AreaKey, AreaTotals]:
     """The totals of every area the camps carry (each camp read once)."""
     totals: dict[AreaKey, AreaTotals] = {}
     for doc in camps:
@@ -176,15 +176,15 @@ def area_views(camps: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return in_area_order([totals[key].view(*key) for key in totals])
 
 
-def in_area_order(views: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def in_area_order(views: Iterable[dict[str, object]]) -> list[dict[str, object]]:
     """Area views in listing order: adm1 areas by code, each followed by its adm2 areas (also
     when the adm1 area itself is not among the views)."""
-    groups: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+    groups: dict[str, tuple[list[dict[str, object]], list[dict[str, object]]]] = {}
     for view in views:
         adm1 = str(view["adm1"] or "")
         heads, members = groups.setdefault(adm1, ([], []))
         (heads if view["level"] == "adm1" else members).append(view)
-    ordered: list[dict[str, Any]] = []
+    ordered: list[dict[str, object]] = []
     for adm1 in sorted(groups):
         heads, members = groups[adm1]
         ordered += heads

@@ -14,30 +14,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import resolve_topic
 
-from projections.fold_state import EventFields
+from projections.fold_state import EventFields, Moment
 
-Row = tuple[int, Any, str, bytes]  # (position, originator id, topic, state)
-Record = tuple[int, str, str, Any, EventFields]  # an EventRecord, or a plain tuple
+Row = tuple[int, UUID | str, str, bytes]  # (position, originator id, topic, state)
+Record = tuple[int, str, str, Moment, EventFields]  # an EventRecord, or a plain tuple
 
 
 class EventRecord(NamedTuple):
-    """One event as the projector needs it (`ts`: a datetime, or its ISO form)."""
+    """One live domain event as the projector needs it (decoded rows are plain `Record`
+    tuples whose time is its ISO form)."""
 
     position: int
     name: str  # e.g. "Camp.ArrivalsRegistered"
     oid: str
-    ts: Any
+    ts: datetime
     fields: EventFields
 
 
-def event_record(domain_event: DomainEventProtocol[Any], position: int) -> EventRecord:
+def event_record(domain_event: DomainEventProtocol[UUID], position: int) -> EventRecord:
     """Describe a domain event stored at a position of the notification log."""
     return EventRecord(
         position,
@@ -48,7 +49,7 @@ def event_record(domain_event: DomainEventProtocol[Any], position: int) -> Event
     )
 
 
-_TopicSpec = tuple[str, Callable[[dict[str, Any]], None] | None]
+_TopicSpec = tuple[str, Callable[[dict[str, object]], None] | None]
 
 
 def _topic_spec(topic: str) -> _TopicSpec:
@@ -56,8 +57,8 @@ def _topic_spec(topic: str) -> _TopicSpec:
     cls = resolve_topic(topic)
     class_version = getattr(cls, "class_version", 1)
 
-    def upcast(state: dict[str, Any]) -> None:
-        version = state.pop("class_version", 1)
+    def upcast(state: dict[str, object]) -> None:
+        version = cast(int, state.pop("class_version", 1))
         while version < class_version:
             getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
             version += 1
@@ -117,7 +118,7 @@ class EventRows:
         self._sql = self._statement(recorder)
 
     @staticmethod
-    def _statement(recorder: Any) -> str | None:
+    def _statement(recorder: object) -> str | None:
         table = getattr(recorder, "events_table_name", None)
         datastore = getattr(recorder, "datastore", None)
         if table is None or datastore is None:

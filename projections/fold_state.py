@@ -98,7 +98,7 @@ class ShipmentState(TypedDict):
     item: str
     quantity: int
     received: int
-    status: str
+    status: shapes.ShipmentStatus
     eta: str | None
     eta_us: int | None
     changed_us: int

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import projections.shapes as shapes
 from domain.catalog import CONSUMABLES, FACILITIES, PER_PERSON_ITEMS
@@ -107,7 +107,7 @@ class LogisticsHandlers:
         self.touched.add(("shipment", oid))
 
     def _shipment_ended(
-        self, oid: str, ts: Moment, f: EventFields, status: str, quantity: int
+        self, oid: str, ts: Moment, f: EventFields, status: shapes.ShipmentStatus, quantity: int
     ) -> None:
         """Take an ended shipment off the road: the event says from where, to where, what."""
         stockpile_id, camp_id, item = (
@@ -211,7 +211,7 @@ class LogisticsHandlers:
 # -- views ---------------------------------------------------------------------------------------
 
 
-def camp_needs(camp: CampState, plan: PlanState) -> dict[str, shapes.Counts]:
+def camp_needs(camp: CampState, plan: PlanState) -> shapes.Needs:
     """A camp's `needs`: per key with a shortfall above 0, {shortfall, committed, uncommitted}."""
     pop = camp["population"]["people"]
     if camp["closed"] or pop == 0:
@@ -232,7 +232,7 @@ def camp_needs(camp: CampState, plan: PlanState) -> dict[str, shapes.Counts]:
         limit = standards[facility]  # people per unit
         units = -(-(pop * limit.denominator) // limit.numerator)
         shortfalls[facility] = units - camp["facilities"].get(facility, 0)
-    needs: dict[str, dict[str, int]] = {}
+    needs: shapes.Needs = {}
     for key, shortfall in shortfalls.items():
         if shortfall <= 0:
             continue
@@ -245,26 +245,26 @@ def camp_needs(camp: CampState, plan: PlanState) -> dict[str, shapes.Counts]:
     return needs
 
 
-def summed_needs(entries: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+def summed_needs(entries: list[shapes.Needs]) -> shapes.Needs:
     """Needs summed key by key, each of shortfall, committed and uncommitted on its own."""
-    totals: dict[str, dict[str, int]] = {}
+    totals: shapes.Needs = {}
     for needs in entries:
-        for key, triple in needs.items():
+        for key, need in needs.items():
             total = totals.setdefault(key, {"shortfall": 0, "committed": 0, "uncommitted": 0})
-            for name, value in triple.items():
-                total[name] += value
+            total["shortfall"] += need["shortfall"]
+            total["committed"] += need["committed"]
+            total["uncommitted"] += need["uncommitted"]
     order = {key: i for i, key in enumerate((*CONSUMABLES, *PER_PERSON_ITEMS, *FACILITIES))}
     return {key: totals[key] for key in sorted(totals, key=lambda k: order.get(k, len(order)))}
 
 
 def shipment_view(
     fold: ReadinessFold, shipment_id: str, at_us: int | None = None
-) -> shapes.ViewDoc:
+) -> shapes.ShipmentView:
     """The shipment view (contract: "Shipment view"), as of `at_us`."""
     shipment = fold.shipments[shipment_id]
     camp = fold.camps[shipment["camp_id"]]
-    return with_time(
-        "shipment",
+    return shipment_at(
         {
             "shipment": shipment["slug"],
             "id": shipment_id,
@@ -285,12 +285,11 @@ def shipment_view(
     )
 
 
-def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> shapes.ViewDoc:
+def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> shapes.OfferView:
     """The offer view (contract: "Offer view"), with expiry applied as of `at_us`."""
     offer = fold.offers[offer_id]
     plan_id = offer["plan_id"]
-    return with_time(
-        "offer",
+    return offer_at(
         {
             "offer": offer["slug"],
             "id": offer_id,
@@ -319,17 +318,28 @@ def offer_view(fold: ReadinessFold, offer_id: str, at_us: int | None = None) -> 
 
 
 def with_time(kind: str, doc: shapes.ViewDoc, at_us: int) -> shapes.ViewDoc:
-    """Apply time to an offer or shipment view document (expiry, `overdue`) as of `at_us`.
+    """Apply time to an offer or shipment view document (expiry, `overdue`) as of `at_us`;
+    other kinds are returned as they are.
 
     The same function serves the fold's views and stored documents read later: a document holds
     everything its time-dependent fields are computed from.
     """
     if kind == "shipment":
-        eta = doc["eta"]
-        doc["overdue"] = doc["status"] == "in_transit" and eta is not None and at_us > time_us(eta)
-        return doc
-    if kind != "offer":
-        return doc
+        shipment_at(cast(shapes.ShipmentView, doc), at_us)
+    elif kind == "offer":
+        offer_at(cast(shapes.OfferView, doc), at_us)
+    return doc
+
+
+def shipment_at(doc: shapes.ShipmentView, at_us: int) -> shapes.ShipmentView:
+    """Set a shipment view's `overdue` as of `at_us` (in place; the document is returned)."""
+    eta = doc["eta"]
+    doc["overdue"] = doc["status"] == "in_transit" and eta is not None and at_us > time_us(eta)
+    return doc
+
+
+def offer_at(doc: shapes.OfferView, at_us: int) -> shapes.OfferView:
+    """Apply expiry to an offer view as of `at_us` (in place; the document is returned)."""
     open_quantity = doc["quantity"] - doc["accepted"] - doc["declined"]
     if doc["withdrawn"]:  # what had lapsed before the withdrawal stays lapsed; nothing after
         doc["lapsed"], doc["remaining"] = open_quantity - doc["cancelled_remaining"], 0
@@ -341,7 +351,7 @@ def with_time(kind: str, doc: shapes.ViewDoc, at_us: int) -> shapes.ViewDoc:
     return doc
 
 
-def offer_status(doc: Mapping[str, Any]) -> str:
+def offer_status(doc: shapes.OfferView) -> shapes.OfferStatus:
     """An offer's status by the contract's rules, from its view's totals."""
     if doc["withdrawn"]:
         return "withdrawn"

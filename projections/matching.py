@@ -18,20 +18,33 @@ other plans' camps could also use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import TypedDict, cast
 
 from domain.catalog import CONSUMABLES, VULNERABLE_GROUPS
+from projections.shapes import CampView, OfferView
 
 STATUS_ORDER = {"not_ready": 0, "at_risk": 1, "ready": 2}
 _NEVER = "~"  # sorts after every ISO time
 
 
-def need_order(camp: Mapping[str, Any], item: str) -> tuple[Any, ...]:
+class Suggestion(TypedDict):
+    """A suggested acceptance: this much of an offer for this camp."""
+
+    offer: str
+    camp: str
+    item: str
+    quantity: int
+    plan: str
+    camp_status: str
+    expires: str | None
+
+
+def need_order(camp: CampView, item: str) -> tuple[int, float, int, str]:
     """The order in which camps' needs for an item are served (smaller first)."""
     cover = camp["days_of_cover"] if item in CONSUMABLES else camp["per_person"]
     coverage = cover.get(item)
-    vulnerable = sum(camp.get(group, 0) for group in VULNERABLE_GROUPS)
+    vulnerable = sum(cast(int, camp.get(group, 0)) for group in VULNERABLE_GROUPS)
     return (
         STATUS_ORDER.get(camp["status"], 3),
         0.0 if coverage is None else coverage,
@@ -40,24 +53,22 @@ def need_order(camp: Mapping[str, Any], item: str) -> tuple[Any, ...]:
     )
 
 
-def offer_order(offer: Mapping[str, Any]) -> tuple[Any, ...]:
+def offer_order(offer: OfferView) -> tuple[bool, str, str]:
     """The order in which a camp takes from the offers it may take from (smaller first)."""
     return (offer["plan"] is None, offer["expires"] or _NEVER, offer["offer"])
 
 
-def match(
-    camps: Iterable[Mapping[str, Any]], offers: Iterable[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
+def match(camps: Iterable[CampView], offers: Iterable[OfferView]) -> list[Suggestion]:
     """Suggestions `{offer, camp, item, quantity, plan}`, in the order they were made."""
     open_offers = sorted(
         (o for o in offers if o["status"] == "open" and o["remaining"] > 0), key=offer_order
     )
     left = {o["offer"]: int(o["remaining"]) for o in open_offers}
     items = sorted({o["item"] for o in open_offers})
-    suggestions: list[dict[str, Any]] = []
+    suggestions: list[Suggestion] = []
     camp_list = [c for c in camps if c["status"] != "closed"]
     for item in items:
-        wanting = [c for c in camp_list if c["needs"].get(item, {}).get("uncommitted", 0) > 0]
+        wanting = [c for c in camp_list if _uncommitted(c, item) > 0]
         for camp in sorted(wanting, key=lambda c: need_order(c, item)):
             wanted = int(camp["needs"][item]["uncommitted"])
             for offer in open_offers:
@@ -84,9 +95,12 @@ def match(
     return suggestions
 
 
-def not_needed(
-    camps: Iterable[Mapping[str, Any]], offers: Iterable[Mapping[str, Any]]
-) -> list[str]:
+def _uncommitted(camp: CampView, item: str) -> int:
+    need = camp["needs"].get(item)
+    return 0 if need is None else need["uncommitted"]
+
+
+def not_needed(camps: Iterable[CampView], offers: Iterable[OfferView]) -> list[str]:
     """Open offers no open camp that may take from them has a shortfall of: decline them early.
 
     An offer naming a plan serves that plan's camps only; one naming none serves every camp."""

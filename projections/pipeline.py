@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, Protocol, TypedDict
+from typing import Literal, NamedTuple, Protocol, TypedDict, cast
 
 from domain.catalog import ITEMS
 from projections.areas import in_area
 from projections.matching import not_needed
+from projections.shapes import CampView, OfferView, PlanView, StockpileView, ViewDoc
 
 Scope = Literal["plan", "adm1", "adm2"]
 SCOPES: tuple[Scope, ...] = ("plan", "adm1", "adm2")
@@ -68,7 +69,7 @@ class Pipeline(TypedDict):
 class ViewSource(Protocol):
     """Where the views come from (`ReadinessQueries`): every view of a kind, now or as of."""
 
-    def views(self, kind: str, *, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    def views(self, kind: str, *, as_of: datetime | None = None) -> list[ViewDoc]:
         """Every view of a kind."""
         ...
 
@@ -78,7 +79,7 @@ def in_scope(camp: Mapping[str, object], scope: str, code: str) -> bool:
     return camp["plan"] == code if scope == "plan" else in_area(camp, scope, code)
 
 
-def takes_from(offer: Mapping[str, Any], plans: Iterable[str]) -> bool:
+def takes_from(offer: OfferView, plans: Iterable[str]) -> bool:
     """True if camps of these plans may take from the offer (it names one of them, or none)."""
     return offer["plan"] is None or offer["plan"] in plans
 
@@ -86,9 +87,9 @@ def takes_from(offer: Mapping[str, Any], plans: Iterable[str]) -> bool:
 def pipeline(
     scope: str,
     code: str,
-    camps: Iterable[Mapping[str, Any]],
-    stockpiles: Iterable[Mapping[str, Any]],
-    offers: Iterable[Mapping[str, Any]],
+    camps: Iterable[CampView],
+    stockpiles: Iterable[StockpileView],
+    offers: Iterable[OfferView],
 ) -> Pipeline:
     """The pipeline of `code` (a plan slug, or an adm1/adm2 code) from every view at one time."""
     if scope not in SCOPES:
@@ -161,16 +162,19 @@ def _row(item: str, figures: Mapping[str, int]) -> PipelineRow:
 class PipelineViews(NamedTuple):
     """The views a pipeline is made of, all at one time."""
 
-    plans: list[dict[str, Any]]
-    camps: list[dict[str, Any]]
-    stockpiles: list[dict[str, Any]]
-    offers: list[dict[str, Any]]
+    plans: list[PlanView]
+    camps: list[CampView]
+    stockpiles: list[StockpileView]
+    offers: list[OfferView]
 
 
 def read_views(source: ViewSource, as_of: datetime | None = None) -> PipelineViews:
     """Every plan, camp, stockpile and offer view, now or as of a time."""
     return PipelineViews(
-        *(source.views(kind, as_of=as_of) for kind in ("plan", "camp", "stockpile", "offer"))
+        cast(list[PlanView], source.views("plan", as_of=as_of)),
+        cast(list[CampView], source.views("camp", as_of=as_of)),
+        cast(list[StockpileView], source.views("stockpile", as_of=as_of)),
+        cast(list[OfferView], source.views("offer", as_of=as_of)),
     )
 
 

@@ -232,9 +232,9 @@ class ReadinessFold(PlanHandlers, CampHandlers, LogisticsHandlers):
         if kind == "3w":
             return dict(who_does_what_view(self, entity_id))
         if kind == "shipment":
-            return shipment_view(self, entity_id, at_us)
+            return dict(shipment_view(self, entity_id, at_us))
         if kind == "offer":
-            return offer_view(self, entity_id, at_us)
+            return dict(offer_view(self, entity_id, at_us))
         raise KeyError(f"unknown view kind {kind!r}")
 
     def slug_of(self, kind: str, entity_id: str) -> str:

@@ -6,7 +6,7 @@ document with or without them has the same shape. Numbers read back from JSON ke
 kind: counts are `int`, ratios `float`, a missing ratio `None`.
 """
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 # Any kind of view document as the store keeps it (decoded JSON). Code that handles every kind
 # alike (store, queries, time travel) reads it by key; code that knows the kind uses its shape
@@ -14,6 +14,22 @@ from typing import Any, NotRequired, TypedDict
 ViewDoc = dict[str, Any]
 Ratios = dict[str, float | None]  # item or facility -> a ratio, null when it has no meaning
 Counts = dict[str, int]  # item, facility, currency, kind or status -> a whole number
+# The words of `domain.catalog.SHIPMENT_STATUSES` and `OFFER_STATUSES`, as types (a unit test
+# holds them equal).
+ShipmentStatus = Literal["in_transit", "delivered", "lost", "returned"]
+OfferStatus = Literal["open", "committed", "fulfilled", "declined", "expired", "withdrawn"]
+
+
+class Need(TypedDict):
+    """What would close one gap (contract Part 2, "Needs"): the shortfall, what is committed to
+    it, and the rest."""
+
+    shortfall: int
+    committed: int
+    uncommitted: int
+
+
+Needs = dict[str, Need]  # item or facility -> its need, only keys with a shortfall above 0
 
 
 class PartnerState(TypedDict):
@@ -85,7 +101,7 @@ class CampView(TypedDict):
     adm2: NotRequired[str | None]
     lat: NotRequired[float | None]
     lon: NotRequired[float | None]
-    needs: NotRequired[dict[str, Counts]]  # key -> shortfall, committed, uncommitted
+    needs: NotRequired[Needs]
     in_transit: NotRequired[Counts]
 
 
@@ -133,7 +149,7 @@ class PlanView(TypedDict):
     stockpiles: list[str]
     preparedness_days: dict[str, float]
     # Part 2
-    needs: NotRequired[dict[str, Counts]]  # key -> shortfall, committed, uncommitted
+    needs: NotRequired[Needs]
 
 
 class Levels(TypedDict):
@@ -191,10 +207,61 @@ class WhoDoesWhatView(TypedDict):
     rows: list[ThreeWRow]
 
 
+class ShipmentView(TypedDict):
+    """The shipment view (contract: "Shipment view"), and what its time-dependent `overdue`
+    is computed from."""
+
+    shipment: str
+    id: str
+    stockpile: str
+    camp: str
+    plan_id: str
+    item: str
+    quantity: int  # sent
+    received: int  # 0 until delivered
+    lost_in_transit: int  # sent - received, once delivered or lost
+    status: ShipmentStatus
+    eta: str | None  # ISO 8601 UTC
+    overdue: bool
+
+
+class OfferCamp(TypedDict):
+    """What a camp accepted from an offer and what was delivered to it."""
+
+    accepted: int
+    delivered: int
+
+
+class OfferView(TypedDict):
+    """The offer view (contract: "Offer view"), and what its time-dependent fields (`lapsed`,
+    `remaining`, `status`) are computed from (`expires`, `withdrawn`, `cancelled_remaining`)."""
+
+    offer: str
+    id: str
+    partner: str
+    item: str
+    plan: str | None
+    plan_id: str | None
+    quantity: int
+    accepted: int
+    delivered: int
+    declined: int
+    lapsed: int
+    cancelled: int
+    cancelled_remaining: int
+    remaining: int
+    by_camp: dict[str, OfferCamp]  # camp slug -> totals, camps in the order first accepted
+    status: OfferStatus
+    expires: str | None  # ISO 8601 UTC
+    withdrawn: bool
+
+
 # The shape of each kind of view document, for the checks that hold the fold to them.
 VIEW_SHAPES: dict[str, type] = {
     "camp": CampView,
     "plan": PlanView,
     "stockpile": StockpileView,
     "3w": WhoDoesWhatView,
+    "shipment": ShipmentView,
+    "offer": OfferView,
 }

@@ -151,7 +151,7 @@ def overview_page(planner: Planner, nav: Nav) -> Page:
     sites = {plan["id"]: sum(plan.get("camps", {}).values()) for plan in plans}
     small = {plan_id for plan_id, n in sites.items() if 0 < n <= CAMP_TILES}
     tiles, areas = _tiles_and_areas(planner, nav, small)
-    cards: list[dict[str, Any]] = []
+    cards: list[dict[str, object]] = []
     for plan in plans:
         missing = set(plan.get("missing_kinds", []))
         balance = plan.get("pool_balance") or {}
@@ -189,7 +189,7 @@ def _tiles_and_areas(
         tiles = {plan_id: queries.views("camp", plan_id=plan_id) for plan_id in plan_ids}
         return tiles, queries.areas()
     camps = queries.views("camp", as_of=nav.as_of)
-    by_plan: dict[str, list[dict[str, Any]]] = {}
+    by_plan: dict[str, list[dict[str, object]]] = {}
     for camp in camps:
         if camp["plan_id"] in plan_ids:
             by_plan.setdefault(camp["plan_id"], []).append(camp)
@@ -230,7 +230,7 @@ def timeline_page(planner: Planner, nav: Nav) -> Page:
     return Page(nav, "timeline.html", "Readiness timeline", context)
 
 
-def _level_rows(items: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+def _level_rows(items: Mapping[str, Mapping[str, int]]) -> list[dict[str, object]]:
     return [
         {"item": item, "levels": levels, "bar": stock_bar(item, levels)}
         for item, levels in items.items()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query, Response
 
+import projections.shapes as shapes
 from api.commands import add_command_route
 from api.deps import After, AsOf, Caller, Context, Limit, Offset
 from api.reads import add_view_route, caught_up, json_response, page
@@ -114,7 +115,14 @@ def matches(
         for o in queries.views("offer", as_of=as_of)
         if (item is None or o["item"] == item) and (plan is None or o["plan"] in (None, plan))
     ]
-    found = {"matches": match(camps, offers), "not_needed": not_needed(camps, offers)}
+    camp_views, offer_views = (
+        cast(list[shapes.CampView], camps),
+        cast(list[shapes.OfferView], offers),
+    )
+    found = {
+        "matches": match(camp_views, offer_views),
+        "not_needed": not_needed(camp_views, offer_views),
+    }
     return json_response(found, headers=headers)
 
 

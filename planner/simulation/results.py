@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from planner.scenario import Step
 from planner.simulation.shock import Shock
@@ -48,7 +49,7 @@ class RunResult:
     probes: dict[tuple[datetime, str, str], dict[str, Any] | None] = field(default_factory=dict)
     events: int = 0
     end: datetime | None = None
-    stored: list[tuple[Any, int, str, bytes]] | None = None
+    stored: list[tuple[UUID | str, int, str, bytes]] | None = None
 
     @property
     def applied(self) -> list[Step]:

@@ -33,7 +33,7 @@ class _ByKind:
         for name in values:
             if name not in fields:
                 raise TypeError(f"{type(self).__name__} has no shock kind field {name!r}")
-        self._values: tuple[tuple[str, Any], ...] = tuple(
+        self._values: tuple[tuple[str, object], ...] = tuple(
             (name, values[name]) for name in fields if values.get(name)
         )
 
@@ -193,7 +193,7 @@ def _perturbed(step: Step, changes: Sequence[tuple[ShockKind, Any]]) -> Step | N
 
 def _changes_by_step(scenario: Scenario, shock: Shock) -> dict[int, list[tuple[ShockKind, Any]]]:
     numbers = {step.number: step for step in scenario.steps}
-    changes: dict[int, list[tuple[ShockKind, Any]]] = {}
+    changes: dict[int, list[tuple[ShockKind, object]]] = {}
     for kind in registered():
         if kind.perturbs is None:
             continue

@@ -27,7 +27,7 @@ class SimulationSpec:
     shocks: Mapping[str, object] = field(default_factory=dict)
     requirements: tuple[Requirement, ...] = ()
 
-    def params(self, kind: str) -> Any | None:
+    def params(self, kind: str) -> object | None:
         """The parameters of one shock kind, or None if the section does not enable it."""
         return self.shocks.get(kind)
 
@@ -60,7 +60,7 @@ def validate_simulate(scenario: Scenario, text: str | None = None) -> Simulation
     return read_section(SpecReader(scenario, line), raw)
 
 
-def _section_with_lines(scenario: Scenario, text: str | None) -> tuple[Any, int | None]:
+def _section_with_lines(scenario: Scenario, text: str | None) -> tuple[object, int | None]:
     """The raw section as parsed with line numbers (if the text is at hand) and its line."""
     if text is None:
         try:

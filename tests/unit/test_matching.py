@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from typing import Any
+from typing import Any, cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from projections.matching import STATUS_ORDER, match, need_order, not_needed
+from projections.shapes import CampView, OfferView
 
 PLANS = ("p", "q")
 STATUSES = ("not_ready", "at_risk", "ready")
@@ -187,7 +188,8 @@ def test_accepting_and_delivering_every_suggestion_closes_the_gaps_it_covers() -
     try:
         assert replay_scenario(scenario, planner=planner, until=at).error is None
         views = planner.queries
-        camps, offers = views.views("camp", as_of=at), views.views("offer", as_of=at)
+        camps = cast(list[CampView], views.views("camp", as_of=at))
+        offers = cast(list[OfferView], views.views("offer", as_of=at))
         suggestions = match(camps, offers)
         assert suggestions
         before = {c["camp"]: c["needs"] for c in camps}

@@ -20,7 +20,7 @@ from projections.pipeline import COMMITTED_PARTS, pipeline, read_pipeline
 from tests.unit.test_projection_properties import SETTINGS, World, play, worlds
 
 
-def camp(slug: str, plan: str = "p", **extra: Any) -> dict[str, Any]:
+def camp(slug: str, plan: str = "p", **extra: Any) -> Any:  # a CampView's fields used here
     doc: dict[str, Any] = {
         "camp": slug,
         "plan": plan,
@@ -35,7 +35,7 @@ def camp(slug: str, plan: str = "p", **extra: Any) -> dict[str, Any]:
     return doc | extra
 
 
-def offer(slug: str, item: str, remaining: int, **extra: Any) -> dict[str, Any]:
+def offer(slug: str, item: str, remaining: int, **extra: Any) -> Any:  # an OfferView's
     doc: dict[str, Any] = {
         "offer": slug,
         "item": item,
@@ -63,7 +63,7 @@ def test_the_stages_of_a_plans_pipeline() -> None:
         ),
         camp("b", plan="q", needs={"water": {"shortfall": 50, "committed": 0, "uncommitted": 50}}),
     ]
-    stockpiles = [{"reservations": {"a": {"water": 100}, "b": {"water": 7}}}]
+    stockpiles: list[Any] = [{"reservations": {"a": {"water": 100}, "b": {"water": 7}}}]
     offers = [
         offer("w", "water", 500, by_camp={"a": {"accepted": 600, "delivered": 200}}),
         offer("w-q", "water", 80, plan="q"),

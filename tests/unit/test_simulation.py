@@ -565,7 +565,7 @@ def test_same_seed_same_results() -> None:
     spec = validate_simulate(scenario, text)
 
     def outcome(seed: int) -> dict[str, object]:
-        data = report_dict(simulate_scenario(scenario, runs=25, seed=seed, spec=spec))
+        data = dict(report_dict(simulate_scenario(scenario, runs=25, seed=seed, spec=spec)))
         data.pop("seconds")
         return data
 

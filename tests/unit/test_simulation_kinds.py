@@ -11,6 +11,7 @@ import random
 import re
 import textwrap
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -135,7 +136,7 @@ def test_a_registered_kind_is_searched_said_and_reproduced() -> None:
     assert "# shock: extra arrivals" in fragment and "do: register_arrivals" in fragment
     replayed = replay_scenario(parse_scenario(reproduction_yaml(scenario, outcome)), "memory:")
     assert replayed.error is None and replayed.ok
-    data = report_dict(report)
+    data: Any = report_dict(report)
     assert data["shocks"] == ["extra arrivals of up to 1,000 people at 1 camp(s)"]
     assert data["requirements"][1]["minimal"]["shock"]["extra_arrivals"][0]["camp"] == "c1"
     assert "extra arrivals (people)" in data["requirements"][1]["correlations"]
