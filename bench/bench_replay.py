@@ -165,18 +165,18 @@ def store_only(scenario_path: str, db_path: str) -> dict[str, float]:
     from planner.replay import (
         BATCH_STEPS,
         SimulatedClock,
-        collector_skipping_existing_objects,
         created_entities,
         service_args,
     )
     from planner.scenario import load_scenario
+    from projections.follower import collector_paused
 
     scenario = load_scenario(scenario_path)
     clock = SimulatedClock(scenario.start)
     env = persistence_env(db_path) | {"CREATE_TABLE": "y"}
     service = PlannerService(env, namespace=workspace_namespace(scenario.slug), clock_fn=clock)
     started = time.perf_counter()
-    with collector_skipping_existing_objects(), service.batch():
+    with collector_paused(), service.batch():
         service.known_absent(created_entities(scenario.steps))
         for index, step in enumerate(scenario.steps, start=1):
             clock.now = step.at

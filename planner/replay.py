@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +17,7 @@ from planner.report_shapes import EntitySummary, ReplayDoc, Snapshot
 from planner.scenario import CHECK_ENTITIES, Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
 from projections.areas import area_view
+from projections.follower import collector_paused
 from projections.logistics import time_us
 from projections.readiness import ReadinessFold
 from projections.shapes import ViewDoc
@@ -118,7 +117,7 @@ def replay_scenario(
     try:
         _refuse_if_replayed(planner, scenario)
         before = planner.service.recorder.max_notification_id() or 0
-        with collector_skipping_existing_objects():
+        with collector_paused():
             _apply_steps(planner, scenario, clock, report, until, evaluator.before)
         report.events_stored = (planner.service.recorder.max_notification_id() or 0) - before
         if report.error is None:
@@ -130,25 +129,6 @@ def replay_scenario(
         if own:
             planner.close()
     return report
-
-
-@contextmanager
-def collector_skipping_existing_objects() -> Iterator[None]:
-    """Keep the cyclic garbage collector off the objects that exist before the steps run.
-
-    A long scenario is hundreds of thousands of objects that live through the whole replay;
-    left to the collector, every full collection the replay's own allocations trigger walks them
-    all again (a fifth of the replay's time at 200,000 steps). Nothing is done if objects are
-    already frozen (by the application, or by a replay running in another thread).
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _refuse_if_replayed(planner: Planner, scenario: Scenario) -> None:
@@ -352,7 +332,6 @@ __all__ = [
     "ReplayReport",
     "ScenarioAlreadyReplayed",
     "SimulatedClock",
-    "collector_skipping_existing_objects",
     "compare",
     "evaluate_check",
     "replay_progress",

@@ -99,6 +99,11 @@ class ReadinessProjector:
         self.touches: dict[ViewKey, tuple[int, Moment]] = {}
         # Offers' and shipments' touches apart: checkpoints leave them out, and there are many.
         self.timed_touches: dict[ViewKey, tuple[int, Moment]] = {}
+        # What the moments folded since `process()` began touched: camps and stockpiles by id,
+        # other views by key (cheaper than scanning every view's touch after each batch).
+        self._batch_camps: set[str] = set()
+        self._batch_stockpiles: set[str] = set()
+        self._batch_keys: set[ViewKey] = set()
         self._statuses: dict[ViewKey, str] = {}
         self._us_of: dict[Moment, int] = {}  # event time → µs, for the times asked lately
         # The areas' roll-ups: summed from the fold by the first batch that touches a camp.
@@ -194,6 +199,7 @@ class ReadinessProjector:
         mark = (position, ts)
         touches = self.touches
         if fold.touched_camps:
+            self._batch_camps.update(fold.touched_camps)
             statuses, camp_statuses = self._statuses, fold.camp_status
             for camp_id in fold.touched_camps:
                 camp_key, plan_key = fold.camp_keys(camp_id)
@@ -206,11 +212,13 @@ class ReadinessProjector:
                     self._status_changed(camp_key, status, position, ts, batch)
             fold.touched_camps.clear()
         if fold.touched_stockpiles:
+            self._batch_stockpiles.update(fold.touched_stockpiles)
             for stockpile_id in fold.touched_stockpiles:
                 for key in fold.stockpile_keys(stockpile_id):
                     touches[key] = mark
             fold.touched_stockpiles.clear()
         if fold.touched:
+            self._batch_keys.update(fold.touched)
             timed = self.timed_touches
             for key in fold.touched:
                 if key[0] in TIMED_KINDS:
@@ -255,16 +263,13 @@ class ReadinessProjector:
 
     def process(self, records: Iterable[Record]) -> ViewBatch:
         """Fold a run of events (in position order) into one batch of view changes."""
-        start = self.position
-        batch = ViewBatch(last_position=start)
+        batch = ViewBatch(last_position=self.position)
+        self._batch_camps.clear()
+        self._batch_stockpiles.clear()
+        self._batch_keys.clear()
         self.advance(records, batch)
         batch.last_position = self.position
-        touched = [
-            key
-            for touches in (self.touches, self.timed_touches)
-            for key, (position, _) in touches.items()
-            if position > start
-        ]
+        touched = self._batch_touched()
         camps: dict[str, tuple[dict[str, Any], int, int]] = {}
         for key in sorted(touched, key=lambda k: (_KIND_ORDER[k[0]], k[1])):
             row, doc = self._current(key)
@@ -275,6 +280,16 @@ class ReadinessProjector:
             self._roll_up(camps, batch)
         self._changed_states(touched, batch)
         return batch
+
+    def _batch_touched(self) -> list[ViewKey]:
+        """The views the moments folded since `process()` began touched."""
+        fold = self.fold
+        keys = set(self._batch_keys)
+        for camp_id in self._batch_camps:
+            keys.update(fold.camp_keys(camp_id))
+        for stockpile_id in self._batch_stockpiles:
+            keys.update(fold.stockpile_keys(stockpile_id))
+        return list(keys)
 
     def _roll_up(self, camps: dict[str, tuple[dict[str, Any], int, int]], batch: ViewBatch) -> None:
         """Count the batch's camp views in their areas; the areas they touched into `batch`."""
@@ -307,11 +322,15 @@ class ReadinessProjector:
     def _changed_states(self, touched: list[ViewKey], batch: ViewBatch) -> None:
         """The states of the entities the batch changed: each event touches its own entity's
         views, except a partner's, which has none."""
-        ids = {entity_id for _, entity_id in touched} | self.fold.partners_changed
-        self.fold.partners_changed.clear()
+        fold = self.fold
+        ids = {entity_id for _, entity_id in touched} | fold.partners_changed
+        fold.partners_changed.clear()
         for table in _ENTITY_TABLES:
-            for entity_id in ids.intersection(getattr(self.fold, table)):
-                state = self.fold.entity_state(table, entity_id)
+            # the ids looked up in the table: a set's intersection with a dict walks the dict,
+            # and the tables of offers and shipments grow with every one ever made
+            entities = getattr(fold, table)
+            for entity_id in [entity_id for entity_id in ids if entity_id in entities]:
+                state = fold.entity_state(table, entity_id)
                 batch.states[(table[:-1], entity_id)] = orjson.dumps(state)
 
 
