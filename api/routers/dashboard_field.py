@@ -13,9 +13,7 @@ headquarters with the field's token), so its page has no forms.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
-from urllib.parse import parse_qs
 
 import orjson
 from fastapi import APIRouter, Request, Response
@@ -25,7 +23,13 @@ from api.dashboard.pages import PREFIX, Nav, Page
 from api.errors import DOMAIN_ERRORS
 from api.policy import actor_of
 from api.ports import Planner
-from api.routers.dashboard_session import api_context, html_response, same_origin, signed_in
+from api.routers.dashboard_session import (
+    FormRefused,
+    api_context,
+    html_response,
+    session_form,
+    signed_in,
+)
 from domain.errors import PlannerError
 from domain.service_field import RESOLVERS
 
@@ -93,16 +97,9 @@ async def resolve_form(request: Request, command_id: str) -> Response:
         page = conflicts_page(planner, nav, notice=notice, error=error)
         return html_response(request, page, status)
 
-    if not same_origin(request):
-        return answer(403, error="Forms must be sent from this site.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > FORM_LIMIT:
-            return answer(413, error="The form is too large.")
-    fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-    if not hmac.compare_digest(fields.get("csrf", "").encode(), nav.csrf.encode()):
-        return answer(403, error="The form expired; reload the page and try again.")
+    fields = await session_form(request, nav, FORM_LIMIT)
+    if isinstance(fields, FormRefused):
+        return answer(fields.status, error=fields.error)
     if planner.sync.status()["field"]:
         return answer(409, error="A field instance resolves conflicts at headquarters.")
     action = fields.get("action", "")

@@ -12,9 +12,6 @@ document.
 
 from __future__ import annotations
 
-import hmac
-from urllib.parse import parse_qs
-
 import orjson
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
@@ -26,9 +23,10 @@ from api.dashboard.pages import PREFIX, Nav
 from api.dashboard.pipeline_page import FORM_COMMANDS, pipeline_page
 from api.errors import DOMAIN_ERRORS, ApiProblem
 from api.routers.dashboard_session import (
+    FormRefused,
     api_context,
     html_response,
-    same_origin,
+    session_form,
     signed_in,
 )
 from api.schemas import REQUEST_MODELS
@@ -105,16 +103,9 @@ async def _offer_form(request: Request, scope: str, code: str) -> Response:
     def answer(status: int, *, notice: str | None = None, error: str | None = None) -> Response:
         return _render(request, nav, scope, code, notice=notice, error=error, status=status)
 
-    if not same_origin(request):
-        return answer(403, error="Forms must be sent from this site.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > FORM_LIMIT:
-            return answer(413, error="The form is too large.")
-    fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-    if not hmac.compare_digest(fields.get("csrf", "").encode(), nav.csrf.encode()):
-        return answer(403, error="The form expired; reload the page and try again.")
+    fields = await session_form(request, nav, FORM_LIMIT)
+    if isinstance(fields, FormRefused):
+        return answer(fields.status, error=fields.error)
     command = fields.get("command", "")
     if command not in FORM_COMMANDS or nav.principal is None:
         return answer(422, error="Unknown action.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Request, Response
@@ -210,6 +211,29 @@ def _sign_in(request: Request, token: str, next_path: str) -> Response:
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
     return response
+
+
+class FormRefused(NamedTuple):
+    """Why a signed-in page's form post is refused before it is read: status and message."""
+
+    status: int
+    error: str
+
+
+async def session_form(request: Request, nav: Nav, limit: int) -> dict[str, str] | FormRefused:
+    """A signed-in form post's fields, once it came from this site, fits in `limit` bytes and
+    carries the session's CSRF token; otherwise why it is refused."""
+    if not same_origin(request):
+        return FormRefused(403, "Forms must be sent from this site.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return FormRefused(413, "The form is too large.")
+    fields = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    if not hmac.compare_digest(fields.get("csrf", "").encode(), nav.csrf.encode()):
+        return FormRefused(403, "The form expired; reload the page and try again.")
+    return fields
 
 
 @router.post(f"{PREFIX}/login")
