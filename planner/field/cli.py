@@ -18,7 +18,7 @@ from planner.field.client import HqClient, SyncError
 from planner.field.loop import FieldInUse, prepare_field, serve_lock
 from planner.field.store import FieldStore
 from planner.field.sync import FieldSync
-from planner.wiring import open_planner
+from planner.wiring import Planner, open_planner
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -84,11 +84,18 @@ def _init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sync(args: argparse.Namespace) -> int:
+def _opened(db: str | None) -> Planner | None:
+    """The store at `db`, or None after saying why it cannot be opened."""
     try:
-        planner = open_planner(args.db)
+        return open_planner(db)
     except ConfigError as error:
         print(f"ERROR {error}", file=sys.stderr)
+        return None
+
+
+def _sync(args: argparse.Namespace) -> int:
+    planner = _opened(args.db)
+    if planner is None:
         return EXIT_BAD_INPUT
     try:
         if not FieldStore.of(planner.service).exists():  # type: ignore[attr-defined]
@@ -127,10 +134,8 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _conflicts(args: argparse.Namespace) -> int:
-    try:
-        planner = open_planner(args.db)
-    except ConfigError as error:
-        print(f"ERROR {error}", file=sys.stderr)
+    planner = _opened(args.db)
+    if planner is None:
         return EXIT_BAD_INPUT
     try:
         if args.resolve:
