@@ -31,6 +31,7 @@ from api.routers.dashboard_session import (
     signed_in,
 )
 from domain.errors import PlannerError
+from domain.field_command import RESOLUTIONS
 from domain.service_field import RESOLVERS
 
 router = APIRouter(include_in_schema=False)
@@ -100,10 +101,8 @@ async def resolve_form(request: Request, command_id: str) -> Response:
     fields = await session_form(request, nav, FORM_LIMIT)
     if isinstance(fields, FormRefused):
         return answer(fields.status, error=fields.error)
-    if planner.sync.status()["field"]:
-        return answer(409, error="A field instance resolves conflicts at headquarters.")
     action = fields.get("action", "")
-    if action not in ("apply", "discard") or nav.principal is None:
+    if action not in RESOLUTIONS or nav.principal is None:
         return answer(422, error="Unknown action.")
     try:
         command, args, reason = _resolution(action, fields)

@@ -62,12 +62,13 @@ def test_a_stockpile_committed_later_comes_with_its_history(tmp_path: Path) -> N
 
 
 def test_a_field_instance_refuses_to_resolve_locally(tmp_path: Path) -> None:
-    """Over the API as on the dashboard: a resolution taken in the field would be lost at the
+    """Over the API and on the dashboard alike: a resolution taken in the field would be lost at the
     next pull, so the field refuses it (409) and stores nothing."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
     from api.auth import TokenRegistry
+    from tests.dashboard_helpers import csrf_in, sign_in
 
     clock = SimulatedClock()
     path = tmp_path / "field.sqlite"
@@ -78,14 +79,21 @@ def test_a_field_instance_refuses_to_resolve_locally(tmp_path: Path) -> None:
     tokens = TokenRegistry.from_entries([{"token": "adm", "role": "admin"}])
     try:
         before = field.service.recorder.max_notification_id()
-        with TestClient(create_app(field, tokens)) as client:
+        app = create_app(field, tokens)
+        with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
             answer = client.post(
                 f"/conflicts/{uuid.uuid4()}/resolve",
                 json={"action": "discard", "reason": "seen"},
                 headers={"Authorization": "Bearer adm"},
             )
-        assert answer.status_code == 409, answer.text
-        assert answer.json()["rule"] == "resolved at headquarters"
+            assert answer.status_code == 409, answer.text
+            assert answer.json()["rule"] == "resolved at headquarters"
+            assert sign_in(client, "adm").status_code == 303
+            html = client.get("/dashboard/conflicts").text
+            form = {"csrf": csrf_in(html), "action": "discard", "reason": "seen"}
+            page = client.post(f"/dashboard/conflicts/{uuid.uuid4()}/resolve", data=form)
+            assert page.status_code == 409, page.text
+            assert "resolves conflicts at headquarters" in page.text
         assert field.service.recorder.max_notification_id() == before
     finally:
         field.close()
