@@ -263,11 +263,20 @@ class ReadinessProjector:
 
     def process(self, records: Iterable[Record]) -> ViewBatch:
         """Fold a run of events (in position order) into one batch of view changes."""
-        batch = ViewBatch(last_position=self.position)
+        batch = self.begin()
+        self.advance(records, batch)
+        self.finish(batch)
+        return batch
+
+    def begin(self) -> ViewBatch:
+        """Start a batch: fold runs of events into it with `advance()`, then `finish()` it."""
         self._batch_camps.clear()
         self._batch_stockpiles.clear()
         self._batch_keys.clear()
-        self.advance(records, batch)
+        return ViewBatch(last_position=self.position)
+
+    def finish(self, batch: ViewBatch) -> None:
+        """Add the current views and entity states of what the batch's events touched."""
         batch.last_position = self.position
         touched = self._batch_touched()
         camps: dict[str, tuple[dict[str, Any], int, int]] = {}
@@ -279,7 +288,6 @@ class ReadinessProjector:
         if camps:
             self._roll_up(camps, batch)
         self._changed_states(touched, batch)
-        return batch
 
     def _batch_touched(self) -> list[ViewKey]:
         """The views the moments folded since `process()` began touched."""
