@@ -94,6 +94,7 @@ class ReadinessProjector:
         self.fold = ReadinessFold()
         self.position = 0
         self.checkpoint_position = 0
+        self._spacing_floor = self.checkpoint_every  # at most the spacing of checkpoints now
         # view → (position, time) of the last moment that touched it; the time as the event
         # gave it (datetime or ISO form), or in µs when restored
         self.touches: dict[ViewKey, tuple[int, Moment]] = {}
@@ -144,7 +145,10 @@ class ReadinessProjector:
 
     def checkpoint(self) -> bytes:
         """The whole fold and the views' last-touched positions, as stored in a checkpoint."""
-        touches = sorted([*key, *self.touched_at(key)] for key in self.touches)
+        us_of = self.ts_us_of
+        touches = sorted(
+            [kind, eid, pos, us_of(ts)] for (kind, eid), (pos, ts) in self.touches.items()
+        )
         return orjson.dumps({"state": self.fold.export_state(ledger=False), "touches": touches})
 
     # -- folding -------------------------------------------------------------------------------
@@ -234,9 +238,13 @@ class ReadinessProjector:
                         self._status_changed(("plan", plan_id), status, position, ts, batch)
             fold.lifecycle_changed.clear()
         since = position - self.checkpoint_position
-        if batch is not None and since >= self.checkpoint_every and since >= self._spacing():
-            self.checkpoint_position = position
-            batch.checkpoints.append((position, self.ts_us_of(ts), self.checkpoint()))
+        if batch is not None and since >= self._spacing_floor:
+            # The fold never forgets an entity, so the spacing only grows: below the last
+            # spacing computed, no need to count the fold again.
+            self._spacing_floor = self._spacing()
+            if since >= self._spacing_floor:
+                self.checkpoint_position = position
+                batch.checkpoints.append((position, self.ts_us_of(ts), self.checkpoint()))
 
     def _spacing(self) -> int:
         """Events between checkpoints: `checkpoint_every`, times the fold's size in units."""
