@@ -13,6 +13,7 @@ folding the events after it costs about as much as reading the checkpoint itself
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,6 +48,7 @@ _TABLE_OF_KIND = {
 }
 _ENTITY_TABLES = tuple(_TABLE_OF_KIND.values())
 CHECKPOINT_EVERY = 500
+CHECKPOINT_COMPRESSION = 1  # zlib's fastest level: most of the size gone, at ~100 MB/s
 CHECKPOINT_UNIT = 100  # entities (partners, plans, stockpiles, camps) per `checkpoint_every`
 
 
@@ -128,7 +130,7 @@ class ReadinessProjector:
     def restore_checkpoint(self, checkpoint: bytes, position: int) -> None:
         """Resume from a checkpoint (the whole fold) stored at a position."""
         self._start_empty()
-        data = orjson.loads(checkpoint)
+        data = orjson.loads(checkpoint if checkpoint[:1] == b"{" else zlib.decompress(checkpoint))
         self.fold = ReadinessFold.from_state(data["state"])
         self._resume(position, data["touches"], position)
 
@@ -144,12 +146,15 @@ class ReadinessProjector:
             self._statuses[("plan", plan_id)] = plan["status"]
 
     def checkpoint(self) -> bytes:
-        """The whole fold and the views' last-touched positions, as stored in a checkpoint."""
+        """The whole fold and the views' last-touched positions, as stored in a checkpoint:
+        JSON, compressed (a sixth of the size; writing the bytes cost more than compressing
+        them, and a checkpoint is read once per as-of query). Plain JSON is read too."""
         us_of = self.ts_us_of
         touches = sorted(
             [kind, eid, pos, us_of(ts)] for (kind, eid), (pos, ts) in self.touches.items()
         )
-        return orjson.dumps({"state": self.fold.export_state(ledger=False), "touches": touches})
+        state = {"state": self.fold.export_state(ledger=False), "touches": touches}
+        return zlib.compress(orjson.dumps(state), CHECKPOINT_COMPRESSION)
 
     # -- folding -------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ path is tested on PostgreSQL (the SQLite recorder has no subscriptions).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import Any, ClassVar
 from uuid import uuid4
@@ -154,7 +155,7 @@ def assert_no_duplicates(planner: Planner) -> None:
     views = planner.views
     records = stored_records(planner.service)
     for row in views._query("SELECT position, state FROM {p}rp_checkpoints", ()):
-        state = orjson.loads(bytes(row["state"]))["state"]
+        state = orjson.loads(zlib.decompress(bytes(row["state"])))["state"]
         upto = [r for r in records if r.position <= row["position"]]
         expected = fold_of(upto).export_state(ledger=False)  # checkpoints keep no offers
         assert _canonical(state) == _canonical(expected), row["position"]
