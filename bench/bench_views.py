@@ -99,8 +99,8 @@ def rebuild_against_raw(planner: Planner, path: Path, pairs: int) -> list[tuple[
 
     The machine is shared and its speed drifts by tens of percent within a minute: each ratio
     compares two runs made under the same conditions, and the median pair is reported. Each run
-    starts from a checkpointed, truncated write-ahead log: a rebuild leaves hundreds of megabytes
-    of view pages in it, which slow down every read after it (the raw read-back by 2-3x).
+    starts from a checkpointed, truncated write-ahead log (a rebuild leaves hundreds of
+    megabytes of view pages in it), so that no run reads through the previous one's log.
     """
     measured = []
     for _ in range(pairs):

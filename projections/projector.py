@@ -111,6 +111,7 @@ class ReadinessProjector:
         self._batch_stockpiles: set[str] = set()
         self._batch_keys: set[ViewKey] = set()
         self._statuses: dict[ViewKey, str] = {}
+        self._statuses_known = True
         self._us_of: dict[Moment, int] = {}  # event time → µs, for the times asked lately
         # The areas' roll-ups: summed from the fold by the first batch that touches a camp.
         self.areas: AreaRollup | None = None
@@ -143,10 +144,15 @@ class ReadinessProjector:
         self.touches, self.timed_touches = {}, {}
         for kind, eid, pos, ts in touches:
             (self.timed_touches if kind in TIMED_KINDS else self.touches)[(kind, eid)] = (pos, ts)
+        self._statuses_known = False  # until a batch needs them: time travel never does
+
+    def _know_statuses(self) -> None:
+        """The resumed views' statuses, which a batch's timeline entries start from."""
         for camp_id in self.fold.camps:
             self._statuses[("camp", camp_id)] = self.fold.status_of(camp_id)
         for plan_id, plan in self.fold.plans.items():
             self._statuses[("plan", plan_id)] = plan["status"]
+        self._statuses_known = True
 
     def checkpoint(self) -> bytes:
         """The whole fold and the views' last-touched positions, as stored in a checkpoint:
@@ -286,6 +292,8 @@ class ReadinessProjector:
 
     def begin(self) -> ViewBatch:
         """Start a batch: fold runs of events into it with `advance()`, then `finish()` it."""
+        if not self._statuses_known:
+            self._know_statuses()
         self._batch_camps.clear()
         self._batch_stockpiles.clear()
         self._batch_keys.clear()
