@@ -9,11 +9,13 @@ rows from those events when the table is made.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, PersistenceError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
@@ -35,6 +37,8 @@ class SQLFieldLedger:
         if postgres:
             self.table = f'"{self.datastore.schema or "public"}".field_commands'
         self._ready = False
+        # The library's database functions commit the events on their own (adapters/postgres.py)
+        self.in_events_transaction = not getattr(self.datastore, "enable_db_functions", False)
 
     def known(self, command_ids: Sequence[str]) -> Mapping[str, FieldRecord]:
         """The rows of these command ids that have one."""
@@ -79,8 +83,19 @@ class SQLFieldLedger:
             f"INSERT INTO {self.table} ({_COLUMNS}) VALUES ({', '.join([mark] * 8)})", records
         )
 
-    def ready(self) -> None:
-        """Make the table if it is missing, with the rows of the log's older records."""
+    def ready(self, attempts: int = 5) -> None:
+        """Make the table if it is missing, with the rows of the log's older records (retried:
+        headquarters' processes starting together race)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self._make()
+                return
+            except PersistenceError:
+                if attempt == attempts:
+                    raise
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
+
+    def _make(self) -> None:
         if self._ready:
             return
         if not self._exists():

@@ -45,6 +45,8 @@ class FieldRecord(NamedTuple):
 class MemoryFieldLedger:
     """A ledger in memory (domain.ports.FieldLedger), for stores without SQL tables."""
 
+    in_events_transaction = False  # written after the events are stored
+
     def __init__(self) -> None:
         self.records: dict[str, FieldRecord] = {}
 

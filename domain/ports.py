@@ -106,6 +106,8 @@ class FieldLedger(Protocol):
     """Headquarters' record of every field command received, by command id (a side table in
     the events' database, written in their transaction): each id is recorded once."""
 
+    in_events_transaction: bool  # False: written after the events (looked up before, then)
+
     def ready(self) -> None:
         """Make the ledger's table if it is missing (before the events' transaction)."""
         ...

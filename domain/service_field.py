@@ -137,9 +137,9 @@ class FieldCommands(ExecutingService):
         token = clock.set_clock(self.clock_fn)
         try:
             with self._rights_lock.hold(exclusive=True), self._writer_lock():
-                # Unchecked, the ledger refuses a known id (the transaction fails); in memory it
-                # is checked here, since its write comes after the events are stored.
-                look = check or isinstance(ledger, MemoryFieldLedger)
+                # Unchecked, the ledger refuses a known id (the transaction fails); one written
+                # after the events is looked up first (under the writer lock).
+                look = check or not ledger.in_events_transaction
                 known = dict(ledger.known([c.command_id for c in calls])) if look else {}
                 uow = self._uow = UnitOfWork()
                 try:
