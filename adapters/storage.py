@@ -30,10 +30,11 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic
 
+from adapters.field_ledger import field_ledger
 from adapters.postgres import PlannerPostgresRecorder
 from adapters.transcoder import OrjsonTranscoder
 from adapters.writer_lock import writer_lock
-from domain.ports import AfterInsert
+from domain.ports import AfterInsert, FieldLedger
 
 _new = object.__new__
 _set = object.__setattr__
@@ -246,6 +247,10 @@ class PlannerStorage:
     def writer_lock(self, recorder: ApplicationRecorder) -> AbstractContextManager[None]:
         """The store's cross-process writer lock (adapters/writer_lock.py)."""
         return writer_lock(recorder)
+
+    def field_ledger(self, recorder: ApplicationRecorder) -> FieldLedger:
+        """Headquarters' field-command ledger beside the events (adapters/field_ledger.py)."""
+        return field_ledger(recorder)
 
 
 PLANNER_STORAGE = PlannerStorage()

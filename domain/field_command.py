@@ -1,20 +1,23 @@
-"""FieldCommand: a command a field instance took offline, as headquarters received it.
+"""FieldCommand: a field command headquarters refused (a conflict), and the ledger of them all.
 
-Headquarters records every field command it receives as one of these, in the same transaction
-as the command's own events (or, if it refused the command, alone): the record says which field
-instance took it, at which headquarters position the field had synced to, and the outcome —
-applied, or a conflict with headquarters' refusal. Its id is derived from the field's command
-id, so the event store's uniqueness of (aggregate, version) makes each command id usable once.
-A conflict is later resolved by a coordinator: an adjusted command applied, or discarded with a
-reason; the resolution is an event of the same record.
+Headquarters records every field command it receives as a `FieldRecord` in its field-command
+ledger (a side table beside the events, domain.ports.FieldLedger), in the same transaction as
+the command's events: which field instance took it, at which headquarters position the field
+had synced to, and the outcome. The ledger's key is the command id, so each is usable once.
+A command it refused is also an event in the log, a `FieldCommand` (its id derived from the
+command id): the command, what the field saw and the refusal, so conflicts travel to every
+field instance with the events. A coordinator later resolves it — an adjusted command applied,
+or discarded with a reason; the resolution is an event of the same record.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, NamedTuple
 from uuid import UUID
 
 from eventsourcing.domain import event
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.base import PlannerAggregate
@@ -24,6 +27,42 @@ APPLIED: Final = "applied"
 CONFLICT: Final = "conflict"
 OUTCOMES: Final = (APPLIED, CONFLICT)
 RESOLUTIONS: Final = ("apply", "discard")
+
+
+class FieldRecord(NamedTuple):
+    """One received field command in the ledger: who took it, what the field saw, the outcome."""
+
+    command_id: str
+    field_id: str
+    outcome: str  # applied | conflict
+    hq_position: int
+    taken_at: str
+    rule: str | None = None
+    refused_field: str | None = None
+    message: str | None = None
+
+
+class MemoryFieldLedger:
+    """A ledger in memory (domain.ports.FieldLedger), for stores without SQL tables."""
+
+    in_events_transaction = False  # written after the events are stored
+
+    def __init__(self) -> None:
+        self.records: dict[str, FieldRecord] = {}
+
+    def ready(self) -> None:
+        """Nothing to make."""
+
+    def known(self, command_ids: Sequence[str]) -> Mapping[str, FieldRecord]:
+        """The records of these command ids that have one."""
+        return {i: self.records[i] for i in command_ids if i in self.records}
+
+    def write(self, cursor: object, records: Sequence[FieldRecord]) -> None:
+        """Add the records; IntegrityError (nothing added) if a command id has one already."""
+        ids = [r.command_id for r in records]
+        if len(set(ids)) != len(ids) or any(i in self.records for i in ids):
+            raise IntegrityError("a field command id is recorded already")
+        self.records.update(zip(ids, records, strict=True))
 
 
 class FieldCommand(PlannerAggregate):

@@ -21,6 +21,8 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 
+from domain.field_command import FieldRecord
+
 
 class StorageAdapters(Protocol):
     """Builds the service's storage parts; called from the library's `construct_*` hooks."""
@@ -43,6 +45,10 @@ class StorageAdapters(Protocol):
 
     def writer_lock(self, recorder: ApplicationRecorder) -> AbstractContextManager[None]:
         """A lock held by one process at a time on the store (a group commit runs under it)."""
+        ...
+
+    def field_ledger(self, recorder: ApplicationRecorder) -> FieldLedger:
+        """Headquarters' ledger of received field commands, beside the recorder's events."""
         ...
 
 
@@ -93,4 +99,24 @@ class Receipt(Protocol):
     def write(self, cursor: object, result: object) -> None:
         """Record the command's result (with its position) through the cursor of the events'
         transaction (None: in a transaction of its own, after the events)."""
+        ...
+
+
+class FieldLedger(Protocol):
+    """Headquarters' record of every field command received, by command id (a side table in
+    the events' database, written in their transaction): each id is recorded once."""
+
+    in_events_transaction: bool  # False: written after the events (looked up before, then)
+
+    def ready(self) -> None:
+        """Make the ledger's table if it is missing (before the events' transaction)."""
+        ...
+
+    def known(self, command_ids: Sequence[str]) -> Mapping[str, FieldRecord]:
+        """The records of these command ids that have one (one read)."""
+        ...
+
+    def write(self, cursor: object, records: Sequence[FieldRecord]) -> None:
+        """Record these commands through the events' transaction's cursor (None: in a
+        transaction of its own); an id recorded before fails the transaction (IntegrityError)."""
         ...

@@ -2,15 +2,17 @@
 
 A field instance pushes the commands it took offline, in the order it took them. Each is run as
 the API runs a command — the pushing token's rights (domain.rights) checked against
-headquarters' state, then the command's own rules — and recorded as a FieldCommand (applied, or a
-conflict carrying the refusal) in the same transaction as its events. A command id seen before
-answers with its first outcome; one seen from another field instance is refused.
+headquarters' state, then the command's own rules — and recorded in the field-command ledger
+(applied, or a conflict carrying the refusal) in the same transaction as its events; a conflict
+is also a FieldCommand event in the log. A command id seen before answers with its first
+outcome; one seen from another field instance is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from domain import clock
@@ -21,8 +23,10 @@ from domain.errors import (
     DomainRefusal,
     NotFoundError,
     PlannerError,
+    StatusError,
 )
-from domain.field_command import APPLIED, CONFLICT, FieldCommand
+from domain.field_command import APPLIED, CONFLICT, FieldCommand, FieldRecord, MemoryFieldLedger
+from domain.ports import FieldLedger
 from domain.rights import ADMIN, COORDINATOR, Actor, RightsError
 from domain.service_execution import ExecutingService
 from domain.unit_of_work import UnitOfWork
@@ -74,6 +78,22 @@ def refusal_of(error: Exception) -> tuple[str, str | None, str]:
 class FieldCommands(ExecutingService):
     """Receiving field commands and resolving the conflicts they became."""
 
+    _field_ledger: FieldLedger | None = None
+
+    @property
+    def field_ledger(self) -> FieldLedger:
+        """The ledger of received field commands (the storage's, or one in memory)."""
+        if self._field_ledger is None:
+            storage = self.storage
+            self._field_ledger = (
+                storage.field_ledger(self.recorder) if storage is not None else MemoryFieldLedger()
+            )
+        return self._field_ledger
+
+    def field_records(self, command_ids: Sequence[str]) -> Mapping[str, FieldRecord]:
+        """The ledger's records of these field command ids (those received)."""
+        return self.field_ledger.known(command_ids)
+
     def receive_field_commands(
         self,
         field_id: str,
@@ -84,9 +104,9 @@ class FieldCommands(ExecutingService):
     ) -> list[FieldOutcome]:
         """Apply a field's commands in order, each at most once; return each one's outcome.
 
-        They run as one group (one transaction), first without looking their ids up (the store
-        refuses a second record of an id); if that collides, again with every id looked up,
-        and if another writer still collides with the group, each on its own. `extras` names
+        They run as one group (one transaction), first without looking their ids up (the ledger
+        refuses a second record of an id); if that collides, again with the ids looked up, and
+        if another writer still collides with the group, each on its own. `extras` names
         arguments passed through unvalidated (the API's service-only ones).
         """
         try:  # most commands arrive once: look none up, the store refuses a known id
@@ -111,20 +131,37 @@ class FieldCommands(ExecutingService):
     ) -> list[FieldOutcome]:
         outcomes: list[FieldOutcome] = []
         ends: list[int] = []
+        records: list[FieldRecord] = []
+        ledger = self.field_ledger
+        ledger.ready()
         token = clock.set_clock(self.clock_fn)
         try:
             with self._rights_lock.hold(exclusive=True), self._writer_lock():
+                # Unchecked, the ledger refuses a known id (the transaction fails); one written
+                # after the events is looked up first (under the writer lock).
+                look = check or not ledger.in_events_transaction
+                known = dict(ledger.known([c.command_id for c in calls])) if look else {}
                 uow = self._uow = UnitOfWork()
                 try:
                     for call in calls:
-                        known = self._known(call.command_id) if check else None
-                        if known is not None:
-                            outcomes.append(_replayed(known, field_id, call.command_id))
+                        first = known.get(call.command_id)
+                        if first is not None:
+                            outcomes.append(_replayed(first, field_id, call.command_id))
                             ends.append(0)
                             continue
-                        outcomes.append(self._receive_one(uow, field_id, actor, call, extras))
+                        outcome, record = self._receive_one(uow, field_id, actor, call, extras)
+                        known[call.command_id] = record  # the same id again in this push
+                        outcomes.append(outcome)
+                        records.append(record)
                         ends.append(len(uow.events))
-                    positions = self._store_each(uow.events) if uow.events else []
+                    if uow.events:
+                        write = partial(_write_records, ledger, records)
+                        positions = self._store_each(uow.events, write)
+                    else:
+                        positions = []
+                        if records:
+                            with self._conflicts():
+                                ledger.write(None, records)
                 finally:
                     self._uow = None
                 self._remember(uow)  # the next push loads these aggregates as they are now
@@ -142,7 +179,7 @@ class FieldCommands(ExecutingService):
         actor: Actor,
         call: FieldCall,
         extras: frozenset[str],
-    ) -> FieldOutcome:
+    ) -> tuple[FieldOutcome, FieldRecord]:
         start = len(uow.events)
         refusal: tuple[str, str | None, str] | None = None
         args: dict[str, Any] = dict(call.args)
@@ -154,35 +191,45 @@ class FieldCommands(ExecutingService):
                 raise
             self._roll_back(uow, start)
             refusal = refusal_of(error)
-        record = FieldCommand.received(
-            id=self.id_of(FIELD_COMMAND, call.command_id),
-            slug=call.command_id,
-            field_id=field_id,
-            role=actor.role,
-            partner=actor.partner,
-            command=call.command,
-            args=args,
-            hq_position=call.hq_position,
-            taken_at=call.taken_at,
-            refusal=refusal,
-        )
-        uow.settle()  # the record itself is new and never loaded again: kept out of the batch
-        uow.events.append(record)
+        uow.settle()
         if refusal is None:
-            return FieldOutcome(call.command_id, APPLIED)
+            record = FieldRecord(
+                call.command_id, field_id, APPLIED, call.hq_position, call.taken_at
+            )
+            return FieldOutcome(call.command_id, APPLIED), record
         rule, field, message = refusal
-        return FieldOutcome(call.command_id, CONFLICT, None, rule, field, message)
-
-    def _known(self, command_id: str) -> FieldCommand | None:
-        aggregate_id = self.id_of(FIELD_COMMAND, command_id)
-        if aggregate_id not in self.repository:
-            return None
-        found: FieldCommand = self.repository.get(aggregate_id)
-        return found
+        uow.events.append(  # a conflict is in the log too; never loaded in the same batch
+            FieldCommand.received(
+                id=self.id_of(FIELD_COMMAND, call.command_id),
+                slug=call.command_id,
+                field_id=field_id,
+                role=actor.role,
+                partner=actor.partner,
+                command=call.command,
+                args=args,
+                hq_position=call.hq_position,
+                taken_at=call.taken_at,
+                refusal=refusal,
+            )
+        )
+        record = FieldRecord(
+            call.command_id, field_id, CONFLICT, call.hq_position, call.taken_at, *refusal
+        )
+        return FieldOutcome(call.command_id, CONFLICT, None, rule, field, message), record
 
     def field_command(self, command_id: str) -> FieldCommand:
-        """The record of a received field command (NotFoundError if none)."""
-        return self.load(FIELD_COMMAND, command_id, FieldCommand)
+        """The log's record of a field command that became a conflict (NotFoundError if none;
+        StatusError if it was applied)."""
+        try:
+            return self.load(FIELD_COMMAND, command_id, FieldCommand)
+        except NotFoundError:
+            if command_id in self.field_ledger.known([command_id]):
+                raise StatusError(
+                    f"field command {command_id} was applied: only an open conflict can be "
+                    "resolved",
+                    field="command_id",
+                ) from None
+            raise
 
     def resolve_field_conflict(
         self,
@@ -241,7 +288,13 @@ def validated_args(command: str, args: Mapping[str, Any], extras: frozenset[str]
     return validate_args(spec, given) | {k: v for k, v in args.items() if k in extras}
 
 
-def _replayed(known: FieldCommand, field_id: str, command_id: str) -> FieldOutcome:
+def _write_records(
+    ledger: FieldLedger, records: Sequence[FieldRecord], cursor: object, _: Sequence[int]
+) -> None:
+    ledger.write(cursor, records)
+
+
+def _replayed(known: FieldRecord, field_id: str, command_id: str) -> FieldOutcome:
     if known.field_id != field_id:
         return FieldOutcome(
             command_id,

@@ -106,31 +106,37 @@ class FieldSync:
         return SyncReport(pushed, pulled, self.store.meta().hq_position, counts_of(self.store))
 
     def push(self) -> int:
-        """Send the waiting commands in order; the number headquarters answered. Each chunk's
-        answers are recorded while the next chunk travels (they are written before this
-        returns or raises; a chunk whose answers were lost is answered again by its records)."""
+        """Send the waiting commands in order; the number headquarters answered. While a chunk
+        travels, a helper thread records the previous chunk's answers (written before this
+        returns or raises; a chunk whose answers were lost is answered again by headquarters'
+        records) and reads the next chunk."""
         field_id = self.store.meta().field_id
-        answered, after = 0, 0
+        answered = 0
         recording: Future[None] | None = None
-        with ThreadPoolExecutor(1, thread_name_prefix="field-answers") as recorder:
+        with ThreadPoolExecutor(1, thread_name_prefix="field-push") as helper:
             try:
-                while True:
-                    entries = self.store.entries([WAITING], PUSH_CHUNK, after)
-                    if not entries:
-                        return answered
-                    outcomes = self.client.push(field_id, [_pushed(e) for e in entries])
+                entries, commands = self._chunk(0)
+                while entries:
+                    following = helper.submit(self._chunk, entries[-1].seq)
+                    outcomes = self.client.push(field_id, commands)
                     if len(outcomes) != len(entries):
                         raise SyncError(
                             "headquarters answered a push with the wrong number of outcomes"
                         )
                     if recording is not None:
                         recording.result()
-                    recording = recorder.submit(self.store.answer, [_answer(o) for o in outcomes])
-                    after = entries[-1].seq
+                    recording = helper.submit(self.store.answer, [_answer(o) for o in outcomes])
                     answered += len(outcomes)
+                    entries, commands = following.result()
+                return answered
             finally:
                 if recording is not None:
                     recording.result()
+
+    def _chunk(self, after: int) -> tuple[list[OutboxEntry], list[dict[str, Any]]]:
+        """The next waiting commands after `seq` `after`, and as headquarters receives them."""
+        entries = self.store.entries([WAITING], PUSH_CHUNK, after)
+        return entries, [_pushed(e) for e in entries]
 
     def pull(self) -> int:
         """Copy headquarters' new events; rebase if the field had its own. The number pulled."""

@@ -23,6 +23,7 @@ from planner.field.service import FieldService
 from planner.field.store import FieldStore
 from planner.field.sync import EXTRAS, counts_of
 from planner.wiring import Planner
+from projections.follower import collector_paused
 
 _RECEIVED = "domain.field_command:FieldCommand.Received"
 _RESOLVED = "domain.field_command:FieldCommand.Resolved"
@@ -79,9 +80,12 @@ class SyncUseCases:
             )
             for c in commands
         ]
-        outcomes = self.planner.service.receive_field_commands(
-            field_id, actor, calls, extras=EXTRAS
-        )
+        # A push chunk allocates many short-lived objects while headquarters' heap (its views'
+        # fold, the aggregate cache) is large: the collector would walk it again and again.
+        with collector_paused():
+            outcomes = self.planner.service.receive_field_commands(
+                field_id, actor, calls, extras=EXTRAS
+            )
         self.planner.follower.poke()
         return [_outcome(o) for o in outcomes]
 

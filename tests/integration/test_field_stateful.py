@@ -178,18 +178,20 @@ class FieldSyncMachine(RuleBasedStateMachine):
         """Remove headquarters' store (the folder goes with the test's temporary files)."""
 
     def check_once_each(self) -> None:
-        """Every field command is recorded once at headquarters, as its outbox says."""
+        """Every field command is recorded once at headquarters (its ledger; a conflict also
+        once in the log), as its outbox says."""
         records = self.hq.service.recorder.select_notifications(
             start=1, limit=1_000_000, topics=(RECEIVED,)
         )
-        seen = Counter(orjson.loads(r.state)["slug"] for r in records)
-        outcome = {orjson.loads(r.state)["slug"]: orjson.loads(r.state)["outcome"] for r in records}
-        assert all(count == 1 for count in seen.values())
-        for field in self.fields:
-            for entry in FieldStore.of(field.service).entries():
-                assert entry.status in ("applied", "conflict", "resolved"), entry
-                expected = "conflict" if entry.status == "resolved" else entry.status
-                assert outcome[entry.command_id] == expected
+        conflicts = Counter(orjson.loads(r.state)["slug"] for r in records)
+        assert all(count == 1 for count in conflicts.values())
+        entries = [e for f in self.fields for e in FieldStore.of(f.service).entries()]
+        ledger = self.hq.service.field_records([e.command_id for e in entries])
+        assert {i for i, r in ledger.items() if r.outcome == "conflict"} == set(conflicts)
+        for entry in entries:
+            assert entry.status in ("applied", "conflict", "resolved"), entry
+            expected = "conflict" if entry.status == "resolved" else entry.status
+            assert ledger[entry.command_id].outcome == expected
 
     def check_hq_replays(self) -> None:
         """Headquarters' views equal a fold of its log from the first event."""

@@ -56,6 +56,21 @@ def test_applied_in_order_refused_ones_become_conflicts(hq: PlannerService) -> N
     assert hq.load("camp", "c", Camp).population["people"] == 0
     record = hq.field_command("b")
     assert (record.open, record.hq_position, record.field_id) == (True, 4, "f")
+    ledger = hq.field_records(["a", "b", "c"])
+    assert [ledger[i].outcome for i in "abc"] == ["applied", "conflict", "applied"]
+    assert ledger["b"].rule == "departures never exceed the population"
+
+
+def test_the_same_id_twice_in_one_push_is_applied_once(hq: PlannerService) -> None:
+    twice = call("a", "register_arrivals", camp="c", people=5)
+    first, again = hq.receive_field_commands("f", ADMIN, [twice, twice])
+    assert (first.outcome, first.replayed, again.outcome, again.replayed) == (
+        "applied",
+        False,
+        "applied",
+        True,
+    )
+    assert hq.load("camp", "c", Camp).population["people"] == 15
 
 
 def test_each_command_id_is_applied_at_most_once(hq: PlannerService) -> None:
@@ -64,8 +79,10 @@ def test_each_command_id_is_applied_at_most_once(hq: PlannerService) -> None:
     again = hq.receive_field_commands("f", ADMIN, [*calls, call("b", "close_camp", camp="c")])
     assert again[0].replayed and again[0].outcome == first[0].outcome == "applied"
     assert again[1].outcome == "applied" and not again[1].replayed
-    camp = hq.field_command("a")
-    assert camp.outcome == "applied"
+    assert hq.field_records(["a", "b", "z"]).keys() == {"a", "b"}
+    assert hq.field_records(["a"])["a"].outcome == "applied"
+    with pytest.raises(StatusError):  # an applied command has no conflict to resolve
+        hq.resolve_field_conflict("a", ADMIN, action="discard", reason="late")
     other = hq.receive_field_commands("g", ADMIN, calls)
     assert other[0].outcome == "refused" and other[0].rule == "command ids are unique"
 
