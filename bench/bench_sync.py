@@ -6,7 +6,8 @@ at the end; SQLite with --no-postgres) served by `planner serve`:
 1. the direct rate: headquarters' service running the same commands itself, in-process, each
    with its rights checked in its own transaction (as API commands arrive one by one; measured
    on the first --one-by-one of them, it is slow), and run in groups of the push's size (as a
-   group commit does under load) — each on a fresh copy of the same world;
+   group commit does under load) — each on a fresh copy of the same world, with the cyclic
+   garbage collector paused as `planner replay` and headquarters receiving a push pause it;
 2. the sync: a field instance (SQLite, `planner field init`) takes the commands offline, then
    one sync pushes them over HTTP (re-validated, recorded once each), pulls headquarters' new
    events and rebases: the push rate and its ratio to the direct rates (target >= 50 % of the
@@ -35,9 +36,11 @@ sys.path.insert(0, str(ROOT))
 from bench.api_server import ADMIN_TOKEN, seed, server  # noqa: E402
 from bench.http_load import COMMAND_CAMPS  # noqa: E402
 from domain.rights import Actor  # noqa: E402
+from domain.service import PlannerService  # noqa: E402
 from planner.field.store import FieldStore  # noqa: E402
 from planner.field.sync import PUSH_CHUNK, FieldSync  # noqa: E402
 from planner.wiring import open_planner  # noqa: E402
+from projections.follower import collector_paused  # noqa: E402
 
 ADMIN = Actor("admin", None)
 TARGET = 0.50
@@ -68,19 +71,25 @@ def direct(
     try:
         service = planner.service
         start = time.perf_counter()
-        if grouped:
-            for first in range(0, len(work), PUSH_CHUNK):
-                chunk = work[first : first + PUSH_CHUNK]
-                answers = service.execute_group([(c, a, None, ADMIN) for c, a in chunk])
-                assert not any(isinstance(a, Exception) for a in answers)
-        else:
-            for command, args in work:
-                service.execute(command, args, actor=ADMIN)
+        with collector_paused():  # as `planner replay` and headquarters receiving a push do
+            run(service, work, grouped)
         if views:
             planner.catch_up()
         return len(work) / (time.perf_counter() - start)
     finally:
         planner.close()
+
+
+def run(service: PlannerService, work: list[tuple[str, dict[str, object]]], grouped: bool) -> None:
+    """Run `work` as headquarters' own commands: in groups of the push's size, or one by one."""
+    if grouped:
+        for first in range(0, len(work), PUSH_CHUNK):
+            chunk = work[first : first + PUSH_CHUNK]
+            answers = service.execute_group([(c, a, None, ADMIN) for c, a in chunk])
+            assert not any(isinstance(a, Exception) for a in answers)
+    else:
+        for command, args in work:
+            service.execute(command, args, actor=ADMIN)
 
 
 def synced(
