@@ -6,8 +6,9 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from datetime import datetime
+from hashlib import sha1
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
 from eventsourcing.domain import (
     Aggregate,
@@ -29,7 +30,20 @@ _BASE_FIELDS = ("originator_id", "originator_version", "timestamp")
 
 def entity_id(kind: str, slug: str, namespace: UUID = PLANNER_NAMESPACE) -> UUID:
     """Deterministic id of an entity from its kind and slug (uuid5), within a namespace."""
-    return uuid5(namespace, f"{kind}:{slug}")
+    # uuid5(namespace, f"{kind}:{slug}") without UUID.__init__'s checks (a replay makes one
+    # per entity); tests/unit/test_entity_ids.py holds it to uuid5
+    digest = sha1(namespace.bytes + f"{kind}:{slug}".encode(), usedforsecurity=False).digest()
+    uid = _new_uuid(UUID)
+    _set_slot(uid, "int", int.from_bytes(digest[:16], "big") & _UUID5_KEEP | _UUID5_SET)
+    _set_slot(uid, "is_safe", SafeUUID.unknown)
+    return uid
+
+
+# RFC 4122 variant bits and version 5, as UUID(bytes=..., version=5) sets them
+_UUID5_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID5_SET = (0x8000 << 48) | (5 << 76)
+_new_uuid = object.__new__
+_set_slot = object.__setattr__
 
 
 def workspace_namespace(name: str) -> UUID:
@@ -59,8 +73,8 @@ class PlannerAggregate(Aggregate):
 
     def collect_events(self) -> list[CanMutateAggregate[UUID]]:
         """Take the pending events, oldest first, leaving none pending."""
-        events = self._pending_events[:]
-        self._pending_events.clear()
+        events = self._pending_events
+        self._pending_events = []
         return events
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
