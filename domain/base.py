@@ -14,12 +14,14 @@ from eventsourcing.domain import (
     Aggregate,
     BaseAggregate,
     BoundCommandMethodDecorator,
+    CanInitAggregate,
     CanMutateAggregate,
     CommandMethodDecorator,
     DecoratedFuncCaller,
     DomainEvent,
     decorated_func_callers,
 )
+from eventsourcing.utils import get_topic
 
 from domain import clock
 
@@ -77,6 +79,33 @@ class PlannerAggregate(Aggregate):
         self._pending_events = []
         return events
 
+    @classmethod
+    def _create(
+        cls,
+        event_class: type[CanInitAggregate[UUID]],
+        *,
+        id: UUID | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """The library's `_create`: the created event built as its dataclass __init__ would
+        (same fields, same order), then the library's own mutate; other calls go to it."""
+        fields = _created_fields(cls, event_class)
+        if fields is None or type(id) is not UUID or kwargs.keys() != fields[1]:
+            return super()._create(event_class, id=id, **kwargs)
+        names, _, topic = fields
+        given = {
+            **kwargs,
+            "originator_topic": topic,
+            "originator_id": id,
+            "originator_version": cls.INITIAL_VERSION,
+            "timestamp": event_class.create_timestamp(),
+        }
+        created = _new_event(event_class)
+        _set_slot(created, "__dict__", {name: given[name] for name in names})
+        aggregate = created.mutate(None)
+        aggregate._pending_events.append(created)
+        return aggregate
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name, attribute in list(vars(cls).items()):
@@ -84,6 +113,35 @@ class PlannerAggregate(Aggregate):
                 trigger = fast_trigger(cls, attribute)
                 if trigger is not None:
                     setattr(cls, name, trigger)
+
+
+_CREATED_BASE = frozenset({"originator_topic", "originator_id", "originator_version", "timestamp"})
+_created_shapes: dict[tuple[type, type], tuple[tuple[str, ...], frozenset[str], str] | None] = {}
+_new_event = object.__new__
+
+
+def _created_fields(
+    aggregate_class: type[Any], event_class: type[Any]
+) -> tuple[tuple[str, ...], frozenset[str], str] | None:
+    """(field names in order, the fields a caller gives, the aggregate's topic) of a created
+    event `_create` may build without the library's dataclass __init__, or None."""
+    key = (aggregate_class, event_class)
+    if key not in _created_shapes:
+        names = tuple(field.name for field in dataclasses.fields(event_class))
+        init = vars(event_class).get("__init__")
+        plain = (
+            not getattr(aggregate_class, "TOPIC", None)
+            and not getattr(event_class, "TOPIC", None)
+            and set(names) >= _CREATED_BASE
+            # the dataclass's own __init__ (generated code), and no __post_init__ but the
+            # library's check that the id is a UUID
+            and getattr(getattr(init, "__code__", None), "co_filename", "") == "<string>"
+            and getattr(event_class, "__post_init__", None) is DomainEvent.__post_init__
+        )
+        _created_shapes[key] = (
+            (names, frozenset(names) - _CREATED_BASE, get_topic(aggregate_class)) if plain else None
+        )
+    return _created_shapes[key]
 
 
 def fast_trigger(

@@ -176,8 +176,10 @@ def replay_progress(
 
 def created_entities(steps: Iterable[Step]) -> Iterator[tuple[str, str]]:
     """(kind, slug) of every entity the steps create, in order."""
+    creating = _CREATING_ARGS
     for step in steps:
-        yield from _created(step)
+        for kind, name in creating[step.command]:
+            yield kind, step.args[name]
 
 
 def _created(step: Step) -> list[tuple[str, str]]:
@@ -250,11 +252,9 @@ class _CheckEvaluator:
         self.report = report
         # the entities a snapshot names: camps and plans, by the fold's ids
         self.ids: dict[str, dict[str, str]] = {"camp": {}, "plan": {}}
-        for step in scenario.steps:
-            for kind, name in _CREATING_ARGS[step.command]:
-                if kind in self.ids:
-                    slug = step.args[name]
-                    self.ids[kind][str(planner.service.id_of(kind, slug))] = slug
+        for kind, slug in created_entities(scenario.steps):
+            if kind in self.ids:
+                self.ids[kind][str(planner.service.id_of(kind, slug))] = slug
         self.id_of = planner.service.id_of
         # str() of a UUID is slow: each entity's is made once, keyed by the UUID's int.
         self.names: dict[int, str] = {}
