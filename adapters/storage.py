@@ -113,6 +113,7 @@ class PlannerEventStore(EventStore[UUID]):
     ) -> int | None:
         """Store domain events as `put` does; return the last one's notification id only."""
         recorder, mapper = self.recorder, self.mapper
+        notification_ids: Sequence[int] | None
         if (
             not kwargs
             and len(domain_events) > 1

@@ -7,7 +7,7 @@ import inspect
 from collections.abc import Callable
 from datetime import datetime
 from hashlib import sha1
-from typing import Any
+from typing import Any, Self, cast
 from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
 from eventsourcing.domain import (
@@ -86,10 +86,10 @@ class PlannerAggregate(Aggregate):
         *,
         id: UUID | None = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> Self:
         """The library's `_create`: the created event built as its dataclass __init__ would
         (same fields, same order), then the library's own mutate; other calls go to it."""
-        fields = _created_fields(cls, event_class)
+        fields = created_event_shape(cls, event_class)
         if fields is None or type(id) is not UUID or kwargs.keys() != fields[1]:
             return super()._create(event_class, id=id, **kwargs)
         names, _, topic = fields
@@ -102,7 +102,7 @@ class PlannerAggregate(Aggregate):
         }
         created = _new_event(event_class)
         _set_slot(created, "__dict__", {name: given[name] for name in names})
-        aggregate = created.mutate(None)
+        aggregate = cast("Self", created.mutate(None))
         aggregate._pending_events.append(created)
         return aggregate
 
@@ -120,7 +120,7 @@ _created_shapes: dict[tuple[type, type], tuple[tuple[str, ...], frozenset[str], 
 _new_event = object.__new__
 
 
-def _created_fields(
+def created_event_shape(
     aggregate_class: type[Any], event_class: type[Any]
 ) -> tuple[tuple[str, ...], frozenset[str], str] | None:
     """(field names in order, the fields a caller gives, the aggregate's topic) of a created

@@ -312,7 +312,7 @@ class ServiceCore(Application[UUID]):
     def _commit(
         self, entity: str, primary: PlannerAggregate, *others: PlannerAggregate
     ) -> CommandResult:
-        events: list[DomainEventProtocol[UUID]] = primary.collect_events()  # a new list
+        events = cast("list[DomainEventProtocol[UUID]]", primary.collect_events())  # a new list
         for other in others:
             events += other.collect_events()
         for observe in self.observers:

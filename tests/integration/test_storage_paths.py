@@ -27,7 +27,7 @@ from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper
 
 from adapters.postgres import PlannerPostgresRecorder
 from adapters.storage import PLANNER_STORAGE
-from domain.base import PlannerAggregate, _created_fields
+from domain.base import PlannerAggregate, created_event_shape
 from domain.camp import Camp
 from domain.clock import iso_utc, using_clock
 from domain.errors import ConcurrencyError
@@ -250,7 +250,7 @@ def test_created_events_are_built_as_the_library_builds_them(
             for value in vars(aggregate_class).values()
             if isinstance(value, type) and issubclass(value, CanInitAggregate)
         ):
-            assert _created_fields(aggregate_class, created) is not None, created
+            assert created_event_shape(aggregate_class, created) is not None, created
     aggregate = service.load("stockpile", "durres", Stockpile)
     kwargs = {"slug": "other", "partner_id": aggregate.partner_id, "location": "B"}
     new_id = service.id_of("stockpile", "other")
