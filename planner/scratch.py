@@ -15,6 +15,7 @@ import ctypes
 import ctypes.util
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -104,9 +105,27 @@ def _workers() -> ProcessPoolExecutor:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["planner.scratch"])
             _executor = ProcessPoolExecutor(
-                WORKER_PROCESSES, mp_context=context, initializer=_lower_priority
+                WORKER_PROCESSES, mp_context=context, initializer=_start_worker
             )
         return _executor
+
+
+def _start_worker() -> None:
+    """A worker's start: the lowest priority, and an exit as soon as the server is gone."""
+    _lower_priority()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(server_sentinel: int) -> None:
+    """Exit when the server process ends, however it ends.
+
+    A pool's worker holds both ends of its task pipe, so it never sees the server die; and
+    the fork server stays up while any of its children live. Without this, every `kill -9` of
+    a server left both running for ever (holding the server's stdout, if it was a pipe)."""
+    multiprocessing.connection.wait([server_sentinel])
+    os._exit(0)
 
 
 def _lower_priority() -> None:

@@ -22,6 +22,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import resolve_topic
 
 from projections.fold_state import EventFields, Moment
+from projections.ids import canonical_of_hex
 
 Row = tuple[int, UUID | str, str, bytes]  # (position, originator id, topic, state)
 Record = tuple[int, str, str, Moment, EventFields]  # an EventRecord, or a plain tuple
@@ -74,8 +75,8 @@ class EventDecoder:
         self._ids: dict[UUID | str, str] = {}
 
     def _id(self, originator: UUID | str) -> str:
-        oid = self._ids[originator] = str(
-            originator if isinstance(originator, UUID) else UUID(originator)
+        oid = self._ids[originator] = (
+            str(originator) if isinstance(originator, UUID) else canonical_of_hex(originator)
         )
         return oid
 

@@ -13,7 +13,7 @@ import contextlib
 import gc
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
@@ -21,6 +21,10 @@ from eventsourcing.persistence import IntegrityError
 from projections.events import EventDecoder, EventRows, Row, row_time
 from projections.projector import ReadinessProjector
 from projections.store import DATA_ERRORS, PostgresViewStore, SQLiteViewStore, ViewBatch
+
+# A batch of a long catch-up stops early once its checkpoints (thousands of sites: about 1 KB
+# per site each) hold this much: what a batch keeps in memory until it is written.
+BATCH_CHECKPOINT_BYTES = 64 * 2**20
 
 
 class ProjectionFollower:
@@ -31,7 +35,8 @@ class ProjectionFollower:
         app: Any,
         store: SQLiteViewStore | PostgresViewStore,
         *,
-        batch_size: int = 50_000,
+        batch_size: int = 250_000,
+        read_size: int = 50_000,
         poll_interval: float = 0.05,
         checkpoint_every: int | None = None,
     ) -> None:
@@ -40,6 +45,7 @@ class ProjectionFollower:
         self.rows = EventRows(app.recorder)
         self.decoder = EventDecoder()
         self.batch_size = batch_size
+        self.read_size = read_size
         self.poll_interval = poll_interval
         self.projector = (
             ReadinessProjector()
@@ -76,18 +82,55 @@ class ProjectionFollower:
             if self._stale:
                 self._restore()
             batches = 0
-            while max_batches is None or batches < max_batches:
-                rows = self.rows.read(self.projector.position, self.batch_size)
-                if not rows:
-                    break
-                if len(rows) == self.batch_size:
-                    rows = _whole_moments(rows)
-                self._project(rows)
+            while (max_batches is None or batches < max_batches) and self._next_batch():
                 batches += 1
             position = self.projector.position
         with self._caught_up:
             self._caught_up.notify_all()
         return position
+
+    def _next_batch(self) -> bool:
+        """Fold and store the next batch of up to `batch_size` events, read `read_size` at a
+        time; False if there were none.
+
+        Views and entity states are computed and written once per batch, so a long catch-up
+        (a rebuild) pays for each view once per `batch_size` events however often its entity
+        changed; only the rows of one read are held at a time, and a batch stops early once its
+        checkpoints hold `BATCH_CHECKPOINT_BYTES`."""
+        chunk = min(self.read_size, self.batch_size)
+        rows, full = self._read(chunk)
+        if not rows:
+            return False
+        if self.batch_size <= chunk:
+            self._project(rows)
+            return True
+        try:
+            batch = self._fold_reads(rows, full, chunk)
+        except Exception:
+            self._back_to_stored_state()
+            self._project(self._read(chunk)[0])  # one read, isolating what cannot be folded
+            return True
+        self._store(batch, lambda: self._project(self._read(chunk)[0]))
+        return True
+
+    def _read(self, limit: int) -> tuple[list[Row], bool]:
+        """The next rows (whole moments if the read was full), and whether it was full."""
+        rows = self.rows.read(self.projector.position, limit)
+        full = len(rows) == limit
+        return (_whole_moments(rows) if full else rows), full
+
+    def _fold_reads(self, rows: list[Row], full: bool, chunk: int) -> ViewBatch:
+        """Fold reads into one batch until it would pass `batch_size` or the log ends."""
+        projector, batch = self.projector, self.projector.begin()
+        folded = 0
+        while rows:
+            projector.advance(self.decoder.stream(rows), batch)
+            folded += len(rows)
+            if not full or folded + chunk > self.batch_size or _heavy(batch):
+                break
+            rows, full = self._read(chunk)
+        projector.finish(batch)
+        return batch
 
     def _project(self, rows: list[Row]) -> None:
         """Fold and store one batch; on an event that cannot be projected, go event by event."""
@@ -97,6 +140,10 @@ class ProjectionFollower:
             self._back_to_stored_state()
             self._isolate(rows)
             return
+        self._store(batch, lambda: self._isolate(rows))
+
+    def _store(self, batch: ViewBatch, isolate: Callable[[], None]) -> None:
+        """Write a folded batch; on data the database refuses, go back and `isolate`."""
         try:
             self.store.write(batch)
         except IntegrityError:
@@ -104,7 +151,7 @@ class ProjectionFollower:
             self._restore()
         except DATA_ERRORS:
             self._back_to_stored_state()
-            self._isolate(rows)
+            isolate()
         except Exception:
             # Nothing of this batch was stored, but the fold has moved past it: go back to the
             # stored state, so that the next catch-up folds the batch again.
@@ -226,6 +273,11 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _heavy(batch: ViewBatch) -> bool:
+    """Whether a batch's checkpoints are as large as one batch should hold in memory."""
+    return sum(len(fold) for _, _, fold in batch.checkpoints) >= BATCH_CHECKPOINT_BYTES
 
 
 def _whole_moments(rows: list[Row]) -> list[Row]:

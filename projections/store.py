@@ -226,7 +226,8 @@ class ViewStoreMixin(ViewQueries):
                         "INSERT INTO {p}rp_state VALUES (?, ?, ?) ON CONFLICT (kind, entity_id) "
                         "DO UPDATE SET state = excluded.state"
                     ),
-                    [(kind, eid, state) for (kind, eid), state in batch.states.items()],
+                    # in key order: each insert lands next to the last in the table's index
+                    sorted((kind, eid, state) for (kind, eid), state in batch.states.items()),
                 )
             if batch.checkpoints:
                 c.executemany(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, Context
@@ -28,6 +28,26 @@ MAX_PUSH = 1000  # commands in one push
 _ID = r"^[A-Za-z0-9-]{1,64}$"
 
 
+def bounded_args(args: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A command's free-form arguments, refused if a whole number anywhere in them is beyond the
+    API's bound (the store could not encode it; no command takes one)."""
+    _check_whole_numbers(args, "args")
+    return args
+
+
+def _check_whole_numbers(value: object, where: str) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int) and not -MAX_WHOLE <= value <= MAX_WHOLE:
+        raise ValueError(f"{where}: a whole number must lie between -{MAX_WHOLE} and {MAX_WHOLE}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_whole_numbers(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_whole_numbers(item, f"{where}[{index}]")
+
+
 class FieldCommandIn(BaseModel):
     """One command a field instance took offline."""
 
@@ -38,6 +58,8 @@ class FieldCommandIn(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict, description="its arguments")
     hq_position: int = Field(0, ge=0, le=MAX_WHOLE, description="headquarters position seen")
     taken_at: str = Field("", max_length=64, description="when the field took it (ISO 8601)")
+
+    _bounded = field_validator("args")(bounded_args)
 
 
 class FieldPush(BaseModel):
@@ -58,6 +80,8 @@ class Resolution(BaseModel):
     command: str | None = Field(None, max_length=64, description="apply: another command")
     args: dict[str, Any] | None = Field(None, description="apply: adjusted arguments")
     reason: str = Field("", max_length=2000, description="why (required to discard)")
+
+    _bounded = field_validator("args")(bounded_args)
 
 
 @router.get(
