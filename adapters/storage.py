@@ -27,7 +27,7 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from eventsourcing.utils import get_topic
 
 from adapters.field_ledger import field_ledger
@@ -54,6 +54,22 @@ class PlannerMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Convert a domain event to a StoredEvent, as the library's Mapper does."""
+        originator_id, originator_version, topic, data = self.to_record(domain_event)
+        stored = _new(StoredEvent)
+        _set(
+            stored,
+            "__dict__",
+            {
+                "originator_id": originator_id,
+                "originator_version": originator_version,
+                "topic": topic,
+                "state": data,
+            },
+        )
+        return stored
+
+    def to_record(self, domain_event: DomainEventProtocol[UUID]) -> tuple[UUID, int, str, bytes]:
+        """A StoredEvent's fields (originator id and version, topic, state) as a tuple."""
         cls = type(domain_event)
         known = self._classes.get(cls)
         if known is None:
@@ -73,18 +89,7 @@ class PlannerMapper(Mapper[UUID]):
             data = self.compressor.compress(data)
         if self.cipher:
             data = self.cipher.encrypt(data)
-        stored = _new(StoredEvent)
-        _set(
-            stored,
-            "__dict__",
-            {
-                "originator_id": originator_id,
-                "originator_version": originator_version,
-                "topic": topic,
-                "state": data,
-            },
-        )
-        return stored
+        return originator_id, originator_version, topic, data
 
 
 class PlannerEventStore(EventStore[UUID]):
@@ -108,7 +113,18 @@ class PlannerEventStore(EventStore[UUID]):
         self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: object
     ) -> int | None:
         """Store domain events as `put` does; return the last one's notification id only."""
-        _, notification_ids = self._insert(domain_events, **kwargs)
+        recorder, mapper = self.recorder, self.mapper
+        notification_ids: Sequence[int] | None
+        if (
+            not kwargs
+            and len(domain_events) > 1
+            and type(recorder) is PlannerSQLiteRecorder
+            and type(mapper) is PlannerMapper
+        ):
+            # the same rows, without a StoredEvent per event
+            notification_ids = recorder.insert_records(list(map(mapper.to_record, domain_events)))
+        else:
+            _, notification_ids = self._insert(domain_events, **kwargs)
         return notification_ids[-1] if notification_ids else None
 
     def put_for_positions(
@@ -148,6 +164,7 @@ def _recording(
 
 
 ID_CHUNK = 500  # ids per existence query (SQLite allows 32,766 parameters)
+_HEX_CACHE_SIZE = 100_000
 
 
 class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
@@ -160,6 +177,10 @@ class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
     hold (only near the largest possible rowid) each row's rowid is looked up.
     """
 
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+        self._hexes: dict[int, str] = {}  # originator ids' hex forms, by `id.int`
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -168,6 +189,22 @@ class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
         if after_insert is not None:
             after_insert(c, notification_ids)
         return notification_ids
+
+    def insert_records(self, records: Sequence[tuple[UUID, int, str, bytes]]) -> list[int]:
+        """Insert two or more events given as (originator id, version, topic, state) records,
+        in one transaction, as `insert_events` does StoredEvents; return their ids."""
+        hexes = self._hexes
+        rows = []
+        for originator_id, originator_version, topic, state in records:
+            key = originator_id.int
+            hex_id = hexes.get(key)
+            if hex_id is None:
+                if len(hexes) >= _HEX_CACHE_SIZE:
+                    hexes.clear()
+                hex_id = hexes[key] = originator_id.hex
+            rows.append((hex_id, originator_version, topic, state))
+        with self.datastore.transaction(commit=True) as c:
+            return self._insert_many(c, rows)
 
     def _insert_rows(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
         if len(stored_events) < 2:
@@ -181,6 +218,9 @@ class PlannerSQLiteRecorder(SQLiteApplicationRecorder):
             )
             for s in stored_events
         ]
+        return self._insert_many(c, rows)
+
+    def _insert_many(self, c: SQLiteCursor, rows: list[tuple[str, int, str, bytes]]) -> list[int]:
         c.execute(self.insert_events_statement, rows[0])
         first = c.lastrowid
         c.executemany(self.insert_events_statement, rows[1:])

@@ -23,6 +23,7 @@ class OrjsonTranscoder(JSONTranscoder):
 
     def __init__(self, *transcodings: Transcoding) -> None:
         self.marks_datetimes = False
+        self._last_datetime: tuple[datetime | None, str] = (None, "")
         super().__init__()
         for transcoding in transcodings or (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr()):
             self.register(transcoding)
@@ -44,7 +45,12 @@ class OrjsonTranscoder(JSONTranscoder):
             kind = type(value)
             if kind in _MARKABLE:
                 if kind is datetime and datetimes:
-                    obj[key] = {"_type_": "datetime_iso", "_data_": iso_format(value)}
+                    # a command's (or a replayed step's) events share their timestamp
+                    last, text = self._last_datetime
+                    if value is not last:
+                        text = iso_format(value)
+                        self._last_datetime = (value, text)
+                    obj[key] = {"_type_": "datetime_iso", "_data_": text}
                 else:
                     obj[key] = _mark(value, datetimes)
         return orjson.dumps(obj, default=self._encode_obj, option=_ENCODE_OPTIONS)

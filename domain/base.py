@@ -6,19 +6,22 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from hashlib import sha1
+from typing import Any, Self, cast
+from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
 from eventsourcing.domain import (
     Aggregate,
     BaseAggregate,
     BoundCommandMethodDecorator,
+    CanInitAggregate,
     CanMutateAggregate,
     CommandMethodDecorator,
     DecoratedFuncCaller,
     DomainEvent,
     decorated_func_callers,
 )
+from eventsourcing.utils import get_topic
 
 from domain import clock
 
@@ -29,7 +32,20 @@ _BASE_FIELDS = ("originator_id", "originator_version", "timestamp")
 
 def entity_id(kind: str, slug: str, namespace: UUID = PLANNER_NAMESPACE) -> UUID:
     """Deterministic id of an entity from its kind and slug (uuid5), within a namespace."""
-    return uuid5(namespace, f"{kind}:{slug}")
+    # uuid5(namespace, f"{kind}:{slug}") without UUID.__init__'s checks (a replay makes one
+    # per entity); tests/unit/test_entity_ids.py holds it to uuid5
+    digest = sha1(namespace.bytes + f"{kind}:{slug}".encode(), usedforsecurity=False).digest()
+    uid = _new_uuid(UUID)
+    _set_slot(uid, "int", int.from_bytes(digest[:16], "big") & _UUID5_KEEP | _UUID5_SET)
+    _set_slot(uid, "is_safe", SafeUUID.unknown)
+    return uid
+
+
+# RFC 4122 variant bits and version 5, as UUID(bytes=..., version=5) sets them
+_UUID5_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID5_SET = (0x8000 << 48) | (5 << 76)
+_new_uuid = object.__new__
+_set_slot = object.__setattr__
 
 
 def workspace_namespace(name: str) -> UUID:
@@ -59,9 +75,36 @@ class PlannerAggregate(Aggregate):
 
     def collect_events(self) -> list[CanMutateAggregate[UUID]]:
         """Take the pending events, oldest first, leaving none pending."""
-        events = self._pending_events[:]
-        self._pending_events.clear()
+        events = self._pending_events
+        self._pending_events = []
         return events
+
+    @classmethod
+    def _create(
+        cls,
+        event_class: type[CanInitAggregate[UUID]],
+        *,
+        id: UUID | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """The library's `_create`: the created event built as its dataclass __init__ would
+        (same fields, same order), then the library's own mutate; other calls go to it."""
+        fields = created_event_shape(cls, event_class)
+        if fields is None or type(id) is not UUID or kwargs.keys() != fields[1]:
+            return super()._create(event_class, id=id, **kwargs)
+        names, _, topic = fields
+        given = {
+            **kwargs,
+            "originator_topic": topic,
+            "originator_id": id,
+            "originator_version": cls.INITIAL_VERSION,
+            "timestamp": event_class.create_timestamp(),
+        }
+        created = _new_event(event_class)
+        _set_slot(created, "__dict__", {name: given[name] for name in names})
+        aggregate = cast("Self", created.mutate(None))
+        aggregate._pending_events.append(created)
+        return aggregate
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -70,6 +113,35 @@ class PlannerAggregate(Aggregate):
                 trigger = fast_trigger(cls, attribute)
                 if trigger is not None:
                     setattr(cls, name, trigger)
+
+
+_CREATED_BASE = frozenset({"originator_topic", "originator_id", "originator_version", "timestamp"})
+_created_shapes: dict[tuple[type, type], tuple[tuple[str, ...], frozenset[str], str] | None] = {}
+_new_event = object.__new__
+
+
+def created_event_shape(
+    aggregate_class: type[Any], event_class: type[Any]
+) -> tuple[tuple[str, ...], frozenset[str], str] | None:
+    """(field names in order, the fields a caller gives, the aggregate's topic) of a created
+    event `_create` may build without the library's dataclass __init__, or None."""
+    key = (aggregate_class, event_class)
+    if key not in _created_shapes:
+        names = tuple(field.name for field in dataclasses.fields(event_class))
+        init = vars(event_class).get("__init__")
+        plain = (
+            not getattr(aggregate_class, "TOPIC", None)
+            and not getattr(event_class, "TOPIC", None)
+            and set(names) >= _CREATED_BASE
+            # the dataclass's own __init__ (generated code), and no __post_init__ but the
+            # library's check that the id is a UUID
+            and getattr(getattr(init, "__code__", None), "co_filename", "") == "<string>"
+            and getattr(event_class, "__post_init__", None) is DomainEvent.__post_init__
+        )
+        _created_shapes[key] = (
+            (names, frozenset(names) - _CREATED_BASE, get_topic(aggregate_class)) if plain else None
+        )
+    return _created_shapes[key]
 
 
 def fast_trigger(

@@ -73,6 +73,30 @@ class CommandResult:
     position: int | None
 
 
+def _result(
+    entity: str, slug: str, aggregate_id: UUID, version: int, position: int | None
+) -> CommandResult:
+    """CommandResult(...), without the frozen dataclass's per-field __setattr__ (a replay
+    makes one per step)."""
+    result = _new(CommandResult)
+    _set(
+        result,
+        "__dict__",
+        {
+            "entity": entity,
+            "slug": slug,
+            "aggregate_id": aggregate_id,
+            "version": version,
+            "position": position,
+        },
+    )
+    return result
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
 def command(method: C) -> C:
     """Run a command method under the service's clock; on refusal, drop its half-made events."""
 
@@ -288,21 +312,22 @@ class ServiceCore(Application[UUID]):
     def _commit(
         self, entity: str, primary: PlannerAggregate, *others: PlannerAggregate
     ) -> CommandResult:
-        events: list[DomainEventProtocol[UUID]] = list(primary.collect_events())
+        events = cast("list[DomainEventProtocol[UUID]]", primary.collect_events())  # a new list
         for other in others:
-            events.extend(other.collect_events())
+            events += other.collect_events()
         for observe in self.observers:
             observe(events)
         uow = self._uow
         if uow is not None:
-            uow.keep(primary)
+            aggregates = uow.aggregates
+            aggregates[primary._id.int] = primary
             for other in others:
-                uow.keep(other)
-            uow.events.extend(events)
+                aggregates[other._id.int] = other
+            uow.events += events
             position = None
         else:
             position = self._store(events)
-        return CommandResult(entity, primary.slug, primary.id, primary.version, position)
+        return _result(entity, primary.slug, primary._id, primary._version, position)
 
     def _discard_pending(self) -> None:
         uow = self._uow

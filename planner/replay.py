@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ from domain.site import AREA_LEVELS
 from planner.area_report import area_summary
 from planner.checks import CheckResult, compare, evaluate_check
 from planner.report_shapes import EntitySummary, ReplayDoc, Snapshot
-from planner.scenario import CHECK_ENTITIES, Scenario, ScenarioError, Step, format_time
+from planner.scenario import Scenario, ScenarioError, Step, format_time
 from planner.wiring import Planner, open_planner
 from projections.areas import area_view
 from projections.follower import collector_paused
@@ -118,7 +118,7 @@ def replay_scenario(
         _refuse_if_replayed(planner, scenario)
         before = planner.service.recorder.max_notification_id() or 0
         with collector_paused():
-            _apply_steps(planner, scenario, clock, report, until, evaluator.before)
+            _apply_steps(planner, scenario, clock, report, until, evaluator)
         report.events_stored = (planner.service.recorder.max_notification_id() or 0) - before
         if report.error is None:
             evaluator.finish()
@@ -132,9 +132,10 @@ def replay_scenario(
 
 
 def _refuse_if_replayed(planner: Planner, scenario: Scenario) -> None:
-    created = [(step, kind, slug) for step in scenario.steps for kind, slug in _created(step)]
-    if not created or not planner.service.exists(created[0][1], created[0][2]):
+    first = next(created_entities(scenario.steps), None)
+    if first is None or not planner.service.exists(*first):
         return
+    created = [(step, kind, slug) for step in scenario.steps for kind, slug in _created(step)]
     progress = replay_progress(planner, scenario, created)
     raise ScenarioAlreadyReplayed(
         f"{scenario.path}: the store {planner.url} already holds {progress}; use --reset to "
@@ -175,8 +176,10 @@ def replay_progress(
 
 def created_entities(steps: Iterable[Step]) -> Iterator[tuple[str, str]]:
     """(kind, slug) of every entity the steps create, in order."""
+    creating = _CREATING_ARGS
     for step in steps:
-        yield from _created(step)
+        for kind, name in creating[step.command]:
+            yield kind, step.args[name]
 
 
 def _created(step: Step) -> list[tuple[str, str]]:
@@ -195,9 +198,10 @@ def _apply_steps(
     clock: SimulatedClock,
     report: ReplayReport,
     until: datetime | None,
-    before: Callable[[datetime], None],
+    evaluator: _CheckEvaluator,
 ) -> None:
     service = planner.service
+    before = evaluator.before
     steps = [s for s in scenario.steps if until is None or s.at <= until]
     # One identity map for the whole replay; events go to disk every BATCH_STEPS steps.
     with service.batch():
@@ -219,6 +223,7 @@ def _apply_steps(
             report.steps_applied.append(step)
             if index % BATCH_STEPS == 0:
                 service.flush()
+                evaluator.fold_pending()  # the batch's events are let go of once folded
 
 
 def service_args(scenario: Scenario, step: Step) -> dict[str, Any]:
@@ -234,45 +239,61 @@ def service_args(scenario: Scenario, step: Step) -> dict[str, Any]:
 
 class _CheckEvaluator:
     """Folds the replay's events in-process and evaluates each check when the replay passes
-    its time (after every step at or before it), with a readiness snapshot per check time."""
+    its time (after every step at or before it), with a readiness snapshot per check time.
+
+    Each command's events are kept, and folded together when a check is due or the batch is
+    stored: the same fold, in the same order, at a fraction of the per-command cost.
+    """
 
     def __init__(
         self, planner: Planner, scenario: Scenario, report: ReplayReport, until: datetime | None
     ) -> None:
         self.fold = ReadinessFold()
         self.report = report
-        self.ids: dict[str, dict[str, str]] = {kind: {} for kind in CHECK_ENTITIES}
-        for step in scenario.steps:
-            for kind, name in _CREATING_ARGS[step.command]:
-                if kind in self.ids:
-                    slug = step.args[name]
-                    self.ids[kind][str(planner.service.id_of(kind, slug))] = slug
+        # the entities a snapshot names: camps and plans, by the fold's ids
+        self.ids: dict[str, dict[str, str]] = {"camp": {}, "plan": {}}
+        for kind, slug in created_entities(scenario.steps):
+            if kind in self.ids:
+                self.ids[kind][str(planner.service.id_of(kind, slug))] = slug
         self.id_of = planner.service.id_of
         # str() of a UUID is slow: each entity's is made once, keyed by the UUID's int.
         self.names: dict[int, str] = {}
+        self.pending: list[Any] = []
         pending = [c for c in scenario.checks if until is None or c.at <= until]
         self.times = sorted({c.at for c in pending})
         self.checks = {t: [c for c in pending if c.at == t] for t in self.times}
 
     def observe(self, events: list[Any]) -> None:
-        """Fold one command's new events; none after the last check (nothing would read them)."""
-        if not self.times:
-            return
-        apply, names = self.fold.fold_event, self.names
+        """Keep one command's new events to fold; none after the last check (nothing would
+        read them)."""
+        if self.times:
+            self.pending += events
+
+    def fold_pending(self) -> None:
+        """Fold the events kept so far, in order."""
+        events, self.pending = self.pending, []
+        if events:
+            self.fold.fold_events(self._named(events))
+
+    def _named(self, events: list[Any]) -> Iterator[tuple[str, str, datetime, Any]]:
+        names = self.names
         for event in events:
             originator_id = event.originator_id
             name = names.get(originator_id.int)
             if name is None:
                 name = names[originator_id.int] = str(originator_id)
-            apply(type(event).__qualname__, name, event.timestamp, event.__dict__)
+            yield type(event).__qualname__, name, event.timestamp, event.__dict__
 
     def before(self, moment: datetime) -> None:
         """A step at `moment` is next: evaluate the checks due before it."""
-        while self.times and self.times[0] < moment:
-            self._evaluate(self.times.pop(0))
+        if self.times and self.times[0] < moment:
+            self.fold_pending()
+            while self.times and self.times[0] < moment:
+                self._evaluate(self.times.pop(0))
 
     def finish(self) -> None:
         """The replay ended: evaluate the remaining checks."""
+        self.fold_pending()
         while self.times:
             self._evaluate(self.times.pop(0))
 

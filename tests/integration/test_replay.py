@@ -351,13 +351,14 @@ def test_the_replay_folds_no_event_after_its_last_check(monkeypatch: pytest.Monk
     from projections.readiness import ReadinessFold
 
     folded: list[datetime] = []
-    fold = ReadinessFold.fold_event
+    fold = ReadinessFold.fold_events
 
-    def spy(self: ReadinessFold, name: str, oid: str, ts: datetime, fields: Any) -> Any:
-        folded.append(ts)
-        return fold(self, name, oid, ts, fields)
+    def spy(self: ReadinessFold, events: Any) -> Any:
+        events = list(events)
+        folded.extend(ts for _, _, ts, _ in events)
+        return fold(self, events)
 
-    monkeypatch.setattr(ReadinessFold, "fold_event", spy)
+    monkeypatch.setattr(ReadinessFold, "fold_events", spy)
     checks = SMALL.index("checks:")
     text = SMALL[:checks] + "checks:\n  - {at: +1d, stockpile: s, expect: {items: {water: {}}}}\n"
     report = replay_scenario(parse_scenario(text, "s.yaml"), "memory:", materialize=False)

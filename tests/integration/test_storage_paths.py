@@ -17,14 +17,19 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.application import Application
-from eventsourcing.domain import CommandMethodDecorator, decorated_func_callers
+from eventsourcing.domain import (
+    BaseAggregate,
+    CanInitAggregate,
+    CommandMethodDecorator,
+    decorated_func_callers,
+)
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Mapper
 
 from adapters.postgres import PlannerPostgresRecorder
 from adapters.storage import PLANNER_STORAGE
-from domain.base import PlannerAggregate
+from domain.base import PlannerAggregate, created_event_shape
 from domain.camp import Camp
-from domain.clock import iso_utc
+from domain.clock import iso_utc, using_clock
 from domain.errors import ConcurrencyError
 from domain.offer import Offer
 from domain.partner import Partner
@@ -185,6 +190,7 @@ def library_triggers(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
         for aggregate, name, decorator in library_decorators():
             monkeypatch.setattr(aggregate, name, decorator)
         monkeypatch.delattr(PlannerAggregate, "collect_events")
+        monkeypatch.delattr(PlannerAggregate, "_create")
 
     return use_library
 
@@ -232,6 +238,32 @@ def test_fast_paths_store_the_library_records(
     assert {row[3] for row in fast} == event_types()
     assert [row[0] for row in fast] == list(range(1, len(fast) + 1))
     assert fast == library
+
+
+def test_created_events_are_built_as_the_library_builds_them(
+    service: PlannerService, clock: SimulatedClock
+) -> None:
+    every_event(service, clock)
+    for aggregate_class in AGGREGATES:
+        for created in (
+            value
+            for value in vars(aggregate_class).values()
+            if isinstance(value, type) and issubclass(value, CanInitAggregate)
+        ):
+            assert created_event_shape(aggregate_class, created) is not None, created
+    aggregate = service.load("stockpile", "durres", Stockpile)
+    kwargs = {"slug": "other", "partner_id": aggregate.partner_id, "location": "B"}
+    new_id = service.id_of("stockpile", "other")
+    with using_clock(clock):
+        fast = Stockpile._create(Stockpile.Opened, id=new_id, **kwargs)
+        library = BaseAggregate._create.__func__(  # type: ignore[attr-defined]
+            Stockpile, Stockpile.Opened, id=new_id, **kwargs
+        )
+    assert list(vars(fast.pending_events[0]).items()) == list(
+        vars(library.pending_events[0]).items()
+    )
+    assert fast.pending_events[0] == library.pending_events[0]
+    assert vars(fast) == vars(library)
 
 
 def test_a_fast_trigger_takes_its_arguments_in_any_order_or_position(
