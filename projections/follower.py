@@ -23,8 +23,10 @@ from projections.projector import ReadinessProjector
 from projections.store import DATA_ERRORS, PostgresViewStore, SQLiteViewStore, ViewBatch
 
 # A batch of a long catch-up stops early once its checkpoints (thousands of sites: about 1 KB
-# per site each) hold this much: what a batch keeps in memory until it is written.
+# per site each) hold this much: what a batch keeps in memory until it is written ...
 BATCH_CHECKPOINT_BYTES = 64 * 2**20
+# ... or once it has touched this many views (2,000 sites touch about 4,000 per batch).
+BATCH_VIEWS = 10_000
 
 
 class ProjectionFollower:
@@ -126,7 +128,7 @@ class ProjectionFollower:
         while rows:
             projector.advance(self.decoder.stream(rows), batch)
             folded += len(rows)
-            if not full or folded + chunk > self.batch_size or _heavy(batch):
+            if not full or folded + chunk > self.batch_size or _heavy(batch, projector):
                 break
             rows, full = self._read(chunk)
         projector.finish(batch)
@@ -275,9 +277,14 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _heavy(batch: ViewBatch) -> bool:
-    """Whether a batch's checkpoints are as large as one batch should hold in memory."""
-    return sum(len(fold) for _, _, fold in batch.checkpoints) >= BATCH_CHECKPOINT_BYTES
+def _heavy(batch: ViewBatch, projector: ReadinessProjector) -> bool:
+    """Whether a batch holds as much as one batch should keep in memory: checkpoints, or views
+    to compute (each offer and shipment is a view of its own: a batch of offers gains nothing
+    from growing, since each is computed once anyway)."""
+    return (
+        projector.touched_so_far() >= BATCH_VIEWS
+        or sum(len(fold) for _, _, fold in batch.checkpoints) >= BATCH_CHECKPOINT_BYTES
+    )
 
 
 def _whole_moments(rows: list[Row]) -> list[Row]:

@@ -301,6 +301,10 @@ class ReadinessProjector:
         self._batch_keys.clear()
         return ViewBatch(last_position=self.position)
 
+    def touched_so_far(self) -> int:
+        """How many entities the batch begun last has touched (what its views will hold)."""
+        return len(self._batch_keys) + len(self._batch_camps) + len(self._batch_stockpiles)
+
     def finish(self, batch: ViewBatch) -> None:
         """Add the current views and entity states of what the batch's events touched."""
         batch.last_position = self.position

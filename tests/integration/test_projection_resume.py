@@ -24,6 +24,7 @@ from eventsourcing.projection import ProjectionRunner
 from domain.service import PlannerService
 from planner.config import persistence_env
 from planner.wiring import Planner, new_service, open_planner
+from projections import follower as follower_module
 from projections import projector as projector_module
 from projections.events import EventRows, event_record
 from projections.follower import ProjectionFollower
@@ -481,3 +482,23 @@ def test_compressed_checkpoints_give_the_same_past_views(
     unpacked = [(*row, zlib.decompress(state)) for *row, state in compressed[table]]
     assert unpacked == plain[table]
     assert_final_views(planner)  # time travel from the compressed checkpoints
+
+
+def test_a_batch_that_touched_many_views_is_written_early(
+    planner: Planner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch stops once it has touched `BATCH_VIEWS` views (its memory is theirs), at the end
+    of a read: here after the first; the tables are those of any other batching."""
+    expected = clean_rebuild(planner)
+    planner.views.drop_all()
+    monkeypatch.setattr(follower_module, "BATCH_VIEWS", 1)
+    follower = ProjectionFollower(
+        planner.service,
+        planner.views,
+        batch_size=4 * BATCH,
+        read_size=BATCH,
+        checkpoint_every=CHECKPOINT,
+    )
+    assert follower.catch_up(max_batches=1) == batch_ends(planner)[0]
+    follower.catch_up()
+    assert snapshot(planner.views) == expected
