@@ -78,7 +78,9 @@ def test_signing_in_takes_a_known_token_and_keeps_it_http_only(
     assert "/dashboard/login" in browser.current_url
     by_css(browser, "#token").send_keys("not-a-token")
     by_css(browser, "#sign_in").click()
-    assert "not known" in by_css(browser, "[role=alert]").text
+    # The refusal is a new page: wait for it rather than read the old one mid-navigation.
+    alerts = wait_for(lambda: all_css(browser, "[role=alert]"), what="the sign-in refusal")
+    assert "not known" in alerts[0].text
     assert browser.get_cookie("planner_session") is None
     screenshot(browser, "login")
 
