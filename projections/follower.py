@@ -103,9 +103,6 @@ class ProjectionFollower:
         rows, full = self._read(chunk)
         if not rows:
             return False
-        if self.batch_size <= chunk:
-            self._project(rows)
-            return True
         try:
             batch = self._fold_reads(rows, full, chunk)
         except Exception:

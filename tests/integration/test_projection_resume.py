@@ -402,18 +402,23 @@ def test_views_of_the_earlier_layout_are_rebuilt_on_opening(
 # -- batches of several reads (a long catch-up) --------------------------------------------------
 
 
-def test_batches_of_several_reads_give_the_same_tables_as_one_read_each(planner: Planner) -> None:
-    """A rebuild folds several reads into a batch and writes its views once: the tables equal a
-    rebuild that writes after every read, and the fold."""
-    expected = clean_rebuild(planner)
+def several_reads_follower(planner: Planner) -> ProjectionFollower:
+    """A follower on emptied views whose batches fold up to four reads."""
     planner.views.drop_all()
-    follower = ProjectionFollower(
+    return ProjectionFollower(
         planner.service,
         planner.views,
         batch_size=4 * BATCH,
         read_size=BATCH,
         checkpoint_every=CHECKPOINT,
     )
+
+
+def test_batches_of_several_reads_give_the_same_tables_as_one_read_each(planner: Planner) -> None:
+    """A rebuild folds several reads into a batch and writes its views once: the tables equal a
+    rebuild that writes after every read, and the fold."""
+    expected = clean_rebuild(planner)
+    follower = several_reads_follower(planner)
     assert follower.catch_up(max_batches=1) < last_position(planner)  # several batches
     follower.catch_up()
     assert snapshot(planner.views) == expected
@@ -490,15 +495,8 @@ def test_a_batch_that_touched_many_views_is_written_early(
     """A batch stops once it has touched `BATCH_VIEWS` views (its memory is theirs), at the end
     of a read: here after the first; the tables are those of any other batching."""
     expected = clean_rebuild(planner)
-    planner.views.drop_all()
     monkeypatch.setattr(follower_module, "BATCH_VIEWS", 1)
-    follower = ProjectionFollower(
-        planner.service,
-        planner.views,
-        batch_size=4 * BATCH,
-        read_size=BATCH,
-        checkpoint_every=CHECKPOINT,
-    )
+    follower = several_reads_follower(planner)
     assert follower.catch_up(max_batches=1) == batch_ends(planner)[0]
     follower.catch_up()
     assert snapshot(planner.views) == expected
