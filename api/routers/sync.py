@@ -112,16 +112,7 @@ async def receive_commands(ctx: Context, caller: Caller, push: FieldPush) -> Res
         raise ApiProblem(
             403, "forbidden", "Not allowed for this token", "a viewer token cannot push commands"
         )
-    commands = [  # as model_dump() makes them, without its cost per command
-        {
-            "id": c.id,
-            "command": c.command,
-            "args": c.args,
-            "hq_position": c.hq_position,
-            "taken_at": c.taken_at,
-        }
-        for c in push.commands
-    ]
+    commands = [vars(c) for c in push.commands]  # its fields, flat: model_dump() without its cost
     outcomes = await run_in_threadpool(
         ctx.planner.sync.receive, actor_of(caller), push.field_id, commands
     )
